@@ -1,0 +1,230 @@
+// The one typed contract between the UI and the back end.
+//
+// Every method has a zod schema for its input (validated on the back end before a handler runs) and a
+// TypeScript output type. The same contract is served twice: by the Electron preload (IPC on one channel)
+// and by serve mode (HTTP + WebSocket). The renderer imports only types from this folder.
+//
+// Errors cross the boundary as values: every call resolves to `Result<T>`, never a thrown exception.
+import { z } from 'zod';
+
+// ---------------------------------------------------------------------------------------------
+// Shared value types
+// ---------------------------------------------------------------------------------------------
+
+export type ApiError = {
+  /** Machine-readable code: 'invalid_input', 'not_found', 'no_workspace', 'conflict', 'internal', ... */
+  code: string;
+  message: string;
+  /** Optional structured detail (e.g. zod issues, the duplicate dataset for a re-import). */
+  details?: unknown;
+};
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
+
+export type WorkspaceInfo = {
+  path: string;
+  /** ISO timestamp of creation (from the workspace manifest). */
+  createdAt: string;
+  datasets: number;
+};
+
+export type ColumnInfo = { name: string; type: string };
+
+export type DatasetInfo = {
+  name: string;
+  rows: number;
+  columns: ColumnInfo[];
+  createdAt: string;
+  updatedAt: string;
+  /** Provenance of the last import: file name and content hash (sha256 hex). */
+  source?: { fileName: string; sha256: string; format: ImportFormat };
+};
+
+export type ImportFormat = 'jsonl' | 'json' | 'csv' | 'parquet';
+
+export type ImportLineError = { line: number; reason: string };
+
+export type ImportSummary = {
+  dataset: string;
+  imported: number;
+  rejected: number;
+  /** Capped list (first 1000) of rejected lines; `rejected` is the full count. */
+  errors: ImportLineError[];
+};
+
+export type Row = Record<string, unknown>;
+
+export type RowsPage = {
+  /** Total rows matching the query (whole dataset when no search text). */
+  total: number;
+  offset: number;
+  rows: Row[];
+};
+
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export type JobProgress = {
+  /** Units done and total (total null when unknown). */
+  done: number;
+  total: number | null;
+  unit: string;
+  /** Units per second, smoothed. */
+  rate: number | null;
+  /** Seconds remaining, when total and rate are known. */
+  etaSeconds: number | null;
+  message?: string;
+};
+
+export type JobRecord = {
+  id: string;
+  kind: string;
+  title: string;
+  status: JobStatus;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  progress: JobProgress | null;
+  /** Job-specific result when succeeded (e.g. an ImportSummary). */
+  result?: unknown;
+  /** Message when failed, including the last log lines of a crashed process. */
+  error?: string;
+};
+
+export type ExecutionProviderStatus = {
+  name: 'cpu' | 'webgpu' | 'cuda';
+  available: boolean;
+  /** Why it is unavailable, or what was checked. */
+  detail: string;
+};
+
+export type GpuInfo = {
+  index: number;
+  name: string;
+  memoryTotalMiB: number;
+  memoryUsedMiB: number;
+  driver: string;
+};
+
+export type DevicesInfo = {
+  providers: ExecutionProviderStatus[];
+  gpus: GpuInfo[];
+  /** Where the GPU list came from ('nvidia-smi' or a reason it is empty). */
+  gpuSource: string;
+  /** The documented command that installs onnxruntime-node's CUDA libraries. */
+  gpuSetupCommand: string;
+  onnxruntimeVersion: string;
+  cpu: { model: string; cores: number; memoryTotalMiB: number };
+};
+
+// ---------------------------------------------------------------------------------------------
+// Method definitions
+// ---------------------------------------------------------------------------------------------
+
+/** A method: validated input schema plus a phantom output type. */
+export type MethodDef<I extends z.ZodType, O> = { input: I; __output?: O };
+
+function method<O>() {
+  return <I extends z.ZodType>(input: I): MethodDef<I, O> => ({ input });
+}
+
+const datasetName = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\p{L}\p{N}_.-]+$/u, 'dataset names use letters, digits, "_", "-" and "." only');
+
+/** Where import bytes come from: a local path (Electron, CLI) or an upload id (browser, serve mode). */
+export const importSource = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('path'), path: z.string().min(1) }),
+  z.object({ kind: z.literal('upload'), uploadId: z.string().min(1), fileName: z.string().min(1) }),
+]);
+
+export const contract = {
+  'app.info': method<{ version: string; transport: 'electron' | 'http'; workspace: WorkspaceInfo | null }>()(
+    z.object({}),
+  ),
+
+  'workspace.open': method<WorkspaceInfo>()(
+    z.object({ path: z.string().min(1), create: z.boolean().default(false) }),
+  ),
+  'workspace.current': method<WorkspaceInfo | null>()(z.object({})),
+
+  'datasets.list': method<DatasetInfo[]>()(z.object({})),
+  'datasets.get': method<DatasetInfo>()(z.object({ name: datasetName })),
+  /**
+   * Starts an import job and returns its id. When the file's content hash matches an earlier import
+   * and `onDuplicate` is 'ask', fails with code 'duplicate' and details {dataset, fileName, importedAt}
+   * so the UI can ask; 'import' imports anyway, 'skip' returns the earlier dataset without a job.
+   */
+  'datasets.import': method<{ jobId: string | null; dataset: string }>()(
+    z.object({
+      dataset: datasetName,
+      source: importSource,
+      format: z.enum(['jsonl', 'json', 'csv', 'parquet']).optional(),
+      onDuplicate: z.enum(['ask', 'import', 'skip']).default('ask'),
+    }),
+  ),
+  'datasets.rows': method<RowsPage>()(
+    z.object({
+      name: datasetName,
+      offset: z.number().int().min(0).default(0),
+      limit: z.number().int().min(1).max(1000).default(100),
+      search: z.string().max(1000).optional(),
+    }),
+  ),
+  'datasets.delete': method<{ deleted: boolean }>()(z.object({ name: datasetName })),
+  /** Exports to a path on the back end's machine; returns rows written. */
+  'datasets.export': method<{ path: string; rows: number }>()(
+    z.object({ name: datasetName, path: z.string().min(1), format: z.enum(['jsonl']).default('jsonl') }),
+  ),
+
+  'jobs.list': method<JobRecord[]>()(z.object({ limit: z.number().int().min(1).max(500).default(100) })),
+  'jobs.get': method<JobRecord>()(z.object({ id: z.string().min(1) })),
+  'jobs.cancel': method<{ cancelled: boolean }>()(z.object({ id: z.string().min(1) })),
+  'jobs.log': method<{ lines: string[] }>()(
+    z.object({ id: z.string().min(1), tail: z.number().int().min(1).max(10000).default(200) }),
+  ),
+
+  'devices.info': method<DevicesInfo>()(z.object({ refresh: z.boolean().default(false) })),
+} as const;
+
+export type Contract = typeof contract;
+export type MethodName = keyof Contract;
+export type MethodInput<M extends MethodName> = z.input<Contract[M]['input']>;
+export type MethodParsedInput<M extends MethodName> = z.output<Contract[M]['input']>;
+export type MethodOutput<M extends MethodName> = NonNullable<Contract[M]['__output']>;
+
+// ---------------------------------------------------------------------------------------------
+// Event streams (back end → UI). One typed map.
+// ---------------------------------------------------------------------------------------------
+
+export type Events = {
+  /** Any change to a job: status, progress. */
+  'job.updated': JobRecord;
+  /** A dataset was created, replaced or deleted. */
+  'datasets.changed': { name: string };
+  'workspace.changed': WorkspaceInfo | null;
+};
+
+export type EventName = keyof Events;
+export type EventMessage = { [K in EventName]: { event: K; data: Events[K] } }[EventName];
+
+// ---------------------------------------------------------------------------------------------
+// The client interface both transports provide to the renderer.
+// ---------------------------------------------------------------------------------------------
+
+export interface ApiClient {
+  call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<Result<MethodOutput<M>>>;
+  /** Subscribe to an event; returns an unsubscribe function. */
+  on<E extends EventName>(event: E, listener: (data: Events[E]) => void): () => void;
+  /**
+   * Sends a file's bytes to the back end and returns an upload id for `datasets.import`. In Electron the
+   * preload may instead resolve a local path; either way the result is an `importSource` value.
+   */
+  upload(file: File): Promise<Result<z.infer<typeof importSource>>>;
+}
+
+/** The object the Electron preload exposes on `window` under this name. */
+export const BRIDGE_NAME = 'saenggak';
+/** The single IPC channel both directions use. */
+export const IPC_CHANNEL = 'saenggak:api';

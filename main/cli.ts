@@ -1,0 +1,27 @@
+// `saenggak`: the app's capabilities from a terminal. Each command group lives in main/cli/*.ts and
+// registers itself here; heavy modules are imported inside actions so `--help` stays instant.
+import { Command } from 'commander';
+import { registerWorkspaceCommands } from './cli/workspace.ts';
+import { registerDataCommands } from './cli/data.ts';
+import { registerDevicesCommand } from './cli/devices.ts';
+import { registerServeCommand } from './cli/serve.ts';
+import { registerRewardCommands } from './cli/reward.ts';
+import { registerModelCommands } from './cli/model.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('saenggak')
+    .description('Saenggak Lab: build small reasoning models that think in Korean')
+    .version('0.1.0')
+    .showHelpAfterError();
+  registerWorkspaceCommands(program);
+  registerDataCommands(program);
+  registerDevicesCommand(program);
+  registerServeCommand(program);
+  registerRewardCommands(program);
+  registerModelCommands(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  await buildProgram().parseAsync(argv);
+}
