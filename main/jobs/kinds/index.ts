@@ -1,0 +1,8 @@
+// The job kinds this app knows, by name. Each entry loads the kind's module lazily inside the job
+// process (so the parent never loads heavy code) and statically (so the Electron bundle includes it).
+// A later stage adds a kind with one line here; the runner does not change.
+import type { JobKindModule } from '../job-kind.ts';
+
+export const builtinJobKinds: Record<string, () => Promise<JobKindModule>> = {
+  import: () => import('./import.ts'),
+};

@@ -1,0 +1,322 @@
+// Runs long operations in separate processes and keeps their records.
+//
+// One runner per open workspace. `start` writes jobs/<id>/job.json, launches a job process (see
+// process-launcher.ts) and follows it: progress reports become smoothed progress (rate, ETA) and
+// throttled `job.updated` events; stdout, stderr and log lines go to jobs/<id>/log.txt; the exit decides
+// the final status. A process that dies without reporting (process.exit, a native crash, SIGKILL) marks
+// the job failed with its last log lines; the app itself is never affected.
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { pathToFileURL } from 'node:url';
+import type { JobRecord, JobStatus } from '../api/contract.ts';
+import { JobRecords, newJobId, type StoredJobRecord } from './job-records.ts';
+import { ProgressTracker } from './progress.ts';
+import { defaultWorkerEntry, forkJobProcess, type JobProcess, type LaunchJobProcess } from './process-launcher.ts';
+import { builtinJobKinds } from './kinds/index.ts';
+import type { WorkerMessage } from './job-kind.ts';
+
+export type JobRunnerOptions = {
+  workspace: string;
+  /** Called with every change, at most ~10 times a second per job for progress; status changes at once. */
+  onUpdate?: (record: JobRecord) => void;
+  launch?: LaunchJobProcess;
+  workerEntry?: string;
+  /** Extra kinds by name → module path (plugins, tests). Built-in kinds are in kinds/index.ts. */
+  extraKinds?: Record<string, string>;
+  /** How long a cancelled job gets to stop after the cancel message, and again after SIGTERM. */
+  cancelGraceMs?: number;
+  /** Lines of log quoted in a failed job's error. */
+  crashLogLines?: number;
+};
+
+const TERMINAL: ReadonlySet<JobStatus> = new Set(['succeeded', 'failed', 'cancelled']);
+const EVENT_INTERVAL_MS = 100;
+const PERSIST_INTERVAL_MS = 1000;
+
+/** Everything the runner tracks about a job whose process is alive. */
+type ActiveJob = {
+  record: StoredJobRecord;
+  process: JobProcess;
+  log: WriteStream;
+  tracker: ProgressTracker;
+  outcome: { kind: 'result'; value: unknown } | { kind: 'error'; message: string } | null;
+  cancelRequested: boolean;
+  killTimers: NodeJS.Timeout[];
+  eventTimer: NodeJS.Timeout | null;
+  lastEventAt: number;
+  lastPersistAt: number;
+  writes: Promise<void>;
+  done: Promise<JobRecord>;
+};
+
+export function isTerminal(status: JobStatus): boolean {
+  return TERMINAL.has(status);
+}
+
+/** The record as the contract shows it (no input, no process ids). */
+export function publicRecord(record: StoredJobRecord): JobRecord {
+  const { input: _input, ownerPid: _owner, workerPid: _worker, ...rest } = record;
+  return structuredClone(rest);
+}
+
+export class JobRunner {
+  readonly records: JobRecords;
+  readonly #options: JobRunnerOptions;
+  readonly #active = new Map<string, ActiveJob>();
+  readonly #launch: LaunchJobProcess;
+
+  constructor(options: JobRunnerOptions) {
+    this.#options = options;
+    this.records = new JobRecords(options.workspace);
+    this.#launch = options.launch ?? forkJobProcess;
+  }
+
+  /**
+   * Marks jobs left "running" or "queued" by an app that is no longer alive as failed, quoting their
+   * last log lines. Call once when the workspace opens. Returns the ids it marked.
+   */
+  async recoverInterrupted(): Promise<string[]> {
+    const marked: string[] = [];
+    for (const record of await this.records.list()) {
+      if (isTerminal(record.status) || this.#active.has(record.id)) continue;
+      if (record.ownerPid !== undefined && isProcessAlive(record.ownerPid)) continue;
+      const tail = await this.records.tailLog(record.id, this.#crashLogLines);
+      record.status = 'failed';
+      record.endedAt = new Date().toISOString();
+      record.error = withLogTail('The app stopped while this job was running.', tail);
+      await this.records.write(record);
+      marked.push(record.id);
+    }
+    return marked;
+  }
+
+  knowsKind(kind: string): boolean {
+    return kind in builtinJobKinds || kind in (this.#options.extraKinds ?? {});
+  }
+
+  /** Starts a job and returns its record (status 'running'). The input must be structured-cloneable. */
+  async start(kind: string, input: unknown, title: string = kind): Promise<JobRecord> {
+    if (!this.knowsKind(kind)) {
+      throw Object.assign(new Error(`unknown job kind "${kind}"`), { code: 'invalid_input' });
+    }
+    const now = new Date();
+    const record: StoredJobRecord = {
+      id: newJobId(now),
+      kind,
+      title,
+      status: 'queued',
+      createdAt: now.toISOString(),
+      startedAt: null,
+      endedAt: null,
+      progress: null,
+      input,
+      ownerPid: process.pid,
+    };
+    await this.records.create(record);
+
+    const log = createWriteStream(this.records.logPath(record.id), { flags: 'a' });
+    const child = this.#launch(this.#options.workerEntry ?? defaultWorkerEntry, { env: { ...process.env } });
+    let resolveDone!: (record: JobRecord) => void;
+    const job: ActiveJob = {
+      record,
+      process: child,
+      log,
+      tracker: new ProgressTracker(),
+      outcome: null,
+      cancelRequested: false,
+      killTimers: [],
+      eventTimer: null,
+      lastEventAt: 0,
+      lastPersistAt: 0,
+      writes: Promise.resolve(),
+      done: new Promise((resolve) => (resolveDone = resolve)),
+    };
+    this.#active.set(record.id, job);
+
+    child.stdout?.on('data', (chunk: Buffer) => log.write(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => log.write(chunk));
+    child.onMessage((message) => this.#onMessage(job, message));
+    child.onExit((code, signal) => {
+      void this.#finish(job, code, signal).then(resolveDone);
+    });
+
+    const extra = this.#options.extraKinds?.[kind];
+    child.send({
+      type: 'start',
+      kind,
+      moduleUrl: extra ? pathToFileURL(extra).href : null,
+      input,
+      workspace: this.#options.workspace,
+      jobDir: this.records.dir(record.id),
+      jobId: record.id,
+    });
+    record.status = 'running';
+    record.startedAt = new Date().toISOString();
+    record.workerPid = child.pid;
+    this.#persist(job);
+    this.#emitNow(job);
+    return publicRecord(record);
+  }
+
+  async get(id: string): Promise<JobRecord | null> {
+    const active = this.#active.get(id);
+    if (active) return publicRecord(active.record);
+    const stored = await this.records.read(id);
+    return stored ? publicRecord(stored) : null;
+  }
+
+  async list(limit = 100): Promise<JobRecord[]> {
+    const stored = await this.records.list(limit);
+    return stored.map((r) => publicRecord(this.#active.get(r.id)?.record ?? r));
+  }
+
+  async log(id: string, tail: number): Promise<string[]> {
+    return this.records.tailLog(id, tail);
+  }
+
+  /** Resolves with the final record once the job has ended (at once if it already has). */
+  async wait(id: string): Promise<JobRecord> {
+    const active = this.#active.get(id);
+    if (active) return active.done;
+    const stored = await this.records.read(id);
+    if (!stored) throw Object.assign(new Error(`no job ${id}`), { code: 'not_found' });
+    return publicRecord(stored);
+  }
+
+  /**
+   * Asks a running job to stop: a cancel message first (the kind aborts cleanly), SIGTERM after the grace
+   * period, SIGKILL after another. Returns false when the job is not running.
+   */
+  cancel(id: string): boolean {
+    const job = this.#active.get(id);
+    if (!job || job.cancelRequested) return false;
+    job.cancelRequested = true;
+    this.#appendLog(job, '[saenggak] cancel requested');
+    job.process.send({ type: 'cancel' });
+    const grace = this.#options.cancelGraceMs ?? 3000;
+    job.killTimers.push(
+      setTimeout(() => job.process.kill('SIGTERM'), grace).unref(),
+      setTimeout(() => job.process.kill('SIGKILL'), grace * 2).unref(),
+    );
+    return true;
+  }
+
+  get activeCount(): number {
+    return this.#active.size;
+  }
+
+  /** Cancels every running job and waits for them to end (app shutdown, workspace switch). */
+  async close(): Promise<void> {
+    const pending = [...this.#active.values()].map((job) => job.done);
+    for (const id of this.#active.keys()) this.cancel(id);
+    await Promise.all(pending);
+  }
+
+  get #crashLogLines(): number {
+    return this.#options.crashLogLines ?? 20;
+  }
+
+  #onMessage(job: ActiveJob, message: WorkerMessage): void {
+    switch (message.type) {
+      case 'progress':
+        job.record.progress = job.tracker.update(message, Date.now());
+        this.#scheduleEvent(job);
+        if (Date.now() - job.lastPersistAt >= PERSIST_INTERVAL_MS) this.#persist(job);
+        break;
+      case 'log':
+        this.#appendLog(job, message.line);
+        break;
+      case 'result':
+        job.outcome = { kind: 'result', value: message.value };
+        break;
+      case 'error':
+        this.#appendLog(job, message.message);
+        job.outcome = { kind: 'error', message: message.message.split('\n')[0] ?? message.message };
+        break;
+    }
+  }
+
+  async #finish(job: ActiveJob, code: number | null, signal: string | null): Promise<JobRecord> {
+    for (const timer of job.killTimers) clearTimeout(timer);
+    if (job.eventTimer) clearTimeout(job.eventTimer);
+    const { record } = job;
+    if (job.cancelRequested) {
+      record.status = 'cancelled';
+    } else if (job.outcome?.kind === 'result') {
+      record.status = 'succeeded';
+      record.result = job.outcome.value;
+    } else {
+      record.status = 'failed';
+      const reason =
+        job.outcome?.kind === 'error'
+          ? job.outcome.message
+          : signal
+            ? `The job process was killed by ${signal}.`
+            : `The job process exited with code ${code} before reporting a result.`;
+      this.#appendLog(job, `[saenggak] ${reason}`);
+      job.log.end();
+      await once(job.log, 'close').catch(() => undefined);
+      record.error = withLogTail(reason, await this.records.tailLog(record.id, this.#crashLogLines));
+    }
+    if (!job.log.closed) {
+      job.log.end();
+      await once(job.log, 'close').catch(() => undefined);
+    }
+    record.endedAt = new Date().toISOString();
+    this.#persist(job);
+    await job.writes;
+    this.#active.delete(record.id);
+    this.#emitNow(job);
+    return publicRecord(record);
+  }
+
+  #appendLog(job: ActiveJob, line: string): void {
+    if (!job.log.writableEnded) job.log.write(line.endsWith('\n') ? line : line + '\n');
+  }
+
+  /** Queues an atomic write of the current record; writes for one job never overlap. */
+  #persist(job: ActiveJob): void {
+    job.lastPersistAt = Date.now();
+    const snapshot = structuredClone(job.record);
+    job.writes = job.writes
+      .then(() => this.records.write(snapshot))
+      .catch((error) => console.error(`could not write job ${snapshot.id}:`, error));
+  }
+
+  #scheduleEvent(job: ActiveJob): void {
+    if (job.eventTimer) return;
+    const wait = Math.max(0, job.lastEventAt + EVENT_INTERVAL_MS - Date.now());
+    if (wait === 0) {
+      this.#emitNow(job);
+      return;
+    }
+    job.eventTimer = setTimeout(() => {
+      job.eventTimer = null;
+      this.#emitNow(job);
+    }, wait);
+  }
+
+  #emitNow(job: ActiveJob): void {
+    if (job.eventTimer) {
+      clearTimeout(job.eventTimer);
+      job.eventTimer = null;
+    }
+    job.lastEventAt = Date.now();
+    this.#options.onUpdate?.(publicRecord(job.record));
+  }
+}
+
+function withLogTail(reason: string, tail: string[]): string {
+  return tail.length ? `${reason}\nLast log lines:\n${tail.join('\n')}` : reason;
+}
+
+function isProcessAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
