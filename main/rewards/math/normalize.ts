@@ -1,0 +1,180 @@
+// String-level normalization of an extracted answer before it is parsed: the spellings that mean the same
+// thing in competition answers are folded together (MATH / AIME / AMC conventions plus Korean units).
+// Every step is a literal replacement or a linear scan; no pattern here can backtrack badly.
+import { closeBrace, isDigit, skipSpaces } from '../text-scan.ts';
+
+/** Answers longer than this (after extraction) are compared as strings only. */
+export const MAX_ANSWER_CHARS = 1000;
+
+const UNICODE: [string, string][] = [
+  ['−', '-'],
+  ['–', '-'],
+  ['×', '\\times '],
+  ['÷', '\\div '],
+  ['·', '\\cdot '],
+  ['π', '\\pi '],
+  ['√', '\\sqrt'],
+  ['∞', '\\infty '],
+  ['≤', '\\le '],
+  ['≥', '\\ge '],
+  ['∪', '\\cup '],
+  ['±', '\\pm '],
+  ['，', ','],
+  ['：', ':'],
+  ['（', '('],
+  ['）', ')'],
+  ['°', ''],
+  ['º', ''],
+];
+
+/** Commands removed outright: sizing, spacing and style that do not change a value. */
+const DROP = [
+  '\\displaystyle', '\\textstyle', '\\left', '\\right', '\\bigl', '\\bigr', '\\Bigl', '\\Bigr', '\\big', '\\Big',
+  '\\qquad', '\\quad', '\\!', '\\,', '\\;', '\\:', '\\ ', '\\limits', '\\nolimits', '^{\\circ}', '^\\circ', '\\circ',
+  '\\degree', '\\%', '%', '\\$', '{,}', '\\dots', '\\ldots', '\\cdots',
+];
+
+/** Commands whose single argument is kept and the wrapper dropped. */
+const UNWRAP = [
+  'text', 'textbf', 'textit', 'textrm', 'mathrm', 'mathbf', 'mathit', 'mbox', 'operatorname', 'boxed', 'fbox',
+  'boldsymbol', 'mathbb', 'mathsf', 'emph', 'hbox',
+];
+
+/**
+ * Units that may follow a number and carry no value. Single Latin letters (m, g, s) are deliberately absent:
+ * they are far more often variables than units. Longer entries first so "cm^2" wins over "cm".
+ */
+const UNITS = [
+  'square units', 'square feet', 'square inches', 'square meters', 'square centimeters', 'sq units', 'cubic units',
+  'units^2', 'units', 'unit', 'degrees', 'degree', 'dollars', 'dollar', 'cents', 'cent', 'inches', 'inch', 'feet',
+  'foot', 'ft', 'meters', 'meter', 'centimeters', 'cm^2', 'cm^3', 'cm', 'mm', 'km', 'kg', 'mph', 'hours', 'hour',
+  'minutes', 'minute', 'seconds', 'second', 'days', 'day', 'years', 'year', 'miles', 'mile', 'pounds', 'people',
+  'ways', 'points', 'students', 'percent',
+  '제곱센티미터', '센티미터', '미터', '킬로그램', '그램', '시간', '분', '초', '개', '명', '원', '도', '번', '가지', '마리',
+  '장', '권', '살', '세', '일', '년', '회', '쌍', '점', 'cm²', 'm²', '㎝', '㎡', '%',
+];
+
+/** Removes any of `chars` from the end (a loop, not `/[.]+$/`, which is quadratic on long runs). */
+function trimTrailing(text: string, chars: string): string {
+  let end = text.length;
+  while (end > 0 && chars.includes(text[end - 1])) end--;
+  return text.slice(0, end);
+}
+
+function replaceAllLiteral(text: string, from: string, to: string): string {
+  return text.includes(from) ? text.split(from).join(to) : text;
+}
+
+/** Drops `\cmd{...}` wrappers (keeping the argument) with a brace scanner, innermost or not. */
+export function unwrapCommands(text: string, names: readonly string[]): string {
+  let out = text;
+  for (const name of names) {
+    const marker = '\\' + name;
+    let from = 0;
+    for (let guard = 0; guard < 64; guard++) {
+      const at = out.indexOf(marker, from);
+      if (at < 0) break;
+      const after = at + marker.length;
+      // \text must not match \textbf: the command name has to end here.
+      if (after < out.length && /[a-zA-Z]/.test(out[after])) {
+        from = after;
+        continue;
+      }
+      const open = skipSpaces(out, after);
+      if (out[open] !== '{') {
+        out = out.slice(0, at) + out.slice(after);
+        from = at;
+        continue;
+      }
+      const close = closeBrace(out, open);
+      if (close < 0) break;
+      out = out.slice(0, at) + out.slice(open + 1, close - 1) + out.slice(close);
+      from = at;
+    }
+  }
+  return out;
+}
+
+/** Strips `$…$`, `$$…$$`, `\(…\)`, `\[…\]` around the whole answer (repeatedly). */
+export function stripMathDelimiters(text: string): string {
+  let s = text.trim();
+  for (let guard = 0; guard < 8; guard++) {
+    if (s.length >= 4 && s.startsWith('$$') && s.endsWith('$$')) s = s.slice(2, -2).trim();
+    else if (s.length >= 2 && s.startsWith('$') && s.endsWith('$')) s = s.slice(1, -1).trim();
+    else if (s.startsWith('\\(') && s.endsWith('\\)')) s = s.slice(2, -2).trim();
+    else if (s.startsWith('\\[') && s.endsWith('\\]')) s = s.slice(2, -2).trim();
+    else break;
+  }
+  return s;
+}
+
+function stripTrailingUnits(text: string): string {
+  let s = text;
+  for (let guard = 0; guard < 3; guard++) {
+    let changed = false;
+    for (const unit of UNITS) {
+      if (!s.endsWith(unit) || s.length === unit.length) continue;
+      const before = s.slice(0, s.length - unit.length);
+      const last = before.trimEnd();
+      if (last.length === 0) continue;
+      const lastChar = last.charCodeAt(last.length - 1);
+      // Only after a value: a digit, a closing group, or a space after a symbol ("x cm" keeps working).
+      const unitIsLatinWord = /^[a-z]/.test(unit);
+      const separated = before.length !== last.length;
+      if (!(isDigit(lastChar) || last.endsWith('}') || last.endsWith(')') || (unitIsLatinWord && separated))) continue;
+      if (unitIsLatinWord && !separated && /[a-zA-Z]$/.test(last)) continue;
+      s = last;
+      changed = true;
+      break;
+    }
+    if (!changed) break;
+  }
+  return s;
+}
+
+/** Folds a Korean sentence ending left after an answer phrase: "5입니다." → "5". */
+function stripSentenceEnding(text: string): string {
+  let s = text.trim();
+  for (const ending of ['입니다', '이다', '이며', '이고', '예요', '이에요', '임', '다']) {
+    if (s.endsWith(ending) && s.length > ending.length) {
+      s = s.slice(0, s.length - ending.length).trim();
+      break;
+    }
+  }
+  return s;
+}
+
+/**
+ * Canonical string form of an answer. Values that are equal but spelled differently ("1,000" and "1000",
+ * "\dfrac{1}{2}" and "\frac{1}{2}", "45^\circ" and "45", "5 cm" and "5") map to the same string where a
+ * string rule can see it; deeper equivalences are left to the parser.
+ */
+export function normalizeAnswer(raw: string): string {
+  let s = raw.trim();
+  if (s.length > MAX_ANSWER_CHARS) return s;
+  for (const [from, to] of UNICODE) s = replaceAllLiteral(s, from, to);
+  s = trimTrailing(s, '.。!').trim();
+  s = stripMathDelimiters(s);
+  s = replaceAllLiteral(s, '\\dfrac', '\\frac');
+  s = replaceAllLiteral(s, '\\tfrac', '\\frac');
+  s = replaceAllLiteral(s, '\\cfrac', '\\frac');
+  for (const d of DROP) s = replaceAllLiteral(s, d, d === '\\ ' ? ' ' : '');
+  s = replaceAllLiteral(s, '\\le ', '\\le');
+  s = replaceAllLiteral(s, '\\leq', '\\le');
+  s = replaceAllLiteral(s, '\\geq', '\\ge');
+  s = replaceAllLiteral(s, '\\infin', '\\infty');
+  s = replaceAllLiteral(s, '~', ' ');
+  s = unwrapCommands(s, UNWRAP);
+  s = trimTrailing(s.trim(), '.。').trim();
+  s = stripSentenceEnding(s);
+  s = stripTrailingUnits(s);
+  s = stripMathDelimiters(s);
+  // Thousands separators only when the whole answer is one grouped number ("1,234" is not a pair here,
+  // but "(1,234)" stays a pair).
+  if (/^-?\d{1,3}(,\d{3})+(\.\d+)?$/.test(s)) s = s.replace(/,/g, '');
+  if (/^-?\d{1,3}( \d{3})+(\.\d+)?$/.test(s)) s = s.replace(/ /g, '');
+  if (s.startsWith('+')) s = s.slice(1);
+  // Whitespace carries no meaning in math answers; collapse it so string comparison is fair.
+  s = s.replace(/\s+/g, ' ').trim();
+  return s;
+}
