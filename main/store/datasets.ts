@@ -320,6 +320,7 @@ export class DatasetWriter {
   private readonly columns = new ColumnTracker();
   private written = 0;
   private finished = false;
+  private tail: Promise<void> = Promise.resolve();
 
   constructor(store: DatasetStore, dataset: string, tableName: string, table: LanceTable) {
     this.store = store;
@@ -333,13 +334,16 @@ export class DatasetWriter {
   }
 
   /**
-   * Appends rows. `jsonTexts[i]`, when given, must be the JSON text of `rows[i]` (e.g. the original JSONL
+   * Appends rows (one LanceDB write per call, queued behind earlier ones; the returned promise settles
+   * when this write is done). `jsonTexts[i]`, when given, must be the JSON text of `rows[i]` (e.g. the original JSONL
    * line); it saves re-serializing. Rows must be JSON objects.
    */
   async append(rows: readonly Row[], jsonTexts?: readonly (string | undefined)[], signal?: AbortSignal): Promise<void> {
     if (this.finished) throw new Error('DatasetWriter: append after commit or abort');
-    if (rows.length === 0) return;
+    if (rows.length === 0) return this.tail;
     throwIfAborted(signal);
+    // The batch is built now (synchronously), so the caller can parse the next batch while LanceDB
+    // writes this one. Writes are chained: `_row` must equal the physical offset, so order matters.
     const json = new Array<string>(rows.length);
     const text = new Array<string>(rows.length);
     for (let i = 0; i < rows.length; i++) {
@@ -348,14 +352,19 @@ export class DatasetWriter {
       json[i] = jsonTexts?.[i] ?? JSON.stringify(row);
       text[i] = searchTextOf(row);
     }
-    await this.table.add(datasetBatch(this.written, json, text));
+    const batch = datasetBatch(this.written, json, text);
     this.written += rows.length;
+    this.tail = this.tail.then(async () => {
+      await this.table.add(batch);
+    });
+    return this.tail;
   }
 
   /** Makes the written rows the dataset's current version (durably) and returns its info. */
   async commit(source?: WriteSource): Promise<DatasetInfo> {
     if (this.finished) throw new Error('DatasetWriter: commit after commit or abort');
     this.finished = true;
+    await this.tail;
     this.table.close();
     return this.store.commitTable(this.dataset, this.tableName, this.written, this.columns, source);
   }
@@ -364,6 +373,7 @@ export class DatasetWriter {
   async abort(): Promise<void> {
     if (this.finished) return;
     this.finished = true;
+    await this.tail.catch(() => undefined);
     this.table.close();
     await this.store.abortTable(this.tableName);
   }

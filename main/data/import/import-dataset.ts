@@ -1,0 +1,169 @@
+// The import operation: parse a file and make its rows the new version of a dataset, atomically.
+//
+//   importDataset({workspace, dataset, path, format?, fileName?, onProgress?, signal?, maxLineBytes?,
+//                  batchRows?}): Promise<ImportResult>
+//
+// ImportResult is the contract's ImportSummary {dataset, imported, rejected, errors (first 1000)} plus
+// {sha256, format, fileName, bytes, info: DatasetInfo}. Progress is reported in bytes of the file
+// (for a rate and an ETA), at most every `progressIntervalMs`, and once at the end.
+//
+// Failure modes (thrown as ImportError, the dataset keeps its previous version in every case):
+//   'invalid_input'  the file is missing, empty, has the wrong top-level shape, or no row is valid
+//                    (details: the ImportSummary with the per-line errors);
+//   'cancelled'      the signal fired.
+// A crash (process killed) also leaves the previous version: rows go into a fresh table that becomes
+// the dataset's version only in the final registry switch (see main/store/datasets.ts).
+import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { basename, extname } from 'node:path';
+import type { DatasetInfo, ImportFormat, ImportLineError, ImportSummary, Row } from '../../api/contract.ts';
+import type { Workspace } from '../../store/index.ts';
+import { parseCsv } from './csv.ts';
+import { detectFormat } from './detect.ts';
+import { ImportError } from './errors.ts';
+import { hashFile } from './hash.ts';
+import { parseJsonArray } from './json-array.ts';
+import { parseJsonl } from './jsonl.ts';
+import { parseParquet } from './parquet.ts';
+import { readFileChunks } from './read-chunks.ts';
+import type { ParseBatch } from './types.ts';
+
+export const MAX_REPORTED_ERRORS = 1000;
+
+export type ImportProgress = {
+  bytesDone: number;
+  bytesTotal: number;
+  rowsImported: number;
+  rowsRejected: number;
+};
+
+export type ImportOptions = {
+  workspace: Workspace;
+  dataset: string;
+  path: string;
+  /** Detected from the extension and content when omitted. */
+  format?: ImportFormat;
+  /** The name recorded as the source (default: the file's base name; uploads pass the original name). */
+  fileName?: string;
+  onProgress?: (progress: ImportProgress) => void;
+  signal?: AbortSignal;
+  /** Longest accepted line / record / element in bytes (default 64 MiB). */
+  maxLineBytes?: number;
+  /** Rows per LanceDB write (default 8192). */
+  batchRows?: number;
+  progressIntervalMs?: number;
+};
+
+export type ImportResult = ImportSummary & {
+  sha256: string;
+  format: ImportFormat;
+  fileName: string;
+  bytes: number;
+  info: DatasetInfo;
+};
+
+function cancelled(): ImportError {
+  return new ImportError('cancelled', 'import cancelled; the dataset keeps its previous version');
+}
+
+export async function importDataset(options: ImportOptions): Promise<ImportResult> {
+  const { workspace, dataset, path, signal } = options;
+  const fileName = options.fileName ?? basename(path);
+  let bytesTotal: number;
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new ImportError('invalid_input', `${path} is not a file`);
+    bytesTotal = info.size;
+  } catch (error) {
+    if (error instanceof ImportError) throw error;
+    throw new ImportError('invalid_input', `cannot read ${path}: ${(error as Error).message}`);
+  }
+  if (bytesTotal === 0) throw new ImportError('invalid_input', `${fileName} is empty (0 bytes): nothing to import`);
+  const format = options.format ?? (await detectFormat(path));
+  if (signal?.aborted) throw cancelled();
+
+  // Progress and hashing follow the bytes as they are read.
+  const hash = createHash('sha256');
+  let bytesDone = 0;
+  let imported = 0;
+  let rejected = 0;
+  const errors: ImportLineError[] = [];
+  const interval = options.progressIntervalMs ?? 100;
+  let lastProgress = 0;
+  const report = (force = false) => {
+    if (!options.onProgress) return;
+    const now = performance.now();
+    if (!force && now - lastProgress < interval) return;
+    lastProgress = now;
+    options.onProgress({ bytesDone, bytesTotal, rowsImported: imported, rowsRejected: rejected });
+  };
+
+  let batches: AsyncGenerator<ParseBatch>;
+  let sha256: string | null = null;
+  const maxLineBytes = options.maxLineBytes;
+  if (format === 'parquet') {
+    sha256 = await hashFile(path, signal);
+    batches = parseParquet(path, { signal, onBytes: (done) => (bytesDone = done) });
+  } else {
+    const chunks = readFileChunks(path, {
+      signal,
+      onChunk: (chunk) => {
+        hash.update(chunk);
+        bytesDone += chunk.length;
+      },
+    });
+    if (format === 'jsonl') batches = parseJsonl(chunks, { maxLineBytes });
+    else if (format === 'json') batches = parseJsonArray(chunks, { maxLineBytes });
+    else batches = parseCsv(chunks, { maxLineBytes, delimiter: extname(path).toLowerCase() === '.tsv' ? '\t' : ',' });
+  }
+
+  const writer = await workspace.datasets.beginWrite(dataset);
+  try {
+    const batchRows = options.batchRows ?? 8192;
+    let rows: Row[] = [];
+    let json: (string | undefined)[] = [];
+    let previousWrite: Promise<void> = Promise.resolve();
+    const flush = async () => {
+      // One write in flight while the next batch is parsed; wait for the previous one first.
+      await previousWrite;
+      previousWrite = writer.append(rows, json, signal);
+      // Keep the promise observed so a failure is not reported as unhandled before it is awaited.
+      previousWrite.catch(() => undefined);
+      rows = [];
+      json = [];
+    };
+    for await (const batch of batches) {
+      if (signal?.aborted) throw cancelled();
+      for (let i = 0; i < batch.rows.length; i++) {
+        rows.push(batch.rows[i]);
+        json.push(batch.json[i]);
+      }
+      imported += batch.rows.length;
+      rejected += batch.errors.length;
+      for (const error of batch.errors) if (errors.length < MAX_REPORTED_ERRORS) errors.push(error);
+      if (rows.length >= batchRows) await flush();
+      report();
+    }
+    if (rows.length > 0) await flush();
+    await previousWrite;
+    if (signal?.aborted) throw cancelled();
+    const summary: ImportSummary = { dataset, imported, rejected, errors };
+    if (imported === 0) {
+      throw new ImportError(
+        'invalid_input',
+        rejected > 0
+          ? `no valid rows in ${fileName}: all ${rejected} were rejected (first: line ${errors[0].line}: ${errors[0].reason})`
+          : `${fileName} holds no rows`,
+        summary,
+      );
+    }
+    sha256 ??= hash.digest('hex');
+    const info = await writer.commit({ fileName, sha256, format, rejected });
+    report(true);
+    return { ...summary, sha256, format, fileName, bytes: bytesTotal, info };
+  } catch (error) {
+    await writer.abort();
+    if ((error as { code?: unknown }).code === 'cancelled' || (signal?.aborted && !(error instanceof ImportError))) throw cancelled();
+    throw error;
+  }
+}
