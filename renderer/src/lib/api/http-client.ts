@@ -1,0 +1,130 @@
+// Serve-mode client: same-origin fetch for calls, a raw-body POST for uploads and one WebSocket for events.
+// The token travels in the HttpOnly cookie that the server set when the printed URL was opened.
+import type {
+  ApiError,
+  EventName,
+  EventMessage,
+  Events,
+  MethodInput,
+  MethodName,
+  MethodOutput,
+  RendererClient,
+  Result,
+  UploadProgress,
+} from './types.ts';
+
+type Source = { kind: 'path'; path: string } | { kind: 'upload'; uploadId: string; fileName: string };
+
+const RECONNECT_MIN_MS = 500;
+const RECONNECT_MAX_MS = 8000;
+
+function failure(code: string, message: string): { ok: false; error: ApiError } {
+  return { ok: false, error: { code, message } };
+}
+
+/** Turns a non-JSON or non-200 HTTP answer into an error value the UI can show. */
+function httpFailure(status: number, body: string): { ok: false; error: ApiError } {
+  if (status === 401) {
+    return failure(
+      'unauthorized',
+      'The server did not accept this session. Open the URL printed by "saenggak serve" (it carries the token).',
+    );
+  }
+  if (status === 403) return failure('forbidden', 'The server refused a request from this page (origin check).');
+  return failure('http_' + status, body.trim().slice(0, 300) || `HTTP ${status}`);
+}
+
+export class HttpClient implements RendererClient {
+  readonly transport = 'http' as const;
+  #listeners = new Map<EventName, Set<(data: never) => void>>();
+  #reconnectListeners = new Set<() => void>();
+  #socket: WebSocket | null = null;
+  #retryMs = RECONNECT_MIN_MS;
+  #everConnected = false;
+
+  constructor(private readonly base: string = '') {}
+
+  async call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<Result<MethodOutput<M>>> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.base}/api/call/${method}`, {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(input ?? {}),
+      });
+    } catch (err) {
+      return failure('network', `Cannot reach the server: ${(err as Error).message}`);
+    }
+    const text = await res.text();
+    if (!res.ok) return httpFailure(res.status, text);
+    try {
+      return JSON.parse(text) as Result<MethodOutput<M>>;
+    } catch {
+      return failure('bad_response', `The server sent something that is not JSON for ${method}.`);
+    }
+  }
+
+  /** XMLHttpRequest rather than fetch: it reports upload progress and streams the File without copying it. */
+  upload(file: File, onProgress?: UploadProgress): Promise<Result<Source>> {
+    return new Promise((resolve) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open('POST', `${this.base}/api/upload?name=${encodeURIComponent(file.name)}`);
+      xhr.withCredentials = true;
+      xhr.setRequestHeader('content-type', 'application/octet-stream');
+      if (onProgress) xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
+      xhr.onerror = () => resolve(failure('network', `Upload of ${file.name} failed: the connection was lost.`));
+      xhr.onabort = () => resolve(failure('aborted', `Upload of ${file.name} was aborted.`));
+      xhr.onload = () => {
+        if (xhr.status !== 200) return resolve(httpFailure(xhr.status, xhr.responseText));
+        try {
+          resolve(JSON.parse(xhr.responseText) as Result<Source>);
+        } catch {
+          resolve(failure('bad_response', 'The server answered the upload with something that is not JSON.'));
+        }
+      };
+      xhr.send(file);
+    });
+  }
+
+  on<E extends EventName>(event: E, listener: (data: Events[E]) => void): () => void {
+    let set = this.#listeners.get(event);
+    if (!set) this.#listeners.set(event, (set = new Set()));
+    set.add(listener as (data: never) => void);
+    this.#connect();
+    return () => set.delete(listener as (data: never) => void);
+  }
+
+  onReconnect(listener: () => void): () => void {
+    this.#reconnectListeners.add(listener);
+    return () => this.#reconnectListeners.delete(listener);
+  }
+
+  #connect(): void {
+    if (this.#socket || typeof WebSocket === 'undefined') return;
+    const origin = this.base || location.origin;
+    const url = origin.replace(/^http/, 'ws') + '/api/events';
+    const socket = new WebSocket(url);
+    this.#socket = socket;
+    socket.onopen = () => {
+      this.#retryMs = RECONNECT_MIN_MS;
+      if (this.#everConnected) for (const l of this.#reconnectListeners) l();
+      this.#everConnected = true;
+    };
+    socket.onmessage = (e) => {
+      let msg: EventMessage;
+      try {
+        msg = JSON.parse(String(e.data)) as EventMessage;
+      } catch {
+        return;
+      }
+      for (const l of this.#listeners.get(msg.event) ?? []) (l as (data: unknown) => void)(msg.data);
+    };
+    socket.onclose = () => {
+      this.#socket = null;
+      // Back off so a stopped server is not hammered; the page keeps working for calls meanwhile.
+      setTimeout(() => this.#connect(), this.#retryMs);
+      this.#retryMs = Math.min(this.#retryMs * 2, RECONNECT_MAX_MS);
+    };
+  }
+}

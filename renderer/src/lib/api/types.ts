@@ -1,0 +1,32 @@
+// Renderer-side view of the contract: types only, so nothing of the back end (zod included) is bundled.
+import type {
+  ApiClient,
+  EventMessage,
+  MethodName,
+  Result,
+  BRIDGE_NAME,
+} from '../../../../main/api/contract.ts';
+
+export type * from '../../../../main/api/contract.ts';
+
+/** What `main/preload.ts` exposes on `window[BRIDGE_NAME]` in the Electron shell. */
+export interface ElectronBridge {
+  invoke(method: MethodName, input: unknown): Promise<Result<unknown>>;
+  onEvent(listener: (msg: EventMessage) => void): () => void;
+  pathForFile(file: File): string;
+}
+
+/** Checked against the contract's constant at compile time; the value itself must not be imported. */
+export const bridgeName: typeof BRIDGE_NAME = 'saenggak';
+
+export type UploadProgress = (loaded: number, total: number) => void;
+
+/**
+ * The contract's client plus what only the UI needs: upload progress and a signal that the event stream
+ * reconnected (events may have been missed, so stores refresh).
+ */
+export interface RendererClient extends ApiClient {
+  readonly transport: 'electron' | 'http';
+  upload(file: File, onProgress?: UploadProgress): ReturnType<ApiClient['upload']>;
+  onReconnect(listener: () => void): () => void;
+}
