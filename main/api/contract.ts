@@ -192,7 +192,8 @@ export type Contract = typeof contract;
 export type MethodName = keyof Contract;
 export type MethodInput<M extends MethodName> = z.input<Contract[M]['input']>;
 export type MethodParsedInput<M extends MethodName> = z.output<Contract[M]['input']>;
-export type MethodOutput<M extends MethodName> = NonNullable<Contract[M]['__output']>;
+// Inferred from the MethodDef type argument (not `NonNullable<__output>`, which would drop a `| null` output).
+export type MethodOutput<M extends MethodName> = Contract[M] extends MethodDef<z.ZodType, infer O> ? O : never;
 
 // ---------------------------------------------------------------------------------------------
 // Event streams (back end → UI). One typed map.

@@ -1,0 +1,72 @@
+import { stat } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import type { HandlerGroup } from '../router.ts';
+import { ApiFailure } from '../errors.ts';
+import { resolveUpload } from '../uploads.ts';
+import type { ImportJobInput } from '../../jobs/kinds/import.ts';
+import { detectFormat, formatFromExtension, hashFile } from '../../data/import/index.ts';
+import { exportDataset } from '../../data/export.ts';
+
+async function requireFile(path: string): Promise<void> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch {
+    throw new ApiFailure('not_found', `no file at ${path}`);
+  }
+  if (!info.isFile()) throw new ApiFailure('invalid_input', `${path} is not a file`);
+}
+
+export const datasetsHandlers: HandlerGroup<'datasets'> = {
+  'datasets.list': (_input, ctx) => ctx.session.requireWorkspace().workspace.datasets.list(),
+  'datasets.get': (input, ctx) => ctx.session.requireWorkspace().workspace.datasets.get(input.name),
+
+  'datasets.import': async (input, ctx) => {
+    const { workspace, jobs } = ctx.session.requireWorkspace();
+    const { source } = input;
+    const path = source.kind === 'path' ? resolve(source.path) : await resolveUpload(ctx.session, source.uploadId);
+    const fileName = source.kind === 'path' ? basename(source.path) : source.fileName;
+    await requireFile(path);
+    // Uploads are stored under a random id: their original name carries the extension.
+    const format = input.format ?? formatFromExtension(fileName) ?? (await detectFormat(path));
+    const sha256 = await hashFile(path);
+
+    const duplicate = await workspace.datasets.findImportByHash(sha256);
+    if (duplicate && input.onDuplicate === 'ask') {
+      throw new ApiFailure(
+        'duplicate',
+        `${fileName} was already imported into "${duplicate.dataset}" on ${duplicate.importedAt}`,
+        { dataset: duplicate.dataset, fileName: duplicate.fileName, importedAt: duplicate.importedAt },
+      );
+    }
+    if (duplicate && input.onDuplicate === 'skip') return { jobId: null, dataset: duplicate.dataset };
+
+    const jobInput: ImportJobInput = {
+      dataset: input.dataset,
+      path,
+      fileName,
+      format,
+      sha256,
+      removeSourceWhenDone: source.kind === 'upload',
+    };
+    const job = await jobs.start('import', jobInput, `Import ${fileName} into ${input.dataset}`);
+    return { jobId: job.id, dataset: input.dataset };
+  },
+
+  'datasets.rows': async (input, ctx) => {
+    const { workspace } = ctx.session.requireWorkspace();
+    const page = await workspace.datasets.rows(input.name, { offset: input.offset, limit: input.limit, search: input.search });
+    return { total: page.total, offset: page.offset, rows: page.rows };
+  },
+
+  'datasets.delete': async (input, ctx) => {
+    const deleted = await ctx.session.requireWorkspace().workspace.datasets.delete(input.name);
+    if (deleted) ctx.session.events.emit('datasets.changed', { name: input.name });
+    return { deleted };
+  },
+
+  'datasets.export': async (input, ctx) => {
+    const { workspace } = ctx.session.requireWorkspace();
+    return exportDataset({ workspace, dataset: input.name, path: resolve(input.path) });
+  },
+};

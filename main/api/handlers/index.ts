@@ -1,0 +1,16 @@
+// Every contract method's handler, merged into one map. `Handlers` requires a key per contract method,
+// so adding a method to the contract without a handler fails the type check here.
+import type { Handlers } from '../router.ts';
+import { appHandlers } from './app.ts';
+import { workspaceHandlers } from './workspace.ts';
+import { datasetsHandlers } from './datasets.ts';
+import { jobsHandlers } from './jobs.ts';
+import { devicesHandlers } from './devices.ts';
+
+export const handlers: Handlers = {
+  ...appHandlers,
+  ...workspaceHandlers,
+  ...datasetsHandlers,
+  ...jobsHandlers,
+  ...devicesHandlers,
+};

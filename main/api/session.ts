@@ -1,0 +1,88 @@
+// The back end's state shared by every call on every transport: the open workspace, its job runner, the
+// event bus, and where uploads go. One session per app (Electron window or serve process).
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { openWorkspace, type Workspace } from '../store/index.ts';
+import { JobRunner, type JobRunnerOptions } from '../jobs/runner.ts';
+import type { WorkspaceInfo } from './contract.ts';
+import { ApiFailure } from './errors.ts';
+import { EventBus } from './events.ts';
+
+export type OpenWorkspaceState = { workspace: Workspace; jobs: JobRunner };
+
+export type AppSessionOptions = {
+  /** Options for each workspace's job runner (tests pass extra kinds or a launcher). */
+  jobs?: Omit<JobRunnerOptions, 'workspace' | 'onUpdate'>;
+};
+
+export class AppSession {
+  readonly events = new EventBus();
+  readonly #options: AppSessionOptions;
+  #current: OpenWorkspaceState | null = null;
+  /** Serialises workspace switches so two opens cannot interleave. */
+  #switching: Promise<unknown> = Promise.resolve();
+
+  constructor(options: AppSessionOptions = {}) {
+    this.#options = options;
+  }
+
+  get current(): OpenWorkspaceState | null {
+    return this.#current;
+  }
+
+  /** The open workspace, or a `no_workspace` failure the UI turns into "open a workspace first". */
+  requireWorkspace(): OpenWorkspaceState {
+    if (!this.#current) throw new ApiFailure('no_workspace', 'No workspace is open: open or create one first.');
+    return this.#current;
+  }
+
+  async openWorkspace(path: string, create = false): Promise<WorkspaceInfo> {
+    const next = this.#switching.then(async () => {
+      const workspace = await openWorkspace(path, { create });
+      if (this.#current && this.#current.workspace.root === workspace.root) {
+        await workspace.close();
+        return this.#current.workspace.info();
+      }
+      const jobs = new JobRunner({
+        ...this.#options.jobs,
+        workspace: workspace.root,
+        onUpdate: (record) => {
+          this.events.emit('job.updated', record);
+          // A finished import changed a dataset: tell the lists to refresh.
+          const dataset = (record.result as { dataset?: unknown } | undefined)?.dataset;
+          if (record.kind === 'import' && record.status === 'succeeded' && typeof dataset === 'string') {
+            this.events.emit('datasets.changed', { name: dataset });
+          }
+        },
+      });
+      await jobs.recoverInterrupted();
+      await this.#closeCurrent();
+      this.#current = { workspace, jobs };
+      const info = await workspace.info();
+      this.events.emit('workspace.changed', info);
+      return info;
+    });
+    this.#switching = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Folder where uploaded files land before an import job reads them (inside the workspace's tmp/). */
+  async uploadsDir(): Promise<string> {
+    const dir = join(this.requireWorkspace().workspace.paths.tmp, 'uploads');
+    await mkdir(dir, { recursive: true });
+    return dir;
+  }
+
+  async close(): Promise<void> {
+    await this.#switching;
+    await this.#closeCurrent();
+  }
+
+  async #closeCurrent(): Promise<void> {
+    const current = this.#current;
+    this.#current = null;
+    if (!current) return;
+    await current.jobs.close();
+    await current.workspace.close();
+  }
+}
