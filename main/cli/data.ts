@@ -1,4 +1,124 @@
+// `saenggak data import|export|list`: datasets from a terminal. Runs in this process (the CLI is already
+// separate from any app); `--json` prints exactly one JSON object on stdout, everything else goes to stderr.
 import type { Command } from 'commander';
+import { cliAction, workspaceFrom } from './workspace.ts';
 
-// Placeholder until this command group lands.
-export function registerDataCommands(_program: Command): void {}
+type ImportOptions = { dataset: string; workspace?: string; json?: boolean; format?: string; ifDuplicate: string };
+
+function formatBytes(bytes: number): string {
+  return bytes >= 2 ** 20 ? `${(bytes / 2 ** 20).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(0)} KiB`;
+}
+
+export function registerDataCommands(program: Command): void {
+  const data = program.command('data').description('import, export and list datasets');
+
+  data
+    .command('import')
+    .description('import a JSONL, JSON array, CSV or Parquet file as a dataset (bad lines are reported, good ones kept)')
+    .argument('<file>', 'the file to import')
+    .requiredOption('--dataset <name>', 'dataset name (letters, digits, "_", "-", ".")')
+    .option('--workspace <dir>', 'workspace folder (default: $SAENGGAK_WORKSPACE)')
+    .option('--format <format>', 'jsonl | json | csv | parquet (default: from the extension, then the content)')
+    .option('--if-duplicate <action>', 'when the same file was imported before: import | skip | fail', 'import')
+    .option('--json', 'print {dataset, imported, rejected, errors:[{line, reason}]} as one JSON object')
+    .action(
+      cliAction(async (file: string, options: ImportOptions) => {
+        const formats = ['jsonl', 'json', 'csv', 'parquet'];
+        if (options.format && !formats.includes(options.format)) {
+          throw new Error(`--format must be one of ${formats.join(', ')}, got "${options.format}"`);
+        }
+        if (!['import', 'skip', 'fail'].includes(options.ifDuplicate)) {
+          throw new Error(`--if-duplicate must be import, skip or fail, got "${options.ifDuplicate}"`);
+        }
+        const { openWorkspace } = await import('../store/index.ts');
+        const { importDataset, hashFile } = await import('../data/import/index.ts');
+        const ws = await openWorkspace(workspaceFrom(options.workspace));
+        try {
+          const duplicate = await ws.datasets.findImportByHash(await hashFile(file));
+          if (duplicate) {
+            const note = `this file was already imported into "${duplicate.dataset}" on ${duplicate.importedAt}`;
+            if (options.ifDuplicate === 'fail') throw new Error(`${note} (--if-duplicate fail)`);
+            if (options.ifDuplicate === 'skip') {
+              process.stderr.write(`${note}; skipped\n`);
+              const info = await ws.datasets.get(duplicate.dataset);
+              const skipped = { dataset: duplicate.dataset, imported: 0, rejected: 0, errors: [], skipped: true, rows: info.rows };
+              if (options.json) process.stdout.write(JSON.stringify(skipped) + '\n');
+              return;
+            }
+            process.stderr.write(`note: ${note}; importing again\n`);
+          }
+          const showProgress = process.stderr.isTTY;
+          const result = await importDataset({
+            workspace: ws,
+            dataset: options.dataset,
+            path: file,
+            format: options.format as 'jsonl' | undefined,
+            onProgress: showProgress
+              ? (p) =>
+                  process.stderr.write(
+                    `\r${formatBytes(p.bytesDone)} / ${formatBytes(p.bytesTotal)}  ${p.rowsImported} rows, ${p.rowsRejected} rejected   `,
+                  )
+              : undefined,
+          });
+          if (showProgress) process.stderr.write('\n');
+          const summary = { dataset: result.dataset, imported: result.imported, rejected: result.rejected, errors: result.errors };
+          if (options.json) {
+            process.stdout.write(JSON.stringify(summary) + '\n');
+          } else {
+            process.stdout.write(`Imported ${summary.imported} rows into "${summary.dataset}", rejected ${summary.rejected}\n`);
+            for (const e of summary.errors.slice(0, 20)) process.stdout.write(`  line ${e.line}: ${e.reason}\n`);
+            if (summary.rejected > 20) process.stdout.write(`  … ${summary.rejected - 20} more (use --json for the first 1000)\n`);
+          }
+        } finally {
+          await ws.close();
+        }
+      }),
+    );
+
+  data
+    .command('export')
+    .description('export a dataset to a JSONL file')
+    .requiredOption('--dataset <name>', 'dataset name')
+    .requiredOption('--out <file>', 'the JSONL file to write (replaced atomically)')
+    .option('--workspace <dir>', 'workspace folder (default: $SAENGGAK_WORKSPACE)')
+    .option('--json', 'print {dataset, path, rows} as one JSON object')
+    .action(
+      cliAction(async (options: { dataset: string; out: string; workspace?: string; json?: boolean }) => {
+        const { openWorkspace } = await import('../store/index.ts');
+        const { exportDataset } = await import('../data/export.ts');
+        const ws = await openWorkspace(workspaceFrom(options.workspace));
+        try {
+          const { path, rows } = await exportDataset({ workspace: ws, dataset: options.dataset, path: options.out });
+          if (options.json) process.stdout.write(JSON.stringify({ dataset: options.dataset, path, rows }) + '\n');
+          else process.stdout.write(`Wrote ${rows} rows of "${options.dataset}" to ${path}\n`);
+        } finally {
+          await ws.close();
+        }
+      }),
+    );
+
+  data
+    .command('list')
+    .description("list the workspace's datasets")
+    .option('--workspace <dir>', 'workspace folder (default: $SAENGGAK_WORKSPACE)')
+    .option('--json', 'print {workspace, datasets:[...]} as one JSON object')
+    .action(
+      cliAction(async (options: { workspace?: string; json?: boolean }) => {
+        const { openWorkspace } = await import('../store/index.ts');
+        const ws = await openWorkspace(workspaceFrom(options.workspace));
+        try {
+          const datasets = await ws.datasets.list();
+          if (options.json) {
+            process.stdout.write(JSON.stringify({ workspace: ws.root, datasets }) + '\n');
+            return;
+          }
+          if (!datasets.length) process.stdout.write(`No datasets in ${ws.root} yet (saenggak data import FILE --dataset NAME)\n`);
+          for (const d of datasets) {
+            process.stdout.write(`${d.name}\t${d.rows} rows\t${d.columns.map((c) => c.name).join(', ')}\n`);
+          }
+        } finally {
+          await ws.close();
+        }
+      }),
+    );
+}

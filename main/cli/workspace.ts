@@ -1,4 +1,46 @@
+// `saenggak workspace init DIR`, plus the two helpers every command group shares: where the workspace
+// is (--workspace, else $SAENGGAK_WORKSPACE) and how a failed command ends (message on stderr, exit 1).
 import type { Command } from 'commander';
 
-// Placeholder until this command group lands.
-export function registerWorkspaceCommands(_program: Command): void {}
+export const WORKSPACE_ENV = 'SAENGGAK_WORKSPACE';
+
+export function workspaceFrom(option: string | undefined): string {
+  const path = option ?? process.env[WORKSPACE_ENV];
+  if (!path) throw new Error(`no workspace: pass --workspace DIR or set ${WORKSPACE_ENV}`);
+  return path;
+}
+
+/** Wraps an action so that any error prints `saenggak: message` on stderr and exits non-zero. */
+export function cliAction<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await fn(...args);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      process.stderr.write(`saenggak: ${message}\n`);
+      process.exitCode = 1;
+    }
+  };
+}
+
+export function registerWorkspaceCommands(program: Command): void {
+  const workspace = program.command('workspace').description('create and inspect workspaces (a folder holding all data)');
+  workspace
+    .command('init')
+    .description('create a workspace in DIR (a missing or empty folder)')
+    .argument('<dir>', 'the folder')
+    .option('--json', 'print the workspace as one JSON object')
+    .action(
+      cliAction(async (dir: string, options: { json?: boolean }) => {
+        const { openWorkspace } = await import('../store/index.ts');
+        const ws = await openWorkspace(dir, { create: true });
+        try {
+          const info = await ws.info();
+          if (options.json) process.stdout.write(JSON.stringify(info) + '\n');
+          else process.stdout.write(`Workspace ready at ${info.path} (created ${info.createdAt}, ${info.datasets} datasets)\n`);
+        } finally {
+          await ws.close();
+        }
+      }),
+    );
+}
