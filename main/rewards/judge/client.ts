@@ -1,0 +1,234 @@
+// A client for any OpenAI-compatible `/v1/chat/completions` endpoint (vLLM, SGLang, llama.cpp, Ollama, the
+// OpenAI API), used as an LLM judge. Plain `fetch`, no SDK. It bounds everything a remote service can do to
+// a training run: at most `concurrency` requests in flight, a timeout per attempt (a hanging connection is
+// aborted), retries with exponential backoff and jitter that honour Retry-After, and errors that never
+// contain the API key.
+import { parseJudgeScore, type ParsedScore } from './parse-score.ts';
+import { redact } from './redact.ts';
+import { RUBRICS, renderRubric, type ChatMessage, type Rubric } from './rubrics.ts';
+
+export type JudgeLogEvent =
+  | { type: 'request'; attempt: number; url: string }
+  | { type: 'retry'; attempt: number; delayMs: number; reason: string }
+  | { type: 'error'; attempts: number; message: string };
+
+export type JudgeClientOptions = {
+  /** `http://host:8000`, `http://host:8000/v1` or the full `.../chat/completions` URL. */
+  baseUrl: string;
+  model: string;
+  apiKey?: string;
+  /** Requests in flight at once (default 4). */
+  concurrency?: number;
+  /** Per-attempt timeout in ms, covering headers and body (default 60 000). */
+  timeoutMs?: number;
+  /** Retries after the first attempt (default 3). */
+  maxRetries?: number;
+  /** First backoff delay in ms; doubles per retry, with jitter (default 500). */
+  backoffMs?: number;
+  /** Cap on one backoff delay (default 20 000). */
+  maxBackoffMs?: number;
+  /** Cap on a server's Retry-After (default 60 000). */
+  maxRetryAfterMs?: number;
+  temperature?: number;
+  maxTokens?: number;
+  /** Extra headers (never logged). */
+  headers?: Record<string, string>;
+  /** Receives request/retry/error events; messages are already redacted. */
+  log?: (event: JudgeLogEvent) => void;
+  /** For tests: replaces global fetch / the sleep between retries. */
+  fetch?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+};
+
+export type JudgeErrorCode = 'http' | 'timeout' | 'network' | 'bad_response' | 'aborted' | 'invalid_options';
+
+export class JudgeError extends Error {
+  override readonly name = 'JudgeError';
+  constructor(
+    message: string,
+    readonly code: JudgeErrorCode,
+    readonly status: number | null,
+    readonly attempts: number,
+  ) {
+    super(message);
+  }
+}
+
+export type JudgeScore = {
+  /** Score in [0, 1] (the judge's score over its scale), or null when the reply had no readable score. */
+  score: number | null;
+  parsed: ParsedScore | null;
+  /** The judge's reply. */
+  text: string;
+  attempts: number;
+};
+
+export type JudgeRequest = {
+  prompt: string;
+  response: string;
+  reference?: string;
+  /** 'ko' (default), 'en', or a custom rubric. */
+  rubric?: 'ko' | 'en' | Rubric;
+};
+
+const RETRYABLE_STATUS = new Set([408, 409, 425, 429, 500, 502, 503, 504]);
+
+/** Parses Retry-After (seconds or an HTTP date) into ms; null when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | null {
+  if (!value) return null;
+  const v = value.trim();
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
+  const date = Date.parse(v);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+function chatUrl(baseUrl: string): string {
+  const base = baseUrl.replace(/\/+$/, '');
+  if (base.endsWith('/chat/completions')) return base;
+  if (base.endsWith('/v1')) return `${base}/chat/completions`;
+  return `${base}/v1/chat/completions`;
+}
+
+/** A counting semaphore: at most `limit` holders at once, FIFO. */
+class Semaphore {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(private readonly limit: number) {}
+  async acquire(): Promise<() => void> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.active++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next) next(); // the slot passes straight to the next waiter
+      else this.active--;
+    };
+  }
+}
+
+type Attempt = { ok: true; text: string } | { ok: false; error: JudgeError; retry: boolean; retryAfterMs: number | null };
+
+export class JudgeClient {
+  readonly url: string;
+  private readonly opts: Required<Pick<JudgeClientOptions, 'concurrency' | 'timeoutMs' | 'maxRetries' | 'backoffMs' | 'maxBackoffMs' | 'maxRetryAfterMs'>>;
+  private readonly semaphore: Semaphore;
+  private readonly fetchImpl: typeof fetch;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly options: JudgeClientOptions) {
+    if (!options.baseUrl || !/^https?:\/\//.test(options.baseUrl)) {
+      throw new JudgeError('baseUrl must be an http(s) URL', 'invalid_options', null, 0);
+    }
+    if (!options.model) throw new JudgeError('model is required', 'invalid_options', null, 0);
+    this.url = chatUrl(options.baseUrl);
+    this.opts = {
+      concurrency: options.concurrency ?? 4,
+      timeoutMs: options.timeoutMs ?? 60_000,
+      maxRetries: options.maxRetries ?? 3,
+      backoffMs: options.backoffMs ?? 500,
+      maxBackoffMs: options.maxBackoffMs ?? 20_000,
+      maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
+    };
+    if (!(this.opts.concurrency >= 1) || !(this.opts.timeoutMs > 0) || !(this.opts.maxRetries >= 0)) {
+      throw new JudgeError('concurrency must be >= 1, timeoutMs > 0 and maxRetries >= 0', 'invalid_options', null, 0);
+    }
+    this.semaphore = new Semaphore(this.opts.concurrency);
+    this.fetchImpl = options.fetch ?? fetch;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  private redact(text: string): string {
+    return redact(text, [this.options.apiKey, ...Object.values(this.options.headers ?? {})]);
+  }
+
+  /** Sends one chat completion and returns the assistant's text. Throws JudgeError after the last retry. */
+  async complete(messages: readonly ChatMessage[], signal?: AbortSignal): Promise<{ text: string; attempts: number }> {
+    const release = await this.semaphore.acquire();
+    try {
+      for (let attempt = 1; ; attempt++) {
+        if (signal?.aborted) throw new JudgeError('request aborted by the caller', 'aborted', null, attempt - 1);
+        this.options.log?.({ type: 'request', attempt, url: this.url });
+        const result = await this.attempt(messages, attempt, signal);
+        if (result.ok) return { text: result.text, attempts: attempt };
+        if (!result.retry || attempt > this.opts.maxRetries) {
+          this.options.log?.({ type: 'error', attempts: attempt, message: result.error.message });
+          throw result.error;
+        }
+        const backoff = Math.min(this.opts.maxBackoffMs, this.opts.backoffMs * 2 ** (attempt - 1));
+        const jittered = backoff * (0.5 + Math.random() * 0.5);
+        // A server's Retry-After wins over our own schedule (capped, so a bad header cannot stall training).
+        const delayMs = result.retryAfterMs !== null ? Math.min(this.opts.maxRetryAfterMs, result.retryAfterMs) : Math.round(jittered);
+        this.options.log?.({ type: 'retry', attempt, delayMs, reason: result.error.message });
+        await this.sleep(delayMs);
+      }
+    } finally {
+      release();
+    }
+  }
+
+  private async attempt(messages: readonly ChatMessage[], attempt: number, signal?: AbortSignal): Promise<Attempt> {
+    const controller = new AbortController();
+    const onAbort = () => controller.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => controller.abort(), this.opts.timeoutMs);
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...(this.options.headers ?? {}) };
+    if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`;
+    const body = JSON.stringify({
+      model: this.options.model,
+      messages,
+      temperature: this.options.temperature ?? 0,
+      ...(this.options.maxTokens ? { max_tokens: this.options.maxTokens } : {}),
+    });
+    const fail = (message: string, code: JudgeErrorCode, status: number | null, retry: boolean, retryAfterMs: number | null = null): Attempt => ({
+      ok: false,
+      error: new JudgeError(this.redact(message), code, status, attempt),
+      retry,
+      retryAfterMs,
+    });
+    try {
+      const res = await this.fetchImpl(this.url, { method: 'POST', headers, body, signal: controller.signal });
+      const raw = await res.text();
+      if (!res.ok) {
+        const snippet = raw.slice(0, 300).replace(/\s+/g, ' ');
+        return fail(
+          `judge endpoint ${this.url} answered HTTP ${res.status}: ${snippet}`,
+          'http',
+          res.status,
+          RETRYABLE_STATUS.has(res.status) || res.status >= 500,
+          parseRetryAfter(res.headers.get('retry-after')),
+        );
+      }
+      let json: unknown;
+      try {
+        json = JSON.parse(raw);
+      } catch {
+        return fail(`judge endpoint returned a body that is not JSON: ${raw.slice(0, 120)}`, 'bad_response', res.status, true);
+      }
+      const content = (json as { choices?: { message?: { content?: unknown } }[] })?.choices?.[0]?.message?.content;
+      if (typeof content !== 'string') {
+        return fail('judge endpoint returned JSON without choices[0].message.content', 'bad_response', res.status, true);
+      }
+      return { ok: true, text: content };
+    } catch (err) {
+      if (signal?.aborted) return fail('request aborted by the caller', 'aborted', null, false);
+      if (controller.signal.aborted) return fail(`judge request timed out after ${this.opts.timeoutMs} ms`, 'timeout', null, true);
+      const cause = (err as { cause?: { message?: string; code?: string } }).cause;
+      const detail = cause?.code ?? cause?.message ?? (err as Error).message;
+      return fail(`judge request to ${this.url} failed: ${detail}`, 'network', null, true);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Judges one response with a rubric; a reply without a readable score gives `score: null`. */
+  async score(request: JudgeRequest, signal?: AbortSignal): Promise<JudgeScore> {
+    const rubric = typeof request.rubric === 'object' ? request.rubric : RUBRICS[request.rubric ?? 'ko'];
+    if (!rubric) throw new JudgeError(`unknown rubric "${String(request.rubric)}" (use 'ko', 'en' or a Rubric)`, 'invalid_options', null, 0);
+    const { text, attempts } = await this.complete(renderRubric(rubric, request), signal);
+    const parsed = parseJudgeScore(text, rubric.scale);
+    return { score: parsed ? parsed.normalized : null, parsed, text, attempts };
+  }
+}
