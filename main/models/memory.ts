@@ -1,0 +1,168 @@
+// Parameter counts and a training-memory estimate from a ModelConfig alone (no weights needed), for
+// `saenggak model info` and device planning.
+//
+// The estimate counts what a plain (no activation checkpointing) train step keeps alive:
+//   weights     every parameter at `weightBytes` (4 = float32, 2 = bf16 frozen base under LoRA);
+//   gradients   float32 per trainable parameter;
+//   optimizer   AdamW's two float32 moments per trainable parameter;
+//   activations float32 tensors saved for backward, per token and layer: the two RMSNorm inputs and
+//               outputs, q/k/v before and after rotary, the attention output, gate/up/SiLU/product of
+//               the MLP, the attention probabilities (heads × length per token), plus the final norm and
+//               the logits with their softmax (2 × vocab per token, usually the largest single term).
+// It is an estimate for planning (± tens of percent); allocator slack and workspace are not counted.
+
+import type { ModelConfig } from './config.ts';
+import { expectedWeightShapes } from './weights.ts';
+
+export interface ParameterCounts {
+  total: number;
+  /** model.embed_tokens */
+  embedding: number;
+  /** lm_head when untied, else 0 */
+  lmHead: number;
+  /** score.weight for classifiers, else 0 */
+  score: number;
+  /** One decoder layer (all layers are alike). */
+  perLayer: number;
+  perLayerAttention: number;
+  perLayerMlp: number;
+  perLayerNorms: number;
+  layers: number;
+  finalNorm: number;
+}
+
+export function parameterCounts(config: ModelConfig): ParameterCounts {
+  const counts: ParameterCounts = { total: 0, embedding: 0, lmHead: 0, score: 0, perLayer: 0, perLayerAttention: 0, perLayerMlp: 0, perLayerNorms: 0, layers: 0, finalNorm: 0 };
+  for (const [name, shape] of expectedWeightShapes(config)) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    counts.total += n;
+    if (name === 'model.embed_tokens.weight') counts.embedding = n;
+    else if (name === 'lm_head.weight') counts.lmHead = n;
+    else if (name === 'score.weight') counts.score = n;
+    else if (name === 'model.norm.weight') counts.finalNorm = n;
+    else {
+      counts.layers += n;
+      if (!name.startsWith('model.layers.0.')) continue;
+      counts.perLayer += n;
+      if (name.includes('.self_attn.')) counts.perLayerAttention += n;
+      else if (name.includes('.mlp.')) counts.perLayerMlp += n;
+      else counts.perLayerNorms += n;
+    }
+  }
+  return counts;
+}
+
+/** The Linear modules LoRA adapts by default (all projections). */
+export const DEFAULT_LORA_TARGETS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'];
+
+/** Parameters LoRA of rank r adds: r·(in + out) per targeted Linear per layer. */
+export function loraParameterCount(config: ModelConfig, rank: number, targets: readonly string[] = DEFAULT_LORA_TARGETS): number {
+  const { hiddenSize: h, numHeads, numKvHeads, headDim: d, intermediateSize: m } = config;
+  const dims: Record<string, [number, number]> = {
+    q_proj: [h, numHeads * d], k_proj: [h, numKvHeads * d], v_proj: [h, numKvHeads * d], o_proj: [numHeads * d, h],
+    gate_proj: [h, m], up_proj: [h, m], down_proj: [m, h],
+  };
+  let perLayer = 0;
+  for (const t of targets) {
+    const dim = dims[t];
+    if (!dim) throw new Error(`unknown LoRA target "${t}" (known: ${Object.keys(dims).join(', ')})`);
+    perLayer += rank * (dim[0] + dim[1]);
+  }
+  return perLayer * config.numLayers;
+}
+
+export interface MemoryEstimateOptions {
+  batchSize: number;
+  seqLength: number;
+  /** Bytes per weight (4 float32, 2 bf16). Default 4. */
+  weightBytes?: number;
+  loraRank?: number;
+  loraTargets?: readonly string[];
+}
+
+export interface MemoryBreakdown {
+  trainableParameters: number;
+  weights: number;
+  gradients: number;
+  optimizer: number;
+  activations: number;
+  total: number;
+}
+
+export interface MemoryEstimate {
+  batchSize: number;
+  seqLength: number;
+  full: MemoryBreakdown;
+  lora: MemoryBreakdown & { rank: number; targets: string[] };
+}
+
+/** Float32 values saved for backward, per token, for the whole network. */
+function activationFloatsPerToken(config: ModelConfig, seqLength: number, loraRank: number, loraTargets: number): number {
+  const { hiddenSize: h, numHeads, numKvHeads, headDim: d, intermediateSize: m, numLayers, vocabSize } = config;
+  const perLayer =
+    4 * h + // two norm inputs and outputs
+    (numHeads + 2 * numKvHeads) * d + // q, k, v as projected
+    (numHeads + numKvHeads) * d + // q, k after rotary
+    numHeads * d + // attention output before o_proj
+    numHeads * seqLength + // attention probabilities
+    4 * m + // gate, up, SiLU(gate), product
+    loraRank * loraTargets; // x·Aᵀ of each adapter
+  const head = config.task === 'sequence-classification' ? h : h + 2 * vocabSize;
+  return numLayers * perLayer + head;
+}
+
+export function estimateTrainingMemory(config: ModelConfig, options: MemoryEstimateOptions): MemoryEstimate {
+  const { batchSize, seqLength } = options;
+  if (!(Number.isSafeInteger(batchSize) && batchSize > 0)) throw new Error(`batch size must be a positive integer, got ${batchSize}`);
+  if (!(Number.isSafeInteger(seqLength) && seqLength > 0)) throw new Error(`sequence length must be a positive integer, got ${seqLength}`);
+  const weightBytes = options.weightBytes ?? 4;
+  const rank = options.loraRank ?? 16;
+  const targets = [...(options.loraTargets ?? DEFAULT_LORA_TARGETS)];
+  const params = parameterCounts(config).total;
+  const tokens = batchSize * seqLength;
+
+  const fullActivations = 4 * tokens * activationFloatsPerToken(config, seqLength, 0, 0);
+  const full: MemoryBreakdown = {
+    trainableParameters: params,
+    weights: params * weightBytes,
+    gradients: params * 4,
+    optimizer: params * 8,
+    activations: fullActivations,
+    total: 0,
+  };
+  full.total = full.weights + full.gradients + full.optimizer + full.activations;
+
+  const loraParams = loraParameterCount(config, rank, targets);
+  const lora = {
+    rank,
+    targets,
+    trainableParameters: loraParams,
+    weights: params * weightBytes + loraParams * 4,
+    gradients: loraParams * 4,
+    optimizer: loraParams * 8,
+    activations: 4 * tokens * activationFloatsPerToken(config, seqLength, rank, targets.length),
+    total: 0,
+  };
+  lora.total = lora.weights + lora.gradients + lora.optimizer + lora.activations;
+  return { batchSize, seqLength, full, lora };
+}
+
+/** 1536 → "1.5 KiB". */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = bytes;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${u === 0 ? v : v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2)} ${units[u]}`;
+}
+
+/** 1234567 → "1.23M". */
+export function formatCount(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)}B`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}K`;
+  return String(n);
+}
