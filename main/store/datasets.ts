@@ -335,16 +335,16 @@ export class DatasetWriter {
 
   /**
    * Appends rows (one LanceDB write per call, queued behind earlier ones; the returned promise settles
-   * when this write is done). `jsonTexts[i]`, when given, must be the JSON text of `rows[i]` (e.g. the original JSONL
-   * line); it saves re-serializing. Rows must be JSON objects.
+   * when this write is done). `jsonTexts[i]`, when given, must be the JSON text of `rows[i]` as a string or
+   * as UTF-8 bytes (e.g. the original JSONL line); it saves re-serializing and re-encoding. Rows must be JSON objects.
    */
-  async append(rows: readonly Row[], jsonTexts?: readonly (string | undefined)[], signal?: AbortSignal): Promise<void> {
+  async append(rows: readonly Row[], jsonTexts?: readonly (string | Uint8Array | undefined)[], signal?: AbortSignal): Promise<void> {
     if (this.finished) throw new Error('DatasetWriter: append after commit or abort');
     if (rows.length === 0) return this.tail;
     throwIfAborted(signal);
     // The batch is built now (synchronously), so the caller can parse the next batch while LanceDB
     // writes this one. Writes are chained: `_row` must equal the physical offset, so order matters.
-    const json = new Array<string>(rows.length);
+    const json = new Array<string | Uint8Array>(rows.length);
     const text = new Array<string>(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i];

@@ -121,7 +121,7 @@ export async function importDataset(options: ImportOptions): Promise<ImportResul
   try {
     const batchRows = options.batchRows ?? 8192;
     let rows: Row[] = [];
-    let json: (string | undefined)[] = [];
+    let json: (string | Uint8Array | undefined)[] = [];
     let previousWrite: Promise<void> = Promise.resolve();
     const flush = async () => {
       // One write in flight while the next batch is parsed; wait for the previous one first.

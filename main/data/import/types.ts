@@ -8,8 +8,11 @@ import type { ImportLineError, Row } from '../../api/contract.ts';
 
 export type ParseBatch = {
   rows: Row[];
-  /** JSON text of `rows[i]` when known (saves re-serializing); same length as `rows` or empty. */
-  json: (string | undefined)[];
+  /**
+   * JSON text of `rows[i]` when known, as a string or UTF-8 bytes (saves re-serializing); undefined
+   * where unknown. Same length as `rows`.
+   */
+  json: (string | Uint8Array | undefined)[];
   errors: ImportLineError[];
 };
 
