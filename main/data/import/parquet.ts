@@ -66,7 +66,7 @@ export async function* parseParquet(path: string, options: ParquetParseOptions =
     const rowEnd = Math.min(rowStart + sliceRows, totalRows);
     let objects: Record<string, unknown>[];
     try {
-      objects = await parquetReadObjects({ file, metadata, rowStart, rowEnd });
+      objects = await parquetReadObjects({ file, metadata, rowStart, rowEnd, utf8: false });
     } catch (error) {
       throw new ImportError('invalid_input', `could not read Parquet rows ${rowStart + 1}-${rowEnd}: ${(error as Error).message}`);
     }
