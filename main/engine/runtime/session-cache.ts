@@ -45,18 +45,18 @@ export class SessionCache {
       this.sessions.set(key, session);
       return session;
     }
-    if (this.sessions.size >= this.maxSessions) {
-      const [oldestKey, oldest] = this.sessions.entries().next().value as [string, Promise<ort.InferenceSession>];
-      this.sessions.delete(oldestKey);
-      await (await oldest).release();
-    }
     session = this.createSession(dims);
     this.sessions.set(key, session);
     this.created++;
+    if (this.sessions.size > this.maxSessions) {
+      const [oldestKey, oldest] = this.sessions.entries().next().value as [string, Promise<ort.InferenceSession>];
+      this.sessions.delete(oldestKey);
+      await oldest.then((s) => s.release(), () => undefined);
+    }
     try {
       return await session;
     } catch (error) {
-      this.sessions.delete(key);
+      if (this.sessions.get(key) === session) this.sessions.delete(key);
       throw error;
     }
   }
