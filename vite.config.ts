@@ -17,6 +17,8 @@ export default defineConfig({
     assetsInlineLimit: 0,
     modulePreload: { polyfill: false },
     reportCompressedSize: false,
+    // The build is a few seconds on 2 cores; Rolldown's slow-plugin notice is noise in test output.
+    rolldownOptions: { checks: { bundlerTimings: false } },
   },
   server: { strictPort: false },
 });

@@ -60,6 +60,7 @@ class ImportsStore {
   #error = $state<ApiError | null>(null);
   /** Last import summary per dataset, for the rejected-lines report. */
   #reports = $state<Record<string, ImportSummary>>({});
+  #dismissed = $state<string[]>([]);
 
   constructor() {
     jobs.subscribe((job) => this.#onJob(job));
@@ -80,12 +81,24 @@ class ImportsStore {
   get error(): ApiError | null {
     return this.#error;
   }
+  /**
+   * The report to show for a dataset: the import finished in this window, or else (after a reload, or
+   * for an import started elsewhere) the newest import job's result when it rejected lines.
+   */
   reportFor(dataset: string): ImportSummary | null {
-    return this.#reports[dataset] ?? null;
+    if (this.#dismissed.includes(dataset)) return null;
+    const fresh = this.#reports[dataset];
+    if (fresh) return fresh;
+    for (const job of jobs.list) {
+      if (job.status !== 'succeeded' || !isSummary(job.result) || job.result.dataset !== dataset) continue;
+      return job.result.rejected > 0 ? job.result : null;
+    }
+    return null;
   }
 
   dismissReport(dataset: string): void {
     delete this.#reports[dataset];
+    this.#dismissed = [...this.#dismissed, dataset];
   }
 
   /** Files dropped or picked; each gets the naming form in turn. */
@@ -143,6 +156,7 @@ class ImportsStore {
     this.#duplicate = null;
     this.#error = null;
     this.#reports = {};
+    this.#dismissed = [];
   }
 
   async #begin(
@@ -188,6 +202,7 @@ class ImportsStore {
     if (job.status === 'succeeded') {
       const summary = asSummary(job.result, entry.dataset);
       this.#reports[summary.dataset] = summary;
+      this.#dismissed = this.#dismissed.filter((d) => d !== summary.dataset);
       notices.info(i18n.t('import.done', { count: i18n.number(summary.imported), dataset: summary.dataset }));
       void datasets.refresh().then(() => datasets.select(summary.dataset));
     } else if (job.status === 'failed') {
@@ -211,6 +226,14 @@ function duplicateDetails(error: ApiError, fallbackDataset: string): DuplicateQu
     dataset: typeof d.dataset === 'string' ? d.dataset : fallbackDataset,
     importedAt: typeof d.importedAt === 'string' ? d.importedAt : null,
   };
+}
+
+function isSummary(value: unknown): value is ImportSummary {
+  const r = value as Partial<ImportSummary> | null;
+  return (
+    typeof r === 'object' && r !== null && typeof r.dataset === 'string' && typeof r.imported === 'number' &&
+    typeof r.rejected === 'number' && Array.isArray(r.errors)
+  );
 }
 
 /** A job result that should be an ImportSummary; tolerant of a missing field rather than crashing the page. */

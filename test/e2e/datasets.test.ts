@@ -1,0 +1,129 @@
+// The Datasets page in a real browser against real serve mode: import a JSONL file through the file
+// picker, see its row count, a row's content and the rejected line, re-import (duplicate question),
+// search, switch to Korean, and save a screenshot for people to look at.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { launchChromium, openApp, type AppUnderTest } from '../helpers/browser.ts';
+
+const ARTIFACTS = resolve(import.meta.dirname, '..', 'artifacts');
+
+const goodRows = [
+  { id: 1, prompt: '2 + 3 × 4는 얼마인가요?', answer: '14', source: 'amc' },
+  { id: 2, prompt: 'What is the remainder when 2^10 is divided by 7?', answer: '2', source: 'aime' },
+  { id: 3, prompt: '정육면체의 모서리는 몇 개인가요?', answer: '12', source: 'ko-math' },
+  { id: 4, prompt: 'Find the sum of the first 20 odd numbers.', answer: '400', source: 'gsm' },
+];
+// Line 3 of the file is not JSON: the import must keep the other four and report that line.
+const fileText = [
+  JSON.stringify(goodRows[0]),
+  JSON.stringify(goodRows[1]),
+  '{"id": 99, "prompt": "unterminated',
+  JSON.stringify(goodRows[2]),
+  JSON.stringify(goodRows[3]),
+].join('\n') + '\n';
+
+describe('datasets page (serve mode, Chromium)', () => {
+  let browser: Browser;
+  let app: AppUnderTest;
+  let dir: string;
+  let file: string;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'saenggak-e2e-files-'));
+    file = join(dir, 'math prompts.jsonl');
+    await writeFile(file, fileText);
+    browser = await launchChromium();
+    app = await openApp(browser, { locale: 'en' });
+  });
+
+  after(async () => {
+    await app?.close();
+    await browser?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('opens on the Datasets page of the served workspace with an empty state', async () => {
+    const { page } = app;
+    await page.getByText('No datasets yet').first().waitFor();
+    assert.equal(new URL(page.url()).search, '', 'the token must leave the address bar');
+    assert.match(await page.getByTestId('statusbar').innerText(), /saenggak-e2e-/);
+  });
+
+  it('imports a JSONL file picked in the file chooser, with the bad line reported', async () => {
+    const { page } = app;
+    await page.getByTestId('file-input').setInputFiles(file);
+    const name = page.getByTestId('import-name');
+    await name.waitFor();
+    assert.equal(await name.inputValue(), 'math_prompts', 'dataset name suggested from the file name');
+    await page.getByTestId('import-start').click();
+
+    await page.getByTestId('dataset-title').filter({ hasText: 'math_prompts' }).waitFor();
+    await page.getByTestId('dataset-rows').filter({ hasText: '4 rows' }).waitFor();
+    // A row's content, in the right column, in the windowed table.
+    const table = page.getByTestId('virtual-table');
+    await table.getByRole('gridcell', { name: '정육면체의 모서리는 몇 개인가요?' }).waitFor();
+    const third = table.locator('[data-index="2"]');
+    assert.match(await third.innerText(), /정육면체의 모서리는 몇 개인가요\?[\s\S]*12[\s\S]*ko-math/);
+
+    const report = page.getByTestId('import-report');
+    await report.waitFor();
+    assert.match(await report.innerText(), /4 rows imported, 1 lines rejected/);
+    const rejected = report.locator('tbody tr');
+    assert.equal(await rejected.count(), 1);
+    assert.equal((await rejected.locator('td').first().innerText()).trim(), '3');
+  });
+
+  it('asks before importing the same file again, and imports on confirmation', async () => {
+    const { page } = app;
+    await page.getByTestId('file-input').setInputFiles(file);
+    await page.getByTestId('import-name').fill('math_prompts_again');
+    await page.getByTestId('import-start').click();
+    const dialog = page.getByTestId('duplicate-dialog');
+    await dialog.getByText('math_prompts', { exact: false }).first().waitFor();
+    await page.getByTestId('duplicate-again').click();
+    await page.getByTestId('dataset-math_prompts_again').waitFor();
+    assert.match(await page.getByTestId('dataset-math_prompts_again').innerText(), /4 rows/);
+  });
+
+  it('searches rows by text', async () => {
+    const { page } = app;
+    await page.getByTestId('dataset-math_prompts').click();
+    await page.getByTestId('search-input').fill('remainder');
+    await page.getByTestId('search-count').filter({ hasText: '1 match' }).waitFor();
+    const rowsShown = page.getByTestId('virtual-table').locator('[data-index]');
+    await rowsShown.first().getByText('2^10', { exact: false }).waitFor();
+    assert.equal(await rowsShown.count(), 1);
+    await page.getByTestId('search-input').fill('');
+    await page.getByTestId('virtual-table').locator('[data-index="3"]').waitFor();
+  });
+
+  it('switches the UI to Korean at run time and remembers it', async () => {
+    const { page } = app;
+    await page.getByTestId('language-select').selectOption('ko');
+    await page.getByTestId('nav-datasets').filter({ hasText: '데이터셋' }).waitFor();
+    await page.getByTestId('dataset-rows').filter({ hasText: '4행' }).waitFor();
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'ko');
+    await page.reload();
+    await page.getByTestId('nav-jobs').filter({ hasText: '작업' }).waitFor();
+    await page.getByTestId('language-select').selectOption('en');
+    await page.getByTestId('nav-datasets').filter({ hasText: 'Datasets' }).waitFor();
+  });
+
+  it('saves a screenshot of the Datasets page', async () => {
+    const { page } = app;
+    await page.getByTestId('dataset-math_prompts').click();
+    await page.getByTestId('virtual-table').locator('[data-index="1"]').click();
+    await page.keyboard.press('Enter');
+    await page.getByTestId('row-detail').waitFor();
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'datasets.png') });
+  });
+
+  it('ran without page errors, console errors or CSP violations', () => {
+    assert.deepEqual(app.problems, []);
+  });
+});

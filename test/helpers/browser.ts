@@ -1,0 +1,120 @@
+// Browser tests drive Debian's Chromium (no browser download) through playwright-core against the real
+// serve mode on a temporary workspace. Every page error, console error and CSP violation is recorded
+// so a test can assert the UI ran cleanly under the server's policy.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startServer } from '../../main/server.ts';
+import type { JobRecord, MethodInput, MethodName, MethodOutput, Result } from '../../main/api/contract.ts';
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+export type AppUnderTest = {
+  page: Page;
+  context: BrowserContext;
+  workspace: string;
+  origin: string;
+  /** Problems the page reported: uncaught errors, console errors, CSP violations, failed requests. */
+  problems: string[];
+  /** Calls the API directly (Bearer token), for setting up data the test is not about. */
+  call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>>;
+  /** Uploads bytes and imports them as a dataset, then waits for the import job to finish. */
+  importBytes(dataset: string, fileName: string, bytes: Uint8Array<ArrayBuffer> | string): Promise<JobRecord>;
+  close(): Promise<void>;
+};
+
+export type StartOptions = {
+  locale?: 'en' | 'ko';
+  viewport?: { width: number; height: number };
+  colorScheme?: 'light' | 'dark';
+};
+
+/** Starts serve mode on a fresh workspace and opens its printed URL in a new browser context. */
+export async function openApp(browser: Browser, options: StartOptions = {}): Promise<AppUnderTest> {
+  const workspace = await mkdtemp(join(tmpdir(), 'saenggak-e2e-'));
+  const server = await startServer({ workspace, port: 0 });
+  const context = await browser.newContext({
+    viewport: options.viewport ?? { width: 1280, height: 800 },
+    colorScheme: options.colorScheme ?? 'light',
+    locale: options.locale === 'ko' ? 'ko-KR' : 'en-US',
+  });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
+  });
+  page.on('requestfailed', (req) => problems.push(`requestfailed: ${req.url()} ${req.failure()?.errorText ?? ''}`));
+
+  const auth = { authorization: `Bearer ${server.token}` };
+
+  async function call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
+    const res = await fetch(`${server.origin}/api/call/${method}`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify(input),
+    });
+    const result = (await res.json()) as Result<MethodOutput<M>>;
+    if (!result.ok) throw new Error(`${method} failed: ${result.error.code}: ${result.error.message}`);
+    return result.value;
+  }
+
+  async function importBytes(dataset: string, fileName: string, bytes: Uint8Array<ArrayBuffer> | string): Promise<JobRecord> {
+    const up = await fetch(`${server.origin}/api/upload?name=${encodeURIComponent(fileName)}`, {
+      method: 'POST',
+      headers: auth,
+      body: bytes,
+    });
+    const uploaded = (await up.json()) as Result<{ kind: 'upload'; uploadId: string; fileName: string }>;
+    if (!uploaded.ok) throw new Error(`upload failed: ${uploaded.error.message}`);
+    const { jobId } = await call('datasets.import', { dataset, source: uploaded.value, onDuplicate: 'import' });
+    if (!jobId) throw new Error('import started no job');
+    for (;;) {
+      const job = await call('jobs.get', { id: jobId });
+      if (job.status !== 'queued' && job.status !== 'running') {
+        if (job.status !== 'succeeded') throw new Error(`import job ${job.status}: ${job.error ?? ''}`);
+        return job;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  if (options.locale) {
+    // The UI remembers its language in localStorage; set it before the app's script first runs (only
+    // then: a reload must keep what the user chose).
+    await context.addInitScript((locale) => {
+      if (!localStorage.getItem('saenggak.locale')) localStorage.setItem('saenggak.locale', locale);
+    }, options.locale);
+  }
+  await page.goto(server.url);
+
+  return {
+    page,
+    context,
+    workspace,
+    origin: server.origin,
+    problems,
+    call,
+    importBytes,
+    close: async () => {
+      await context.close();
+      await server.close();
+      await rm(workspace, { recursive: true, force: true });
+    },
+  };
+}
