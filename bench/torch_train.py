@@ -13,7 +13,8 @@ Architecture (Qwen2-style, parameters in Hugging Face names and [out, in] layout
              x += down_proj(silu(gate_proj(rms(x))) * up_proj(rms(x)))
   logits = lm_head(rms(x))  (lm_head = embed_tokens when tied)
   loss = mean cross-entropy over labels != ignore_index
-  global-norm gradient clipping, then AdamW (decoupled weight decay on every parameter).
+  global-norm gradient clipping, then AdamW (decoupled weight decay, except on names ending with
+  optimizer.no_decay_suffixes).
 """
 import json
 import os
@@ -124,8 +125,14 @@ def main():
     model = Model(cfg, params)
     opt_cfg = cfg["optimizer"]
     # foreach=False: the classic per-parameter eager loop (the default on CPU in this version).
-    optimizer = torch.optim.AdamW(list(params.values()), lr=opt_cfg["lr"], betas=(opt_cfg["beta1"], opt_cfg["beta2"]),
-                                  eps=opt_cfg["eps"], weight_decay=opt_cfg["weight_decay"], foreach=False)
+    # Parameters whose names end with one of no_decay_suffixes (e.g. norm weights) get no weight decay.
+    no_decay = tuple(opt_cfg.get("no_decay_suffixes", []))
+    groups = [
+        {"params": [t for n, t in params.items() if not (no_decay and n.endswith(no_decay))], "weight_decay": opt_cfg["weight_decay"]},
+        {"params": [t for n, t in params.items() if no_decay and n.endswith(no_decay)], "weight_decay": 0.0},
+    ]
+    optimizer = torch.optim.AdamW([g for g in groups if g["params"]], lr=opt_cfg["lr"], betas=(opt_cfg["beta1"], opt_cfg["beta2"]),
+                                  eps=opt_cfg["eps"], foreach=False)
     losses, step_times = [], []
     for step in range(cfg["steps"]):
         started = time.perf_counter()

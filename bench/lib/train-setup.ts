@@ -22,7 +22,7 @@ export type BenchTrainConfig = {
   steps: number;
   /** Learning rate of each step (warm-up then constant). */
   lr_schedule: number[];
-  optimizer: { lr: number; beta1: number; beta2: number; eps: number; weight_decay: number; clip_norm: number };
+  optimizer: { lr: number; beta1: number; beta2: number; eps: number; weight_decay: number; clip_norm: number; no_decay_suffixes: string[] };
   seed: number;
 };
 
@@ -34,7 +34,7 @@ export function defaultBenchConfig(overrides: Partial<BenchTrainConfig> = {}): B
     rms_eps: 1e-6, rope_theta: 10000, tie_embeddings: false, ignore_index: -100,
     steps,
     lr_schedule: Array.from({ length: steps }, (_, i) => (lr * Math.min(1, (i + 1) / 5))),
-    optimizer: { lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.01, clip_norm: 1.0 },
+    optimizer: { lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.01, clip_norm: 1.0, no_decay_suffixes: ['norm.weight'] },
     seed: 1234,
     ...overrides,
   };

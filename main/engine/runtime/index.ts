@@ -1,0 +1,18 @@
+// The executor's public surface: provider choice, the train-step runner, sessions per shape bucket,
+// tensors and errors. (The engine's index re-exports from here.)
+export { chooseExecutionProvider, onnxruntimeBinFolder, type ExecutionProviderName, type ProviderChoice, type ProviderRequest } from './providers.ts';
+export {
+  TrainStepRunner,
+  validateSignature,
+  type BatchFeed,
+  type InitialTrainState,
+  type StateSlot,
+  type StepResult,
+  type TrainState,
+  type TrainStepRunnerOptions,
+  type TrainStepSignature,
+} from './train-step-runner.ts';
+export { SessionCache, bucketKey, bucketSize, type DimBucket } from './session-cache.ts';
+export { type HostTensor, toOrtTensor, toHostTensor, tensorByteSize } from './tensors.ts';
+export { type Traffic } from './traffic.ts';
+export { NonFiniteLossError, OnnxRunError } from './errors.ts';
