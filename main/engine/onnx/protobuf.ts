@@ -20,9 +20,9 @@ export class ProtoWriter {
   /** Finished pieces, in order; the scratch buffer follows them. */
   private readonly segments: Uint8Array[] = [];
   private segmentsLength = 0;
-  private scratch = new Uint8Array(256);
+  private scratch = new Uint8Array(64);
   private pos = 0;
-  private view = new DataView(this.scratch.buffer);
+  private view: DataView | null = null;
 
   /** Total bytes written so far. */
   get length(): number {
@@ -38,7 +38,7 @@ export class ProtoWriter {
     const grown = new Uint8Array(size);
     grown.set(this.scratch.subarray(0, this.pos));
     this.scratch = grown;
-    this.view = new DataView(grown.buffer);
+    this.view = null;
   }
 
   /** Moves the scratch bytes into the segment list so that a referenced segment can follow. */
@@ -82,6 +82,7 @@ export class ProtoWriter {
 
   private rawFloat32(value: number): void {
     this.reserve(4);
+    this.view ??= new DataView(this.scratch.buffer);
     this.view.setFloat32(this.pos, value, true);
     this.pos += 4;
   }
@@ -117,13 +118,28 @@ export class ProtoWriter {
   }
 
   stringField(field: number, value: string): void {
-    this.bytesField(field, utf8.encode(value));
+    // Graph names are almost always ASCII: write those bytes directly (TextEncoder dominates otherwise).
+    const n = value.length;
+    let ascii = n < 1024;
+    for (let i = 0; ascii && i < n; i++) if (value.charCodeAt(i) >= 0x80) ascii = false;
+    if (!ascii) return this.bytesField(field, utf8.encode(value));
+    this.tag(field, WireType.LengthDelimited);
+    this.uvarint(n);
+    this.reserve(n);
+    for (let i = 0; i < n; i++) this.scratch[this.pos++] = value.charCodeAt(i);
   }
 
   /** Splices a finished child message in by reference (its segments are shared, not copied). */
   messageField(field: number, child: ProtoWriter): void {
     this.tag(field, WireType.LengthDelimited);
     this.uvarint(child.length);
+    if (child.segments.length === 0) {
+      // Small child (no referenced payloads): copying its bytes is cheaper than another segment.
+      this.reserve(child.pos);
+      this.scratch.set(child.scratch.subarray(0, child.pos), this.pos);
+      this.pos += child.pos;
+      return;
+    }
     child.flushScratch();
     this.flushScratch();
     for (const segment of child.segments) this.segments.push(segment);
