@@ -225,7 +225,4 @@ export interface ApiClient {
   upload(file: File): Promise<Result<z.infer<typeof importSource>>>;
 }
 
-/** The object the Electron preload exposes on `window` under this name. */
-export const BRIDGE_NAME = 'saenggak';
-/** The single IPC channel both directions use. */
-export const IPC_CHANNEL = 'saenggak:api';
+export { BRIDGE_NAME, IPC_CHANNEL } from './bridge.ts';

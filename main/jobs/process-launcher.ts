@@ -2,14 +2,13 @@
 // straight from source; the Electron shell passes its own launcher built on `utilityProcess`.
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { Readable } from 'node:stream';
 import type { ParentMessage, WorkerMessage } from './job-kind.ts';
 
 export type JobProcess = {
   readonly pid: number | undefined;
   /** Combined stdout and stderr of the process (what crash reports quote), if captured. */
-  readonly stdout: Readable | null;
-  readonly stderr: Readable | null;
+  readonly stdout: NodeJS.ReadableStream | null;
+  readonly stderr: NodeJS.ReadableStream | null;
   send(message: ParentMessage): void;
   onMessage(listener: (message: WorkerMessage) => void): void;
   /** Called once when the process has exited: exit code, or the signal that killed it. */

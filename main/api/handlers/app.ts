@@ -1,7 +1,25 @@
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { HandlerGroup } from '../router.ts';
 
-const version = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
+/** The app's version from the nearest package.json (works from source and from the Electron bundle). */
+function appVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'saenggak-lab' && pkg.version) return pkg.version;
+    } catch {
+      // no package.json here; keep walking up
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return '0.0.0';
+    dir = parent;
+  }
+}
+
+const version = appVersion();
 
 export const appHandlers: HandlerGroup<'app'> = {
   'app.info': async (_input, ctx) => ({
