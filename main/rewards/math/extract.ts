@@ -35,7 +35,8 @@ function lastBoxed(text: string): [string, number] | null {
   // An earlier `{` can only close before a later unclosed one starts, so each scan stops at the previous
   // candidate: the total work stays linear even for thousands of unclosed `\boxed{`.
   let limit = text.length;
-  for (let guard = 0; guard < 10000; guard++) {
+  // `at` strictly decreases, so the loop ends.
+  for (;;) {
     const at = Math.max(b, f);
     if (at < 0) return null;
     const after = at + (at === b ? 6 : 5);

@@ -153,7 +153,7 @@ export function normalizeAnswer(raw: string): string {
   let s = raw.trim();
   if (s.length > MAX_ANSWER_CHARS) return s;
   for (const [from, to] of UNICODE) s = replaceAllLiteral(s, from, to);
-  s = trimTrailing(s, '.。!').trim();
+  s = trimTrailing(s, '.。').trim();
   s = stripMathDelimiters(s);
   s = replaceAllLiteral(s, '\\dfrac', '\\frac');
   s = replaceAllLiteral(s, '\\tfrac', '\\frac');
@@ -174,6 +174,9 @@ export function normalizeAnswer(raw: string): string {
   if (/^-?\d{1,3}(,\d{3})+(\.\d+)?$/.test(s)) s = s.replace(/,/g, '');
   if (/^-?\d{1,3}( \d{3})+(\.\d+)?$/.test(s)) s = s.replace(/ /g, '');
   if (s.startsWith('+')) s = s.slice(1);
+  // A mixed number, as MATH writes them: 2\frac{1}{2} is 2 + 1/2 (not the product 2 · 1/2).
+  const mixed = /^(-?)(\d+)\s*\\frac\{(\d+)\}\{(\d+)\}$/.exec(s);
+  if (mixed) s = `${mixed[1]}(${mixed[2]}+\\frac{${mixed[3]}}{${mixed[4]}})`;
   // Whitespace carries no meaning in math answers; collapse it so string comparison is fair.
   s = s.replace(/\s+/g, ' ').trim();
   return s;

@@ -65,8 +65,9 @@ function choiceLetter(normalized: string): { letter: string; rest: string | null
 const POINTS = [0.7319, 1.3571, 2.1853, 0.4137, 1.8129, 2.6411, -0.5923, -1.1789, 1.0467, 0.2897];
 
 function close(a: number, b: number, relTol: number): boolean {
-  if (a === b) return true;
+  // Overflowed values (10^{99999999}) are not comparable in floats; explicit infinities are handled apart.
   if (!Number.isFinite(a) || !Number.isFinite(b)) return false;
+  if (a === b) return true;
   return Math.abs(a - b) <= relTol * Math.max(1, Math.abs(a), Math.abs(b));
 }
 
@@ -157,8 +158,14 @@ function asEquation(v: { expr: Expr; assigned?: string }): Expr {
   return { kind: 'bin', op: '-', left: { kind: 'var', name }, right: v.expr };
 }
 
+const WORD = /^[a-zA-Z]{2,}$/;
+
 export function compareValues(a: AnswerValue, b: AnswerValue, relTol: number): Match {
-  if (a.kind === 'scalar' && b.kind === 'scalar') return compareScalars(a.expr, b.expr, relTol);
+  if (a.kind === 'scalar' && b.kind === 'scalar') {
+    // Short words ("yes", "no") parse as products of variables; as words they compare case-insensitively.
+    if (WORD.test(a.text) && WORD.test(b.text) && a.text.toLowerCase() === b.text.toLowerCase()) return 'equal_string';
+    return compareScalars(a.expr, b.expr, relTol);
+  }
   if (a.kind === 'equation' && b.kind === 'equation') return compareEquations(a.expr, b.expr, relTol);
   // `2x + y = 1` against `y = 1 - 2x`: the assignment read back as an equation.
   if (a.kind === 'equation' && b.kind === 'scalar' && b.assigned) return compareEquations(a.expr, asEquation(b), relTol);
