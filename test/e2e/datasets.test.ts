@@ -3,7 +3,7 @@
 // search, switch to Korean, and save a screenshot for people to look at.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -71,7 +71,7 @@ describe('datasets page (serve mode, Chromium)', () => {
 
     const report = page.getByTestId('import-report');
     await report.waitFor();
-    assert.match(await report.innerText(), /4 rows imported, 1 lines rejected/);
+    assert.match(await report.innerText(), /4 rows imported, 1 line rejected/);
     const rejected = report.locator('tbody tr');
     assert.equal(await rejected.count(), 1);
     assert.equal((await rejected.locator('td').first().innerText()).trim(), '3');
@@ -121,6 +121,32 @@ describe('datasets page (serve mode, Chromium)', () => {
     await page.getByTestId('row-detail').waitFor();
     await mkdir(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'datasets.png') });
+  });
+
+  it('exports a dataset to a JSONL file on the server side', async () => {
+    const { page } = app;
+    await page.getByTestId('dataset-math_prompts').click();
+    await page.getByTestId('export-button').click();
+    const target = join(app.workspace, 'from-ui.jsonl');
+    await page.getByTestId('export-dialog').getByRole('textbox').fill(target);
+    await page.getByTestId('export-dialog').getByRole('button', { name: 'Export' }).click();
+    await page.getByText(`Wrote 4 rows to ${target}.`).waitFor();
+    const written = (await readFile(target, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(
+      written.map((r) => r.prompt),
+      goodRows.map((r) => r.prompt),
+    );
+  });
+
+  it('deletes a dataset after confirmation', async () => {
+    const { page } = app;
+    await page.getByTestId('dataset-math_prompts_again').click();
+    await page.getByTestId('delete-button').click();
+    await page.getByTestId('delete-dialog').getByText('4 rows').waitFor();
+    await page.getByTestId('delete-confirm').click();
+    await page.getByTestId('dataset-math_prompts_again').waitFor({ state: 'detached' });
+    const names = (await app.call('datasets.list', {})).map((d) => d.name);
+    assert.deepEqual(names, ['math_prompts']);
   });
 
   it('ran without page errors, console errors or CSP violations', () => {

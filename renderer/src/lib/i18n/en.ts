@@ -44,6 +44,8 @@ export const en = {
   'workspace.recent': 'Recent workspaces',
   'workspace.current': 'Current workspace',
   'workspace.createdAt': 'Created {date}',
+  'workspace.datasets.one': '{count} dataset',
+  'workspace.datasets.other': '{count} datasets',
 
   'datasets.title': 'Datasets',
   'datasets.empty': 'No datasets yet',
@@ -69,6 +71,8 @@ export const en = {
 
   'rows.one': '{count} row',
   'rows.other': '{count} rows',
+  'lines.one': '{count} line',
+  'lines.other': '{count} lines',
   'columns.one': '{count} column',
   'columns.other': '{count} columns',
 
@@ -82,7 +86,7 @@ export const en = {
   'import.uploading': 'Uploading {file}… {percent}%',
   'import.starting': 'Starting import of {file}…',
   'import.running': 'Importing {file}…',
-  'import.done': 'Imported {count} rows into {dataset}.',
+  'import.done': 'Imported {rows} into {dataset}.',
   'import.duplicateTitle': 'Already imported',
   'import.duplicateBody':
     'The same file (identical content) was imported into “{dataset}” on {date}. Import it again?',
@@ -90,15 +94,17 @@ export const en = {
   'import.duplicateOpen': 'Show existing dataset',
   'import.invalidName': 'Enter a dataset name using letters, digits, “_”, “-” or “.”.',
   'import.report': 'Import report',
-  'import.reportSummary': '{imported} rows imported, {rejected} lines rejected.',
+  'import.reportSummary': '{imported} imported, {rejected} rejected.',
   'import.reportCapped': 'Showing the first {shown} of {rejected} rejected lines.',
   'import.line': 'Line',
+  'import.showLines': 'Show rejected lines',
+  'import.hideLines': 'Hide rejected lines',
   'import.reason': 'Reason',
 
   'export.title': 'Export “{name}” to JSONL',
   'export.path': 'File path on the back end’s machine',
   'export.start': 'Export',
-  'export.done': 'Wrote {count} rows to {path}.',
+  'export.done': 'Wrote {rows} to {path}.',
 
   'delete.title': 'Delete “{name}”?',
   'delete.body': 'The dataset and its {rows} will be removed from the workspace. This cannot be undone.',

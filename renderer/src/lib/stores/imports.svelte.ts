@@ -203,7 +203,7 @@ class ImportsStore {
       const summary = asSummary(job.result, entry.dataset);
       this.#reports[summary.dataset] = summary;
       this.#dismissed = this.#dismissed.filter((d) => d !== summary.dataset);
-      notices.info(i18n.t('import.done', { count: i18n.number(summary.imported), dataset: summary.dataset }));
+      notices.info(i18n.t('import.done', { rows: i18n.tn('rows', summary.imported), dataset: summary.dataset }));
       void datasets.refresh().then(() => datasets.select(summary.dataset));
     } else if (job.status === 'failed') {
       this.#error = { code: 'job_failed', message: job.error ?? `Import of ${entry.fileName} failed.` };
