@@ -81,7 +81,8 @@ test('cancel stops the process and marks the job cancelled', async () => {
 test('a job that ignores cancel and SIGTERM is killed and marked cancelled', async () => {
   await withRunner(async (runner) => {
     const started = await runner.start('stubborn', {});
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Its first progress report comes after it has installed its SIGTERM handler.
+    while (!(await runner.get(started.id))?.progress) await new Promise((resolve) => setTimeout(resolve, 20));
     runner.cancel(started.id);
     const final = await runner.wait(started.id);
     assert.equal(final.status, 'cancelled');

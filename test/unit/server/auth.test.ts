@@ -170,5 +170,19 @@ test('uploads land in the workspace tmp folder and come back as an import source
     assert.equal(res.value.kind, 'upload');
     assert.equal(res.value.fileName, 'rows.jsonl');
     assert.deepEqual(await readdir(join(ws, 'tmp', 'uploads')), [res.value.uploadId]);
+
+    // The upload is an import source: the job imports it and removes the temporary file.
+    const started = await (await post(server, '/api/call/datasets.import', { dataset: 'up', source: res.value }, auth)).json();
+    assert.equal(started.ok, true, JSON.stringify(started));
+    let job;
+    for (;;) {
+      job = (await (await post(server, '/api/call/jobs.get', { id: started.value.jobId }, auth)).json()).value;
+      if (job.status !== 'running' && job.status !== 'queued') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(job.status, 'succeeded', job.error);
+    const rows = await (await post(server, '/api/call/datasets.rows', { name: 'up' }, auth)).json();
+    assert.deepEqual(rows.value.rows, [{ a: 1 }]);
+    assert.deepEqual(await readdir(join(ws, 'tmp', 'uploads')), []);
   });
 });
