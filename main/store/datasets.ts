@@ -173,10 +173,14 @@ export class DatasetStore {
    */
   async collectGarbage(): Promise<string[]> {
     const connection = await this.context.connection();
-    const referenced = new Set([...(await this.context.registry.read()).values()].map((entry) => entry.table));
+    const referenced = async () => new Set([...(await this.context.registry.read()).values()].map((entry) => entry.table));
+    const before = await referenced();
     const dropped: string[] = [];
     for (const table of await connection.tableNames()) {
-      if (referenced.has(table) || (await this.writerAlive(table))) continue;
+      if (before.has(table) || (await this.writerAlive(table))) continue;
+      // A writer switches the registry before it removes its marker, so a table whose marker just
+      // vanished may have been committed a moment ago: look at the registry again before dropping.
+      if ((await referenced()).has(table)) continue;
       await this.dropTable(table);
       dropped.push(table);
     }
