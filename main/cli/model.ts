@@ -120,14 +120,14 @@ export function registerModelCommands(program: Command): void {
     .action(
       cliAction(async (opts: { model: string; inputIds?: string; text?: string; top: number; json?: boolean }) => {
         if (!opts.inputIds === !opts.text) throw new Error('pass exactly one of --input-ids or --text');
-        const { loadModel } = await import('../models/weights.ts');
-        const { referenceSequenceLoss, referenceScores } = await import('../models/reference.ts');
-        const { config, weights } = loadModel(opts.model);
         let ids: number[];
         if (opts.text !== undefined) {
           const { Tokenizer } = await import('../models/tokenizer.ts');
           ids = Tokenizer.load(opts.model).encode(opts.text);
         } else ids = parseIds(opts.inputIds!);
+        const { loadModel } = await import('../models/weights.ts');
+        const { referenceSequenceLoss, referenceScores } = await import('../models/reference.ts');
+        const { config, weights } = loadModel(opts.model);
         if (config.task === 'sequence-classification') {
           const [scores] = referenceScores(config, weights, { inputIds: [ids] });
           const out = { architecture: config.architecture, inputIds: ids, scores: Array.from(scores), engine: 'reference-f64' };

@@ -182,7 +182,7 @@ function sequenceHiddenStates(config: ModelConfig, weights: Weights, ids: number
           for (let i = 0; i < d; i++) dot += qs[t][head * d + i] * ks[s][kvHead * d + i];
           return dot / Math.sqrt(d);
         });
-        const max = Math.max(...scores);
+        const max = scores.reduce((a, x) => Math.max(a, x), -Infinity);
         const exps = scores.map((x) => Math.exp(x - max));
         const total = exps.reduce((x, y) => x + y, 0);
         allowed.forEach((s, j) => {

@@ -146,15 +146,16 @@ export class Tokenizer {
       messages: messages.map((m) => ({ ...m })),
       add_generation_prompt: options.addGenerationPrompt ?? false,
       ...specials,
-      raise_exception: (message: string) => {
-        throw new Error(`chat template: ${message}`);
-      },
-      strftime_now: (format: string) => strftime(new Date(), format),
       ...options.variables,
     };
     if (options.tools) context.tools = options.tools;
     if (options.enableThinking !== undefined) context.enable_thinking = options.enableThinking;
-    return template.render(context);
+    try {
+      return template.render(context);
+    } catch (err) {
+      // jinja's built-in raise_exception() throws the template author's message; say where it came from.
+      throw new Error(`chat template: ${(err as Error).message}`);
+    }
   }
 
   /** `applyChatTemplate` then encode without adding special tokens again (the template has them). */
@@ -178,25 +179,6 @@ function readChatTemplates(dir: string, config: Record<string, unknown>): Map<st
   const jsonPath = join(dir, 'chat_template.json');
   if (!templates.has('default') && existsSync(jsonPath)) add(JSON.parse(readFileSync(jsonPath, 'utf8')).chat_template);
   return templates;
-}
-
-/** The few strftime codes chat templates use (Llama 3.1 prints "%d %b %Y"). */
-function strftime(date: Date, format: string): string {
-  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return format.replace(/%([dmYbBHMS%])/g, (_, c: string) => {
-    switch (c) {
-      case 'd': return pad(date.getDate());
-      case 'm': return pad(date.getMonth() + 1);
-      case 'Y': return String(date.getFullYear());
-      case 'b': return months[date.getMonth()];
-      case 'B': return date.toLocaleString('en', { month: 'long' });
-      case 'H': return pad(date.getHours());
-      case 'M': return pad(date.getMinutes());
-      case 'S': return pad(date.getSeconds());
-      default: return c;
-    }
-  });
 }
 
 /** Copies the tokenizer files present in `fromDir` into `toDir`; returns the names copied. */
