@@ -32,5 +32,5 @@ export function fullText(value: unknown): string {
 
 /** Numbers and booleans get a narrow, right-aligned column; text gets room. */
 export function isNarrowType(type: string): boolean {
-  return /int|float|double|decimal|bool|date|time/i.test(type);
+  return /int|float|double|decimal|number|bool|date|time/i.test(type);
 }
