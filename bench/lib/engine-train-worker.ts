@@ -16,7 +16,7 @@ const [dir, provider = 'auto'] = process.argv.slice(2);
 const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as BenchTrainConfig;
 
 const buildStarted = performance.now();
-const engine = await buildEngineTrainStep(cfg);
+const engine = buildEngineTrainStep(cfg);
 const buildSeconds = (performance.now() - buildStarted) / 1000;
 
 const weights: Record<string, HostTensor> = {};
@@ -27,9 +27,9 @@ const labels = data.get('labels')!.data as BigInt64Array;
 const perStep = cfg.batch * cfg.seq;
 
 const logs: string[] = [];
-const runner = await TrainStepRunner.create(engine.model, engine.signature, { params: engine.initialParams(weights) }, {
+const runner = await TrainStepRunner.create(engine, { params: engine.initialParams(weights) }, {
   provider: provider as ProviderRequest,
-  log: (line) => {
+  log: (line: string) => {
     logs.push(line);
     console.error(line);
   },

@@ -3,15 +3,16 @@
 export { chooseExecutionProvider, onnxruntimeBinFolder, type ExecutionProviderName, type ProviderChoice, type ProviderRequest } from './providers.ts';
 export {
   TrainStepRunner,
-  validateSignature,
   type BatchFeed,
+  type BuiltStepGraph,
   type InitialTrainState,
-  type StateSlot,
   type StepResult,
   type TrainState,
+  type TrainStepGraphs,
   type TrainStepRunnerOptions,
-  type TrainStepSignature,
 } from './train-step-runner.ts';
+export { StepGraph, validateWiring, type GraphWiring } from './step-graph.ts';
+export { StateStore } from './state-store.ts';
 export { SessionCache, bucketKey, bucketSize, type DimBucket } from './session-cache.ts';
 export { type HostTensor, toOrtTensor, toHostTensor, tensorByteSize } from './tensors.ts';
 export { type Traffic } from './traffic.ts';

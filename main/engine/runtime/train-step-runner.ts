@@ -1,61 +1,40 @@
-// Runs a fused train-step graph (forward + loss + backward + clipping + AdamW in one ONNX graph)
-// step after step, keeping the trainable parameters and optimizer state between steps.
+// Runs training steps built by the graph compiler (main/engine/optim/train-step.ts), keeping the
+// trainable parameters and AdamW state between steps.
 //
-// Wiring, decided by a TrainStepSignature:
-// - frozen parameters are initializers of the graph; their bytes go to onnxruntime as in-memory
-//   external data when a session is created, so they are uploaded once and never fed again;
-// - trainable parameters and optimizer state are graph inputs whose updated values come back as
-//   graph outputs; the runner swaps each output into the state for the next step. On WebGPU they stay
-//   on the device as `gpu-buffer` tensors; on CPU two host buffers per tensor alternate (outputs are
-//   written into preallocated tensors, so a step allocates nothing large);
-// - batch inputs, the learning rate and the 1-based step number are fed per call;
-// - the loss (and metrics) come back to the host; a NaN/Inf loss throws NonFiniteLossError naming
-//   the step and leaves the state as it was before that step.
+// - Fused step (k = 1): one graph does forward, loss, backward, clipping and AdamW; one session.run
+//   per step.
+// - Gradient accumulation (k micro-batches): the 'accumulate' graph runs once per micro-batch, adding
+//   its gradients into accumulators carried as state; then the 'apply' graph scales them by 1/k and
+//   takes the clipped AdamW step. Accumulators are zeroed after each optimizer step.
+//
+// Frozen parameters are initializers of the graphs (their bytes go to onnxruntime as in-memory
+// external data at session creation); trainable parameters and optimizer state live in a StateStore
+// (device-resident `gpu-buffer` tensors on WebGPU, alternating host buffers otherwise). A NaN/Inf
+// loss throws NonFiniteLossError naming the step and leaves all state as it was before the step.
 
 import * as ort from 'onnxruntime-node';
-import { encodeModelWithExternalData } from '../onnx/emit.ts';
-import type { OnnxModel, OnnxValueInfo } from '../onnx/model.ts';
-import { NonFiniteLossError, wrapRunError } from './errors.ts';
+import type { OnnxModel } from '../onnx/model.ts';
+import type { TrainStepSignature, TrainableIO } from '../optim/train-step.ts';
+import { NonFiniteLossError } from './errors.ts';
 import { chooseExecutionProvider, type ProviderChoice, type ProviderRequest } from './providers.ts';
-import { SessionCache, type DimBucket } from './session-cache.ts';
-import { type HostTensor, describeTensor, elementCount, tensorByteSize, toHostTensor, toOrtTensor } from './tensors.ts';
+import { StateStore } from './state-store.ts';
+import { StepGraph, type GraphWiring, type PendingRun, type SessionSettings } from './step-graph.ts';
+import { type HostTensor, elementCount, toOrtTensor } from './tensors.ts';
 import { TrafficCounter, type Traffic } from './traffic.ts';
 
-/** A tensor carried between steps: fed as graph input `input`, its next value read from output `output`. */
-export type StateSlot = { name: string; input: string; output: string };
+/** A built step graph as the runner takes it: the lowered model and the builder's signature. */
+export type BuiltStepGraph = { model: OnnxModel; signature: TrainStepSignature };
 
-/** How a train-step graph's inputs and outputs are wired (the graph builder produces it with the model). */
-export type TrainStepSignature = {
-  trainable: StateSlot[];
-  /** AdamW first/second moments (any extra carried state works the same way). */
-  optimizerState: StateSlot[];
-  /** Names of graph initializers that hold frozen parameters. */
-  frozen: string[];
-  /** Graph inputs fed from each batch (token ids, targets, masks). */
-  batchInputs: string[];
-  /** Scalar graph input: the learning rate. */
-  learningRate: string;
-  /** Scalar graph input: the optimizer step t, starting at 1 (AdamW bias correction uses it). */
-  step: string;
-  /** Scalar graph output: the loss. */
-  loss: string;
-  /** Other scalar graph outputs returned to the host each step (e.g. 'grad_norm'). */
-  metrics: string[];
-};
+export type TrainStepGraphs = BuiltStepGraph | { accumulate: BuiltStepGraph; apply: BuiltStepGraph };
 
-export type TrainStepRunnerOptions = {
+export type TrainStepRunnerOptions = SessionSettings & {
   provider?: ProviderRequest;
-  /** Sessions kept, one per distinct set of symbolic-dim values (default 4). */
-  maxSessions?: number;
-  /** Extra onnxruntime session options (threads, optimization level). */
-  sessionOptions?: Omit<ort.InferenceSession.SessionOptions, 'executionProviders' | 'externalData' | 'freeDimensionOverrides'>;
-  /** Receives the provider message and session creations. Default: silent. */
-  log?: (line: string) => void;
 };
 
 export type InitialTrainState = {
+  /** Trainable parameters by name. */
   params: Record<string, HostTensor>;
-  /** Missing slots start at zero (fresh AdamW). */
+  /** AdamW moments by state name (see TrainStepRunner.optimizerStateNames); missing ones start at zero. */
   optimizerState?: Record<string, HostTensor>;
   /** Optimizer steps already taken (when resuming). Default 0. */
   step?: number;
@@ -64,7 +43,9 @@ export type InitialTrainState = {
 export type StepResult = {
   /** The optimizer step just taken (1-based). */
   step: number;
+  /** Mean loss over the step's micro-batches. */
   loss: number;
+  /** grad_norm (before clipping) and the graph's metrics; micro-batch metrics are averaged. */
   metrics: Record<string, number>;
   /** Bytes this step moved between host and device memory. */
   traffic: Traffic;
@@ -79,41 +60,41 @@ export type TrainState = {
 export type BatchFeed = Record<string, HostTensor | ort.Tensor>;
 
 export class TrainStepRunner {
-  private readonly state = new Map<string, ort.Tensor>();
-  /** CPU/CUDA: the second buffer of each state tensor, written by the next step. */
-  private readonly spare = new Map<string, ort.Tensor>();
-  private readonly slots: StateSlot[];
-  private readonly inputsByName: Map<string, OnnxValueInfo>;
-  private readonly sessions: SessionCache;
   private readonly traffic = new TrafficCounter();
-  private readonly deviceResident: boolean;
   private stepsTaken: number;
   private released = false;
 
   private constructor(
-    private readonly model: OnnxModel,
-    private readonly signature: TrainStepSignature,
+    private readonly trainable: TrainableIO[],
+    private readonly fused: StepGraph | null,
+    private readonly accumulate: StepGraph | null,
+    private readonly apply: StepGraph | null,
+    private readonly store: StateStore,
     readonly provider: ProviderChoice,
-    options: TrainStepRunnerOptions,
     step: number,
   ) {
-    this.slots = [...signature.trainable, ...signature.optimizerState];
-    this.inputsByName = new Map(model.graph.inputs.map((i) => [i.name, i]));
-    this.deviceResident = provider.provider === 'webgpu';
     this.stepsTaken = step;
-    this.sessions = new SessionCache((dims) => this.createSession(dims, options), options.maxSessions ?? 4);
   }
 
-  static async create(
-    model: OnnxModel,
-    signature: TrainStepSignature,
-    initial: InitialTrainState,
-    options: TrainStepRunnerOptions = {},
-  ): Promise<TrainStepRunner> {
-    validateSignature(model, signature);
+  static async create(graphs: TrainStepGraphs, initial: InitialTrainState, options: TrainStepRunnerOptions = {}): Promise<TrainStepRunner> {
     const provider = await chooseExecutionProvider(options.provider ?? 'auto');
     options.log?.(provider.message);
-    const runner = new TrainStepRunner(model, signature, provider, options, initial.step ?? 0);
+    let runner: TrainStepRunner;
+    if ('signature' in graphs) {
+      expectKind(graphs.signature, 'fused-step');
+      const fused = new StepGraph(graphs.model, fusedWiring(graphs.signature), provider, options);
+      runner = new TrainStepRunner(graphs.signature.trainable, fused, null, null, new StateStore(provider.provider === 'webgpu'), provider, initial.step ?? 0);
+    } else {
+      expectKind(graphs.accumulate.signature, 'accumulate');
+      expectKind(graphs.apply.signature, 'apply');
+      const names = (s: TrainStepSignature) => s.trainable.map((t) => t.name).join(',');
+      if (names(graphs.accumulate.signature) !== names(graphs.apply.signature)) {
+        throw new Error('gradient accumulation: the accumulate and apply graphs train different parameters');
+      }
+      const accumulate = new StepGraph(graphs.accumulate.model, accumulateWiring(graphs.accumulate.signature), provider, options);
+      const apply = new StepGraph(graphs.apply.model, applyWiring(graphs.apply.signature), provider, options);
+      runner = new TrainStepRunner(graphs.apply.signature.trainable, null, accumulate, apply, new StateStore(provider.provider === 'webgpu'), provider, initial.step ?? 0);
+    }
     runner.setState(initial.params, initial.optimizerState ?? {}, 'zeros');
     return runner;
   }
@@ -123,84 +104,59 @@ export class TrainStepRunner {
     return this.stepsTaken;
   }
 
+  /** Names under which readState() returns the AdamW moments. */
+  get optimizerStateNames(): string[] {
+    return this.trainable.flatMap((io) => [io.adamM!.input, io.adamV!.input]);
+  }
+
   /** Host↔device bytes over the runner's life. */
   get totalTraffic(): Traffic {
     return this.traffic.totals;
   }
 
-  /** Sessions created so far (one per bucket of symbolic-dim values, until evicted). */
+  /** Sessions created so far, over all graphs (one per bucket of symbolic-dim values, until evicted). */
   get sessionsCreated(): number {
-    return this.sessions.createdCount;
+    return [this.fused, this.accumulate, this.apply].reduce((n, g) => n + (g?.sessionsCreated ?? 0), 0);
   }
 
-  /** Runs one optimizer step on `batch` and returns the loss and metrics. */
-  async step(batch: BatchFeed, options: { learningRate: number }): Promise<StepResult> {
+  /**
+   * One optimizer step. Pass one batch for the fused step, or the micro-batches of one step when the
+   * runner was built with accumulate/apply graphs.
+   */
+  async step(batches: BatchFeed | BatchFeed[], options: { learningRate: number }): Promise<StepResult> {
     if (this.released) throw new Error('TrainStepRunner: used after release()');
     const stepNumber = this.stepsTaken + 1;
-    const batchTensors = this.checkBatch(batch);
-    const session = await this.sessions.get(symbolicDims(this.signature.batchInputs, batchTensors, this.inputsByName));
+    const where = `train step ${stepNumber}`;
+    const micro = (Array.isArray(batches) ? batches : [batches]).map((b) => toOrtFeeds(b, where));
+    if (micro.length === 0) throw new Error(`${where}: no batches`);
+    if (!Number.isFinite(options.learningRate)) throw new Error(`${where}: learning rate ${options.learningRate} is not finite`);
+    const scalars = { learningRate: options.learningRate, step: stepNumber, gradScale: 1 / micro.length };
 
-    const feeds: Record<string, ort.Tensor> = { ...batchTensors };
-    for (const slot of this.slots) feeds[slot.input] = this.state.get(slot.name)!;
-    feeds[this.signature.learningRate] = this.scalar(this.signature.learningRate, options.learningRate);
-    feeds[this.signature.step] = this.scalar(this.signature.step, stepNumber);
-
-    const fetches: Record<string, ort.Tensor | null> = {};
-    for (const slot of this.slots) fetches[slot.output] = this.deviceResident ? null : this.spare.get(slot.name)!;
-    fetches[this.signature.loss] = null;
-    for (const m of this.signature.metrics) fetches[m] = null;
-
-    let outputs: Record<string, ort.Tensor>;
-    try {
-      outputs = await session.run(feeds, fetches);
-    } catch (error) {
-      throw wrapRunError(this.model.graph.name, feeds, error);
-    }
-    this.traffic.countInputs(feeds);
-    this.traffic.countOutputs(outputs);
-
-    const loss = await scalarValue(outputs[this.signature.loss]);
-    if (!Number.isFinite(loss)) {
-      if (this.deviceResident) for (const slot of this.slots) outputs[slot.output]?.dispose();
-      this.traffic.endStep();
-      throw new NonFiniteLossError(stepNumber, loss);
-    }
-    const metrics: Record<string, number> = {};
-    for (const m of this.signature.metrics) metrics[m] = await scalarValue(outputs[m]);
-
-    for (const slot of this.slots) {
-      const previous = this.state.get(slot.name)!;
-      if (this.deviceResident) {
-        this.state.set(slot.name, outputs[slot.output]);
-        if (previous.location !== 'cpu') previous.dispose();
-      } else {
-        // The preallocated spare now holds the new value; the old buffer becomes the spare.
-        this.state.set(slot.name, this.spare.get(slot.name)!);
-        this.spare.set(slot.name, previous);
-      }
+    let result: { loss: number; metrics: Record<string, number> };
+    if (this.fused) {
+      if (micro.length > 1) throw new Error(`${where}: ${micro.length} micro-batches given, but gradient accumulation needs the runner built with accumulate/apply graphs`);
+      this.fused.checkBatch(micro[0], where);
+      const run = await this.fused.run(this.store, micro[0], scalars, this.traffic);
+      this.rejectNonFinite(run, stepNumber, []);
+      run.commit();
+      const { loss, ...metrics } = run.values;
+      result = { loss, metrics };
+    } else {
+      result = await this.accumulatedStep(micro, scalars, stepNumber, where);
     }
     this.stepsTaken = stepNumber;
-    return { step: stepNumber, loss, metrics, traffic: this.traffic.endStep() };
+    return { step: stepNumber, ...result, traffic: this.traffic.endStep() };
   }
 
   /** Copies parameters and optimizer state to host memory (for checkpoints and export). */
   async readState(): Promise<TrainState> {
-    const read = async (slots: StateSlot[]): Promise<Record<string, HostTensor>> => {
-      const out: Record<string, HostTensor> = {};
-      for (const slot of slots) {
-        const tensor = this.state.get(slot.name)!;
-        if (tensor.location !== 'cpu') this.traffic.countDownload(tensorByteSize(tensor));
-        const host = await toHostTensor(tensor);
-        // Copy: the runner overwrites its host buffers on later steps.
-        out[slot.name] = { ...host, data: host.data.slice() as HostTensor['data'] };
-      }
-      return out;
-    };
-    return {
-      params: await read(this.signature.trainable),
-      optimizerState: await read(this.signature.optimizerState),
-      step: this.stepsTaken,
-    };
+    const params: Record<string, HostTensor> = {};
+    const optimizerState: Record<string, HostTensor> = {};
+    for (const io of this.trainable) {
+      params[io.name] = await this.download(io.name);
+      for (const key of [io.adamM!.input, io.adamV!.input]) optimizerState[key] = await this.download(key);
+    }
+    return { params, optimizerState, step: this.stepsTaken };
   }
 
   /** Replaces parameters, optimizer state and the step counter (resuming from a checkpoint). */
@@ -211,177 +167,158 @@ export class TrainStepRunner {
 
   async release(): Promise<void> {
     this.released = true;
-    await this.sessions.releaseAll();
-    for (const t of this.state.values()) if (t.location !== 'cpu') t.dispose();
-    this.state.clear();
-    this.spare.clear();
+    for (const g of [this.fused, this.accumulate, this.apply]) await g?.release();
+    this.store.clear();
   }
 
   // ------------------------------------------------------------------------------------------
 
-  private setState(params: Record<string, HostTensor>, optimizerState: Record<string, HostTensor>, missingOptimizerState: 'zeros' | 'required'): void {
-    const next = new Map<string, ort.Tensor>();
-    const take = (slot: StateSlot, value: HostTensor | undefined, kind: string): void => {
-      const declared = this.inputsByName.get(slot.input)!;
-      if (!value) {
-        if (kind === 'parameter' || missingOptimizerState === 'required') throw new Error(`train state: missing ${kind} '${slot.name}'`);
-        if (declared.shape.some((d) => typeof d !== 'number')) {
-          throw new Error(`train state: cannot zero-initialize '${slot.name}': graph input '${slot.input}' has symbolic shape [${declared.shape}]`);
-        }
-        value = zeroTensor(declared.dtype, declared.shape as number[]);
-      }
-      checkAgainstDeclared(value, declared, `${kind} '${slot.name}'`);
-      // Own copies: the runner writes into these buffers on later steps.
-      next.set(slot.name, toOrtTensor({ ...value, data: value.data.slice() as HostTensor['data'] }, slot.name));
-    };
-    for (const slot of this.signature.trainable) take(slot, params[slot.name], 'parameter');
-    for (const slot of this.signature.optimizerState) take(slot, optimizerState[slot.name], 'optimizer state');
-    const known = new Set(this.slots.map((s) => s.name));
-    const unknown = [...Object.keys(params), ...Object.keys(optimizerState)].filter((n) => !known.has(n));
-    if (unknown.length) throw new Error(`train state: unknown tensors ${unknown.join(', ')} (not in the train-step signature)`);
-
-    for (const t of this.state.values()) if (t.location !== 'cpu') t.dispose();
-    this.state.clear();
-    this.spare.clear();
-    for (const [name, tensor] of next) {
-      this.state.set(name, tensor);
-      if (!this.deviceResident) {
-        const host = tensor.data as HostTensor['data'];
-        const Ctor = host.constructor as new (n: number) => HostTensor['data'];
-        this.spare.set(name, new ort.Tensor(tensor.type as 'float32', new Ctor(host.length) as never, tensor.dims));
-      }
-    }
-  }
-
-  private checkBatch(batch: BatchFeed): Record<string, ort.Tensor> {
-    const expected = new Set(this.signature.batchInputs);
-    const missing = this.signature.batchInputs.filter((n) => !(n in batch));
-    const extra = Object.keys(batch).filter((n) => !expected.has(n));
-    if (missing.length || extra.length) {
-      throw new Error(
-        `train step ${this.stepsTaken + 1}: batch must have exactly [${this.signature.batchInputs.join(', ')}]` +
-          (missing.length ? `; missing ${missing.join(', ')}` : '') +
-          (extra.length ? `; unexpected ${extra.join(', ')}` : ''),
-      );
-    }
-    const out: Record<string, ort.Tensor> = {};
-    for (const name of this.signature.batchInputs) {
-      const value = batch[name];
-      const tensor = 'dtype' in value ? toOrtTensor(value, `batch input '${name}'`) : value;
-      const declared = this.inputsByName.get(name)!;
-      if (tensor.type !== declared.dtype) {
-        throw new Error(`train step ${this.stepsTaken + 1}: batch input '${name}' is ${describeTensor(tensor)}, the graph wants ${declared.dtype}[${declared.shape}]`);
-      }
-      out[name] = tensor;
-    }
-    return out;
-  }
-
-  private scalar(name: string, value: number): ort.Tensor {
-    const declared = this.inputsByName.get(name)!;
-    const dims = declared.shape as number[];
-    switch (declared.dtype) {
-      case 'float32': return new ort.Tensor('float32', new Float32Array([value]), dims);
-      case 'float64': return new ort.Tensor('float64', new Float64Array([value]), dims);
-      case 'int64': return new ort.Tensor('int64', new BigInt64Array([BigInt(Math.round(value))]), dims);
-      case 'int32': return new ort.Tensor('int32', new Int32Array([value]), dims);
-      default: throw new Error(`graph input '${name}' must be a float or integer scalar, not ${declared.dtype}`);
-    }
-  }
-
-  private async createSession(dims: DimBucket, options: TrainStepRunnerOptions): Promise<ort.InferenceSession> {
-    const started = performance.now();
-    const frozen = new Set(this.signature.frozen);
-    // Frozen weights (and any other large constant) travel as in-memory external data: the model
-    // proto stays small and onnxruntime owns the only long-lived copy.
-    const encoded = encodeModelWithExternalData(this.model, {
-      mode: 'always',
-      location: 'initializers.bin',
-      minBytes: 0,
-      select: (t) => frozen.has(t.name) || t.data.byteLength >= 1024,
-    });
-    const sessionOptions: ort.InferenceSession.SessionOptions = {
-      graphOptimizationLevel: 'all',
-      ...options.sessionOptions,
-      executionProviders: [this.provider.provider],
-      externalData: encoded.externalData,
-      freeDimensionOverrides: dims,
-    };
-    if (this.deviceResident) {
-      sessionOptions.preferredOutputLocation = Object.fromEntries(this.slots.map((s) => [s.output, 'gpu-buffer' as const]));
-    }
-    let session: ort.InferenceSession;
+  private async accumulatedStep(micro: Record<string, ort.Tensor>[], scalars: Record<string, number>, stepNumber: number, where: string) {
+    const accumulate = this.accumulate!;
+    const accumulators = this.trainable.map((io) => io.gradAccumulator!.input);
+    let lossSum = 0;
+    const metricSums: Record<string, number> = {};
     try {
-      session = await ort.InferenceSession.create(encoded.model, sessionOptions);
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new Error(`creating a ${this.provider.provider} session for graph '${this.model.graph.name}' (${JSON.stringify(dims)}) failed: ${reason}`, { cause: error });
+      for (const [i, batch] of micro.entries()) {
+        accumulate.checkBatch(batch, `${where}, micro-batch ${i + 1}`);
+        const run = await accumulate.run(this.store, batch, scalars, this.traffic);
+        this.rejectNonFinite(run, stepNumber, accumulators);
+        run.commit();
+        const { loss, ...metrics } = run.values;
+        lossSum += loss;
+        for (const [k, v] of Object.entries(metrics)) metricSums[k] = (metricSums[k] ?? 0) + v;
+      }
+      const applied = await this.apply!.run(this.store, {}, scalars, this.traffic);
+      applied.commit();
+      const metrics: Record<string, number> = { ...applied.values };
+      for (const [k, v] of Object.entries(metricSums)) metrics[k] = v / micro.length;
+      return { loss: lossSum / micro.length, metrics };
+    } finally {
+      for (const key of accumulators) this.store.zero(key);
     }
-    options.log?.(`session for ${this.model.graph.name} ${JSON.stringify(dims)} on ${this.provider.provider} in ${(performance.now() - started).toFixed(0)} ms`);
-    return session;
+  }
+
+  private rejectNonFinite(run: PendingRun, stepNumber: number, _accumulators: string[]): void {
+    const loss = run.values.loss;
+    if (Number.isFinite(loss)) return;
+    run.discard();
+    this.traffic.endStep();
+    throw new NonFiniteLossError(stepNumber, loss);
+  }
+
+  private async download(key: string): Promise<HostTensor> {
+    const t = this.store.get(key);
+    if (t.location !== 'cpu') this.traffic.countDownload(elementCount(t.dims) * bytesOf(t.type));
+    return this.store.read(key);
+  }
+
+  private setState(params: Record<string, HostTensor>, optimizerState: Record<string, HostTensor>, missingOptimizerState: 'zeros' | 'required'): void {
+    const known = new Set<string>();
+    const planned: [string, HostTensor][] = [];
+    const plan = (key: string, io: TrainableIO, value: HostTensor | undefined, kind: 'parameter' | 'optimizer state' | 'accumulator'): void => {
+      known.add(key);
+      if (!value) {
+        if (kind === 'parameter' || (kind === 'optimizer state' && missingOptimizerState === 'required')) throw new Error(`train state: missing ${kind} '${key}'`);
+        value = zeros(io.dtype as HostTensor['dtype'], io.shape);
+      }
+      const shapeOk = value.dims.length === io.shape.length && value.dims.every((d, i) => d === io.shape[i]);
+      if (value.dtype !== io.dtype || !shapeOk || value.data.length !== elementCount(value.dims)) {
+        throw new Error(`train state: ${kind} '${key}' is ${value.dtype}[${value.dims}] (${value.data.length} elements), the graph wants ${io.dtype}[${io.shape}]`);
+      }
+      planned.push([key, value]);
+    };
+    for (const io of this.trainable) {
+      plan(io.name, io, params[io.name], 'parameter');
+      plan(io.adamM!.input, io, optimizerState[io.adamM!.input], 'optimizer state');
+      plan(io.adamV!.input, io, optimizerState[io.adamV!.input], 'optimizer state');
+      if (this.accumulate) plan(io.gradAccumulator!.input, io, undefined, 'accumulator');
+    }
+    const unknown = [...Object.keys(params), ...Object.keys(optimizerState)].filter((n) => !known.has(n));
+    if (unknown.length) throw new Error(`train state: unknown tensors ${unknown.join(', ')} (not trained by these graphs)`);
+    this.store.clear();
+    for (const [key, value] of planned) this.store.set(key, value);
   }
 }
 
-/** Checks that the signature covers every graph input exactly once and names real outputs/initializers. */
-export function validateSignature(model: OnnxModel, signature: TrainStepSignature): void {
-  const problems: string[] = [];
-  const inputs = new Set(model.graph.inputs.map((i) => i.name));
-  const outputs = new Set(model.graph.outputs.map((o) => o.name));
-  const initializers = new Set(model.graph.initializers.map((t) => t.name));
-  const fedNames = [
-    ...signature.trainable.map((s) => s.input),
-    ...signature.optimizerState.map((s) => s.input),
-    ...signature.batchInputs,
-    signature.learningRate,
-    signature.step,
+// ---- wiring the builder's signatures ---------------------------------------------------------
+
+function expectKind(signature: TrainStepSignature, kind: TrainStepSignature['kind']): void {
+  if (signature.kind !== kind) throw new Error(`expected a '${kind}' graph, got a '${signature.kind}' graph`);
+}
+
+function valueOutputs(s: TrainStepSignature): Record<string, string> {
+  const values: Record<string, string> = { ...s.metrics };
+  if (s.loss) values.loss = s.loss;
+  if (s.gradNorm) values.grad_norm = s.gradNorm;
+  return values;
+}
+
+function scalarInputs(s: TrainStepSignature): Record<string, string> {
+  const scalars: Record<string, string> = {};
+  if (s.learningRate) scalars.learningRate = s.learningRate;
+  if (s.step) scalars.step = s.step;
+  if (s.gradScale) scalars.gradScale = s.gradScale;
+  return scalars;
+}
+
+function optimizerSlots(io: TrainableIO): GraphWiring['carried'] {
+  if (!io.param.output || !io.adamM || !io.adamV) throw new Error(`parameter '${io.name}' has no AdamW update outputs in this graph`);
+  return [
+    { state: io.name, input: io.param.input, output: io.param.output },
+    { state: io.adamM.input, input: io.adamM.input, output: io.adamM.output },
+    { state: io.adamV.input, input: io.adamV.input, output: io.adamV.output },
   ];
-  const seen = new Set<string>();
-  for (const name of fedNames) {
-    if (!inputs.has(name)) problems.push(`'${name}' is not a graph input`);
-    if (seen.has(name)) problems.push(`'${name}' is wired twice`);
-    seen.add(name);
-  }
-  for (const name of inputs) if (!seen.has(name)) problems.push(`graph input '${name}' is not wired to state, batch, learning rate or step`);
-  const fetched = [...signature.trainable.map((s) => s.output), ...signature.optimizerState.map((s) => s.output), signature.loss, ...signature.metrics];
-  for (const name of fetched) if (!outputs.has(name)) problems.push(`'${name}' is not a graph output`);
-  for (const name of signature.frozen) if (!initializers.has(name)) problems.push(`frozen parameter '${name}' is not a graph initializer`);
-  const slotNames = new Set<string>();
-  for (const slot of [...signature.trainable, ...signature.optimizerState]) {
-    if (slotNames.has(slot.name)) problems.push(`state name '${slot.name}' is used twice`);
-    slotNames.add(slot.name);
-  }
-  if (problems.length) throw new Error(`train-step signature does not match graph '${model.graph.name}':\n  ${problems.join('\n  ')}`);
 }
 
-/** Values of the symbolic dims of the batch inputs, checked for consistency and against static dims. */
-function symbolicDims(names: string[], batch: Record<string, ort.Tensor>, declaredByName: Map<string, OnnxValueInfo>): DimBucket {
-  const dims: DimBucket = {};
-  for (const name of names) {
-    const declared = declaredByName.get(name)!;
-    const actual = batch[name].dims;
-    const mismatch = (): Error =>
-      new Error(`batch input '${name}' has shape [${actual}], the graph declares [${declared.shape}]` +
-        (Object.keys(dims).length ? ` (with ${JSON.stringify(dims)})` : ''));
-    if (actual.length !== declared.shape.length) throw mismatch();
-    declared.shape.forEach((d, i) => {
-      if (typeof d === 'number') {
-        if (d >= 0 && d !== actual[i]) throw mismatch();
-      } else if (d in dims) {
-        if (dims[d] !== actual[i]) throw mismatch();
-      } else dims[d] = actual[i];
-    });
-  }
-  return dims;
+function fusedWiring(s: TrainStepSignature): GraphWiring {
+  return {
+    carried: s.trainable.flatMap(optimizerSlots),
+    readOnly: [],
+    batchInputs: s.batchInputs.map((b) => b.name),
+    scalars: scalarInputs(s),
+    values: valueOutputs(s),
+    frozen: s.frozen.map((f) => f.name),
+  };
 }
 
-function checkAgainstDeclared(value: HostTensor, declared: OnnxValueInfo, what: string): void {
-  const shapeOk = value.dims.length === declared.shape.length && declared.shape.every((d, i) => typeof d !== 'number' || d < 0 || d === value.dims[i]);
-  if (value.dtype !== declared.dtype || !shapeOk || value.data.length !== elementCount(value.dims)) {
-    throw new Error(`${what} is ${value.dtype}[${value.dims}] (${value.data.length} elements), graph input '${declared.name}' is ${declared.dtype}[${declared.shape}]`);
-  }
+function accumulateWiring(s: TrainStepSignature): GraphWiring {
+  return {
+    carried: s.trainable.map((io) => {
+      if (!io.gradAccumulator?.output) throw new Error(`accumulate graph: parameter '${io.name}' has no accumulator output`);
+      return { state: io.gradAccumulator.input, input: io.gradAccumulator.input, output: io.gradAccumulator.output };
+    }),
+    readOnly: s.trainable.map((io) => ({ state: io.name, input: io.param.input })),
+    batchInputs: s.batchInputs.map((b) => b.name),
+    scalars: scalarInputs(s),
+    values: valueOutputs(s),
+    frozen: s.frozen.map((f) => f.name),
+  };
 }
 
-function zeroTensor(dtype: HostTensor['dtype'], dims: number[]): HostTensor {
+function applyWiring(s: TrainStepSignature): GraphWiring {
+  return {
+    carried: s.trainable.flatMap(optimizerSlots),
+    readOnly: s.trainable.map((io) => {
+      if (!io.gradAccumulator) throw new Error(`apply graph: parameter '${io.name}' has no accumulator input`);
+      return { state: io.gradAccumulator.input, input: io.gradAccumulator.input };
+    }),
+    batchInputs: [],
+    scalars: scalarInputs(s),
+    values: valueOutputs(s),
+    frozen: s.frozen.map((f) => f.name),
+  };
+}
+
+// ---- helpers ---------------------------------------------------------------------------------
+
+function toOrtFeeds(batch: BatchFeed, where: string): Record<string, ort.Tensor> {
+  if (batch === null || typeof batch !== 'object') throw new Error(`${where}: a batch must be an object of named tensors`);
+  const out: Record<string, ort.Tensor> = {};
+  for (const [name, value] of Object.entries(batch)) out[name] = 'dtype' in value ? toOrtTensor(value, `${where}: batch input '${name}'`) : value;
+  return out;
+}
+
+function zeros(dtype: HostTensor['dtype'], dims: number[]): HostTensor {
   const n = elementCount(dims);
   switch (dtype) {
     case 'float32': return { dtype, dims, data: new Float32Array(n) };
@@ -391,8 +328,6 @@ function zeroTensor(dtype: HostTensor['dtype'], dims: number[]): HostTensor {
   }
 }
 
-async function scalarValue(tensor: ort.Tensor | undefined): Promise<number> {
-  if (!tensor) return NaN;
-  const data = tensor.location === 'cpu' ? tensor.data : await tensor.getData();
-  return Number((data as ArrayLike<number | bigint>)[0]);
+function bytesOf(type: string): number {
+  return type === 'float64' || type === 'int64' ? 8 : type === 'float16' || type === 'bfloat16' ? 2 : type === 'int8' || type === 'uint8' || type === 'bool' ? 1 : 4;
 }

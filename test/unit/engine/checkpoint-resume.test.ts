@@ -112,14 +112,14 @@ test('a run resumed from a checkpoint continues with exactly the same losses', w
   };
   const lr = (step: number) => 0.05 / Math.sqrt(step);
 
-  const straight = await TrainStepRunner.create(model, signature, { params }, { provider: 'cpu' });
+  const straight = await TrainStepRunner.create({ model, signature }, { params }, { provider: 'cpu' });
   const dataRng = new Rng(7);
   const expected: number[] = [];
   for (let i = 0; i < 8; i++) expected.push((await straight.step(drawBatch(dataRng), { learningRate: lr(i + 1) })).loss);
   await straight.release();
 
   // First half, checkpoint, throw the runner away.
-  const first = await TrainStepRunner.create(model, signature, { params }, { provider: 'cpu' });
+  const first = await TrainStepRunner.create({ model, signature }, { params }, { provider: 'cpu' });
   const rngA = new Rng(7);
   const got: number[] = [];
   for (let i = 0; i < 4; i++) got.push((await first.step(drawBatch(rngA), { learningRate: lr(i + 1) })).loss);
@@ -128,7 +128,7 @@ test('a run resumed from a checkpoint continues with exactly the same losses', w
   await first.release();
 
   const resumed = loadLatestCheckpoint(dir)!;
-  const second = await TrainStepRunner.create(model, signature, { params: resumed.params, optimizerState: resumed.optimizerState, step: resumed.step }, { provider: 'cpu' });
+  const second = await TrainStepRunner.create({ model, signature }, { params: resumed.params, optimizerState: resumed.optimizerState, step: resumed.step }, { provider: 'cpu' });
   const rngB = new Rng(resumed.rng!);
   assert.deepEqual(resumed.dataCursor, { batches: 4 });
   for (let i = resumed.step; i < 8; i++) got.push((await second.step(drawBatch(rngB), { learningRate: lr(i + 1) })).loss);

@@ -4,7 +4,7 @@
 // `s` is a frozen initializer. Also a float64 plain-loop reference of exactly this math.
 
 import type { OnnxModel, OnnxNode, OnnxTensor } from '../../../main/engine/onnx/model.ts';
-import type { TrainStepSignature } from '../../../main/engine/runtime/train-step-runner.ts';
+import type { TrainStepSignature, TrainableIO } from '../../../main/engine/optim/train-step.ts';
 
 export const ADAM = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 };
 
@@ -31,8 +31,10 @@ export function linearStepModel(features: number, scale: Float32Array, opts: { s
   const gb = op('ReduceSum', [dpred, 'axes0'], 'grad_b', { keepdims: { kind: 'int', value: 0 } });
   const sq = (g: string): string => op('ReduceSum', [op('Mul', [g, g], `${g}_sq`)], `${g}_sqsum`, { keepdims: { kind: 'int', value: 0 } });
   op('Sqrt', [op('Add', [sq(gw), sq(gb)], 'grad_sqsum')], 'grad_norm');
-  const bc1 = op('Sub', [c('one', 1), op('Pow', [c('beta1', ADAM.beta1), 'step'], 'beta1_t')], 'bc1');
-  const bc2 = op('Sub', ['one', op('Pow', [c('beta2', ADAM.beta2), 'step'], 'beta2_t')], 'bc2');
+  // step is an int64 input, as in the graph compiler's train steps.
+  const t = op('Cast', ['step'], 't', { to: { kind: 'int', value: 1 } });
+  const bc1 = op('Sub', [c('one', 1), op('Pow', [c('beta1', ADAM.beta1), t], 'beta1_t')], 'bc1');
+  const bc2 = op('Sub', ['one', op('Pow', [c('beta2', ADAM.beta2), t], 'beta2_t')], 'bc2');
   c('one_minus_beta1', 1 - ADAM.beta1);
   c('one_minus_beta2', 1 - ADAM.beta2);
   c('eps', ADAM.eps);
@@ -53,7 +55,7 @@ export function linearStepModel(features: number, scale: Float32Array, opts: { s
       inputs: [
         f32('w', [features, 1]), f32('b', [1]),
         f32('m_w', [features, 1]), f32('v_w', [features, 1]), f32('m_b', [1]), f32('v_b', [1]),
-        f32('x', ['batch', fx]), f32('y', ['batch', 1]), f32('lr', []), f32('step', []),
+        f32('x', ['batch', fx]), f32('y', ['batch', 1]), f32('lr', []), { name: 'step', dtype: 'int64', shape: [] },
       ],
       outputs: [
         f32('loss', []), f32('grad_norm', []), f32('w.next', [features, 1]), f32('b.next', [1]),
@@ -67,16 +69,25 @@ export function linearStepModel(features: number, scale: Float32Array, opts: { s
       ],
     },
   };
-  const slot = (name: string) => ({ name, input: name, output: `${name}.next` });
+  const trainable = (name: string, shape: number[]): TrainableIO => ({
+    name,
+    dtype: 'float32',
+    shape,
+    decay: true,
+    param: { input: name, output: `${name}.next` },
+    adamM: { input: `m_${name}`, output: `m_${name}.next` },
+    adamV: { input: `v_${name}`, output: `v_${name}.next` },
+  });
   const signature: TrainStepSignature = {
-    trainable: [slot('w'), slot('b')],
-    optimizerState: [slot('m_w'), slot('v_w'), slot('m_b'), slot('v_b')],
-    frozen: ['s'],
-    batchInputs: ['x', 'y'],
+    kind: 'fused-step',
+    batchInputs: [{ name: 'x', dtype: 'float32', shape: ['batch', fx] }, { name: 'y', dtype: 'float32', shape: ['batch', 1] }],
     learningRate: 'lr',
     step: 'step',
+    trainable: [trainable('w', [features, 1]), trainable('b', [1])],
+    frozen: [{ name: 's', dtype: 'float32', shape: [features] }],
     loss: 'loss',
-    metrics: ['grad_norm'],
+    gradNorm: 'grad_norm',
+    metrics: {},
   };
   return { model, signature };
 }

@@ -33,7 +33,7 @@ const close = (a: number, b: number, tol = 2e-5) => assert.ok(Math.abs(a - b) <=
 test('steps match a float64 AdamW reference; traffic is counted exactly', async () => {
   const { model, signature } = linearStepModel(D, scale);
   const logs: string[] = [];
-  const runner = await TrainStepRunner.create(model, signature, initial(), { provider: 'cpu', log: (l) => logs.push(l) });
+  const runner = await TrainStepRunner.create({ model, signature }, initial(), { provider: 'cpu', log: (l) => logs.push(l) });
   assert.match(logs[0], /execution provider: cpu \(requested\)/);
   assert.equal(runner.provider.provider, 'cpu');
   const ref = new LinearAdamWReference(w0, 0.05, scale);
@@ -46,9 +46,9 @@ test('steps match a float64 AdamW reference; traffic is counted exactly', async 
     assert.equal(out.step, i + 1);
     close(out.loss, expected.loss);
     close(out.metrics.grad_norm, expected.gradNorm);
-    // Inputs: w, b, 4 moments, x, y, lr, step; outputs: the same state plus loss and grad_norm (float32).
+    // Inputs: w, b, 4 moments, x, y, lr (float32), step (int64); outputs: the same state plus loss and grad_norm (float32).
     const stateBytes = (D + 1) * 4 * 3;
-    assert.deepEqual(out.traffic, { hostToDevice: stateBytes + 16 * D * 4 + 16 * 4 + 4 + 4, deviceToHost: stateBytes + 4 + 4 });
+    assert.deepEqual(out.traffic, { hostToDevice: stateBytes + 16 * D * 4 + 16 * 4 + 4 + 8, deviceToHost: stateBytes + 4 + 4 });
     losses.push(out.loss);
   }
   assert.ok(losses[7] < losses[0] * 0.8, `loss should fall: ${losses}`);
@@ -63,7 +63,7 @@ test('steps match a float64 AdamW reference; traffic is counted exactly', async 
 
 test('one session per bucket of symbolic dims; the least recently used is evicted', async () => {
   const { model, signature } = linearStepModel(D, scale);
-  const runner = await TrainStepRunner.create(model, signature, initial(), { provider: 'cpu', maxSessions: 2 });
+  const runner = await TrainStepRunner.create({ model, signature }, initial(), { provider: 'cpu', maxSessions: 2 });
   const r = rng(3);
   for (const n of [8, 16, 8, 16]) await runner.step(feed(batch(n, r)), { learningRate: 0.01 });
   assert.equal(runner.sessionsCreated, 2);
@@ -77,7 +77,7 @@ test('one session per bucket of symbolic dims; the least recently used is evicte
 
 test('a NaN loss throws naming the step and leaves the state untouched', async () => {
   const { model, signature } = linearStepModel(D, scale);
-  const runner = await TrainStepRunner.create(model, signature, initial(), { provider: 'cpu' });
+  const runner = await TrainStepRunner.create({ model, signature }, initial(), { provider: 'cpu' });
   const ref = new LinearAdamWReference(w0, 0.05, scale);
   const r = rng(5);
   for (let i = 0; i < 2; i++) {
@@ -106,7 +106,7 @@ test('a NaN loss throws naming the step and leaves the state untouched', async (
 
 test('state read from one runner and loaded into another continues identically', async () => {
   const { model, signature } = linearStepModel(D, scale);
-  const a = await TrainStepRunner.create(model, signature, initial(), { provider: 'cpu' });
+  const a = await TrainStepRunner.create({ model, signature }, initial(), { provider: 'cpu' });
   const r = rng(9);
   const batches = Array.from({ length: 6 }, () => batch(8, r));
   for (const b of batches.slice(0, 3)) await a.step(feed(b), { learningRate: 0.02 });
@@ -114,7 +114,7 @@ test('state read from one runner and loaded into another continues identically',
   const restOfA: number[] = [];
   for (const b of batches.slice(3)) restOfA.push((await a.step(feed(b), { learningRate: 0.02 })).loss);
   // The saved copy must not alias buffers the runner kept writing into.
-  const b2 = await TrainStepRunner.create(model, signature, { params: saved.params, optimizerState: saved.optimizerState, step: saved.step }, { provider: 'cpu' });
+  const b2 = await TrainStepRunner.create({ model, signature }, { params: saved.params, optimizerState: saved.optimizerState, step: saved.step }, { provider: 'cpu' });
   const restOfB: number[] = [];
   for (const b of batches.slice(3)) restOfB.push((await b2.step(feed(b), { learningRate: 0.02 })).loss);
   assert.deepEqual(restOfB, restOfA); // bit-identical on CPU
@@ -125,18 +125,18 @@ test('state read from one runner and loaded into another continues identically',
 test('bad input: clear errors naming inputs, shapes and the step', async () => {
   const { model, signature } = linearStepModel(D, scale);
   await assert.rejects(
-    TrainStepRunner.create(model, { ...signature, batchInputs: ['x'] }, initial(), { provider: 'cpu' }),
+    TrainStepRunner.create({ model, signature: { ...signature, batchInputs: signature.batchInputs.slice(0, 1) } }, initial(), { provider: 'cpu' }),
     /graph input 'y' is not wired/,
   );
   await assert.rejects(
-    TrainStepRunner.create(model, signature, { params: { w: initial().params.w } }, { provider: 'cpu' }),
+    TrainStepRunner.create({ model, signature }, { params: { w: initial().params.w } }, { provider: 'cpu' }),
     /missing parameter 'b'/,
   );
   await assert.rejects(
-    TrainStepRunner.create(model, signature, { params: { ...initial().params, w: { dtype: 'float32', dims: [D + 1, 1], data: new Float32Array(D + 1) } } }, { provider: 'cpu' }),
-    /parameter 'w' is float32\[7,1\].*graph input 'w' is float32\[6,1\]/,
+    TrainStepRunner.create({ model, signature }, { params: { ...initial().params, w: { dtype: 'float32', dims: [D + 1, 1], data: new Float32Array(D + 1) } } }, { provider: 'cpu' }),
+    /parameter 'w' is float32\[7,1\].*the graph wants float32\[6,1\]/,
   );
-  const runner = await TrainStepRunner.create(model, signature, initial(), { provider: 'cpu' });
+  const runner = await TrainStepRunner.create({ model, signature }, initial(), { provider: 'cpu' });
   const good = feed(batch(4, rng(1)));
   await assert.rejects(runner.step({ x: good.x }, { learningRate: 0.1 }), /train step 1: batch must have exactly \[x, y\]; missing y/);
   await assert.rejects(
@@ -152,7 +152,7 @@ test('bad input: clear errors naming inputs, shapes and the step', async () => {
   // A failure only onnxruntime can see (symbolic feature dim meets a fixed weight shape) comes back
   // with every input's name and shape.
   const sym = linearStepModel(D, scale, { symbolicFeatures: true });
-  const loose = await TrainStepRunner.create(sym.model, sym.signature, initial(), { provider: 'cpu' });
+  const loose = await TrainStepRunner.create(sym, initial(), { provider: 'cpu' });
   await assert.rejects(
     loose.step({ x: { dtype: 'float32', dims: [4, 3], data: new Float32Array(12) }, y: good.y }, { learningRate: 0.1 }),
     (e: unknown) => {
@@ -161,6 +161,7 @@ test('bad input: clear errors naming inputs, shapes and the step', async () => {
       assert.match(e.message, /x: float32\[4,3\]/);
       assert.match(e.message, /w: float32\[6,1\]/);
       assert.match(e.message, /lr: float32\[\]/);
+      assert.match(e.message, /step: int64\[\]/);
       return true;
     },
   );
@@ -169,7 +170,7 @@ test('bad input: clear errors naming inputs, shapes and the step', async () => {
 
 test('batch tensors may be passed as onnxruntime tensors', async () => {
   const { model, signature } = linearStepModel(D, scale);
-  const runner = await TrainStepRunner.create(model, signature, initial(), { provider: 'cpu' });
+  const runner = await TrainStepRunner.create({ model, signature }, initial(), { provider: 'cpu' });
   const b = batch(4, rng(2));
   const out = await runner.step({ x: new ort.Tensor('float32', b.x, [4, D]), y: new ort.Tensor('float32', b.y, [4, 1]) }, { learningRate: 0.1 });
   close(out.loss, new LinearAdamWReference(w0, 0.05, scale).step(b.x, b.y, 0.1).loss);
