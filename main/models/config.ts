@@ -227,7 +227,9 @@ export function modelConfigToJson(config: ModelConfig, overrides: { torchDtype?:
   if (config.family === 'llama') out.mlp_bias = config.mlpBias;
   if (config.family !== 'llama') {
     out.use_sliding_window = config.slidingWindow !== null;
-    out.sliding_window = config.slidingWindow;
+    // Keep a stated-but-unused window (Qwen2.5 ships sliding_window 32768 with use_sliding_window false).
+    if (config.slidingWindow !== null) out.sliding_window = config.slidingWindow;
+    else if (!('sliding_window' in out)) out.sliding_window = null;
   }
   out.bos_token_id = config.bosTokenId;
   out.eos_token_id = config.eosTokenIds.length === 1 ? config.eosTokenIds[0] : config.eosTokenIds.length ? config.eosTokenIds : null;

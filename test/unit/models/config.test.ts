@@ -103,7 +103,10 @@ test('config → config.json → config is lossless for the fields we model and 
     assert.deepEqual(y, x);
     assert.equal(json.torch_dtype, 'bfloat16');
   }
-  assert.equal(modelConfigToJson(parseModelConfig(QWEN25_15B_INSTRUCT)).max_window_layers, 21);
+  const qwenJson = modelConfigToJson(parseModelConfig(QWEN25_15B_INSTRUCT));
+  assert.equal(qwenJson.max_window_layers, 21);
+  assert.equal(qwenJson.sliding_window, 32768);
+  assert.equal(qwenJson.use_sliding_window, false);
 });
 
 test('unsupported architectures and bad fields give errors that say what was found', () => {
