@@ -281,25 +281,3 @@ function built(graph: Graph, signature: TrainStepSignature, outputs: Record<stri
     },
   };
 }
-
-/**
- * The flat wiring the runtime's TrainStepRunner takes (main/engine/runtime/train-step-runner.ts):
- * carried slots for params and AdamW moments, frozen initializer names, batch input names, and the
- * scalar outputs other than the loss (grad norm first, then metrics).
- */
-export function toRunnerSignature(signature: TrainStepSignature) {
-  if (signature.kind !== 'fused-step') throw new TypeError(`toRunnerSignature: the runner drives fused steps, not '${signature.kind}' graphs`);
-  return {
-    trainable: signature.trainable.map((t) => ({ name: t.name, input: t.param.input, output: t.param.output! })),
-    optimizerState: signature.trainable.flatMap((t) => [
-      { name: t.adamM!.input, input: t.adamM!.input, output: t.adamM!.output },
-      { name: t.adamV!.input, input: t.adamV!.input, output: t.adamV!.output },
-    ]),
-    frozen: signature.frozen.map((f) => f.name),
-    batchInputs: signature.batchInputs.map((b) => b.name),
-    learningRate: signature.learningRate!,
-    step: signature.step!,
-    loss: signature.loss!,
-    metrics: [signature.gradNorm!, ...Object.values(signature.metrics)],
-  };
-}
