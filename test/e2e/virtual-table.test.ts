@@ -97,4 +97,13 @@ describe('virtualized rows table (100k rows)', () => {
   it('ran without page errors, console errors or CSP violations', () => {
     assert.deepEqual(app.problems, []);
   });
+
+  it('says so in the status bar when the server goes away', async () => {
+    const { page } = app;
+    assert.equal(await page.getByTestId('disconnected').count(), 0);
+    await app.stopServer();
+    await page.getByTestId('disconnected').waitFor();
+    // The rows already on screen stay readable.
+    assert.ok((await page.getByTestId('virtual-table').locator('[data-index]').count()) > 0);
+  });
 });

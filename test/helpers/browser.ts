@@ -35,6 +35,8 @@ export type AppUnderTest = {
   call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>>;
   /** Uploads bytes and imports them as a dataset, then waits for the import job to finish. */
   importBytes(dataset: string, fileName: string, bytes: Uint8Array<ArrayBuffer> | string): Promise<JobRecord>;
+  /** Stops serve mode while the page stays open (to see how the UI copes). */
+  stopServer(): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -62,6 +64,8 @@ export async function openApp(browser: Browser, options: StartOptions = {}): Pro
   page.on('requestfailed', (req) => problems.push(`requestfailed: ${req.url()} ${req.failure()?.errorText ?? ''}`));
 
   const auth = { authorization: `Bearer ${server.token}` };
+  let stopped: Promise<void> | null = null;
+  const stopServer = () => (stopped ??= server.close());
 
   async function call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
     const res = await fetch(`${server.origin}/api/call/${method}`, {
@@ -111,9 +115,10 @@ export async function openApp(browser: Browser, options: StartOptions = {}): Pro
     problems,
     call,
     importBytes,
+    stopServer,
     close: async () => {
       await context.close();
-      await server.close();
+      await stopServer();
       await rm(workspace, { recursive: true, force: true });
     },
   };

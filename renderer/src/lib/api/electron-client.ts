@@ -47,4 +47,9 @@ export class ElectronClient implements RendererClient {
   onReconnect(): () => void {
     return () => {};
   }
+
+  onConnectionChange(listener: (connected: boolean) => void): () => void {
+    listener(true);
+    return () => {};
+  }
 }

@@ -38,6 +38,7 @@ export class HttpClient implements RendererClient {
   readonly transport = 'http' as const;
   #listeners = new Map<EventName, Set<(data: never) => void>>();
   #reconnectListeners = new Set<() => void>();
+  #connectionListeners = new Set<(connected: boolean) => void>();
   #socket: WebSocket | null = null;
   #retryMs = RECONNECT_MIN_MS;
   #everConnected = false;
@@ -100,6 +101,11 @@ export class HttpClient implements RendererClient {
     return () => this.#reconnectListeners.delete(listener);
   }
 
+  onConnectionChange(listener: (connected: boolean) => void): () => void {
+    this.#connectionListeners.add(listener);
+    return () => this.#connectionListeners.delete(listener);
+  }
+
   #connect(): void {
     if (this.#socket || typeof WebSocket === 'undefined') return;
     const origin = this.base || location.origin;
@@ -108,6 +114,7 @@ export class HttpClient implements RendererClient {
     this.#socket = socket;
     socket.onopen = () => {
       this.#retryMs = RECONNECT_MIN_MS;
+      for (const l of this.#connectionListeners) l(true);
       if (this.#everConnected) for (const l of this.#reconnectListeners) l();
       this.#everConnected = true;
     };
@@ -122,6 +129,7 @@ export class HttpClient implements RendererClient {
     };
     socket.onclose = () => {
       this.#socket = null;
+      for (const l of this.#connectionListeners) l(false);
       // Back off so a stopped server is not hammered; the page keeps working for calls meanwhile.
       setTimeout(() => this.#connect(), this.#retryMs);
       this.#retryMs = Math.min(this.#retryMs * 2, RECONNECT_MAX_MS);

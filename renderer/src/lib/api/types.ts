@@ -29,4 +29,6 @@ export interface RendererClient extends ApiClient {
   readonly transport: 'electron' | 'http';
   upload(file: File, onProgress?: UploadProgress): ReturnType<ApiClient['upload']>;
   onReconnect(listener: () => void): () => void;
+  /** Whether the event stream is up; told on every change. */
+  onConnectionChange(listener: (connected: boolean) => void): () => void;
 }

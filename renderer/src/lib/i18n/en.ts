@@ -157,6 +157,7 @@ export const en = {
   'devices.ortVersion': 'ONNX Runtime {version}',
 
   'status.connected': 'Connected',
+  'status.disconnected': 'Disconnected from the server, reconnecting…',
   'status.electron': 'Desktop',
   'status.idle': 'No jobs running',
   'status.openJobs': 'Show jobs',
