@@ -93,9 +93,13 @@ export function splitThinking(text: string, tags: ThinkTags = DEFAULT_THINK_TAGS
   let firstEnd = -1;
   let stray = false;
   let i = firstOpen;
+  // The next open and close positions are cached and only searched again once passed, so thousands of
+  // unmatched tags cost one pass, not one pass each.
+  let o = firstOpen;
+  let c = firstClose;
   while (i >= 0 && i < text.length) {
-    const o = text.indexOf(open, i);
-    const c = text.indexOf(close, i);
+    if (o >= 0 && o < i) o = text.indexOf(open, i);
+    if (c >= 0 && c < i) c = text.indexOf(close, i);
     if (o < 0 && c < 0) break;
     if (o >= 0 && (c < 0 || o < c)) {
       if (depth === 0) {

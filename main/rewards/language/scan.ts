@@ -5,8 +5,17 @@
 // are Latin letters), or lets it pad with them. The language reward has to measure the language of the
 // *prose* only. Searches for closing delimiters go through a memoizing finder, so the whole pass stays
 // O(n) even on adversarial inputs (thousands of unclosed `$`, backticks or `\begin{`).
-import { closeBrace } from '../text-scan.ts';
-import { isSymbolScript, S_HAN, S_HANGUL, S_LATIN, SCRIPTS, SCRIPT_WEIGHT, scriptOf } from './scripts.ts';
+import * as scripts from './scripts.ts';
+
+// Local copies of the imported bindings: a loader may compile ESM imports to getter calls (tsx does), and
+// this loop reads them for every character. Reading a module-local const is a plain load.
+const S_HANGUL = scripts.S_HANGUL;
+const S_HAN = scripts.S_HAN;
+const S_LATIN = scripts.S_LATIN;
+const SCRIPT_COUNT = scripts.SCRIPTS.length;
+const SCRIPT_WEIGHT = Float64Array.from(scripts.SCRIPT_WEIGHT);
+const scriptOf = scripts.scriptOf;
+const isSymbolScript = scripts.isSymbolScript;
 
 export type StrippedKind = 'code' | 'math' | 'url' | 'markdown' | 'html' | 'number';
 
@@ -58,35 +67,52 @@ function isOperator(c: number): boolean {
     c === 0xd7 || c === 0xf7 || c === 0xb1 || (c >= 0x2200 && c <= 0x22ff);
 }
 
+/**
+ * For every `{`, the index just past its matching `}` (-1 when unmatched); escaped braces do not count.
+ * One stack pass, computed only when a bare LaTeX command needs it.
+ */
+function matchBraces(text: string): Int32Array {
+  const match = new Int32Array(text.length).fill(-1);
+  const stack: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 92) i++;
+    else if (c === 123) stack.push(i);
+    else if (c === 125 && stack.length > 0) match[stack.pop()!] = i + 1;
+  }
+  return match;
+}
+
+/**
+ * Ends a run of letters. One-letter tokens and short all-caps tokens of Latin/Greek/Cyrillic are variables
+ * and point names ("x의 값", "삼각형 ABC"), counted as formula; anything else is prose of its script.
+ */
+function flushRun(acc: Float64Array, mass: Float64Array, letters: Uint32Array, script: number, len: number, upper: boolean): void {
+  if (isSymbolScript(script) && (len === 1 || (len <= 3 && upper))) acc[1] += len;
+  else {
+    mass[script] += len * SCRIPT_WEIGHT[script];
+    letters[script] += len;
+    acc[0] += len;
+  }
+}
+
 export function scanProse(text: string, recordSpans = false): ProseScan {
   const n = text.length;
-  const mass = new Float64Array(SCRIPTS.length);
-  const letters = new Uint32Array(SCRIPTS.length);
+  const mass = new Float64Array(SCRIPT_COUNT);
+  const letters = new Uint32Array(SCRIPT_COUNT);
   const spans: StrippedSpan[] | null = recordSpans ? [] : null;
   let finder: Finder | null = null;
   const find = (pattern: string, from: number) => (finder ??= new Finder(text)).find(pattern, from);
 
-  let proseChars = 0;
-  let formulaChars = 0;
+  // Prose and formula character counts live in a small array so the run bookkeeping can be a plain
+  // function: a closure over these counters would force them out of registers in the hot loop.
+  const acc = new Float64Array(2);
+  let braces: Int32Array | null = null;
   // Current run of letters of one script (a "word" for alphabetic scripts).
   let runScript = 0;
   let runLen = 0;
   let runUpper = true;
   let lineStart = true;
-
-  const flush = () => {
-    if (runLen === 0) return;
-    // One-letter tokens and short all-caps tokens of Latin/Greek/Cyrillic are variables and point names
-    // ("x의 값", "삼각형 ABC"), not words in another language.
-    if (isSymbolScript(runScript) && (runLen === 1 || (runLen <= 3 && runUpper))) formulaChars += runLen;
-    else {
-      mass[runScript] += runLen * SCRIPT_WEIGHT[runScript];
-      letters[runScript] += runLen;
-      proseChars += runLen;
-    }
-    runLen = 0;
-    runScript = 0;
-  };
 
   let i = 0;
   while (i < n) {
@@ -94,7 +120,8 @@ export function scanProse(text: string, recordSpans = false): ProseScan {
     // Fast path: Hangul syllables are most of the text we care about.
     if (c >= 0xac00 && c <= 0xd7a3) {
       if (runScript !== S_HANGUL) {
-        flush();
+        flushRun(acc, mass, letters, runScript, runLen, runUpper);
+        runLen = 0;
         runScript = S_HANGUL;
       }
       runLen++;
@@ -103,12 +130,20 @@ export function scanProse(text: string, recordSpans = false): ProseScan {
       continue;
     }
     if (c === 32 || c === 9 || c === 13) {
-      flush();
+      if (runLen > 0) {
+        flushRun(acc, mass, letters, runScript, runLen, runUpper);
+        runLen = 0;
+        runScript = 0;
+      }
       i++;
       continue;
     }
     if (c === 10) {
-      flush();
+      if (runLen > 0) {
+        flushRun(acc, mass, letters, runScript, runLen, runUpper);
+        runLen = 0;
+        runScript = 0;
+      }
       lineStart = true;
       i++;
       continue;
@@ -158,9 +193,11 @@ export function scanProse(text: string, recordSpans = false): ProseScan {
             }
           }
           // A bare command outside delimiters (\frac{1}{2}, \alpha): the command and up to three groups.
+          // Groups longer than 400 characters are left alone: `\textbf{...}` around a paragraph is prose.
           for (let g = 0; g < 3 && text.charCodeAt(j) === 123; g++) {
-            const close = closeBrace(text, j, Math.min(n, j + 400));
-            if (close < 0) break;
+            braces ??= matchBraces(text);
+            const close = braces[j];
+            if (close < 0 || close - j > 400) break;
             j = close;
           }
           end = j;
@@ -263,8 +300,12 @@ export function scanProse(text: string, recordSpans = false): ProseScan {
     }
 
     if (end > i) {
-      flush();
-      if (kind === 'math' || kind === 'code') formulaChars += end - i;
+      if (runLen > 0) {
+        flushRun(acc, mass, letters, runScript, runLen, runUpper);
+        runLen = 0;
+        runScript = 0;
+      }
+      if (kind === 'math' || kind === 'code') acc[1] += end - i;
       if (spans) {
         const last = spans.length > 0 ? spans[spans.length - 1] : null;
         // Adjacent spans of one kind merge, so highlighting stays compact.
@@ -285,14 +326,19 @@ export function scanProse(text: string, recordSpans = false): ProseScan {
       script = c >= 0xd840 && c <= 0xd8bf ? S_HAN : 0;
     } else script = scriptOf(c);
     if (script === 0) {
-      flush();
-      if (isOperator(c)) formulaChars++;
+      if (runLen > 0) {
+        flushRun(acc, mass, letters, runScript, runLen, runUpper);
+        runLen = 0;
+        runScript = 0;
+      }
+      if (isOperator(c)) acc[1]++;
       i += width;
       lineStart = false;
       continue;
     }
     if (script !== runScript) {
-      flush();
+      if (runLen > 0) flushRun(acc, mass, letters, runScript, runLen, runUpper);
+      runLen = 0;
       runScript = script;
       runUpper = true;
     }
@@ -301,6 +347,6 @@ export function scanProse(text: string, recordSpans = false): ProseScan {
     i += width;
     lineStart = false;
   }
-  flush();
-  return { mass, letters, proseChars, formulaChars, spans };
+  if (runLen > 0) flushRun(acc, mass, letters, runScript, runLen, runUpper);
+  return { mass, letters, proseChars: acc[0], formulaChars: acc[1], spans };
 }
