@@ -46,7 +46,11 @@ class Finder {
     const m = this.memo.get(pattern);
     if (m && from >= m.from && (m.at < 0 || from <= m.at)) return m.at;
     const at = this.text.indexOf(pattern, from);
-    this.memo.set(pattern, { from, at });
+    if (m) {
+      // Updated in place: one allocation per pattern, not per search.
+      m.from = from;
+      m.at = at;
+    } else this.memo.set(pattern, { from, at });
     return at;
   }
 }
