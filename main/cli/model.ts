@@ -1,6 +1,6 @@
 // `saenggak model init | info | logits`: create random Hugging Face model folders, inspect their size
-// and training memory, and print logits. `logits` runs the float64 reference forward pass
-// (main/models/reference.ts) until the engine's compiled model lands; it is exact but slow on big models.
+// and training memory, and print logits. `logits` runs the engine's compiled decoder graph (float64 by
+// default, so it agrees with the plain-loop reference, still available as `--engine reference`, to rounding).
 import type { Command } from 'commander';
 import { cliAction } from './workspace.ts';
 
@@ -111,34 +111,50 @@ export function registerModelCommands(program: Command): void {
 
   model
     .command('logits')
-    .description('last-position logits and mean next-token cross-entropy of a token sequence (float64 reference forward)')
+    .description('last-position logits and mean next-token cross-entropy of a token sequence')
     .requiredOption('--model <dir>', 'model folder')
     .option('--input-ids <ids>', 'comma-separated token ids')
     .option('--text <text>', 'text to tokenize with the folder\'s tokenizer (instead of --input-ids)')
     .option('--top <k>', 'how many top logits to list', positiveInt('--top'), 10)
+    .option('--engine <engine>', 'onnx (the engine\'s compiled decoder graph) or reference (plain float64 loops, slow)', 'onnx')
+    .option('--dtype <dtype>', 'onnx engine: float64 (exact) or float32', 'float64')
     .option('--json', 'print as JSON (includes every logit)')
     .action(
-      cliAction(async (opts: { model: string; inputIds?: string; text?: string; top: number; json?: boolean }) => {
+      cliAction(async (opts: { model: string; inputIds?: string; text?: string; top: number; engine: string; dtype: string; json?: boolean }) => {
         if (!opts.inputIds === !opts.text) throw new Error('pass exactly one of --input-ids or --text');
+        if (opts.engine !== 'onnx' && opts.engine !== 'reference') throw new Error(`--engine must be onnx or reference, got "${opts.engine}"`);
+        if (opts.dtype !== 'float32' && opts.dtype !== 'float64') throw new Error(`--dtype must be float32 or float64, got "${opts.dtype}"`);
         let ids: number[];
         if (opts.text !== undefined) {
           const { Tokenizer } = await import('../models/tokenizer.ts');
           ids = Tokenizer.load(opts.model).encode(opts.text);
         } else ids = parseIds(opts.inputIds!);
         const { loadModel } = await import('../models/weights.ts');
-        const { referenceSequenceLoss, referenceScores } = await import('../models/reference.ts');
         const { config, weights } = loadModel(opts.model);
-        if (config.task === 'sequence-classification') {
-          const [scores] = referenceScores(config, weights, { inputIds: [ids] });
-          const out = { architecture: config.architecture, inputIds: ids, scores: Array.from(scores), engine: 'reference-f64' };
+        const engine = opts.engine === 'reference' ? 'reference-f64' : `onnx-${opts.dtype === 'float64' ? 'f64' : 'f32'}`;
+        for (const id of ids) if (id >= config.vocabSize) throw new Error(`token id ${id} is outside the vocabulary (size ${config.vocabSize})`);
+        let result: { scores?: number[]; lastLogits?: ArrayLike<number>; meanLoss?: number | null; tokens?: number };
+        if (opts.engine === 'reference') {
+          const { referenceSequenceLoss, referenceScores } = await import('../models/reference.ts');
+          result = config.task === 'sequence-classification'
+            ? { scores: Array.from(referenceScores(config, weights, { inputIds: [ids] })[0]) }
+            : referenceSequenceLoss(config, weights, ids);
+        } else {
+          const { sequenceLogits } = await import('../models/sequence-logits.ts');
+          result = await sequenceLogits(config, weights, ids, opts.dtype as 'float32' | 'float64');
+        }
+        if (result.scores) {
+          const out = { architecture: config.architecture, inputIds: ids, scores: result.scores, engine };
           process.stdout.write(opts.json ? JSON.stringify(out) + '\n' : `scores: ${out.scores.map((s) => s.toFixed(6)).join(', ')}\n`);
           return;
         }
-        const { lastLogits, meanLoss, tokens } = referenceSequenceLoss(config, weights, ids);
-        const top = Array.from(lastLogits.keys()).sort((a, b) => lastLogits[b] - lastLogits[a]).slice(0, opts.top);
+        const lastLogits = result.lastLogits!;
+        const meanLoss = result.meanLoss ?? null;
+        const tokens = result.tokens ?? 0;
+        const top = Array.from({ length: lastLogits.length }, (_, i) => i).sort((a, b) => lastLogits[b] - lastLogits[a]).slice(0, opts.top);
         if (opts.json) {
           process.stdout.write(JSON.stringify({
-            architecture: config.architecture, inputIds: ids, engine: 'reference-f64',
+            architecture: config.architecture, inputIds: ids, engine,
             meanCrossEntropy: meanLoss, predictedTokens: tokens,
             top: top.map((id) => ({ id, logit: lastLogits[id] })),
             lastLogits: Array.from(lastLogits),
@@ -146,7 +162,7 @@ export function registerModelCommands(program: Command): void {
           return;
         }
         const lines = [
-          `${ids.length} tokens; mean next-token cross-entropy ${meanLoss === null ? 'n/a (one token)' : meanLoss.toFixed(6)} over ${tokens} predictions`,
+          `${ids.length} tokens; mean next-token cross-entropy ${meanLoss === null ? 'n/a (one token)' : meanLoss.toFixed(6)} over ${tokens} predictions (${engine})`,
           `top ${top.length} next tokens at the last position:`,
           ...top.map((id) => `  ${String(id).padStart(7)}  ${lastLogits[id].toFixed(6)}`),
         ];

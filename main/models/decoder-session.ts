@@ -1,0 +1,133 @@
+// A compiled decoder: the graph from decoder.ts lowered with the model's weights baked in as
+// initializers, encoded and opened as one onnxruntime session. `forward` runs it on a rectangular batch
+// (rows padded by the caller) and, for KV-cache sessions, takes and returns the cache.
+import * as ort from 'onnxruntime-node';
+import { encodeModel, lower, type OnnxModel, type Tensor, type TensorData } from '../engine/index.ts';
+import type { SafeTensor } from '../engine/safetensors.ts';
+import type { ModelConfig } from './config.ts';
+import { buildDecoderGraph, cacheNames, type DecoderDType, type DecoderGraph } from './decoder.ts';
+import { newKvName, spliceKvConcat } from './kv-cache.ts';
+
+type Weights = ReadonlyMap<string, SafeTensor>;
+
+export interface CompileOptions {
+  dtype?: DecoderDType;
+  kvCache?: boolean;
+}
+
+/** Weight data in the graph's float type (float64 graphs get widened copies). */
+export function weightData(weights: Weights, name: string, dtype: DecoderDType): TensorData {
+  const t = weights.get(name);
+  if (!t) throw new Error(`decoder: weight ${name} is missing`);
+  const data = t.data;
+  if (dtype === 'float64') return data instanceof Float64Array ? data : Float64Array.from(data as Float32Array);
+  if (data instanceof Float32Array) return data;
+  if (data instanceof Float64Array) return Float32Array.from(data);
+  throw new Error(`decoder: weight ${name} must be float32 (loadModel converts bf16/f16), got ${t.dtype}`);
+}
+
+/** The inference ONNX model of a decoder with every weight as an initializer (plus the KV concat splice). */
+export function decoderOnnxModel(decoder: DecoderGraph, weights: Weights, extraOutputs: Record<string, Tensor> = {}): OnnxModel {
+  const initializers: Record<string, TensorData> = {};
+  for (const name of decoder.weights.keys()) initializers[name] = weightData(weights, name, decoder.dtype);
+  const outputs: Record<string, Tensor> = { logits: decoder.logits, ...extraOutputs };
+  decoder.cache?.forEach((layer, i) => {
+    outputs[newKvName(i, 'key')] = layer.newKey;
+    outputs[newKvName(i, 'value')] = layer.newValue;
+  });
+  const model = lower(decoder.graph, { outputs, initializers, metadata: { architecture: decoder.config.architecture } });
+  return spliceKvConcat(model, decoder);
+}
+
+/** Per layer [key, value] ort tensors of shape [batch, kv_heads, length, head_dim]. */
+export type KvCache = { key: ort.Tensor; value: ort.Tensor }[];
+
+export interface ForwardInput {
+  /** Row-major [batch, seq]. */
+  inputIds: BigInt64Array | number[];
+  /** [batch, total] where total = past length + seq. */
+  attentionMask: BigInt64Array | number[];
+  positionIds: BigInt64Array | number[];
+  batch: number;
+  seq: number;
+  /** KV sessions: the cache from the previous call (omit for the first call: an empty cache). */
+  past?: KvCache;
+}
+
+export interface ForwardOutput {
+  /** [batch, seq, vocab] row-major. */
+  logits: Float32Array | Float64Array;
+  vocab: number;
+  present: KvCache | null;
+}
+
+const int64 = (v: BigInt64Array | number[]) => (v instanceof BigInt64Array ? v : BigInt64Array.from(v, (x) => BigInt(x)));
+
+export class DecoderSession {
+  private constructor(
+    readonly config: ModelConfig,
+    readonly dtype: DecoderDType,
+    readonly kvCache: boolean,
+    private readonly session: ort.InferenceSession,
+  ) {}
+
+  static async create(config: ModelConfig, weights: Weights, options: CompileOptions & { sessionOptions?: ort.InferenceSession.SessionOptions } = {}): Promise<DecoderSession> {
+    const dtype = options.dtype ?? 'float32';
+    const decoder = buildDecoderGraph(config, { dtype, kvCache: options.kvCache });
+    const bytes = encodeModel(decoderOnnxModel(decoder, weights));
+    // onnxruntime's extended fusions (e.g. SiLU → QuickGelu) have float32 kernels only: float64 graphs get the basic level.
+    const graphOptimizationLevel = dtype === 'float64' ? 'basic' : 'all';
+    const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel, ...options.sessionOptions });
+    return new DecoderSession(config, dtype, !!options.kvCache, session);
+  }
+
+  /** An empty cache (past length 0) for `batch` rows. */
+  emptyCache(batch: number): KvCache {
+    const { numLayers, numKvHeads, headDim } = this.config;
+    const empty = () => new ort.Tensor(this.dtype, this.dtype === 'float64' ? new Float64Array(0) : new Float32Array(0), [batch, numKvHeads, 0, headDim]);
+    return Array.from({ length: numLayers }, () => ({ key: empty(), value: empty() }));
+  }
+
+  async forward(input: ForwardInput): Promise<ForwardOutput> {
+    const { batch, seq } = input;
+    const mask = int64(input.attentionMask);
+    if (mask.length % batch !== 0) throw new Error(`attention_mask has ${mask.length} values, not a multiple of batch ${batch}`);
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', int64(input.inputIds), [batch, seq]),
+      attention_mask: new ort.Tensor('int64', mask, [batch, mask.length / batch]),
+      position_ids: new ort.Tensor('int64', int64(input.positionIds), [batch, seq]),
+    };
+    if (this.kvCache) {
+      const past = input.past ?? this.emptyCache(batch);
+      past.forEach((layer, i) => {
+        const n = cacheNames(i);
+        feeds[n.pastKey] = layer.key;
+        feeds[n.pastValue] = layer.value;
+      });
+    } else if (input.past) throw new Error('this decoder session was compiled without a KV cache');
+    const out = await this.session.run(feeds);
+    const logits = out.logits.data as Float32Array | Float64Array;
+    const present = this.kvCache
+      ? Array.from({ length: this.config.numLayers }, (_, i) => ({ key: out[cacheNames(i).presentKey], value: out[cacheNames(i).presentValue] }))
+      : null;
+    return { logits, vocab: out.logits.dims[2] as number, present };
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+/** cumsum(mask) − 1 per row, 0 at padding (what transformers' generate and transformers.js feed). */
+export function positionIdsFromMask(mask: ArrayLike<number>, batch: number): number[] {
+  const len = mask.length / batch;
+  const out: number[] = new Array(mask.length).fill(0);
+  for (let b = 0; b < batch; b++) {
+    let count = 0;
+    for (let t = 0; t < len; t++) {
+      if (mask[b * len + t]) count++;
+      out[b * len + t] = mask[b * len + t] ? count - 1 : 0;
+    }
+  }
+  return out;
+}

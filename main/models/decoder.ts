@@ -1,0 +1,189 @@
+// The Qwen2 / Qwen3 / Llama decoder as an engine graph, from a ModelConfig. One builder serves every
+// use: full-sequence logits (and a loss, for training graphs) and the KV-cache step graph used by
+// generation and the transformers.js export. The families differ only in config flags (q/k/v bias,
+// Qwen3's per-head q/k RMSNorm, MLP bias, tied embeddings, rope scaling), so there is no per-family code.
+//
+// Interface (transformers.js / Optimum naming):
+//   input_ids       int64 [batch_size, sequence_length]
+//   attention_mask  int64 [batch_size, total_sequence_length]   (1 = token, 0 = padding; past + new)
+//   position_ids    int64 [batch_size, sequence_length]          (cumsum(mask) − 1, computed by the caller)
+//   past_key_values.{i}.key|value  [batch_size, kv_heads, past_sequence_length, head_dim]   (kvCache only)
+//   → logits [batch_size, sequence_length, vocab]; present.{i}.key|value [batch_size, kv_heads, total_sequence_length, head_dim]
+// Parameters carry their Hugging Face names (`model.layers.0.self_attn.q_proj.weight`), so a weight map
+// from weights.ts feeds them directly and train steps report gradients under the same names.
+import { Graph, nn, op, type Tensor } from '../engine/index.ts';
+import type { ModelConfig } from './config.ts';
+import { expectedWeightShapes } from './weights.ts';
+import { rotaryFromPositions } from './rotary.ts';
+
+export type DecoderDType = 'float32' | 'float64';
+
+/** Symbolic dimension names, as transformers.js expects them. */
+export const DIMS = {
+  batch: 'batch_size',
+  seq: 'sequence_length',
+  past: 'past_sequence_length',
+  total: 'total_sequence_length',
+} as const;
+
+/** Names of the cache values of layer `i`. */
+export const cacheNames = (i: number) => ({
+  pastKey: `past_key_values.${i}.key`,
+  pastValue: `past_key_values.${i}.value`,
+  presentKey: `present.${i}.key`,
+  presentValue: `present.${i}.value`,
+});
+
+/**
+ * A projection: y = x·Wᵀ (+ b). `module` is the weight's module path ('model.layers.3.mlp.up_proj'),
+ * so an adapter (LoRA) can decide per module whether to add its low-rank path.
+ */
+export type Projection = (module: string, x: Tensor, weight: Tensor, bias: Tensor | undefined) => Tensor;
+
+export interface DecoderGraphOptions {
+  dtype?: DecoderDType;
+  /** Build the KV-cache step graph (past_key_values in, present out). */
+  kvCache?: boolean;
+  /** Add an int64 `labels` [batch_size, sequence_length] input (already shifted: labels[t] is the token after t; −100 ignored) and a mean cross-entropy `loss`. */
+  labels?: boolean;
+  /** Replaces every linear projection (LoRA hooks in here). Default: the engine's nn.linear. */
+  projection?: Projection;
+  /** Fixed batch / sequence sizes instead of symbolic ones (train-step shape buckets). */
+  batchSize?: number;
+  sequenceLength?: number;
+}
+
+/** One layer's cache plumbing: the new K/V computed this step, and the full K/V attention reads. */
+export interface LayerCache {
+  pastKey: Tensor;
+  pastValue: Tensor;
+  /** Stand-ins for concat(past, new) along the sequence axis; see kv-cache.ts for why. */
+  presentKey: Tensor;
+  presentValue: Tensor;
+  newKey: Tensor;
+  newValue: Tensor;
+}
+
+export interface DecoderGraph {
+  config: ModelConfig;
+  graph: Graph;
+  dtype: DecoderDType;
+  inputIds: Tensor;
+  attentionMask: Tensor;
+  positionIds: Tensor;
+  labels: Tensor | null;
+  /** [batch, seq, vocab] for causal LMs; [batch, seq, numLabels] (score at every position) for sequence classifiers. */
+  logits: Tensor;
+  loss: Tensor | null;
+  /** The model's weights as graph params, by Hugging Face name. */
+  weights: Map<string, Tensor>;
+  /** Per layer, when built with kvCache. */
+  cache: LayerCache[] | null;
+}
+
+export function checkDecoderSupported(config: ModelConfig): void {
+  if (config.slidingWindow !== null) throw new Error(`decoder: sliding-window attention (sliding_window=${config.slidingWindow}) is not supported`);
+  if (config.headDim % 2 !== 0) throw new Error(`decoder: head_dim must be even for rotary embeddings, got ${config.headDim}`);
+  if (config.numHeads % config.numKvHeads !== 0) throw new Error(`decoder: num_attention_heads ${config.numHeads} is not a multiple of num_key_value_heads ${config.numKvHeads}`);
+}
+
+export function buildDecoderGraph(config: ModelConfig, options: DecoderGraphOptions = {}): DecoderGraph {
+  checkDecoderSupported(config);
+  const dtype = options.dtype ?? 'float32';
+  const project: Projection = options.projection ?? ((_module, x, w, b) => nn.linear(x, w, b));
+  const g = new Graph(`${config.family}_decoder${options.kvCache ? '_with_past' : ''}`);
+  const B = options.batchSize ?? DIMS.batch;
+  const S = options.sequenceLength ?? DIMS.seq;
+  const T = options.kvCache ? DIMS.total : S;
+  const { numHeads: H, numKvHeads: Hkv, headDim: D } = config;
+
+  // Input order matters: symbolic sizes are read at run time off the first input that has them
+  // (total_sequence_length off attention_mask, before the cache stand-ins that are removed later).
+  const inputIds = g.input('input_ids', 'int64', [B, S]);
+  const attentionMask = g.input('attention_mask', 'int64', [B, T]);
+  const positionIds = g.input('position_ids', 'int64', [B, S]);
+  const labels = options.labels ? g.input('labels', 'int64', [B, S]) : null;
+
+  const weights = new Map<string, Tensor>();
+  for (const [name, shape] of expectedWeightShapes(config)) weights.set(name, g.param(name, dtype, shape));
+  const w = (name: string) => weights.get(name)!;
+  const wOpt = (name: string) => weights.get(name);
+
+  const cache: LayerCache[] | null = options.kvCache ? [] : null;
+  if (cache) {
+    for (let i = 0; i < config.numLayers; i++) {
+      const n = cacheNames(i);
+      cache.push({
+        pastKey: g.input(n.pastKey, dtype, [B, Hkv, DIMS.past, D]),
+        pastValue: g.input(n.pastValue, dtype, [B, Hkv, DIMS.past, D]),
+        presentKey: g.input(n.presentKey, dtype, [B, Hkv, T, D]),
+        presentValue: g.input(n.presentValue, dtype, [B, Hkv, T, D]),
+      } as LayerCache);
+    }
+  }
+
+  const linear = (module: string, x: Tensor) => g.scope(module.split('.').pop()!, () => project(module, x, w(`${module}.weight`), wOpt(`${module}.bias`)));
+  const bias = attentionBias(g, attentionMask, S, T, dtype);
+  const rotary = rotaryFromPositions(g, config, positionIds, dtype);
+  const toHeads = (x: Tensor, n: number) => op.transpose(op.reshape(x, [B, S, n, D]), [0, 2, 1, 3]);
+
+  let h = g.scope('model.embed_tokens', () => op.gather(w('model.embed_tokens.weight'), inputIds));
+  for (let i = 0; i < config.numLayers; i++) {
+    const p = `model.layers.${i}`;
+    h = g.scope(p, () => {
+      const x = g.scope('input_layernorm', () => nn.rmsNorm(h, w(`${p}.input_layernorm.weight`), config.rmsNormEps));
+      const attn = g.scope('self_attn', () => {
+        let q = op.reshape(linear(`${p}.self_attn.q_proj`, x), [B, S, H, D]);
+        let k = op.reshape(linear(`${p}.self_attn.k_proj`, x), [B, S, Hkv, D]);
+        const v = toHeads(linear(`${p}.self_attn.v_proj`, x), Hkv);
+        if (config.qkNorm) {
+          q = g.scope('q_norm', () => nn.rmsNorm(q, w(`${p}.self_attn.q_norm.weight`), config.rmsNormEps));
+          k = g.scope('k_norm', () => nn.rmsNorm(k, w(`${p}.self_attn.k_norm.weight`), config.rmsNormEps));
+        }
+        const qr = nn.applyRotary(op.transpose(q, [0, 2, 1, 3]), rotary);
+        const kr = nn.applyRotary(op.transpose(k, [0, 2, 1, 3]), rotary);
+        let keys = kr;
+        let values = v;
+        if (cache) {
+          cache[i].newKey = kr;
+          cache[i].newValue = v;
+          keys = cache[i].presentKey;
+          values = cache[i].presentValue;
+        }
+        const o = op.reshape(op.transpose(nn.attention(qr, keys, values, bias), [0, 2, 1, 3]), [B, S, H * D]);
+        return linear(`${p}.self_attn.o_proj`, o);
+      });
+      const h1 = op.add(h, attn);
+      const y = g.scope('post_attention_layernorm', () => nn.rmsNorm(h1, w(`${p}.post_attention_layernorm.weight`), config.rmsNormEps));
+      const mlp = g.scope('mlp', () => {
+        const gate = linear(`${p}.mlp.gate_proj`, y);
+        const up = linear(`${p}.mlp.up_proj`, y);
+        return linear(`${p}.mlp.down_proj`, nn.swiglu(gate, up));
+      });
+      return op.add(h1, mlp);
+    });
+  }
+  const normed = g.scope('model.norm', () => nn.rmsNorm(h, w('model.norm.weight'), config.rmsNormEps));
+  let logits: Tensor;
+  if (config.task === 'sequence-classification') logits = g.scope('score', () => project('score', normed, w('score.weight'), undefined));
+  else if (config.tieWordEmbeddings) logits = g.scope('lm_head', () => nn.linear(normed, w('model.embed_tokens.weight')));
+  else logits = g.scope('lm_head', () => project('lm_head', normed, w('lm_head.weight'), undefined));
+  const loss = labels ? nn.crossEntropy(logits, labels) : null;
+  return { config, graph: g, dtype, inputIds, attentionMask, positionIds, labels, logits, loss, weights, cache };
+}
+
+/**
+ * Additive attention bias [B, 1, S, T]: query i (absolute index T − S + i among the T keys) may attend
+ * key j when j ≤ T − S + i and attention_mask[b, j] = 1. Works for prefill (T = S), cached decoding,
+ * and both left and right padding (the mask, not the layout, says which slots are real).
+ */
+function attentionBias(g: Graph, mask: Tensor, S: number | string, T: number | string, dtype: DecoderDType): Tensor {
+  return g.scope('attention_bias', () => {
+    let queryIndex = op.arange(g, S); // [S]
+    if (S !== T) queryIndex = op.add(queryIndex, op.sub(op.dimSize(g, T, 'int64'), op.dimSize(g, S, 'int64')));
+    const keyIndex = op.arange(g, T); // [T]
+    const causal = op.lessOrEqual(op.unsqueeze(keyIndex, [0]), op.unsqueeze(queryIndex, [1])); // [S, T]
+    const allowed = op.and(op.unsqueeze(causal, [0, 1]), op.unsqueeze(op.notEqual(mask, 0), [1, 2])); // [B, 1, S, T]
+    return op.where(allowed, g.scalar(0, dtype), g.scalar(-1e9, dtype));
+  });
+}
