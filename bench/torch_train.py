@@ -114,6 +114,16 @@ def matmul_gflops(n=1024, reps=20):
     return 2 * n**3 * reps / (time.perf_counter() - t) / 1e9
 
 
+def loaded_blas_libraries():
+    """The BLAS shared objects actually mapped into this process (Debian picks them via update-alternatives)."""
+    try:
+        with open("/proc/self/maps") as f:
+            paths = {line.split()[-1] for line in f if "blas" in line.lower() and "/" in line}
+        return sorted(os.path.realpath(p) for p in paths)
+    except OSError:
+        return []
+
+
 def main():
     work = sys.argv[1]
     torch.set_num_threads(os.cpu_count() or 1)
@@ -153,7 +163,7 @@ def main():
         "matmul_gflops": matmul_gflops(),
         "torch_version": torch.__version__,
         "threads": torch.get_num_threads(),
-        "blas": " ".join(line.strip() for line in torch.__config__.show().splitlines() if "BLAS" in line)[:200],
+        "blas_libraries": loaded_blas_libraries(),
     }
     with open(os.path.join(work, "torch.json"), "w") as f:
         json.dump(result, f)

@@ -112,6 +112,7 @@ if (steadyTraffic) {
   console.log(`host↔device bytes/step: ${(steadyTraffic.hostToDevice / 2 ** 20).toFixed(2)} MiB in, ${(steadyTraffic.deviceToHost / 2 ** 20).toFixed(2)} MiB out` +
     (isOk(engine) && engine.provider === 'cpu' ? ' (CPU provider: host memory is device memory; this is what a host-output provider like CUDA would copy)' : ''));
 }
+if (isOk(torch)) console.log(`pytorch ${torch.torch_version}, ${torch.threads} threads, BLAS: ${(torch.blas_libraries as string[]).join(', ') || 'unknown'}`);
 if (maxLossDiff !== null) console.log(`max |loss difference| over ${cfg.steps} steps: ${maxLossDiff.toExponential(2)}`);
 if (!isOk(engine)) console.log(`engine side failed: ${engine.error}`);
 if (!isOk(torch)) console.log(`pytorch side failed: ${torch.error}`);
