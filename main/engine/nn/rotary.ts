@@ -27,10 +27,29 @@ export function rotaryTables(positions: Tensor, headDim: number, theta: number, 
   });
 }
 
+/**
+ * [x1, x2] → [−x2, x1] along the last axis. With a static head dim this is one MatMul by a constant
+ * signed permutation (a head dim of 64 costs 64 MACs per element): one pass forward and one backward,
+ * instead of Slice/Neg/Concat forward and Slice/Pad/Neg/Add chains backward.
+ */
 export function rotateHalf(x: Tensor): Tensor {
-  const d = x.shape[x.rank - 1] as number;
-  return op.concat([op.neg(op.slice(x, -1, d / 2, d)), op.slice(x, -1, 0, d / 2)], -1);
+  const d = x.shape[x.rank - 1];
+  if (typeof d !== 'number') throw x.graph.error('Rotary', `head dim must be static, got '${d}'`);
+  const half = d / 2;
+  const r = new Float64Array(d * d); // y[j] = Σ_i x[i]·R[i, j]
+  for (let j = 0; j < half; j++) r[(j + half) * d + j] = -1;
+  for (let j = half; j < d; j++) r[(j - half) * d + j] = 1;
+  const data = x.dtype === 'float64' ? r : x.dtype === 'float32' ? Float32Array.from(r) : null;
+  if (!data) return op.concat([op.neg(op.slice(x, -1, half, d)), op.slice(x, -1, 0, half)], -1);
+  const cache = rotationMatrices.get(x.graph) ?? new Map<string, Tensor>();
+  rotationMatrices.set(x.graph, cache);
+  const key = `${x.dtype}/${d}`;
+  if (!cache.has(key)) cache.set(key, x.graph.constant(data, x.dtype, [d, d], `rotary/rotate_half_${x.dtype}_${d}`));
+  return op.matmul(x, cache.get(key)!);
 }
+
+/** One rotation constant per graph, dtype and head dim, shared by every layer. */
+const rotationMatrices = new WeakMap<Graph, Map<string, Tensor>>();
 
 /** Applies RoPE to x [B, H, S, headDim]. */
 export function applyRotary(x: Tensor, { cos, sin }: RotaryTables): Tensor {

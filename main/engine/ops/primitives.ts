@@ -19,7 +19,7 @@ import {
   numElements,
   type Dim,
 } from '../ir/dim.ts';
-import type { InferFn, Node, OpAttrs, Tensor } from '../ir/graph.ts';
+import { scalarData, type InferFn, type Node, type OpAttrs, type Tensor } from '../ir/graph.ts';
 import { attr, type LowerContext } from './lower-context.ts';
 import * as op from './api.ts';
 
@@ -622,13 +622,5 @@ function tieToFirst(firstWins: Tensor, g: Tensor): Tensor[] {
 }
 
 function constantOfShapeValue(value: number, dtype: DType) {
-  const data =
-    dtype === 'float32' ? Float32Array.of(value)
-    : dtype === 'float64' ? Float64Array.of(value)
-    : dtype === 'int64' ? BigInt64Array.of(BigInt(value))
-    : dtype === 'int32' ? Int32Array.of(value)
-    : dtype === 'bool' ? Uint8Array.of(value ? 1 : 0)
-    : null;
-  if (!data) throw new Error(`ConstantOfShape: ${dtype} values are not supported yet`);
-  return { name: 'value', dtype, dims: [1], data };
+  return { name: 'value', dtype, dims: [1], data: scalarData(value, dtype) };
 }
