@@ -10,11 +10,34 @@ export function jobFraction(job: JobRecord): number | null {
   return p.done / p.total;
 }
 
+const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+
+/** An amount in a job's unit: bytes in binary multiples, anything else as a number and its unit. */
+export function amount(value: number, unit: string): string {
+  if (unit === 'bytes') {
+    let v = value;
+    let k = 0;
+    while (v >= 1024 && k < BYTE_UNITS.length - 1) {
+      v /= 1024;
+      k++;
+    }
+    return `${k === 0 ? i18n.number(Math.round(v)) : i18n.decimal(v)} ${BYTE_UNITS[k]}`;
+  }
+  const n = value >= 100 || Number.isInteger(value) ? i18n.number(Math.round(value)) : i18n.decimal(value);
+  return `${n} ${unit}`;
+}
+
+/** "1.2 MiB / 97.2 MiB" or "1,200 rows" when the total is unknown. */
+export function jobDone(job: JobRecord): string {
+  const p = job.progress;
+  if (!p) return '';
+  return p.total !== null ? `${amount(p.done, p.unit)} / ${amount(p.total, p.unit)}` : amount(p.done, p.unit);
+}
+
 export function jobRate(job: JobRecord): string {
   const p = job.progress;
   if (!p || p.rate === null) return '—';
-  const rate = p.rate >= 100 ? i18n.number(Math.round(p.rate)) : i18n.decimal(p.rate);
-  return i18n.t('jobs.perSecond', { rate, unit: p.unit });
+  return i18n.t('jobs.perSecond', { amount: amount(p.rate, p.unit) });
 }
 
 export function statusClass(job: JobRecord): string {
