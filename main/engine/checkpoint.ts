@@ -86,8 +86,11 @@ export function saveCheckpoint(root: string, state: CheckpointState, options: { 
   return final;
 }
 
-/** Loads the checkpoint latest.json points at, or null when the root has none. */
-export function loadLatestCheckpoint(root: string): CheckpointState | null {
+/**
+ * Loads the checkpoint latest.json points at, or null when the root has none. With `expectConfig`,
+ * refuses (throws, naming the differing keys) a checkpoint saved under a different run config.
+ */
+export function loadLatestCheckpoint(root: string, options: { expectConfig?: unknown } = {}): CheckpointState | null {
   const pointer = join(root, 'latest.json');
   if (!existsSync(pointer)) return null;
   let latest: { checkpoint?: unknown };
@@ -99,7 +102,24 @@ export function loadLatestCheckpoint(root: string): CheckpointState | null {
   if (typeof latest.checkpoint !== 'string' || !/^step-\d+$/.test(latest.checkpoint)) {
     throw new Error(`checkpoint: ${pointer} does not name a checkpoint folder`);
   }
-  return loadCheckpoint(join(root, latest.checkpoint));
+  const state = loadCheckpoint(join(root, latest.checkpoint));
+  if (options.expectConfig !== undefined) {
+    const changed = differingKeys(state.config, options.expectConfig);
+    if (changed.length) {
+      throw new Error(`checkpoint: ${join(root, latest.checkpoint)} was saved with a different config (${changed.join(', ')}); resume with the original config or start a new run`);
+    }
+  }
+  return state;
+}
+
+/** Dotted paths where two JSON values differ. */
+function differingKeys(a: unknown, b: unknown, path = ''): string[] {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (isObject(a) && isObject(b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    return keys.flatMap((k) => differingKeys(a[k], b[k], path ? `${path}.${k}` : k));
+  }
+  return JSON.stringify(a) === JSON.stringify(b) ? [] : [path || '(root)'];
 }
 
 /** Loads one checkpoint folder. */

@@ -74,6 +74,8 @@ export type ExternalDataPolicy = {
   minBytes?: number;
   /** Restricts which initializers may move out (e.g. only frozen weights). Default: all. */
   select?: (tensor: OnnxTensor) => boolean;
+  /** 'auto' moves data out when the inline model would exceed this many bytes. Default: protobuf's 2 GB limit. */
+  inlineLimitBytes?: number;
 };
 
 export type EncodedModel = {
@@ -107,7 +109,8 @@ export function encodeModelWithExternalData(model: OnnxModel, policy: ExternalDa
   const mode = policy.mode ?? 'auto';
   if (mode === 'auto') {
     const inline = writeModel(model, null);
-    if (inline.length <= PROTOBUF_MAX_BYTES) return { model: inline.finish(), externalData: [] };
+    const limit = Math.min(policy.inlineLimitBytes ?? PROTOBUF_MAX_BYTES, PROTOBUF_MAX_BYTES);
+    if (inline.length <= limit) return { model: inline.finish(), externalData: [] };
   }
   const sink = new ExternalDataSink(policy);
   const writer = writeModel(model, sink);

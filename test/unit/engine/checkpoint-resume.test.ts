@@ -94,6 +94,8 @@ test('latest.json only moves to complete checkpoints; old ones are pruned', with
   assert.deepEqual(readdirSync(dir).sort(), ['latest.json', 'step-00000002', 'step-00000003']);
   assert.equal(loadLatestCheckpoint(dir)!.params.w.data[0], 3);
   assert.throws(() => loadCheckpoint(join(dir, 'nope')), /has no trainer_state.json/);
+  assert.equal(loadLatestCheckpoint(dir, { expectConfig: null })!.step, 3);
+  assert.throws(() => loadLatestCheckpoint(dir, { expectConfig: { lr: 1 } }), /saved with a different config \(\(root\)\)/);
   writeFileSync(join(dir, 'latest.json'), '{broken');
   assert.throws(() => loadLatestCheckpoint(dir), /latest.json is not valid JSON/);
 }));
@@ -127,7 +129,8 @@ test('a run resumed from a checkpoint continues with exactly the same losses', w
   saveCheckpoint(dir, { ...s, config: { lr: 'inv-sqrt' }, dataCursor: { batches: 4 }, rng: rngA.getState() });
   await first.release();
 
-  const resumed = loadLatestCheckpoint(dir)!;
+  assert.throws(() => loadLatestCheckpoint(dir, { expectConfig: { lr: 'constant' } }), /different config \(lr\)/);
+  const resumed = loadLatestCheckpoint(dir, { expectConfig: { lr: 'inv-sqrt' } })!;
   const second = await TrainStepRunner.create({ model, signature }, { params: resumed.params, optimizerState: resumed.optimizerState, step: resumed.step }, { provider: 'cpu' });
   const rngB = new Rng(resumed.rng!);
   assert.deepEqual(resumed.dataCursor, { batches: 4 });

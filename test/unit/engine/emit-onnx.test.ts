@@ -198,6 +198,20 @@ test('external data in memory via the externalData session option', async () => 
   await session.release();
 });
 
+test("'auto' keeps a model inline under the limit and moves big initializers out above it", async () => {
+  const { model, w } = bigAffineModel(); // ~8.3 KB inline
+  assert.equal(encodeModelWithExternalData(model, { inlineLimitBytes: 1 << 20 }).externalData.length, 0);
+  const split = encodeModelWithExternalData(model, { inlineLimitBytes: 4096 });
+  assert.equal(split.externalData.length, 1);
+  assert.equal(split.externalData[0].path, 'model.onnx_data');
+  assert.equal(split.externalData[0].data.length, w.byteLength); // only 'w': 'tiny' is under minBytes
+  const session = await ort.InferenceSession.create(split.model, { externalData: split.externalData });
+  const x = randomF32(64, seeded(6));
+  const { y } = await session.run({ x: new ort.Tensor('float32', x, [1, 64]) });
+  assertClose(y.data as Float32Array, plainMatMul(x, w, 1, 64, 32).map((v) => v + 0.25), 1e-5);
+  await session.release();
+});
+
 test('external data as a file beside the model (saveModel)', async () => {
   const { model, w } = bigAffineModel();
   const dir = mkdtempSync(join(tmpdir(), 'emit-'));
