@@ -18,16 +18,35 @@ export type AdamWConfig = {
 
 export const DEFAULT_ADAMW: AdamWConfig = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 };
 
-/** Per-step scalars shared by every parameter's update. */
-export type AdamWScalars = { lr: Tensor; stepSize: Tensor; epsHat: Tensor };
+/** Per-step scalars shared by every parameter's update (computed once per step, not per parameter). */
+export type AdamWScalars = {
+  stepSize: Tensor;
+  epsHat: Tensor;
+  /** 1 − lr·wd */
+  decayFactor: Tensor;
+  /** c·(1 − β1) and c²·(1 − β2), c the clipping factor (1 without clipping). */
+  gradScaleM: Tensor;
+  gradScaleV: Tensor;
+};
 
-/** `lr` is a float scalar input; `step` an int64 scalar input: the 1-based number of the step being taken. */
-export function adamwScalars(lr: Tensor, step: Tensor, config: AdamWConfig): AdamWScalars {
-  return lr.graph.scope('adamw', () => {
+/**
+ * `lr` is a float scalar input; `step` an int64 scalar input: the 1-based number of the step being
+ * taken; `clip` the optional clipping factor (see ./clip.ts).
+ */
+export function adamwScalars(lr: Tensor, step: Tensor, config: AdamWConfig, clip?: Tensor): AdamWScalars {
+  const g = lr.graph;
+  return g.scope('adamw', () => {
     const t = op.cast(step, lr.dtype);
-    const bc1 = op.sub(1, op.pow(lr.graph.scalar(config.beta1, lr.dtype), t));
-    const bc2Sqrt = op.sqrt(op.sub(1, op.pow(lr.graph.scalar(config.beta2, lr.dtype), t)));
-    return { lr, stepSize: op.div(op.mul(lr, bc2Sqrt), bc1), epsHat: op.mul(bc2Sqrt, config.eps) };
+    const bc1 = op.sub(1, op.pow(g.scalar(config.beta1, lr.dtype), t));
+    const bc2Sqrt = op.sqrt(op.sub(1, op.pow(g.scalar(config.beta2, lr.dtype), t)));
+    const c = clip && op.cast(clip, lr.dtype);
+    return {
+      stepSize: op.div(op.mul(lr, bc2Sqrt), bc1),
+      epsHat: op.mul(bc2Sqrt, config.eps),
+      decayFactor: op.sub(1, op.mul(lr, config.weightDecay)),
+      gradScaleM: c ? op.mul(c, 1 - config.beta1) : g.scalar(1 - config.beta1, lr.dtype),
+      gradScaleV: c ? op.mul(op.mul(c, c), 1 - config.beta2) : g.scalar(1 - config.beta2, lr.dtype),
+    };
   });
 }
 
@@ -38,16 +57,13 @@ export function adamwUpdate(
   grad: Tensor,
   scalars: AdamWScalars,
   config: AdamWConfig,
-  options: { decay: boolean; clip?: Tensor },
+  options: { decay: boolean },
 ): AdamWState {
   const { param, m, v } = state;
   const g = param.dtype === grad.dtype ? grad : op.cast(grad, param.dtype);
-  const c = options.clip;
-  const gScaleM = c ? op.mul(c, 1 - config.beta1) : param.graph.scalar(1 - config.beta1, param.dtype);
-  const gScaleV = c ? op.mul(op.mul(c, c), 1 - config.beta2) : param.graph.scalar(1 - config.beta2, param.dtype);
-  const m2 = op.add(op.mul(m, config.beta1), op.mul(g, gScaleM));
-  const v2 = op.add(op.mul(v, config.beta2), op.mul(op.mul(g, g), gScaleV));
-  const decayed = options.decay && config.weightDecay !== 0 ? op.mul(param, op.sub(1, op.mul(scalars.lr, config.weightDecay))) : param;
+  const m2 = op.add(op.mul(m, config.beta1), op.mul(g, scalars.gradScaleM));
+  const v2 = op.add(op.mul(v, config.beta2), op.mul(op.mul(g, g), scalars.gradScaleV));
+  const decayed = options.decay && config.weightDecay !== 0 ? op.mul(param, scalars.decayFactor) : param;
   const update = op.div(op.mul(m2, scalars.stepSize), op.add(op.sqrt(v2), scalars.epsHat));
   return { param: op.sub(decayed, update), m: m2, v: v2 };
 }

@@ -197,14 +197,14 @@ function optimizerStep(graph: Graph, params: Tensor[], grads: Tensor[], lr: Tens
   const decayOf = options.decay ?? ((p: Tensor) => p.rank >= 2);
   const gradNorm = globalGradNorm(grads);
   const clip = maxGradNorm === null ? undefined : clipCoefficient(gradNorm, maxGradNorm);
-  const scalars = adamwScalars(lr, step, config);
+  const scalars = adamwScalars(lr, step, config, clip);
   const outputs: Record<string, Tensor> = {};
   const trainableIO = params.map((p, i) => {
     const m = graph.input(STEP_NAMES.adamM(p.name), p.dtype, p.shape);
     const v = graph.input(STEP_NAMES.adamV(p.name), p.dtype, p.shape);
     const decay = decayOf(p);
     const next = graph.scope(p.name, () =>
-      adamwUpdate({ param: p, m, v }, grads[i], scalars, config, { decay, clip: clip && op.cast(clip, p.dtype) }),
+      adamwUpdate({ param: p, m, v }, grads[i], scalars, config, { decay }),
     );
     const io: TrainableIO = {
       name: p.name,
