@@ -1,0 +1,177 @@
+// Batched generation with a KV cache on the compiled decoder (decoder-session.ts).
+//
+// Prompts of different lengths share one batch: each is repeated `n` times (GRPO groups), padded on
+// the left (default) or right, and run once over the whole prompt (prefill, empty cache); then one
+// token per step, feeding only the new tokens and the cache. Padding is described by attention_mask
+// alone and positions are cumsum(mask) − 1, so the padding side does not change the results; with
+// right padding the new tokens of a short row follow its padding slots, which stay masked.
+// A finished row keeps stepping with masked-out pad tokens until every row is done (the batch stays
+// rectangular); its outputs are ignored.
+import type { ModelConfig } from './config.ts';
+import { DecoderSession, type KvCache } from './decoder-session.ts';
+import { samplingProcessors, tokenChooser, type SamplingOptions, type TokenChooser } from './sampling/sampler.ts';
+
+export type FinishReason = 'stop_token' | 'stop_string' | 'length';
+
+export interface StreamEvent {
+  /** Index of the prompt, and of the sample among its `n`. */
+  prompt: number;
+  sample: number;
+  token: number;
+  /** Number of tokens generated so far for this sequence (1 for the first). */
+  step: number;
+}
+
+export interface GenerateOptions {
+  maxNewTokens: number;
+  /** Omit (or temperature 0) for greedy decoding. */
+  sampling?: SamplingOptions;
+  /** Samples per prompt (default 1). */
+  n?: number;
+  /** Token ids that end a sequence (included in its tokens). Default: the config's eos ids. */
+  stopTokenIds?: readonly number[];
+  /** Strings that end a sequence; needs `decode`. The text is cut before the stop string. */
+  stopStrings?: readonly string[];
+  decode?: (ids: readonly number[]) => string;
+  /** Default 'left'. */
+  padding?: 'left' | 'right';
+  /** Called for each generated token, in order of steps. */
+  onToken?: (event: StreamEvent) => void;
+  /** Keep each step's raw next-token logits (tests, log-probs). */
+  returnLogits?: boolean;
+}
+
+export interface GeneratedSequence {
+  prompt: number;
+  sample: number;
+  tokens: number[];
+  finishReason: FinishReason;
+  /** Decoded generated text (when `decode` was given), cut before a stop string. */
+  text?: string;
+  /** Raw logits for each generated token (returnLogits). */
+  logits?: Float32Array[];
+}
+
+export function validateGenerateOptions(config: ModelConfig, prompts: readonly (readonly number[])[], options: GenerateOptions): void {
+  if (!Array.isArray(prompts) || prompts.length === 0) throw new Error('generate: pass at least one prompt');
+  prompts.forEach((p, i) => {
+    if (p.length === 0) throw new Error(`generate: prompt ${i} is empty`);
+    for (const id of p) if (!Number.isInteger(id) || id < 0 || id >= config.vocabSize) throw new Error(`generate: prompt ${i} has token id ${id} outside the vocabulary (size ${config.vocabSize})`);
+  });
+  if (!Number.isInteger(options.maxNewTokens) || options.maxNewTokens < 1) throw new RangeError(`generate: maxNewTokens must be an integer ≥ 1, got ${options.maxNewTokens}`);
+  if (options.n !== undefined && (!Number.isInteger(options.n) || options.n < 1)) throw new RangeError(`generate: n must be an integer ≥ 1, got ${options.n}`);
+  if (options.stopStrings?.length && !options.decode) throw new Error('generate: stopStrings need a decode function (a tokenizer)');
+  if (options.stopStrings?.some((s) => typeof s !== 'string' || s.length === 0)) throw new Error('generate: stop strings must be non-empty strings');
+  if (options.padding !== undefined && options.padding !== 'left' && options.padding !== 'right') throw new Error(`generate: padding must be "left" or "right", got ${options.padding}`);
+  if (options.sampling) {
+    const { temperature } = options.sampling;
+    if (temperature !== undefined && (typeof temperature !== 'number' || !(temperature >= 0))) throw new RangeError(`temperature must be ≥ 0, got ${temperature}`);
+    samplingProcessors({ ...options.sampling, temperature: temperature || undefined }); // validates every knob
+    if (options.sampling.seed !== undefined && !Number.isSafeInteger(options.sampling.seed)) throw new RangeError(`seed must be an integer, got ${options.sampling.seed}`);
+  }
+}
+
+interface Row {
+  prompt: number;
+  sample: number;
+  ids: number[];
+  promptLength: number;
+  generated: number[];
+  logits: Float32Array[];
+  chooser: TokenChooser;
+  finish: FinishReason | null;
+  text?: string;
+}
+
+/** Generates from a KV-cache decoder session (DecoderSession.create(config, weights, { kvCache: true })). */
+export async function generate(session: DecoderSession, prompts: readonly (readonly number[])[], options: GenerateOptions): Promise<GeneratedSequence[]> {
+  if (!session.kvCache) throw new Error('generate: the decoder session must be compiled with kvCache: true');
+  const config = session.config;
+  validateGenerateOptions(config, prompts, options);
+  const n = options.n ?? 1;
+  const stopIds = new Set(options.stopTokenIds ?? config.eosTokenIds);
+  const padId = config.padTokenId ?? config.eosTokenIds[0] ?? 0;
+  const rows: Row[] = prompts.flatMap((p, prompt) =>
+    Array.from({ length: n }, (_, sample) => ({
+      prompt, sample, ids: [...p], promptLength: p.length, generated: [], logits: [],
+      chooser: tokenChooser(options.sampling, prompt * n + sample), finish: null,
+    })),
+  );
+  const B = rows.length;
+  const L = Math.max(...prompts.map((p) => p.length));
+  const left = (options.padding ?? 'left') === 'left';
+
+  // Prefill over the padded prompts.
+  const mask: number[][] = rows.map((r) => {
+    const pad = new Array(L - r.promptLength).fill(0);
+    const real = new Array(r.promptLength).fill(1);
+    return left ? [...pad, ...real] : [...real, ...pad];
+  });
+  const inputIds = rows.flatMap((r) => {
+    const pad = new Array(L - r.promptLength).fill(padId);
+    return left ? [...pad, ...r.ids] : [...r.ids, ...pad];
+  });
+  const positions = rows.flatMap((r) => {
+    const pad = new Array(L - r.promptLength).fill(0);
+    const real = Array.from({ length: r.promptLength }, (_, t) => t);
+    return left ? [...pad, ...real] : [...real, ...pad];
+  });
+  let out = await session.forward({ inputIds, attentionMask: mask.flat(), positionIds: positions, batch: B, seq: L });
+  let past: KvCache = out.present!;
+  let lastIndex = rows.map((r) => (left ? L - 1 : r.promptLength - 1));
+  let seq = L;
+
+  for (let step = 1; step <= options.maxNewTokens; step++) {
+    const next: number[] = [];
+    const fed: boolean[] = []; // whether the row produced a real token this step
+    rows.forEach((row, b) => {
+      fed.push(!row.finish);
+      if (row.finish) {
+        next.push(padId);
+        return;
+      }
+      const at = (b * seq + lastIndex[b]) * out.vocab;
+      const logits = out.logits.subarray(at, at + out.vocab);
+      if (options.returnLogits) row.logits.push(Float32Array.from(logits));
+      const token = row.chooser.next(row.ids, logits);
+      row.ids.push(token);
+      row.generated.push(token);
+      next.push(token);
+      options.onToken?.({ prompt: row.prompt, sample: row.sample, token, step });
+      if (stopIds.has(token)) row.finish = 'stop_token';
+      else if (options.stopStrings?.length) {
+        const text = options.decode!(row.generated);
+        const hit = firstStop(text, options.stopStrings);
+        if (hit !== null) {
+          row.finish = 'stop_string';
+          row.text = text.slice(0, hit);
+        }
+      }
+      if (!row.finish && step === options.maxNewTokens) row.finish = 'length';
+    });
+    if (rows.every((r) => r.finish)) break;
+    // One decode step over the new tokens; rows finished earlier feed a masked-out pad token.
+    mask.forEach((m, b) => m.push(fed[b] ? 1 : 0));
+    const stepPositions = rows.map((r, b) => (fed[b] ? r.promptLength + r.generated.length - 1 : 0));
+    out = await session.forward({ inputIds: next, attentionMask: mask.flat(), positionIds: stepPositions, batch: B, seq: 1, past });
+    past = out.present!;
+    seq = 1;
+    lastIndex = rows.map(() => 0);
+  }
+
+  return rows.map((r) => {
+    const result: GeneratedSequence = { prompt: r.prompt, sample: r.sample, tokens: r.generated, finishReason: r.finish ?? 'length' };
+    if (options.decode) result.text = r.text ?? options.decode(r.generated);
+    if (options.returnLogits) result.logits = r.logits;
+    return result;
+  });
+}
+
+function firstStop(text: string, stops: readonly string[]): number | null {
+  let best: number | null = null;
+  for (const s of stops) {
+    const i = text.indexOf(s);
+    if (i >= 0 && (best === null || i < best)) best = i;
+  }
+  return best;
+}
