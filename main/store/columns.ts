@@ -6,13 +6,22 @@
 // other numbers are "number". Columns are listed in first-seen order.
 import type { ColumnInfo, Row } from '../api/contract.ts';
 
-const STRING = 1;
-const INTEGER = 2;
-const NUMBER = 4;
-const BOOLEAN = 8;
-const ARRAY = 16;
-const OBJECT = 32;
-const NULL = 64;
+// Kind bits of a value, exported for parsers that classify values without building them (JSONL).
+export const STRING_KIND = 1;
+export const INTEGER_KIND = 2;
+export const NUMBER_KIND = 4;
+export const BOOLEAN_KIND = 8;
+export const ARRAY_KIND = 16;
+export const OBJECT_KIND = 32;
+export const NULL_KIND = 64;
+
+const STRING = STRING_KIND;
+const INTEGER = INTEGER_KIND;
+const NUMBER = NUMBER_KIND;
+const BOOLEAN = BOOLEAN_KIND;
+const ARRAY = ARRAY_KIND;
+const OBJECT = OBJECT_KIND;
+const NULL = NULL_KIND;
 
 const KIND_NAMES: [number, string][] = [
   [STRING, 'string'],
@@ -50,6 +59,21 @@ export class ColumnTracker {
       this.kinds.set(key, (this.kinds.get(key) ?? 0) | kindOf(row[key]));
       this.present.set(key, (this.present.get(key) ?? 0) + 1);
     }
+  }
+
+  /** The same as `observe(row)`, for a row known by its top-level keys and their values' kind bits. */
+  observeShape(keys: readonly string[], kinds: readonly number[]): void {
+    this.rowCount++;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      this.kinds.set(key, (this.kinds.get(key) ?? 0) | kinds[i]);
+      this.present.set(key, (this.present.get(key) ?? 0) + 1);
+    }
+  }
+
+  /** The kind bit of one JSON value. */
+  static kindOf(value: unknown): number {
+    return kindOf(value);
   }
 
   get rows(): number {

@@ -28,8 +28,10 @@ import { fsyncTree } from './durable.ts';
 import { StoreError, throwIfAborted } from './errors.ts';
 import { isProcessAlive } from './lock.ts';
 import type { DatasetEntry, ImportRecord, Registry } from './registry.ts';
-import { normalizeSearch, searchFilter, searchTextOf } from './search-text.ts';
-import { datasetBatch, datasetSchema, int64ColumnToNumbers, ROW_INDEX, ROW_JSON } from './table-schema.ts';
+import { encodeRow, type EncodedRow } from './encoded-row.ts';
+import { canonicalizeEscapes } from './json-escapes.ts';
+import { legacySearchFilter, searchFilter } from './search-text.ts';
+import { datasetBatch, datasetSchema, int64ColumnToNumbers, LEGACY_SEARCH_TEXT, ROW_INDEX, ROW_JSON } from './table-schema.ts';
 
 /** The same rule as the API contract's dataset names. */
 export const DATASET_NAME_PATTERN = /^[\p{L}\p{N}_.-]+$/u;
@@ -127,7 +129,7 @@ export class DatasetStore {
       for (let i = offset; i < end; i++) indices.push(i);
       return { total: entry.rows, offset, rows: await this.take(table, indices), indices };
     }
-    const matches = await this.matches(entry.table, table, normalizeSearch(query.search));
+    const matches = await this.matches(entry.table, table, query.search);
     const indices = matches.slice(offset, offset + limit);
     return { total: matches.length, offset, rows: await this.take(table, indices), indices };
   }
@@ -274,7 +276,9 @@ export class DatasetStore {
       this.searchCache.set(key, cached);
       return cached;
     }
-    const result = await table.query().where(searchFilter(needle)).select([ROW_INDEX]).toArrow();
+    const legacy = (await table.schema()).fields.some((field) => field.name === LEGACY_SEARCH_TEXT);
+    const filter = legacy ? legacySearchFilter(needle, LEGACY_SEARCH_TEXT) : searchFilter(needle, ROW_JSON);
+    const result = await table.query().where(filter).select([ROW_INDEX]).toArrow();
     const matches = int64ColumnToNumbers(result, ROW_INDEX).sort((a, b) => a - b);
     this.searchCache.set(key, matches);
     while (this.searchCache.size > 16) this.searchCache.delete(this.searchCache.keys().next().value!);
@@ -340,23 +344,29 @@ export class DatasetWriter {
   /**
    * Appends rows (one LanceDB write per call, queued behind earlier ones; the returned promise settles
    * when this write is done). `jsonTexts[i]`, when given, must be the JSON text of `rows[i]` as a string or
-   * as UTF-8 bytes (e.g. the original JSONL line); it saves re-serializing and re-encoding. Rows must be JSON objects.
+   * as UTF-8 bytes (e.g. the original JSONL line); it saves re-serializing. Rows must be JSON objects.
    */
-  async append(rows: readonly Row[], jsonTexts?: readonly (string | Uint8Array | undefined)[], signal?: AbortSignal): Promise<void> {
+  append(rows: readonly Row[], jsonTexts?: readonly (string | Uint8Array | undefined)[], signal?: AbortSignal): Promise<void> {
+    return this.appendEncoded(
+      rows.map((row, i) => encodeRow(row, jsonTexts?.[i])),
+      signal,
+    );
+  }
+
+  /** Appends rows already in stored form (see encoded-row.ts); otherwise the same as `append`. */
+  async appendEncoded(rows: readonly EncodedRow[], signal?: AbortSignal): Promise<void> {
     if (this.finished) throw new Error('DatasetWriter: append after commit or abort');
     if (rows.length === 0) return this.tail;
     throwIfAborted(signal);
     // The batch is built now (synchronously), so the caller can parse the next batch while LanceDB
     // writes this one. Writes are chained: `_row` must equal the physical offset, so order matters.
-    const json = new Array<string | Uint8Array>(rows.length);
-    const text = new Array<string>(rows.length);
+    const json = new Array<Uint8Array>(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i];
-      this.columns.observe(row);
-      json[i] = jsonTexts?.[i] ?? JSON.stringify(row);
-      text[i] = searchTextOf(row);
+      this.columns.observeShape(row.keys, row.kinds);
+      json[i] = row.escapes ? canonicalizeEscapes(row.json) : row.json;
     }
-    const batch = datasetBatch(this.written, json, text);
+    const batch = datasetBatch(this.written, json);
     this.written += rows.length;
     this.tail = this.tail.then(async () => {
       await this.table.add(batch);

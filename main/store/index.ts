@@ -3,6 +3,8 @@
 export { openWorkspace, Workspace, workspacePaths, MANIFEST_FILE } from './workspace.ts';
 export type { OpenWorkspaceOptions, WorkspaceManifest, WorkspacePaths } from './workspace.ts';
 export { DatasetStore, DatasetWriter, validateDatasetName, MAX_PAGE_ROWS } from './datasets.ts';
+export { encodeRow } from './encoded-row.ts';
+export type { EncodedRow } from './encoded-row.ts';
 export type { DuplicateImport, RowsPageWithIndices, RowsQuery, WriteSource } from './datasets.ts';
 export { StoreError } from './errors.ts';
 export type { StoreErrorCode } from './errors.ts';

@@ -1,33 +1,47 @@
-// The text a row is searched by: its string, number and boolean values (nested ones included), joined by
-// newlines and lowercased. Keys are left out on purpose, so a search for "prompt" finds rows that mention
-// prompts rather than every row that has a "prompt" column.
-import type { Row } from '../api/contract.ts';
+// Row search: case-insensitive substring match over a row's values (strings, numbers and literals,
+// nested ones included), never its keys, so a search for "prompt" finds rows that mention prompts rather
+// than every row that has a "prompt" column.
+//
+// The search runs in LanceDB over the stored row JSON (table-schema.ts) with one regular expression, so
+// import does not have to build and store a second, lowercased copy of every row (that copy cost about
+// half of the import's CPU). Stored JSON has canonical string escapes (json-escapes.ts), so a needle
+// escaped the same way matches exactly the values that contain it:
+//
+//   (?i)  ^  (?:[^"] | "<string body>")*?      whole tokens up to the match: never starts inside a string
+//         (?: "<body> NEEDLE <body>" \s* [,}\]]  a string followed by , } or ] is a value (a key has ":")
+//           | NEEDLE )                          outside strings: inside a number, true, false or null
+//
+// where <string body> is (?:[^"\\]|\\.)*, which steps over escapes whole, so "n" never matches the "\n"
+// of a newline. The second branch is used only for needles made of number/literal characters.
+//
+// Tables written before this layout have a `_text` column (lowercased values); `legacySearchFilter`
+// searches those.
 
-function collect(value: unknown, out: string[]): void {
-  if (value === null || value === undefined) return;
-  if (typeof value === 'string') {
-    out.push(value);
-  } else if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
-    out.push(String(value));
-  } else if (Array.isArray(value)) {
-    for (const item of value) collect(item, out);
-  } else if (typeof value === 'object') {
-    for (const key of Object.keys(value)) collect((value as Record<string, unknown>)[key], out);
-  }
+/** Rust regex (DataFusion's regexp_like) metacharacters, as regex::escape escapes them. */
+const REGEX_META = /[\\.+*?()|[\]{}^$#&\-~]/g;
+const STRING_BODY = String.raw`(?:[^"\\]|\\.)*`;
+const WHOLE_TOKENS = String.raw`^(?:[^"]|"(?:[^"\\]|\\.)*")*?`;
+const LITERAL_NEEDLE = /^[-+.0-9a-z]+$/i;
+
+function sqlString(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
 }
 
-export function searchTextOf(row: Row): string {
-  const parts: string[] = [];
-  collect(row, parts);
-  return parts.join('\n').toLowerCase();
+/** The regular expression matching rows whose values contain `needle` (case-insensitive). */
+export function searchPattern(needle: string): string {
+  // The needle as it appears inside a canonical JSON string: JSON.stringify's escaping, minus the quotes.
+  const escaped = JSON.stringify(needle).slice(1, -1).replace(REGEX_META, '\\$&');
+  const inString = `"${STRING_BODY}${escaped}${STRING_BODY}"\\s*[,}\\]]`;
+  const branches = LITERAL_NEEDLE.test(needle) ? `(?:${inString}|${escaped})` : inString;
+  return `(?i)${WHOLE_TOKENS}${branches}`;
 }
 
-/** Normalizes a user's search query the same way (case-insensitive substring match). */
-export function normalizeSearch(query: string): string {
-  return query.toLowerCase();
+/** A LanceDB (DataFusion SQL) filter matching rows whose values contain `needle`, case-insensitively. */
+export function searchFilter(needle: string, jsonColumn: string): string {
+  return `regexp_like(${jsonColumn}, ${sqlString(searchPattern(needle))})`;
 }
 
-/** A LanceDB (DataFusion SQL) filter matching rows whose search text contains `needle`. */
-export function searchFilter(needle: string): string {
-  return `strpos(_text, '${needle.replaceAll("'", "''")}') > 0`;
+/** The filter for tables from before this layout: a lowercased `_text` column of the row's values. */
+export function legacySearchFilter(needle: string, textColumn: string): string {
+  return `strpos(${textColumn}, ${sqlString(needle.toLowerCase())}) > 0`;
 }

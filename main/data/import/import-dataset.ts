@@ -16,7 +16,8 @@
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import type { DatasetInfo, ImportFormat, ImportLineError, ImportSummary, Row } from '../../api/contract.ts';
+import type { DatasetInfo, ImportFormat, ImportLineError, ImportSummary } from '../../api/contract.ts';
+import { encodeRow, type EncodedRow } from '../../store/encoded-row.ts';
 import type { Workspace } from '../../store/index.ts';
 import { parseCsv } from './csv.ts';
 import { detectFormat } from './detect.ts';
@@ -120,25 +121,21 @@ export async function importDataset(options: ImportOptions): Promise<ImportResul
   const writer = await workspace.datasets.beginWrite(dataset);
   try {
     const batchRows = options.batchRows ?? 8192;
-    let rows: Row[] = [];
-    let json: (string | Uint8Array | undefined)[] = [];
+    let rows: EncodedRow[] = [];
     let previousWrite: Promise<void> = Promise.resolve();
     const flush = async () => {
       // One write in flight while the next batch is parsed; wait for the previous one first.
       await previousWrite;
-      previousWrite = writer.append(rows, json, signal);
+      previousWrite = writer.appendEncoded(rows, signal);
       // Keep the promise observed so a failure is not reported as unhandled before it is awaited.
       previousWrite.catch(() => undefined);
       rows = [];
-      json = [];
     };
     for await (const batch of batches) {
       if (signal?.aborted) throw cancelled();
-      for (let i = 0; i < batch.rows.length; i++) {
-        rows.push(batch.rows[i]);
-        json.push(batch.json[i]);
-      }
-      imported += batch.rows.length;
+      if (batch.encoded) for (const row of batch.encoded) rows.push(row);
+      for (let i = 0; i < batch.rows.length; i++) rows.push(encodeRow(batch.rows[i], batch.json[i]));
+      imported += batch.rows.length + (batch.encoded?.length ?? 0);
       rejected += batch.errors.length;
       for (const error of batch.errors) if (errors.length < MAX_REPORTED_ERRORS) errors.push(error);
       if (rows.length >= batchRows) await flush();

@@ -1,10 +1,11 @@
 // Shared shapes of the import parsers.
 //
 // Every parser is an async generator of `ParseBatch`es: the rows it accepted (JSON objects, with their
-// JSON text when the parser already has it, e.g. the original JSONL line) and the lines it rejected, with
+// JSON text when the parser already has it; or, for JSONL, rows in stored form) and the lines it rejected, with
 // a 1-based line number and a reason. Parsers never throw for a bad row; they throw `ImportError` only
 // when the file as a whole cannot be read (wrong top-level shape, empty, unreadable).
 import type { ImportLineError, Row } from '../../api/contract.ts';
+import type { EncodedRow } from '../../store/encoded-row.ts';
 
 export type ParseBatch = {
   rows: Row[];
@@ -13,6 +14,11 @@ export type ParseBatch = {
    * where unknown. Same length as `rows`.
    */
   json: (string | Uint8Array | undefined)[];
+  /**
+   * Accepted rows in stored form, validated but never built as JS objects (the JSONL parser's output;
+   * it leaves `rows` empty). A parser fills either `rows` or `encoded` in one batch, not both.
+   */
+  encoded?: EncodedRow[];
   errors: ImportLineError[];
 };
 

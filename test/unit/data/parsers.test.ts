@@ -24,6 +24,12 @@ async function collect(batches: AsyncIterable<ParseBatch>): Promise<Collected> {
   for await (const batch of batches) {
     out.rows.push(...batch.rows);
     out.json.push(...batch.json.map((j) => (j === undefined ? '' : typeof j === 'string' ? j : Buffer.from(j).toString('utf8'))));
+    // JSONL rows come validated but unparsed: JSON.parse (independent of the parser's validator) reads them.
+    for (const row of batch.encoded ?? []) {
+      const text = Buffer.from(row.json).toString('utf8');
+      out.rows.push(JSON.parse(text) as Row);
+      out.json.push(text);
+    }
     out.errors.push(...batch.errors);
   }
   return out;
