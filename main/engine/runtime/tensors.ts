@@ -2,7 +2,7 @@
 // byte and shape bookkeeping the executor reports.
 
 import * as ort from 'onnxruntime-node';
-import type { OnnxDataType, OnnxTensor, OnnxTensorData } from '../onnx/model.ts';
+import type { OnnxDataType, OnnxTensorData } from '../onnx/model.ts';
 
 /** A tensor in host memory, as checkpoints and callers see it. */
 export type HostTensor = { dtype: OnnxDataType; dims: number[]; data: OnnxTensorData };
@@ -52,15 +52,4 @@ export function tensorByteSize(tensor: { type: string; dims: readonly number[] }
 export function describeTensor(tensor: { type: string; dims: readonly number[]; location?: string }): string {
   const where = tensor.location && tensor.location !== 'cpu' ? ` @${tensor.location}` : '';
   return `${tensor.type}[${tensor.dims.join(',')}]${where}`;
-}
-
-/** An OnnxTensor (named, as the emitter wants it) from a HostTensor. */
-export function namedTensor(name: string, tensor: HostTensor): OnnxTensor {
-  return { name, dtype: tensor.dtype, dims: [...tensor.dims], data: tensor.data };
-}
-
-/** A zero-filled host tensor of the given dtype and shape. */
-export function zerosLike(tensor: HostTensor): HostTensor {
-  const Ctor = tensor.data.constructor as new (n: number) => OnnxTensorData;
-  return { dtype: tensor.dtype, dims: [...tensor.dims], data: new Ctor(elementCount(tensor.dims)) };
 }

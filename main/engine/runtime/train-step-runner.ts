@@ -19,7 +19,7 @@ import { NonFiniteLossError } from './errors.ts';
 import { chooseExecutionProvider, type ProviderChoice, type ProviderRequest } from './providers.ts';
 import { StateStore } from './state-store.ts';
 import { StepGraph, type GraphWiring, type PendingRun, type SessionSettings } from './step-graph.ts';
-import { type HostTensor, elementCount, toOrtTensor } from './tensors.ts';
+import { type HostTensor, elementCount, tensorByteSize, toOrtTensor } from './tensors.ts';
 import { TrafficCounter, type Traffic } from './traffic.ts';
 
 /** A built step graph as the runner takes it: the lowered model and the builder's signature. */
@@ -137,7 +137,7 @@ export class TrainStepRunner {
       if (micro.length > 1) throw new Error(`${where}: ${micro.length} micro-batches given, but gradient accumulation needs the runner built with accumulate/apply graphs`);
       this.fused.checkBatch(micro[0], where);
       const run = await this.fused.run(this.store, micro[0], scalars, this.traffic);
-      this.rejectNonFinite(run, stepNumber, []);
+      this.rejectNonFinite(run, stepNumber);
       run.commit();
       const { loss, ...metrics } = run.values;
       result = { loss, metrics };
@@ -182,7 +182,7 @@ export class TrainStepRunner {
       for (const [i, batch] of micro.entries()) {
         accumulate.checkBatch(batch, `${where}, micro-batch ${i + 1}`);
         const run = await accumulate.run(this.store, batch, scalars, this.traffic);
-        this.rejectNonFinite(run, stepNumber, accumulators);
+        this.rejectNonFinite(run, stepNumber);
         run.commit();
         const { loss, ...metrics } = run.values;
         lossSum += loss;
@@ -198,7 +198,7 @@ export class TrainStepRunner {
     }
   }
 
-  private rejectNonFinite(run: PendingRun, stepNumber: number, _accumulators: string[]): void {
+  private rejectNonFinite(run: PendingRun, stepNumber: number): void {
     const loss = run.values.loss;
     if (Number.isFinite(loss)) return;
     run.discard();
@@ -208,7 +208,7 @@ export class TrainStepRunner {
 
   private async download(key: string): Promise<HostTensor> {
     const t = this.store.get(key);
-    if (t.location !== 'cpu') this.traffic.countDownload(elementCount(t.dims) * bytesOf(t.type));
+    if (t.location !== 'cpu') this.traffic.countDownload(tensorByteSize(t));
     return this.store.read(key);
   }
 
@@ -326,8 +326,4 @@ function zeros(dtype: HostTensor['dtype'], dims: number[]): HostTensor {
     case 'float16': case 'bfloat16': return { dtype, dims, data: new Uint16Array(n) };
     default: throw new Error(`cannot zero-initialize optimizer state of dtype ${dtype}`);
   }
-}
-
-function bytesOf(type: string): number {
-  return type === 'float64' || type === 'int64' ? 8 : type === 'float16' || type === 'bfloat16' ? 2 : type === 'int8' || type === 'uint8' || type === 'bool' ? 1 : 4;
 }
