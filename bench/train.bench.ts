@@ -9,6 +9,7 @@
 // Fair peer: Debian's python3-torch with OpenBLAS (libopenblas0-pthread), run with OPENBLAS_CORETYPE
 // and OPENBLAS_L2_SIZE unset for that command only.
 import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -87,7 +88,10 @@ const throughput = (r: SideResult) => {
   return (tokensPerStep * steady.length) / steady.reduce((a, b) => a + b, 0);
 };
 
+// Other processes on the machine slow both sides; the load average before each run is recorded with it.
+const loadBefore = { engine: os.loadavg()[0], pytorch: 0 };
 const engine = runEngine();
+loadBefore.pytorch = os.loadavg()[0];
 const torch = args['skip-torch'] ? { error: 'skipped (--skip-torch)' } : runTorch();
 
 const rows: (string | number)[][] = [['', 'engine', 'pytorch', 'engine / pytorch']];
@@ -114,6 +118,7 @@ if (steadyTraffic) {
 }
 if (isOk(torch)) console.log(`pytorch ${torch.torch_version}, ${torch.threads} threads, BLAS: ${(torch.blas_libraries as string[]).join(', ') || 'unknown'}`);
 if (maxLossDiff !== null) console.log(`max |loss difference| over ${cfg.steps} steps: ${maxLossDiff.toExponential(2)}`);
+console.log(`1-minute load average before each side: engine ${loadBefore.engine.toFixed(2)}, pytorch ${loadBefore.pytorch.toFixed(2)} (${os.cpus().length} cores)`);
 if (!isOk(engine)) console.log(`engine side failed: ${engine.error}`);
 if (!isOk(torch)) console.log(`pytorch side failed: ${torch.error}`);
 
@@ -125,5 +130,6 @@ const path = writeResult('train', {
   peak_rss_ratio: isOk(engine) && isOk(torch) ? engine.peak_rss_bytes / torch.peak_rss_bytes : null,
   max_loss_difference: maxLossDiff,
   host_device_bytes_per_step: steadyTraffic,
+  load_average_1m_before: loadBefore,
 });
 console.log(`\nwrote ${path}`);

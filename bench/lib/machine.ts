@@ -9,6 +9,8 @@ export type MachineDescription = {
   os: string;
   node: string;
   onnxruntime: string;
+  /** 1/5/15-minute load averages when the result was written: other work on the machine skews timings. */
+  loadAverage: number[];
 };
 
 export function describeMachine(): MachineDescription {
@@ -26,5 +28,6 @@ export function describeMachine(): MachineDescription {
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
     onnxruntime,
+    loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
   };
 }
