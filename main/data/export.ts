@@ -4,7 +4,7 @@
 //   exportDataset({workspace, dataset, path, signal?}): Promise<{path, rows}>
 //
 // Each line is the row's stored JSON text (for a JSONL import, the original line).
-import { open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Workspace } from '../store/index.ts';
 import { fsyncDirectory, StoreError } from '../store/index.ts';
@@ -21,6 +21,8 @@ export async function exportDataset(options: ExportOptions): Promise<{ path: str
   const target = resolve(options.path);
   // Fails with 'not_found' before any file is created.
   await options.workspace.datasets.get(options.dataset);
+  // The UI's default target (<workspace>/exports/NAME.jsonl) may not exist yet.
+  await mkdir(dirname(target), { recursive: true });
   const tmp = temporarySibling(target);
   const handle = await open(tmp, 'w');
   let rows = 0;
