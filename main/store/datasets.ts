@@ -19,12 +19,12 @@
 // version in place and an unreferenced table, which `collectGarbage` (run on workspace open) drops once
 // its writer is dead. A crash after the switch leaves the new version and a stale old table, ditto.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Connection, Table as LanceTable } from '@lancedb/lancedb';
 import type { DatasetInfo, ImportFormat, Row, RowsPage } from '../api/contract.ts';
 import { ColumnTracker } from './columns.ts';
-import { fsyncTree } from './durable.ts';
+import { fsyncTree, writeFileAtomic } from './durable.ts';
 import { StoreError, throwIfAborted } from './errors.ts';
 import { isProcessAlive } from './lock.ts';
 import type { DatasetEntry, ImportRecord, Registry } from './registry.ts';
@@ -163,7 +163,9 @@ export class DatasetStore {
     validateDatasetName(name);
     const tableName = `ds_${randomBytes(8).toString('hex')}`;
     await mkdir(this.context.pendingDir, { recursive: true });
-    await writeFile(join(this.context.pendingDir, tableName), String(process.pid));
+    // Atomically (temp file + rename): a concurrent collectGarbage must never see an empty marker, take
+    // its writer for dead, delete it, and later drop the table this writer is filling.
+    await writeFileAtomic(join(this.context.pendingDir, tableName), String(process.pid));
     const connection = await this.context.connection();
     const table = await connection.createEmptyTable(tableName, datasetSchema);
     return new DatasetWriter(this, name, tableName, table);
@@ -194,7 +196,10 @@ export class DatasetStore {
       // no pending directory: nothing to clean
     }
     for (const marker of markers) {
-      if (!(await this.writerAlive(marker))) await rm(join(this.context.pendingDir, marker), { force: true });
+      // A marker being written is a temp file named `.<table>.<pid>.<random>.tmp` (durable.ts).
+      const temp = /^\..*\.(\d+)\.[0-9a-f]+\.tmp$/.exec(marker);
+      const alive = temp ? isProcessAlive(Number(temp[1])) : await this.writerAlive(marker);
+      if (!alive) await rm(join(this.context.pendingDir, marker), { force: true });
     }
     return dropped;
   }

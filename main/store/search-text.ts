@@ -9,10 +9,12 @@
 //
 //   (?i)  ^  (?:[^"] | "<string body>")*?      whole tokens up to the match: never starts inside a string
 //         (?: "<body> NEEDLE <body>" \s* [,}\]]  a string followed by , } or ] is a value (a key has ":")
-//           | NEEDLE )                          outside strings: inside a number, true, false or null
+//           | NEEDLE | true | false )           outside strings: inside a number, or a boolean
 //
 // where <string body> is (?:[^"\\]|\\.)*, which steps over escapes whole, so "n" never matches the "\n"
-// of a newline. The second branch is used only for needles made of number/literal characters.
+// of a newline. The NEEDLE branch is there only for needles made of number characters, `true`/`false`
+// only when the needle is part of that word; null is not a searchable value. Numbers are matched as
+// written in the file (1e3 is found by "e3", not by "1000").
 //
 // Tables written before this layout have a `_text` column (lowercased values); `legacySearchFilter`
 // searches those.
@@ -21,7 +23,7 @@
 const REGEX_META = /[\\.+*?()|[\]{}^$#&\-~]/g;
 const STRING_BODY = String.raw`(?:[^"\\]|\\.)*`;
 const WHOLE_TOKENS = String.raw`^(?:[^"]|"(?:[^"\\]|\\.)*")*?`;
-const LITERAL_NEEDLE = /^[-+.0-9a-z]+$/i;
+const NUMBER_NEEDLE = /^[-+.0-9e]+$/i;
 
 function sqlString(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
@@ -32,8 +34,10 @@ export function searchPattern(needle: string): string {
   // The needle as it appears inside a canonical JSON string: JSON.stringify's escaping, minus the quotes.
   const escaped = JSON.stringify(needle).slice(1, -1).replace(REGEX_META, '\\$&');
   const inString = `"${STRING_BODY}${escaped}${STRING_BODY}"\\s*[,}\\]]`;
-  const branches = LITERAL_NEEDLE.test(needle) ? `(?:${inString}|${escaped})` : inString;
-  return `(?i)${WHOLE_TOKENS}${branches}`;
+  const branches = [inString];
+  if (NUMBER_NEEDLE.test(needle)) branches.push(escaped);
+  for (const word of ['true', 'false']) if (word.includes(needle.toLowerCase())) branches.push(word);
+  return `(?i)${WHOLE_TOKENS}(?:${branches.join('|')})`;
 }
 
 /** A LanceDB (DataFusion SQL) filter matching rows whose values contain `needle`, case-insensitively. */
