@@ -5,7 +5,9 @@ import * as ort from 'onnxruntime-node';
 import { encodeModel, lower, type OnnxModel, type Tensor, type TensorData } from '../engine/index.ts';
 import type { SafeTensor } from '../engine/safetensors.ts';
 import type { ModelConfig } from './config.ts';
-import { buildDecoderGraph, cacheNames, type DecoderDType, type DecoderGraph } from './decoder.ts';
+import { buildDecoderGraph, cacheNames, type DecoderDType, type DecoderGraph, type Projection } from './decoder.ts';
+import { loraProjection, loraTensors } from './lora.ts';
+import type { LoraAdapter } from './peft.ts';
 import { newKvName, spliceKvConcat } from './kv-cache.ts';
 
 type Weights = ReadonlyMap<string, SafeTensor>;
@@ -13,6 +15,8 @@ type Weights = ReadonlyMap<string, SafeTensor>;
 export interface CompileOptions {
   dtype?: DecoderDType;
   kvCache?: boolean;
+  /** A LoRA adapter applied at run time (not merged): its A/B become initializers next to the base weights. */
+  adapter?: LoraAdapter;
 }
 
 /** Weight data in the graph's float type (float64 graphs get widened copies). */
@@ -26,10 +30,13 @@ export function weightData(weights: Weights, name: string, dtype: DecoderDType):
   throw new Error(`decoder: weight ${name} must be float32 (loadModel converts bf16/f16), got ${t.dtype}`);
 }
 
-/** The inference ONNX model of a decoder with every weight as an initializer (plus the KV concat splice). */
+/**
+ * The inference ONNX model of a decoder with every graph param (base weights, adapter weights) as an
+ * initializer, plus the KV concat splice.
+ */
 export function decoderOnnxModel(decoder: DecoderGraph, weights: Weights, extraOutputs: Record<string, Tensor> = {}): OnnxModel {
   const initializers: Record<string, TensorData> = {};
-  for (const name of decoder.weights.keys()) initializers[name] = weightData(weights, name, decoder.dtype);
+  for (const p of decoder.graph.params) initializers[p.name] = weightData(weights, p.name, decoder.dtype);
   const outputs: Record<string, Tensor> = { logits: decoder.logits, ...extraOutputs };
   decoder.cache?.forEach((layer, i) => {
     outputs[newKvName(i, 'key')] = layer.newKey;
@@ -73,8 +80,18 @@ export class DecoderSession {
 
   static async create(config: ModelConfig, weights: Weights, options: CompileOptions & { sessionOptions?: ort.InferenceSession.SessionOptions } = {}): Promise<DecoderSession> {
     const dtype = options.dtype ?? 'float32';
-    const decoder = buildDecoderGraph(config, { dtype, kvCache: options.kvCache });
-    const bytes = encodeModel(decoderOnnxModel(decoder, weights));
+    let all: Weights = weights;
+    let projection: Projection | undefined;
+    if (options.adapter) {
+      const adapter = options.adapter;
+      projection = loraProjection(config, adapter.config, { dtype, dropout: false }).projection;
+      const merged = new Map(weights);
+      for (const [name, t] of loraTensors(adapter.lora)) merged.set(name, t);
+      for (const [name, t] of adapter.extra) merged.set(name, t);
+      all = merged;
+    }
+    const decoder = buildDecoderGraph(config, { dtype, kvCache: options.kvCache, projection });
+    const bytes = encodeModel(decoderOnnxModel(decoder, all));
     // onnxruntime's extended fusions (e.g. SiLU → QuickGelu) have float32 kernels only: float64 graphs get the basic level.
     const graphOptimizationLevel = dtype === 'float64' ? 'basic' : 'all';
     const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel, ...options.sessionOptions });

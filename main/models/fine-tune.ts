@@ -1,0 +1,150 @@
+// Fine-tuning train steps for Hugging Face decoders on the engine: full fine-tuning, LoRA, and
+// selective tuning, each as one fused train-step graph (forward + loss + backward + clipping + AdamW,
+// engine/optim/train-step.ts) run by the engine's TrainStepRunner. Frozen weights are initializers of
+// the step graph; only what trains (and its AdamW state) is carried between steps.
+//
+// `FineTuner.export()` gives back what to save: full weights (full / selective) for weights.ts
+// saveModel, or a PEFT adapter (LoRA) for peft.ts writeLoraAdapter.
+import { buildTrainStep, TrainStepRunner, type AdamWConfig, type ProviderRequest, type HostTensor, type StepResult, type TensorData } from '../engine/index.ts';
+import type { SafeTensor, TensorMap } from '../engine/safetensors.ts';
+import type { ModelConfig } from './config.ts';
+import { buildDecoderGraph, type DecoderDType, type DecoderGraph, type Projection } from './decoder.ts';
+import { weightData } from './decoder-session.ts';
+import { SeededRandom } from './init.ts';
+import { initLoraWeights, loraAdapterFrom, loraDropoutFeeds, loraProjection, loraTensors, type LoraGraph } from './lora.ts';
+import type { LoraAdapter, LoraConfig } from './peft.ts';
+import { applyNeuronSlices, neuronSlices, planSelection, selectiveProjection, type Selection, type SelectivePlan } from './selective.ts';
+
+export type TuningMethod =
+  | { kind: 'full' }
+  | { kind: 'lora'; lora: LoraConfig; /** Seed for A's init and dropout masks. */ seed?: number; /** Start from a trained adapter instead. */ adapter?: LoraAdapter }
+  | { kind: 'selective'; selection: Selection };
+
+export interface FineTuneOptions {
+  dtype?: DecoderDType;
+  adamw?: Partial<AdamWConfig>;
+  /** Default 1.0; null disables clipping. */
+  maxGradNorm?: number | null;
+  /** Execution provider (default 'auto': CUDA, WebGPU, then CPU). */
+  provider?: ProviderRequest;
+}
+
+/** A causal-LM batch: rows of token ids with loss masks, padded on the right. */
+export interface LmExample {
+  ids: number[];
+  /** 1 where the token is a target (predicted from the previous ones); default all but the first. */
+  lossMask?: number[];
+}
+
+type Feed = Record<string, HostTensor>;
+
+/** input_ids / attention_mask / position_ids / labels (shifted: labels[t] = ids[t+1] where it is a target, else −100). */
+export function lmBatch(examples: readonly LmExample[], padId = 0): { feed: Feed; batch: number; seq: number } {
+  if (examples.length === 0) throw new Error('lmBatch: no examples');
+  const B = examples.length;
+  const S = Math.max(...examples.map((e) => e.ids.length));
+  const ids = new BigInt64Array(B * S).fill(BigInt(padId));
+  const mask = new BigInt64Array(B * S);
+  const pos = new BigInt64Array(B * S);
+  const labels = new BigInt64Array(B * S).fill(-100n);
+  examples.forEach((e, b) => {
+    if (e.lossMask && e.lossMask.length !== e.ids.length) throw new Error(`lmBatch: example ${b} has ${e.ids.length} ids but ${e.lossMask.length} loss-mask values`);
+    e.ids.forEach((id, t) => {
+      ids[b * S + t] = BigInt(id);
+      mask[b * S + t] = 1n;
+      pos[b * S + t] = BigInt(t);
+      if (t + 1 < e.ids.length && (e.lossMask ? e.lossMask[t + 1] : 1)) labels[b * S + t] = BigInt(e.ids[t + 1]);
+    });
+  });
+  const t = (data: BigInt64Array): HostTensor => ({ dtype: 'int64', dims: [B, S], data });
+  return { feed: { input_ids: t(ids), attention_mask: t(mask), position_ids: t(pos), labels: t(labels) }, batch: B, seq: S };
+}
+
+export class FineTuner {
+  private readonly dropoutRng: SeededRandom;
+  private constructor(
+    readonly config: ModelConfig,
+    readonly method: TuningMethod,
+    readonly runner: TrainStepRunner,
+    readonly decoder: DecoderGraph,
+    /** Names of the trainable params. */
+    readonly trainable: string[],
+    private readonly baseWeights: ReadonlyMap<string, SafeTensor>,
+    private readonly lora: LoraGraph | null,
+    private readonly plan: SelectivePlan | null,
+    private readonly dtype: DecoderDType,
+  ) {
+    this.dropoutRng = new SeededRandom(((method.kind === 'lora' ? method.seed : 0) ?? 0) + 7919);
+  }
+
+  static async create(config: ModelConfig, weights: ReadonlyMap<string, SafeTensor>, method: TuningMethod, options: FineTuneOptions = {}): Promise<FineTuner> {
+    const dtype = options.dtype ?? 'float32';
+    let projection: Projection | undefined;
+    let lora: LoraGraph | null = null;
+    let plan: SelectivePlan | null = null;
+    let slices: TensorMap = new Map();
+    let selective: ReturnType<typeof selectiveProjection> | null = null;
+    if (method.kind === 'lora') {
+      lora = loraProjection(config, method.lora, { dtype, dropout: true });
+      projection = lora.projection;
+    } else if (method.kind === 'selective') {
+      plan = planSelection(config, method.selection);
+      selective = selectiveProjection(plan, dtype);
+      projection = selective.projection;
+      slices = neuronSlices(config, plan, weights);
+    } else if (method.kind !== 'full') throw new Error(`fine-tune: unknown method ${(method as { kind: string }).kind}`);
+
+    const decoder = buildDecoderGraph(config, { dtype, labels: true, projection });
+    let trainable: string[];
+    let initialParams: TensorMap;
+    if (method.kind === 'full') {
+      trainable = [...decoder.weights.keys()];
+      initialParams = new Map(weights);
+    } else if (method.kind === 'lora') {
+      trainable = [...lora!.params.values()].flatMap(({ a, b }) => [a.name, b.name]);
+      initialParams = loraTensors(method.adapter?.lora ?? initLoraWeights(config, method.lora, method.seed ?? 0));
+    } else {
+      trainable = [...plan!.wholeParams, ...selective!.sliceParams.keys()];
+      initialParams = new Map([...weights, ...slices]);
+    }
+    const trainableSet = new Set(trainable);
+    const params = decoder.graph.params.filter((p) => trainableSet.has(p.name));
+    const step = buildTrainStep({ loss: decoder.loss!, trainable: params, adamw: options.adamw, maxGradNorm: options.maxGradNorm });
+    const frozen: Record<string, TensorData> = {};
+    for (const spec of step.signature.frozen) frozen[spec.name] = weightData(weights, spec.name, dtype);
+    const initial: Record<string, HostTensor> = {};
+    for (const io of step.signature.trainable) initial[io.name] = { dtype, dims: io.shape, data: weightData(initialParams, io.name, dtype) as HostTensor['data'] };
+    // The runner carries trainable values between steps; hand it copies so callers' weights stay as they were.
+    for (const v of Object.values(initial)) v.data = v.data.slice() as HostTensor['data'];
+    const runner = await TrainStepRunner.create({ model: step.toOnnx(frozen), signature: step.signature }, { params: initial }, { provider: options.provider });
+    return new FineTuner(config, method, runner, decoder, trainable, weights, lora, plan, dtype);
+  }
+
+  /** One optimizer step on a batch from lmBatch (LoRA dropout masks are drawn here). */
+  async step(batch: ReturnType<typeof lmBatch>, learningRate: number): Promise<StepResult> {
+    const feed: Feed = { ...batch.feed };
+    if (this.lora && this.method.kind === 'lora') Object.assign(feed, loraDropoutFeeds(this.lora.dropoutMasks, this.method.lora, batch.batch, batch.seq, this.dropoutRng, this.dtype));
+    return this.runner.step(feed, { learningRate });
+  }
+
+  /** The trained params as float32 safetensors by name. */
+  async trainedTensors(): Promise<TensorMap> {
+    const state = await this.runner.readState();
+    const out: TensorMap = new Map();
+    for (const [name, t] of Object.entries(state.params)) out.set(name, { dtype: 'F32', shape: [...t.dims], data: Float32Array.from(t.data as Float32Array) });
+    return out;
+  }
+
+  /** What to save: full model weights (full / selective) or a PEFT adapter (LoRA). */
+  async export(): Promise<{ weights: TensorMap } | { adapter: LoraAdapter }> {
+    const trained = await this.trainedTensors();
+    if (this.method.kind === 'lora') return { adapter: loraAdapterFrom(this.method.lora, trained) };
+    const weights: TensorMap = new Map(this.baseWeights);
+    for (const [name, t] of trained) if (this.baseWeights.has(name)) weights.set(name, t);
+    return { weights: this.plan ? applyNeuronSlices(this.config, this.plan, weights, trained) : weights };
+  }
+
+  async release(): Promise<void> {
+    await this.runner.release();
+  }
+}
