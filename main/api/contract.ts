@@ -117,6 +117,74 @@ export type DevicesInfo = {
 };
 
 // ---------------------------------------------------------------------------------------------
+// Reward playground (rewards.evaluate)
+// ---------------------------------------------------------------------------------------------
+
+export type RewardComponentName = 'accuracy' | 'format' | 'language';
+
+/** Kinds of text removed before language counting (see main/rewards/language/scan.ts). */
+export type StrippedSpanKind = 'code' | 'math' | 'url' | 'markdown' | 'html' | 'number';
+
+/** [start, end) in UTF-16 offsets of the evaluated response. */
+export type TextSpan = { start: number; end: number; kind: StrippedSpanKind };
+
+export type RewardComponentResult = {
+  name: RewardComponentName;
+  /** null when the component does not apply (e.g. accuracy without a gold answer). */
+  score: number | null;
+  weight: number;
+  reason: string;
+  /** The component's own result (math verdict, format checks, language analysis). */
+  details: unknown;
+};
+
+export type RewardEvaluation = {
+  components: RewardComponentResult[];
+  /** Weighted total over the components that applied, divided by their weights when `normalize`. */
+  total: number;
+  normalized: boolean;
+  split: {
+    status: 'ok' | 'no_thinking' | 'implicit_open' | 'unclosed' | 'repeated' | 'nested' | 'stray_close';
+    blocks: number;
+    /** Where the (first) thinking block's content lies in the response, or null without thinking. */
+    thinking: { start: number; end: number } | null;
+    /** Where the summary starts in the response. */
+    summaryStart: number;
+    thinkingEmpty: boolean;
+    summaryEmpty: boolean;
+  };
+  answer: {
+    /** The raw final answer found in the summary (or the whole response without thinking). */
+    extracted: string | null;
+    normalized: string | null;
+    /** With a gold answer: the verdict and its reason ('equal_rational', 'not_equal', ...). */
+    gold: string | null;
+    correct: boolean | null;
+    reason: string;
+  };
+  language: {
+    target: string;
+    targetSource: 'explicit' | 'prompt' | 'default';
+    /** Language detected in the thinking itself. */
+    detected: string | null;
+    score: number;
+    ratio: number;
+    lengthFactor: number;
+    proseFactor: number;
+    proseShare: number;
+    /** Share of the thinking's prose letters per Unicode script, largest first. */
+    scripts: { script: string; letters: number; share: number }[];
+  };
+  /** Spans of the thinking that were removed before language counting, relative to the response. */
+  spans: TextSpan[];
+  /** Model-backed components (LLM judge, reward model) are not run by the playground. */
+  notRun: ('judge' | 'rewardModel')[];
+};
+
+/** Size limits of rewards.evaluate (the rewards themselves guard 1 MB responses; the UI needs far less). */
+export const REWARD_LIMITS = { promptChars: 20_000, responseChars: 200_000, answerChars: 1_000, options: 10 } as const;
+
+// ---------------------------------------------------------------------------------------------
 // Method definitions
 // ---------------------------------------------------------------------------------------------
 
@@ -183,6 +251,34 @@ export const contract = {
   'jobs.cancel': method<{ cancelled: boolean }>()(z.object({ id: z.string().min(1) })),
   'jobs.log': method<{ lines: string[] }>()(
     z.object({ id: z.string().min(1), tail: z.number().int().min(1).max(10000).default(200) }),
+  ),
+
+  /**
+   * Scores one (prompt, response) with the rule-based rewards (accuracy, format, language consistency) and
+   * returns everything the playground shows. Runs without a workspace; no model-backed component.
+   */
+  'rewards.evaluate': method<RewardEvaluation>()(
+    z
+      .object({
+        prompt: z.string().max(REWARD_LIMITS.promptChars),
+        response: z.string().max(REWARD_LIMITS.responseChars),
+        gold: z.string().max(REWARD_LIMITS.answerChars).optional(),
+        /** AMC choices, read as A, B, C, ... */
+        options: z.array(z.string().max(REWARD_LIMITS.answerChars)).max(REWARD_LIMITS.options).optional(),
+        /** Target language code ('ko', 'en', 'ja', 'zh', ...); default: detected from the prompt. */
+        lang: z.string().regex(/^[a-z]{2,3}$/, 'a language code such as "ko"').optional(),
+        /** Weights per component (0 turns one off) and whether the total is divided by the weights. */
+        config: z
+          .object({
+            accuracy: z.number().finite().min(0).max(100).optional(),
+            format: z.number().finite().min(0).max(100).optional(),
+            language: z.number().finite().min(0).max(100).optional(),
+            normalize: z.boolean().optional(),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict(),
   ),
 
   'devices.info': method<DevicesInfo>()(z.object({ refresh: z.boolean().default(false) })),

@@ -6,6 +6,7 @@ import { workspaceHandlers } from './workspace.ts';
 import { datasetsHandlers } from './datasets.ts';
 import { jobsHandlers } from './jobs.ts';
 import { devicesHandlers } from './devices.ts';
+import { rewardsHandlers } from './rewards.ts';
 
 export const handlers: Handlers = {
   ...appHandlers,
@@ -13,4 +14,5 @@ export const handlers: Handlers = {
   ...datasetsHandlers,
   ...jobsHandlers,
   ...devicesHandlers,
+  ...rewardsHandlers,
 };
