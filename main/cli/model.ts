@@ -1,4 +1,4 @@
-// `saenggak model init | info | logits`: create random Hugging Face model folders, inspect their size
+// `saenggak model init | info | logits | export`: create random Hugging Face model folders, inspect their size
 // and training memory, and print logits. `logits` runs the engine's compiled decoder graph (float64 by
 // default, so it agrees with the plain-loop reference, still available as `--engine reference`, to rounding).
 import type { Command } from 'commander';
@@ -167,6 +167,33 @@ export function registerModelCommands(program: Command): void {
           ...top.map((id) => `  ${String(id).padStart(7)}  ${lastLogits[id].toFixed(6)}`),
         ];
         process.stdout.write(lines.join('\n') + '\n');
+      }),
+    );
+
+  model
+    .command('export')
+    .description('write a transformers.js inference folder (onnx/model.onnx with a KV cache, config, tokenizer)')
+    .requiredOption('--model <dir>', 'model folder (causal LM)')
+    .requiredOption('--out <dir>', 'the folder to write')
+    .option('--adapter <dir>', 'a PEFT LoRA folder to merge into the weights first')
+    .option('--external-data', 'put the weights in onnx/model.onnx_data (automatic above 2 GB)')
+    .option('--json', 'print the result as JSON')
+    .action(
+      cliAction(async (opts: { model: string; out: string; adapter?: string; externalData?: boolean; json?: boolean }) => {
+        const { loadModel } = await import('../models/weights.ts');
+        const { exportTransformersJs } = await import('../models/export-onnx.ts');
+        const { config, weights, generationConfig } = loadModel(opts.model);
+        let merged = weights;
+        if (opts.adapter) {
+          const { readLoraAdapter, mergeLoraAdapter } = await import('../models/peft.ts');
+          merged = mergeLoraAdapter(weights, readLoraAdapter(opts.adapter));
+        }
+        const { existsSync } = await import('node:fs');
+        const { join } = await import('node:path');
+        const tokenizerDir = existsSync(join(opts.model, 'tokenizer.json')) ? opts.model : undefined;
+        const files = await exportTransformersJs(opts.out, config, merged, { tokenizerDir, generationConfig, externalData: opts.externalData });
+        if (opts.json) process.stdout.write(JSON.stringify({ out: opts.out, architecture: config.architecture, files }) + '\n');
+        else process.stdout.write(`Exported ${config.architecture} for transformers.js to ${opts.out}: ${files.join(', ')}${tokenizerDir ? '' : ' (no tokenizer.json in the model folder: add tokenizer files before loading it in transformers.js)'}\n`);
       }),
     );
 }

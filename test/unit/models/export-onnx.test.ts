@@ -84,3 +84,28 @@ test('transformers.js export: folder, ONNX interface, greedy tokens = our genera
     assert.deepEqual(await greedyLikeTransformersJs(dir, prompts, 6), ours);
   }
 });
+
+test('saenggak model export --adapter merges a PEFT adapter into the exported weights', async () => {
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  const { initLoraWeights } = await import('../../../main/models/lora.ts');
+  const { loraConfig, mergeLoraAdapter, writeLoraAdapter } = await import('../../../main/models/peft.ts');
+  const root = tempDir('export-cli-');
+  const src = join(root, 'model');
+  createModelFolder({ family: 'llama', preset: 'tiny', outDir: src, seed: 2 });
+  const { config, weights } = loadModel(src);
+  const lora = loraConfig({ r: 2, loraAlpha: 4, targetModules: ['q_proj', 'up_proj'] });
+  const pairs = initLoraWeights(config, lora, 3);
+  for (const { b } of pairs.values()) (b.data as Float32Array).forEach((_, i, a) => (a[i] = 0.05 * Math.sin(i + 1))); // a non-trivial adapter
+  const adapter = { config: lora, lora: pairs, extra: new Map() };
+  writeLoraAdapter(join(root, 'adapter'), adapter);
+  const bin = join(import.meta.dirname, '..', '..', '..', 'bin', 'saenggak.js');
+  const out = join(root, 'web');
+  const res = JSON.parse((await promisify(execFile)(process.execPath, [bin, 'model', 'export', '--model', src, '--adapter', join(root, 'adapter'), '--out', out, '--json'])).stdout);
+  assert.ok(res.files.includes('onnx/model.onnx'));
+  const merged = mergeLoraAdapter(weights, adapter);
+  const session = await DecoderSession.create(config, merged, { kvCache: true });
+  const expected = (await generate(session, [[9707, 1879, 11]], { maxNewTokens: 5, stopTokenIds: [] })).map((s) => s.tokens);
+  await session.release();
+  assert.deepEqual(await greedyLikeTransformersJs(out, [[9707, 1879, 11]], 5), expected);
+});
