@@ -19,6 +19,8 @@
 // Tables written before this layout have a `_text` column (lowercased values); `legacySearchFilter`
 // searches those.
 
+/** LIKE wildcards and its escape character (DataFusion's default escape is the backslash). */
+const LIKE_META = /[\\%_]/g;
 /** Rust regex (DataFusion's regexp_like) metacharacters, as regex::escape escapes them. */
 const REGEX_META = /[\\.+*?()|[\]{}^$#&\-~]/g;
 const STRING_BODY = String.raw`(?:[^"\\]|\\.)*`;
@@ -29,10 +31,14 @@ function sqlString(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }
 
+/** The needle as it appears inside a canonical JSON string: JSON.stringify's escaping, minus the quotes. */
+function jsonEscaped(needle: string): string {
+  return JSON.stringify(needle).slice(1, -1);
+}
+
 /** The regular expression matching rows whose values contain `needle` (case-insensitive). */
 export function searchPattern(needle: string): string {
-  // The needle as it appears inside a canonical JSON string: JSON.stringify's escaping, minus the quotes.
-  const escaped = JSON.stringify(needle).slice(1, -1).replace(REGEX_META, '\\$&');
+  const escaped = jsonEscaped(needle).replace(REGEX_META, '\\$&');
   const inString = `"${STRING_BODY}${escaped}${STRING_BODY}"\\s*[,}\\]]`;
   const branches = [inString];
   if (NUMBER_NEEDLE.test(needle)) branches.push(escaped);
@@ -40,9 +46,15 @@ export function searchPattern(needle: string): string {
   return `(?i)${WHOLE_TOKENS}(?:${branches.join('|')})`;
 }
 
-/** A LanceDB (DataFusion SQL) filter matching rows whose values contain `needle`, case-insensitively. */
+/**
+ * A LanceDB (DataFusion SQL) filter matching rows whose values contain `needle`, case-insensitively.
+ * The ILIKE in front is a cheap superset (the needle anywhere in the text, keys included) that spares
+ * the regular expression most rows: DataFusion skips the right side of AND where the left is false,
+ * which makes a search for a rare needle about twice as fast.
+ */
 export function searchFilter(needle: string, jsonColumn: string): string {
-  return `regexp_like(${jsonColumn}, ${sqlString(searchPattern(needle))})`;
+  const like = `%${jsonEscaped(needle).replace(LIKE_META, '\\$&')}%`;
+  return `${jsonColumn} ILIKE ${sqlString(like)} AND regexp_like(${jsonColumn}, ${sqlString(searchPattern(needle))})`;
 }
 
 /** The filter for tables from before this layout: a lowercased `_text` column of the row's values. */

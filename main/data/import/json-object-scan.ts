@@ -56,28 +56,38 @@ function isHex(byte: number): boolean {
   return (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66) || (byte >= 0x41 && byte <= 0x46);
 }
 
+/** `b[j]` is a backslash inside a string: returns the index after the escape, or -1 when invalid. */
+function scanEscape(b: Uint8Array, j: number): number {
+  sawBackslash = true;
+  const e = b[j + 1];
+  if (e === 0x75) {
+    if (j + 5 >= b.length || !isHex(b[j + 2]) || !isHex(b[j + 3]) || !isHex(b[j + 4]) || !isHex(b[j + 5])) return -1;
+    sawEscape = true;
+    return j + 6;
+  }
+  if (e === QUOTE || e === BACKSLASH || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) return j + 2;
+  if (e === 0x2f) {
+    sawEscape = true;
+    return j + 2;
+  }
+  return -1;
+}
+
 /** `b[i]` is an opening quote; returns the index after the closing quote, or -1. */
 function scanString(b: Uint8Array, i: number): number {
   const n = b.length;
   let j = i + 1;
   while (j < n) {
     const c = b[j];
+    // Most bytes are letters or multi-byte UTF-8 (all above the backslash): one comparison for them.
+    if (c > BACKSLASH) {
+      j++;
+      continue;
+    }
     if (c === QUOTE) return j + 1;
     if (c === BACKSLASH) {
-      sawBackslash = true;
-      const e = b[j + 1];
-      if (e === 0x75) {
-        if (j + 5 >= n || !isHex(b[j + 2]) || !isHex(b[j + 3]) || !isHex(b[j + 4]) || !isHex(b[j + 5])) return -1;
-        sawEscape = true;
-        j += 6;
-      } else if (e === QUOTE || e === BACKSLASH || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) {
-        j += 2;
-      } else if (e === 0x2f) {
-        sawEscape = true;
-        j += 2;
-      } else {
-        return -1;
-      }
+      j = scanEscape(b, j);
+      if (j < 0) return -1;
     } else if (c < 0x20) {
       return -1;
     } else {
@@ -120,10 +130,10 @@ function matchesWord(b: Uint8Array, i: number, word: string): boolean {
   return true;
 }
 
-function decodeKey(b: Uint8Array, start: number, end: number, escaped: boolean): string {
+function decodeKey(b: Buffer, start: number, end: number, escaped: boolean): string {
   // start..end includes the quotes.
-  if (escaped) return JSON.parse(Buffer.from(b.buffer, b.byteOffset + start, end - start).toString('utf8')) as string;
-  return Buffer.from(b.buffer, b.byteOffset + start + 1, end - start - 2).toString('utf8');
+  if (escaped) return JSON.parse(b.toString('utf8', start, end)) as string;
+  return b.toString('utf8', start + 1, end - 1);
 }
 
 function addKey(shape: ObjectShape, key: string, kind: number): void {
@@ -141,7 +151,7 @@ function finish(shape: ObjectShape): ObjectShape {
   return shape;
 }
 
-export function scanJsonObject(b: Uint8Array): ObjectShape | null {
+export function scanJsonObject(b: Buffer): ObjectShape | null {
   const n = b.length;
   let i = skipWhitespace(b, 0);
   if (b[i] !== LBRACE) return null;
@@ -190,7 +200,7 @@ export function scanJsonObject(b: Uint8Array): ObjectShape | null {
         kind = INTEGER_KIND;
         // JSON.parse("1.0") and ("1e3") are integers too: decide as it would.
         if (i > 0 && numberHasFraction && stack.length === 1) {
-          const value = Number(Buffer.from(b.buffer, b.byteOffset + start, i - start).toString('latin1'));
+          const value = Number(b.toString('latin1', start, i));
           if (!Number.isInteger(value)) kind = NUMBER_KIND;
         }
       } else if (c === 0x74 && matchesWord(b, i, 'true')) {

@@ -63,6 +63,7 @@ test('search: values only, case-insensitive, Korean in \\u escapes, quotes, back
     { prompt: 'a/b path', meta: { deep: [{ k: '깊은 생각' }] }, score: 7 },
     { prompt: "it's a.c (x)", answer: null },
     { prompt: 'ÉCOLE', answer: 'abc' },
+    { prompt: '100% sure_thing', answer: 'a_b' },
   ];
   // Half the lines as Python writes them (\u escapes), half as JS does.
   const lines = rows.map((row, i) => (i % 2 === 0 ? pythonStyleJson(row) : JSON.stringify(row)));
@@ -77,7 +78,7 @@ test('search: values only, case-insensitive, Korean in \\u escapes, quotes, back
   assert.deepEqual((await ws.datasets.rows('rows')).rows, rows);
 
   const needles = ['생각', '깊은 생각', 'prompt', 'answer', 'école', 'ÉCOLE', 'one', '"hi"', 'c:\\dir', 'a/b', '12.5', 'true', 'n', 'line1\nline2',
-    "it's", 'a.c', '(x)', 'omega', 'zeta', 'k', '2.5', 'abc', 'x', '"'];
+    "it's", 'a.c', '(x)', 'omega', 'zeta', 'k', '2.5', 'abc', 'x', '"', '%', '_', '0% s', 'a_b', 'e_t', '\\'];
   for (const needle of needles) {
     const page = await ws.datasets.rows('rows', { search: needle, limit: 100 });
     assert.deepEqual(page.indices, expectedMatches(rows, needle), `search ${JSON.stringify(needle)}`);
