@@ -11,7 +11,7 @@ export class MinPFilter implements LogitsProcessor {
     if (this.minP === 0) return;
     const probs = softmax(logits);
     let top = 0;
-    for (const p of probs) top = Math.max(top, p);
+    for (let i = 0; i < probs.length; i++) if (probs[i] > top) top = probs[i];
     const threshold = this.minP * top;
     for (let i = 0; i < logits.length; i++) if (probs[i] < threshold) logits[i] = -Infinity;
   }

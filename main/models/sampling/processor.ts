@@ -11,18 +11,15 @@ export function requireNumber(knob: string, value: number, ok: (v: number) => bo
   return value;
 }
 
-/** Token indices sorted by descending logit. */
-export function sortedByLogit(logits: Float64Array): number[] {
-  return Array.from({ length: logits.length }, (_, i) => i).sort((a, b) => logits[b] - logits[a] || a - b);
-}
-
-/** Softmax probabilities (−Infinity logits get 0). */
+/** Softmax probabilities (−Infinity logits get 0). Indexed loops: iterators over typed arrays are several times slower at 150k entries. */
 export function softmax(logits: Float64Array): Float64Array {
+  const n = logits.length;
   let max = -Infinity;
-  for (const v of logits) if (v > max) max = v;
-  const p = new Float64Array(logits.length);
+  for (let i = 0; i < n; i++) if (logits[i] > max) max = logits[i];
+  const p = new Float64Array(n);
   let sum = 0;
-  for (let i = 0; i < logits.length; i++) sum += p[i] = logits[i] === -Infinity ? 0 : Math.exp(logits[i] - max);
-  for (let i = 0; i < p.length; i++) p[i] /= sum;
+  for (let i = 0; i < n; i++) sum += p[i] = Math.exp(logits[i] - max); // exp(−Infinity) = 0
+  const inv = 1 / sum;
+  for (let i = 0; i < n; i++) p[i] *= inv;
   return p;
 }

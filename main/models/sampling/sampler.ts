@@ -2,7 +2,7 @@
 // with a seeded generator. Processors run in transformers' order: temperature, then top-k, top-p, min-p.
 import { SeededRandom } from '../init.ts';
 import { MinPFilter } from './min-p.ts';
-import { requireNumber, softmax, type LogitsProcessor } from './processor.ts';
+import { requireNumber, type LogitsProcessor } from './processor.ts';
 import { TemperatureWarper } from './temperature.ts';
 import { TopKFilter } from './top-k.ts';
 import { TopPFilter } from './top-p.ts';
@@ -55,17 +55,22 @@ export class SamplingChooser implements TokenChooser {
   next(ids: readonly number[], logits: ArrayLike<number>): number {
     const row = Float64Array.from(logits);
     for (const p of this.processors) p.apply(ids, row);
-    const probs = softmax(row);
-    const u = this.rng.uniform();
+    // Inverse-CDF draw on the unnormalized weights exp(l − max): one pass, no probability array.
+    const n = row.length;
+    let max = -Infinity;
+    for (let i = 0; i < n; i++) if (row[i] > max) max = row[i];
+    let total = 0;
+    for (let i = 0; i < n; i++) total += row[i] = Math.exp(row[i] - max);
+    const target = this.rng.uniform() * total;
     let acc = 0;
     let last = 0;
-    for (let i = 0; i < probs.length; i++) {
-      if (probs[i] === 0) continue;
-      acc += probs[i];
+    for (let i = 0; i < n; i++) {
+      if (row[i] === 0) continue;
+      acc += row[i];
       last = i;
-      if (u < acc) return i;
+      if (target < acc) return i;
     }
-    return last; // rounding left u ≥ the total mass
+    return last; // rounding left the target at the total
   }
 }
 

@@ -1,5 +1,7 @@
 // Top-k: keep the k highest logits (ties at the boundary broken by lower token id), drop the rest.
-import { requireNumber, sortedByLogit, type LogitsProcessor } from './processor.ts';
+// The k-th largest value comes from a native numeric sort of a copy (no comparator-driven index sort:
+// that costs ~20 ms per row at a 150k vocabulary).
+import { requireNumber, type LogitsProcessor } from './processor.ts';
 
 export class TopKFilter implements LogitsProcessor {
   readonly name = 'top-k';
@@ -9,6 +11,14 @@ export class TopKFilter implements LogitsProcessor {
   }
   apply(_ids: readonly number[], logits: Float64Array): void {
     if (this.k >= logits.length) return;
-    for (const i of sortedByLogit(logits).slice(this.k)) logits[i] = -Infinity;
+    const kth = Float64Array.from(logits).sort()[logits.length - this.k];
+    let aboveCount = 0;
+    for (let i = 0; i < logits.length; i++) if (logits[i] > kth) aboveCount++;
+    let tiesToKeep = this.k - aboveCount;
+    for (let i = 0; i < logits.length; i++) {
+      if (logits[i] > kth) continue;
+      if (logits[i] === kth && tiesToKeep > 0) tiesToKeep--;
+      else logits[i] = -Infinity;
+    }
   }
 }

@@ -71,3 +71,38 @@ test('seeded sampler draws with the processed softmax probabilities', () => {
   const draws = (c: SamplingChooser) => Array.from({ length: 50 }, () => c.next([], logitsOfProbs(probs)));
   assert.deepEqual(draws(a), draws(b));
 });
+
+test('top-k and top-p agree with a plain sort-everything implementation on random logits with ties', () => {
+  let seed = 1;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const naiveTopK = (l: Float64Array, k: number) => {
+    const order = [...l.keys()].sort((a, b) => l[b] - l[a] || a - b);
+    return new Set(order.slice(0, k));
+  };
+  const naiveTopP = (l: Float64Array, p: number) => {
+    const max = Math.max(...l);
+    const e = [...l].map((v) => Math.exp(v - max));
+    const z = e.reduce((a, b) => a + b, 0);
+    const order = [...l.keys()].sort((a, b) => l[b] - l[a] || a - b);
+    const kept = new Set<number>();
+    let mass = 0;
+    for (const i of order) {
+      if (kept.size > 0 && mass >= p) break;
+      kept.add(i);
+      mass += e[i] / z;
+    }
+    return kept;
+  };
+  for (let trial = 0; trial < 200; trial++) {
+    const V = 1 + Math.floor(rand() * 300);
+    const logits = Float64Array.from({ length: V }, () => Math.round(rand() * 40) / 4 - 5); // many ties
+    const k = 1 + Math.floor(rand() * V);
+    const p = 0.05 + rand() * 0.95;
+    const a = Float64Array.from(logits);
+    new TopKFilter(k).apply([], a);
+    assert.deepEqual(new Set(kept(a)), naiveTopK(logits, k), `top-k trial ${trial}`);
+    const b = Float64Array.from(logits);
+    new TopPFilter(p).apply([], b);
+    assert.deepEqual(new Set(kept(b)), naiveTopP(logits, p), `top-p trial ${trial}`);
+  }
+});
