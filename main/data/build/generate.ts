@@ -1,0 +1,112 @@
+// Resumable generation: every (prompt, teacher, sample) that the response log does not hold yet is sent
+// to its teacher; replies are appended to the log and fsynced in small batches (every `flushMs`), and only
+// then reported as done. Stopping (abort) or crashing at any moment and calling this again with the same
+// log finishes the remaining work without duplicates: the log's keys are the done set.
+import { ResponseLog, type LoggedResponse } from './response-log.ts';
+import { TeacherError, type TeacherClient } from './teacher-client.ts';
+
+export type GenerationPrompt = { id: string; prompt: string };
+
+export type GenerationProgress = { done: number; total: number; failed: number };
+
+export type GenerateOptions = {
+  prompts: readonly GenerationPrompt[];
+  teachers: readonly TeacherClient[];
+  /** Responses per prompt per teacher. */
+  samplesPerPrompt: number;
+  log: ResponseLog;
+  signal?: AbortSignal;
+  /** How often replies are written and fsynced (default 100 ms). */
+  flushMs?: number;
+  onProgress?: (progress: GenerationProgress) => void;
+  onLog?: (line: string) => void;
+};
+
+export type GenerationSummary = { total: number; generatedNow: number; alreadyDone: number; failed: number };
+
+type WorkItem = { prompt: GenerationPrompt; sampleIdx: number };
+
+/** Runs the missing generations. Throws the first error that stops the build (auth, exhausted retries, abort). */
+export async function generateResponses(options: GenerateOptions): Promise<GenerationSummary> {
+  const { prompts, teachers, samplesPerPrompt, log } = options;
+  if (!Number.isInteger(samplesPerPrompt) || samplesPerPrompt < 1) throw new Error(`samples_per_prompt must be an integer >= 1, got ${samplesPerPrompt}`);
+  const names = new Set<string>();
+  for (const t of teachers) {
+    if (names.has(t.name)) throw new Error(`two teachers are named "${t.name}"; give each a unique name`);
+    names.add(t.name);
+  }
+  const total = prompts.length * teachers.length * samplesPerPrompt;
+  const queues = teachers.map((teacher) => {
+    const items: WorkItem[] = [];
+    for (let s = 0; s < samplesPerPrompt; s++) for (const prompt of prompts) if (!log.has(prompt.id, teacher.name, s)) items.push({ prompt, sampleIdx: s });
+    return { teacher, items };
+  });
+  const alreadyDone = total - queues.reduce((sum, q) => sum + q.items.length, 0);
+  let done = alreadyDone;
+  let failed = 0;
+  let generatedNow = 0;
+  const stop = new AbortController();
+  const onOuterAbort = () => stop.abort(options.signal!.reason);
+  options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  let firstError: unknown = null;
+
+  const flush = () => {
+    const acknowledged = log.flush();
+    if (acknowledged.length === 0) return;
+    done += acknowledged.length;
+    generatedNow += acknowledged.length;
+    failed += acknowledged.filter((entry) => entry.status === 'error').length;
+    options.onProgress?.({ done, total, failed });
+  };
+  const timer = setInterval(flush, options.flushMs ?? 100);
+  options.onProgress?.({ done, total, failed });
+
+  const worker = async (teacher: TeacherClient, items: WorkItem[]) => {
+    for (;;) {
+      if (stop.signal.aborted) return;
+      const item = items.shift();
+      if (!item) return;
+      const base = { prompt_id: item.prompt.id, teacher: teacher.name, sample_idx: item.sampleIdx, created_at: '' };
+      try {
+        const reply = await teacher.generate(item.prompt.prompt, stop.signal);
+        const entry: LoggedResponse = {
+          ...base,
+          status: 'ok',
+          thinking: reply.thinking,
+          answer: reply.answer,
+          thinking_source: reply.thinkingSource,
+          finish_reason: reply.finishReason,
+          usage: reply.usage,
+          created_at: new Date().toISOString(),
+        };
+        log.add(entry);
+      } catch (error) {
+        if (error instanceof TeacherError && error.permanent) {
+          log.add({ ...base, status: 'error', thinking: '', answer: '', thinking_source: 'none', finish_reason: null, usage: null, error: error.message, created_at: new Date().toISOString() });
+          options.onLog?.(`prompt ${item.prompt.id}: ${error.message} (recorded, not retried)`);
+          continue;
+        }
+        if (!firstError && !(error instanceof TeacherError && error.code === 'aborted')) firstError = error;
+        stop.abort(error);
+        return;
+      }
+    }
+  };
+
+  try {
+    const workers: Promise<void>[] = [];
+    for (const { teacher, items } of queues) {
+      const concurrency = Math.max(1, Math.min(items.length, teacher.concurrency));
+      for (let i = 0; i < concurrency; i++) workers.push(worker(teacher, items));
+    }
+    await Promise.all(workers);
+  } finally {
+    clearInterval(timer);
+    options.signal?.removeEventListener('abort', onOuterAbort);
+    // Whatever arrived before the stop is kept: it is valid work the resumed run need not repeat.
+    flush();
+  }
+  if (firstError) throw firstError;
+  if (options.signal?.aborted) throw new Error('generation stopped; run the build again to resume');
+  return { total, generatedNow, alreadyDone, failed };
+}

@@ -1,0 +1,125 @@
+// The durable record of a build's generation: one JSON line per teacher response, appended as responses
+// arrive and fsynced per batch. A response counts as acknowledged (progress, stats) only once its batch
+// is on disk, so a crash loses at most unacknowledged work, which the resumed run simply asks for again.
+//
+// Resume rules: on open, complete lines are read back and their keys (prompt_id, teacher, sample_idx)
+// become the done set; a torn last line (the process died mid-write) is cut off; a key seen twice (cannot
+// happen through this class, but a hand-edited file might) keeps its first line.
+import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import type { TeacherUsage } from './teacher-client.ts';
+
+export type LoggedResponse = {
+  prompt_id: string;
+  teacher: string;
+  sample_idx: number;
+  /** 'ok', or 'error' for a request the server rejected permanently (kept so it is not retried forever). */
+  status: 'ok' | 'error';
+  thinking: string;
+  answer: string;
+  thinking_source: string;
+  finish_reason: string | null;
+  usage: TeacherUsage | null;
+  error?: string;
+  created_at: string;
+};
+
+export function responseKey(promptId: string, teacher: string, sampleIdx: number): string {
+  return `${promptId}\u0000${teacher}\u0000${sampleIdx}`;
+}
+
+export class ResponseLog {
+  private readonly fd: number;
+  private readonly done = new Set<string>();
+  private readonly entries: LoggedResponse[] = [];
+  private pending: string[] = [];
+  private pendingEntries: LoggedResponse[] = [];
+  private closed = false;
+  /** Lines cut off at open (a torn write from a crash). */
+  readonly tornBytes: number;
+
+  private constructor(readonly path: string, fd: number, entries: LoggedResponse[], tornBytes: number) {
+    this.fd = fd;
+    this.tornBytes = tornBytes;
+    for (const entry of entries) {
+      const key = responseKey(entry.prompt_id, entry.teacher, entry.sample_idx);
+      if (this.done.has(key)) continue;
+      this.done.add(key);
+      this.entries.push(entry);
+    }
+  }
+
+  /** Opens (creating when missing) the log at `path`, reading back what an earlier run wrote. */
+  static open(path: string): ResponseLog {
+    let entries: LoggedResponse[] = [];
+    let validBytes = 0;
+    let totalBytes = 0;
+    if (existsSync(path)) {
+      const bytes = readFileSync(path);
+      totalBytes = bytes.length;
+      const lastNewline = bytes.lastIndexOf(0x0a);
+      validBytes = lastNewline + 1;
+      const text = bytes.subarray(0, validBytes).toString('utf8');
+      entries = [];
+      for (const line of text.split('\n')) {
+        if (!line) continue;
+        try {
+          entries.push(JSON.parse(line) as LoggedResponse);
+        } catch {
+          // A complete but unreadable line cannot come from this writer; stop trusting the rest of the file.
+          throw new Error(`${path}: a line is not valid JSON; the generation log is damaged (move it away to start this build over)`);
+        }
+      }
+    }
+    const fd = openSync(path, 'a+');
+    if (totalBytes > validBytes) {
+      ftruncateSync(fd, validBytes);
+      fsyncSync(fd);
+    }
+    return new ResponseLog(path, fd, entries, totalBytes - validBytes);
+  }
+
+  has(promptId: string, teacher: string, sampleIdx: number): boolean {
+    return this.done.has(responseKey(promptId, teacher, sampleIdx));
+  }
+
+  /** Acknowledged (on-disk) responses, in write order. */
+  all(): readonly LoggedResponse[] {
+    return this.entries;
+  }
+
+  get size(): number {
+    return this.done.size;
+  }
+
+  /** Queues one response; it becomes acknowledged at the next `flush`. Duplicate keys are ignored. */
+  add(entry: LoggedResponse): void {
+    if (this.closed) throw new Error('ResponseLog: add after close');
+    const key = responseKey(entry.prompt_id, entry.teacher, entry.sample_idx);
+    if (this.done.has(key)) return;
+    this.done.add(key);
+    this.pending.push(JSON.stringify(entry) + '\n');
+    this.pendingEntries.push(entry);
+  }
+
+  /** Writes and fsyncs the queued responses; returns those now acknowledged. */
+  flush(): LoggedResponse[] {
+    if (this.pending.length === 0) return [];
+    // One write of whole lines: a crash leaves at most one torn line, which open() cuts off.
+    const buffer = Buffer.from(this.pending.join(''), 'utf8');
+    let offset = 0;
+    while (offset < buffer.length) offset += writeSync(this.fd, buffer, offset);
+    fsyncSync(this.fd);
+    const acknowledged = this.pendingEntries;
+    this.entries.push(...acknowledged);
+    this.pending = [];
+    this.pendingEntries = [];
+    return acknowledged;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    closeSync(this.fd);
+  }
+}
