@@ -1,6 +1,7 @@
 // `saenggak generate`: KV-cache generation from a Hugging Face model folder on the engine's compiled
 // decoder. Streams tokens to stdout for a single sequence; `--json` prints every sequence at the end.
 import type { Command } from 'commander';
+import type { ProviderRequest } from '../engine/index.ts';
 import { cliAction } from './workspace.ts';
 
 function number(name: string, check: (n: number) => boolean, expected: string) {
@@ -37,6 +38,7 @@ interface GenerateCliOptions {
   n: number;
   stop?: string[];
   dtype: string;
+  provider: string;
   json?: boolean;
 }
 
@@ -57,12 +59,14 @@ export function registerGenerateCommand(program: Command): void {
     .option('--n <k>', 'samples per prompt', positiveInt('--n'), 1)
     .option('--stop <text>', 'stop string (repeatable)', collect)
     .option('--dtype <dtype>', 'float32 or float64', 'float32')
+    .option('--provider <name>', 'execution provider: cpu, cuda, webgpu or auto', 'cpu')
     .option('--json', 'print the results as JSON')
     .action(
       cliAction(async (opts: GenerateCliOptions) => {
         if (!opts.prompt === !opts.inputIds) throw new Error('pass --prompt or --input-ids (exactly one kind)');
         if (opts.chat && !opts.prompt) throw new Error('--chat needs --prompt');
         if (opts.dtype !== 'float32' && opts.dtype !== 'float64') throw new Error(`--dtype must be float32 or float64, got "${opts.dtype}"`);
+        if (!['cpu', 'cuda', 'webgpu', 'auto'].includes(opts.provider)) throw new Error(`--provider must be cpu, cuda, webgpu or auto, got "${opts.provider}"`);
         const { loadModel } = await import('../models/weights.ts');
         const { DecoderSession } = await import('../models/decoder-session.ts');
         const { generate } = await import('../models/generate.ts');
@@ -86,7 +90,7 @@ export function registerGenerateCommand(program: Command): void {
         const stopTokenIds = [...new Set([...config.eosTokenIds, ...(Array.isArray(genEos) ? genEos : typeof genEos === 'number' ? [genEos] : [])])];
         const decode = tokenizer ? (ids: readonly number[]) => tokenizer!.decode(ids, { skipSpecialTokens: true }) : undefined;
 
-        const session = await DecoderSession.create(config, weights, { dtype: opts.dtype, kvCache: true });
+        const session = await DecoderSession.create(config, weights, { dtype: opts.dtype, kvCache: true, provider: opts.provider as ProviderRequest });
         const streaming = !opts.json && prompts.length === 1 && opts.n === 1 && !!decode;
         let printed = '';
         const started = performance.now();

@@ -2,7 +2,7 @@
 // initializers, encoded and opened as one onnxruntime session. `forward` runs it on a rectangular batch
 // (rows padded by the caller) and, for KV-cache sessions, takes and returns the cache.
 import * as ort from 'onnxruntime-node';
-import { encodeModel, lower, type OnnxModel, type Tensor, type TensorData } from '../engine/index.ts';
+import { chooseExecutionProvider, encodeModel, lower, type OnnxModel, type ProviderRequest, type Tensor, type TensorData } from '../engine/index.ts';
 import type { SafeTensor } from '../engine/safetensors.ts';
 import type { ModelConfig } from './config.ts';
 import { buildDecoderGraph, cacheNames, type DecoderDType, type DecoderGraph, type Projection } from './decoder.ts';
@@ -17,6 +17,11 @@ export interface CompileOptions {
   kvCache?: boolean;
   /** A LoRA adapter applied at run time (not merged): its A/B become initializers next to the base weights. */
   adapter?: LoraAdapter;
+  /**
+   * Execution provider. Default 'cpu': the KV cache goes through host memory between steps (no I/O
+   * binding yet), which would cost a GPU provider a copy of the whole cache per token.
+   */
+  provider?: ProviderRequest;
 }
 
 /** Weight data in the graph's float type (float64 graphs get widened copies). */
@@ -94,7 +99,8 @@ export class DecoderSession {
     const bytes = encodeModel(decoderOnnxModel(decoder, all));
     // onnxruntime's extended fusions (e.g. SiLU → QuickGelu) have float32 kernels only: float64 graphs get the basic level.
     const graphOptimizationLevel = dtype === 'float64' ? 'basic' : 'all';
-    const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel, ...options.sessionOptions });
+    const { provider } = await chooseExecutionProvider(options.provider ?? 'cpu');
+    const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel, executionProviders: [provider], ...options.sessionOptions });
     return new DecoderSession(config, dtype, !!options.kvCache, session);
   }
 
