@@ -11,7 +11,7 @@
 //   GET /api/events     WebSocket; the server sends `{event, data}` messages.
 //   anything else       the built renderer (dist/renderer), SPA fallback to index.html, strict CSP.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
@@ -24,6 +24,7 @@ import { handlers } from './api/handlers/index.ts';
 import { fail, ok, toApiError } from './api/errors.ts';
 import { HTTP_EVENTS_PATH, HTTP_UPLOAD_PATH, httpRoutes, HTTP_CALL_PREFIX } from './api/transports.ts';
 import { saveUpload } from './api/uploads.ts';
+import { bearerToken, tokensEqual } from './server/auth.ts';
 import type { Result } from './api/contract.ts';
 
 export type ServerOptions = {
@@ -89,17 +90,6 @@ export function contentSecurityPolicy(hostHeader: string | undefined): string {
   ].join('; ');
 }
 
-function tokensEqual(expected: Buffer, given: string | undefined): boolean {
-  if (!given) return false;
-  const candidate = Buffer.from(given, 'utf8');
-  // timingSafeEqual needs equal lengths; compare against itself on a mismatch so the time does not leak it.
-  if (candidate.length !== expected.length) {
-    timingSafeEqual(expected, expected);
-    return false;
-  }
-  return timingSafeEqual(expected, candidate);
-}
-
 function cookieValue(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
@@ -107,11 +97,6 @@ function cookieValue(header: string | undefined, name: string): string | undefin
     if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
   }
   return undefined;
-}
-
-function bearer(header: string | undefined): string | undefined {
-  const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-  return match?.[1];
 }
 
 function setSecurityHeaders(req: IncomingMessage, res: ServerResponse): void {
@@ -160,7 +145,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   if (options.workspace) await session.openWorkspace(options.workspace, true);
 
   const isAuthorized = (req: IncomingMessage) =>
-    tokensEqual(expectedToken, bearer(req.headers.authorization)) ||
+    tokensEqual(expectedToken, bearerToken(req.headers.authorization)) ||
     tokensEqual(expectedToken, cookieValue(req.headers.cookie, TOKEN_COOKIE));
 
   /** An Origin header, when present, must be this server's own origin as the browser addressed it. */
