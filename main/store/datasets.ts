@@ -36,6 +36,8 @@ import { datasetBatch, datasetSchema, int64ColumnToNumbers, LEGACY_SEARCH_TEXT, 
 /** The same rule as the API contract's dataset names. */
 export const DATASET_NAME_PATTERN = /^[\p{L}\p{N}_.-]+$/u;
 export const MAX_PAGE_ROWS = 1000;
+/** Longest search text (the search compiles it into a regular expression, see search-text.ts). */
+export const MAX_SEARCH_LENGTH = 1000;
 
 export function validateDatasetName(name: string): void {
   if (typeof name !== 'string' || name.length === 0 || name.length > 128 || !DATASET_NAME_PATTERN.test(name)) {
@@ -120,6 +122,9 @@ export class DatasetStore {
     if (!Number.isInteger(offset) || offset < 0) throw new StoreError('invalid_input', `offset must be an integer ≥ 0, got ${offset}`);
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_ROWS) {
       throw new StoreError('invalid_input', `limit must be an integer in 1..${MAX_PAGE_ROWS}, got ${limit}`);
+    }
+    if (query.search !== undefined && (typeof query.search !== 'string' || query.search.length > MAX_SEARCH_LENGTH)) {
+      throw new StoreError('invalid_input', `search must be a string of at most ${MAX_SEARCH_LENGTH} characters`);
     }
     const entry = await this.entry(name);
     const table = await this.table(entry.table);

@@ -2,7 +2,7 @@
 // See workspace.ts (layout, openWorkspace) and datasets.ts (dataset operations, atomic writes).
 export { openWorkspace, Workspace, workspacePaths, MANIFEST_FILE } from './workspace.ts';
 export type { OpenWorkspaceOptions, WorkspaceManifest, WorkspacePaths } from './workspace.ts';
-export { DatasetStore, DatasetWriter, validateDatasetName, MAX_PAGE_ROWS } from './datasets.ts';
+export { DatasetStore, DatasetWriter, validateDatasetName, MAX_PAGE_ROWS, MAX_SEARCH_LENGTH } from './datasets.ts';
 export { encodeRow } from './encoded-row.ts';
 export type { EncodedRow } from './encoded-row.ts';
 export type { DuplicateImport, RowsPageWithIndices, RowsQuery, WriteSource } from './datasets.ts';

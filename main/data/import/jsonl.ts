@@ -64,7 +64,7 @@ export async function* parseJsonl(chunks: AsyncIterable<Buffer>, options: TextPa
       const start = trimStart(raw);
       const end = trimEnd(raw, start);
       if (end === start) continue; // blank line
-      const bytes = raw.subarray(start, end);
+      const bytes = start === 0 && end === raw.length ? raw : raw.subarray(start, end);
       if (!isUtf8(bytes)) {
         batch.errors.push({ line: lineNumbers[i], reason: INVALID_UTF8_REASON });
         continue;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Field, Int64, Schema, Utf8 } from 'apache-arrow';
 import type { Row } from '../../../main/api/contract.ts';
-import { openWorkspace } from '../../../main/store/index.ts';
+import { openWorkspace, StoreError } from '../../../main/store/index.ts';
 import { canonicalizeEscapes, needsCanonicalEscapes } from '../../../main/store/json-escapes.ts';
 import { importDataset } from '../../../main/data/import/index.ts';
 
@@ -87,6 +87,7 @@ test('search: values only, case-insensitive, Korean in \\u escapes, quotes, back
   assert.deepEqual((await ws.datasets.rows('rows', { search: 'prompt' })).indices, [1]);
   assert.deepEqual((await ws.datasets.rows('rows', { search: 'k' })).indices, []);
   assert.deepEqual((await ws.datasets.rows('rows', { search: '생각' })).indices, [0, 4]);
+  await assert.rejects(ws.datasets.rows('rows', { search: 'x'.repeat(1001) }), (error: StoreError) => error.code === 'invalid_input');
   await ws.close();
 });
 
