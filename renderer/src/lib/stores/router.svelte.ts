@@ -1,6 +1,9 @@
 // Which page is shown. Kept in the URL hash so back/forward work in a browser and in Electron (file://).
-export type Page = 'workspace' | 'datasets' | 'jobs' | 'devices';
-const pages: Page[] = ['workspace', 'datasets', 'jobs', 'devices'];
+export type Page = 'workspace' | 'datasets' | 'jobs' | 'devices' | 'rewards';
+const pages: Page[] = ['workspace', 'datasets', 'jobs', 'devices', 'rewards'];
+
+/** Pages that work without an open workspace (they use no workspace data). */
+export const workspaceFreePages: ReadonlySet<Page> = new Set<Page>(['workspace', 'rewards']);
 
 function fromHash(): Page | null {
   const name = globalThis.location?.hash.replace(/^#\/?/, '') ?? '';
