@@ -5,8 +5,8 @@
 // token per step, feeding only the new tokens and the cache. Padding is described by attention_mask
 // alone and positions are cumsum(mask) − 1, so the padding side does not change the results; with
 // right padding the new tokens of a short row follow its padding slots, which stay masked.
-// A finished row keeps stepping with masked-out pad tokens until every row is done (the batch stays
-// rectangular); its outputs are ignored.
+// A finished row leaves the batch: its cache rows are dropped and the rest continue.
+import * as ort from 'onnxruntime-node';
 import type { ModelConfig } from './config.ts';
 import { DecoderSession, type KvCache } from './decoder-session.ts';
 import { samplingProcessors, tokenChooser, type SamplingOptions, type TokenChooser } from './sampling/sampler.ts';
@@ -118,25 +118,21 @@ export async function generate(session: DecoderSession, prompts: readonly (reado
   });
   let out = await session.forward({ inputIds, attentionMask: mask.flat(), positionIds: positions, batch: B, seq: L });
   let past: KvCache = out.present!;
+  // Batch slot → row. Finished rows leave the batch (their cache rows are dropped), so long
+  // stragglers of a GRPO group do not keep paying for the rows that stopped early.
+  let active = rows.map((_, i) => i);
   let lastIndex = rows.map((r) => (left ? L - 1 : r.promptLength - 1));
   let seq = L;
 
   for (let step = 1; step <= options.maxNewTokens; step++) {
-    const next: number[] = [];
-    const fed: boolean[] = []; // whether the row produced a real token this step
-    rows.forEach((row, b) => {
-      fed.push(!row.finish);
-      if (row.finish) {
-        next.push(padId);
-        return;
-      }
-      const at = (b * seq + lastIndex[b]) * out.vocab;
+    active.forEach((rowIndex, slot) => {
+      const row = rows[rowIndex];
+      const at = (slot * seq + lastIndex[slot]) * out.vocab;
       const logits = out.logits.subarray(at, at + out.vocab);
       if (options.returnLogits) row.logits.push(Float32Array.from(logits));
       const token = row.chooser.next(row.ids, logits);
       row.ids.push(token);
       row.generated.push(token);
-      next.push(token);
       options.onToken?.({ prompt: row.prompt, sample: row.sample, token, step });
       if (stopIds.has(token)) row.finish = 'stop_token';
       else if (options.stopStrings?.length) {
@@ -149,14 +145,25 @@ export async function generate(session: DecoderSession, prompts: readonly (reado
       }
       if (!row.finish && step === options.maxNewTokens) row.finish = 'length';
     });
-    if (rows.every((r) => r.finish)) break;
-    // One decode step over the new tokens; rows finished earlier feed a masked-out pad token.
-    mask.forEach((m, b) => m.push(fed[b] ? 1 : 0));
-    const stepPositions = rows.map((r, b) => (fed[b] ? r.promptLength + r.generated.length - 1 : 0));
-    out = await session.forward({ inputIds: next, attentionMask: mask.flat(), positionIds: stepPositions, batch: B, seq: 1, past });
+    const keep = active.flatMap((rowIndex, slot) => (rows[rowIndex].finish ? [] : [slot]));
+    if (keep.length === 0) break;
+    if (keep.length < active.length) {
+      past = selectCacheRows(past, keep);
+      active = keep.map((slot) => active[slot]);
+    }
+    // One decode step over the active rows' new tokens.
+    for (const r of active) mask[r].push(1);
+    out = await session.forward({
+      inputIds: active.map((r) => rows[r].generated[rows[r].generated.length - 1]),
+      attentionMask: active.flatMap((r) => mask[r]),
+      positionIds: active.map((r) => rows[r].promptLength + rows[r].generated.length - 1),
+      batch: active.length,
+      seq: 1,
+      past,
+    });
     past = out.present!;
     seq = 1;
-    lastIndex = rows.map(() => 0);
+    lastIndex = active.map(() => 0);
   }
 
   return rows.map((r) => {
@@ -165,6 +172,19 @@ export async function generate(session: DecoderSession, prompts: readonly (reado
     if (options.returnLogits) result.logits = r.logits;
     return result;
   });
+}
+
+/** The cache restricted to batch rows `slots` (host copies; tensors are [batch, heads, length, dim]). */
+function selectCacheRows(cache: KvCache, slots: readonly number[]): KvCache {
+  const pick = (t: ort.Tensor) => {
+    const [, heads, length, dim] = t.dims as number[];
+    const rowSize = heads * length * dim;
+    const data = t.data as Float32Array | Float64Array;
+    const out = new (data.constructor as Float32ArrayConstructor | Float64ArrayConstructor)(slots.length * rowSize);
+    slots.forEach((slot, i) => out.set(data.subarray(slot * rowSize, (slot + 1) * rowSize), i * rowSize));
+    return new ort.Tensor(t.type as 'float32', out, [slots.length, heads, length, dim]);
+  };
+  return cache.map(({ key, value }) => ({ key: pick(key), value: pick(value) }));
 }
 
 function firstStop(text: string, stops: readonly string[]): number | null {

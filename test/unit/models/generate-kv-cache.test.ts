@@ -77,6 +77,16 @@ test('stop tokens, stop strings, max new tokens, n samples and streaming', async
   const [stopped] = await generate(session, [PROMPTS[1]], { maxNewTokens: 8, stopTokenIds: [stopId] });
   assert.deepEqual(stopped.tokens, free.tokens.slice(0, cut + 1));
   assert.equal(stopped.finishReason, 'stop_token');
+  // In a batch, rows that stop leave it (their cache rows are dropped); the others continue unchanged.
+  const freeBatch = await generate(session, PROMPTS, { maxNewTokens: 8, returnLogits: true });
+  const early = freeBatch[0].tokens[1];
+  const cutBatch = await generate(session, PROMPTS, { maxNewTokens: 8, stopTokenIds: [early], returnLogits: true });
+  assert.ok(freeBatch.some((r) => !r.tokens.includes(early)), 'some row runs past the stop id');
+  cutBatch.forEach((r, i) => {
+    const at = freeBatch[i].tokens.indexOf(early);
+    assert.deepEqual(r.tokens, at < 0 ? freeBatch[i].tokens : freeBatch[i].tokens.slice(0, at + 1), `row ${i}`);
+    r.logits!.forEach((l, k) => assert.ok(maxRelativeError(l, freeBatch[i].logits![k]) < 1e-5, `row ${i} step ${k}`));
+  });
   // Stop strings on a toy decoder: token id → a letter.
   const decode = (ids: readonly number[]) => ids.map((i) => String.fromCharCode(97 + (i % 26))).join('');
   const target = decode(free.tokens.slice(3, 5));
