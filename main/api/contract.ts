@@ -75,10 +75,15 @@ export type JobProgress = {
   message?: string;
 };
 
+/** The structured fields of a job's title, by kind (import: `{dataset, fileName}`). */
+export type JobTitleParams = Record<string, string | number>;
+
 export type JobRecord = {
   id: string;
   kind: string;
+  /** English title, for logs and the CLI; the UI builds a translated one from `kind` and `params`. */
   title: string;
+  params?: JobTitleParams;
   status: JobStatus;
   createdAt: string;
   startedAt: string | null;

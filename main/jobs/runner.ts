@@ -8,7 +8,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { pathToFileURL } from 'node:url';
-import type { JobRecord, JobStatus } from '../api/contract.ts';
+import type { JobRecord, JobStatus, JobTitleParams } from '../api/contract.ts';
 import { JobRecords, newJobId, type StoredJobRecord } from './job-records.ts';
 import { ProgressTracker } from './progress.ts';
 import { defaultWorkerEntry, forkJobProcess, type JobProcess, type LaunchJobProcess } from './process-launcher.ts';
@@ -94,8 +94,11 @@ export class JobRunner {
     return kind in builtinJobKinds || kind in (this.#options.extraKinds ?? {});
   }
 
-  /** Starts a job and returns its record (status 'running'). The input must be structured-cloneable. */
-  async start(kind: string, input: unknown, title: string = kind): Promise<JobRecord> {
+  /**
+   * Starts a job and returns its record (status 'running'). The input must be structured-cloneable.
+   * `params` are the title's structured fields (shown to the UI, which translates titles by kind).
+   */
+  async start(kind: string, input: unknown, title: string = kind, params?: JobTitleParams): Promise<JobRecord> {
     if (!this.knowsKind(kind)) {
       throw Object.assign(new Error(`unknown job kind "${kind}"`), { code: 'invalid_input' });
     }
@@ -104,6 +107,7 @@ export class JobRunner {
       id: newJobId(now),
       kind,
       title,
+      ...(params ? { params } : {}),
       status: 'queued',
       createdAt: now.toISOString(),
       startedAt: null,

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { HandlerGroup } from '../router.ts';
 import { ApiFailure } from '../errors.ts';
@@ -39,7 +39,12 @@ export const datasetsHandlers: HandlerGroup<'datasets'> = {
         { dataset: duplicate.dataset, fileName: duplicate.fileName, importedAt: duplicate.importedAt },
       );
     }
-    if (duplicate && input.onDuplicate === 'skip') return { jobId: null, dataset: duplicate.dataset };
+    // An upload's life: it stays through the duplicate question (so "import again" names the same upload
+    // id) and is removed by the import job once read, or here when the answer is 'skip' (nothing will read it).
+    if (duplicate && input.onDuplicate === 'skip') {
+      if (source.kind === 'upload') await rm(path, { force: true });
+      return { jobId: null, dataset: duplicate.dataset };
+    }
 
     const jobInput: ImportJobInput = {
       dataset: input.dataset,
@@ -49,7 +54,10 @@ export const datasetsHandlers: HandlerGroup<'datasets'> = {
       sha256,
       removeSourceWhenDone: source.kind === 'upload',
     };
-    const job = await jobs.start('import', jobInput, `Import ${fileName} into ${input.dataset}`);
+    const job = await jobs.start('import', jobInput, `Import ${fileName} into ${input.dataset}`, {
+      dataset: input.dataset,
+      fileName,
+    });
     return { jobId: job.id, dataset: input.dataset };
   },
 

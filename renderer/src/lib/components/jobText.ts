@@ -1,6 +1,19 @@
 // Small derived figures of a job shared by the status bar and the Jobs page.
 import type { JobRecord } from '../api/types.ts';
+import { en, type MessageKey } from '../i18n/en.ts';
 import { i18n } from '../stores/i18n.svelte.ts';
+
+/**
+ * The job's title in the UI language: `jobs.kind.<kind>` filled from the record's structured params; the
+ * back end's English title for kinds without a message (or records written before params existed).
+ */
+export function jobTitle(job: JobRecord): string {
+  const key = `jobs.kind.${job.kind}`;
+  if (!job.params || !Object.hasOwn(en, key)) return job.title;
+  const text = i18n.t(key as MessageKey, job.params);
+  // A placeholder left unfilled means the params do not match the message: the English title is better.
+  return /\{\w+\}/.test(text) ? job.title : text;
+}
 
 /** Fraction done, or null when the total is unknown (the bar is then indeterminate). */
 export function jobFraction(job: JobRecord): number | null {

@@ -132,6 +132,7 @@ export const en = {
   'jobs.status.succeeded': 'Succeeded',
   'jobs.status.failed': 'Failed',
   'jobs.status.cancelled': 'Cancelled',
+  'jobs.kind.import': 'Import {fileName} into {dataset}',
   'jobs.perSecond': '{amount}/s',
   'jobs.running.one': '{count} job running',
   'jobs.running.other': '{count} jobs running',

@@ -133,6 +133,7 @@ export const ko: Messages = {
   'jobs.status.succeeded': '완료',
   'jobs.status.failed': '실패',
   'jobs.status.cancelled': '중단됨',
+  'jobs.kind.import': '{fileName} → {dataset} 가져오기',
   'jobs.perSecond': '초당 {amount}',
   'jobs.running.one': '작업 {count}개 실행 중',
   'jobs.running.other': '작업 {count}개 실행 중',

@@ -143,7 +143,10 @@ class ImportsStore {
   keepExisting(): void {
     const q = this.#duplicate;
     this.#duplicate = null;
-    if (q && datasets.has(q.existing.dataset)) datasets.select(q.existing.dataset);
+    if (!q) return;
+    if (datasets.has(q.existing.dataset)) datasets.select(q.existing.dataset);
+    // Answering 'skip' lets the back end drop the upload that no import will read.
+    if (q.source.kind === 'upload') void api.call('datasets.import', { dataset: q.dataset, source: q.source, format: q.format, onDuplicate: 'skip' });
   }
 
   clearError(): void {
@@ -167,14 +170,8 @@ class ImportsStore {
     onDuplicate: 'ask' | 'import',
   ): Promise<void> {
     tracked.phase = { step: 'starting' };
-    let res = await api.call('datasets.import', { dataset: tracked.dataset, source, format, onDuplicate });
-    // An upload may be consumed by the first attempt; a retry then sends the bytes again.
-    if (!res.ok && res.error.code === 'not_found' && source.kind === 'upload' && onDuplicate === 'import') {
-      const again = await api.upload(file);
-      if (!again.ok) return this.#fail(tracked, again.error);
-      source = again.value;
-      res = await api.call('datasets.import', { dataset: tracked.dataset, source, format, onDuplicate });
-    }
+    // The back end keeps an upload through the duplicate question, so "import again" reuses its id.
+    const res = await api.call('datasets.import', { dataset: tracked.dataset, source, format, onDuplicate });
     if (!res.ok) {
       if (res.error.code === 'duplicate') {
         this.#remove(tracked);
