@@ -36,6 +36,18 @@ describe('jobs and devices pages (serve mode, Chromium)', () => {
     assert.equal((await log.innerText()).trim(), expected.join('\n').trim());
   });
 
+  it('translates job titles from the record\'s kind and params', async () => {
+    const { page } = app;
+    const [job] = await app.call('jobs.list', { limit: 1 });
+    assert.deepEqual(job!.params, { dataset: 'tiny', fileName: 'tiny.jsonl' });
+    await page.getByTestId('nav-jobs').click();
+    await page.getByTestId('language-select').selectOption('ko');
+    const row = page.getByTestId('job-row').filter({ hasText: job!.id });
+    await row.getByText('tiny.jsonl → tiny 가져오기').waitFor();
+    await page.getByTestId('language-select').selectOption('en');
+    await row.getByText('Import tiny.jsonl into tiny').waitFor();
+  });
+
   it('shows the execution providers, with CPU available, and copies the GPU set-up command', async () => {
     const { page } = app;
     await page.getByTestId('nav-devices').click();
