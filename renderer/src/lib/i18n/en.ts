@@ -169,6 +169,7 @@ export const en = {
   'rewards.response': 'Response',
   'rewards.responseHint': 'Thinking in <think>…</think>, then the summary.',
   'rewards.gold': 'Gold answer (optional)',
+  'rewards.goldShort': 'Gold',
   'rewards.options': 'AMC options (optional, A–E)',
   'rewards.optionsPlaceholder': 'one per line or separated by “;”',
   'rewards.lang': 'Target language',

@@ -170,6 +170,7 @@ export const ko: Messages = {
   'rewards.response': '응답',
   'rewards.responseHint': '<think>…</think> 안에 생각, 그 뒤에 요약.',
   'rewards.gold': '정답 (선택)',
+  'rewards.goldShort': '정답',
   'rewards.options': 'AMC 보기 (선택, A–E)',
   'rewards.optionsPlaceholder': '한 줄에 하나 또는 “;”로 구분',
   'rewards.lang': '목표 언어',
