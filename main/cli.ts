@@ -7,6 +7,7 @@ import { registerDevicesCommand } from './cli/devices.ts';
 import { registerServeCommand } from './cli/serve.ts';
 import { registerRewardCommands } from './cli/reward.ts';
 import { registerModelCommands } from './cli/model.ts';
+import { registerGenerateCommand } from './cli/generate.ts';
 
 export function buildProgram(): Command {
   const program = new Command('saenggak')
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerRewardCommands(program);
   registerModelCommands(program);
+  registerGenerateCommand(program);
   return program;
 }
 
