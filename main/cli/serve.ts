@@ -1,12 +1,69 @@
 // `saenggak serve`: the app in a browser (serve mode, main/server.ts). Listens on 127.0.0.1 unless --host
 // says otherwise; prints the URL that carries the access token.
+// `saenggak serve rewards`: the reward composition over HTTP for trainers elsewhere (main/export/reward-server.ts).
 import type { Command } from 'commander';
+import { isLoopbackHost } from '../server/auth.ts';
 import { cliAction, WORKSPACE_ENV } from './workspace.ts';
 
 type ServeOptions = { host: string; port: string; workspace?: string; ui?: string };
+type ServeRewardsOptions = {
+  host: string;
+  port: string;
+  workspace?: string;
+  config?: string;
+  workers?: string;
+  itemTimeout: string;
+  maxBatch: string;
+  maxBodyMb: string;
+};
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got "${value}"`);
+  return port;
+}
+
+function positiveInteger(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${value}"`);
+  return n;
+}
+
+function warnIfExposed(host: string, port: number, what: string): void {
+  if (isLoopbackHost(host)) return;
+  process.stderr.write(
+    `\n  WARNING: listening on ${host}, not loopback. Anyone who can reach this port and learns the\n` +
+      `  token can ${what}. Prefer an SSH tunnel (ssh -L ${port}:127.0.0.1:${port} host).\n\n`,
+  );
+}
+
+function stopOnSignals(server: { close(): Promise<void> }): void {
+  const stop = () => {
+    process.stderr.write('stopping…\n');
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+/**
+ * `serve rewards --port 1` puts the value on `serve`: commander parses the parent's own options wherever they
+ * appear unless positional options are enabled on the whole program. Values given on the command line to
+ * `serve` therefore apply to `rewards` (its defaults stay its own).
+ */
+function takeSharedOptionsFromParent(options: ServeRewardsOptions, command: Command): void {
+  const parent = command.parent;
+  if (!parent) return;
+  for (const key of ['host', 'port', 'workspace'] as const) {
+    if (parent.getOptionValueSource(key) === 'cli') options[key] = parent.getOptionValue(key) as string;
+  }
+}
 
 export function registerServeCommand(program: Command): void {
-  program
+  const serve = program
     .command('serve')
     .description('serve the app to a browser over HTTP (token-protected; loopback only unless --host)')
     .option('--host <host>', 'interface to listen on (other than loopback exposes the app to the network)', '127.0.0.1')
@@ -15,15 +72,9 @@ export function registerServeCommand(program: Command): void {
     .option('--ui <dir>', 'folder of the built UI (default: dist/renderer)')
     .action(
       cliAction(async (options: ServeOptions) => {
-        const port = Number(options.port);
-        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got "${options.port}"`);
-        const { startServer, isLoopback } = await import('../server.ts');
-        if (!isLoopback(options.host)) {
-          process.stderr.write(
-            `\n  WARNING: listening on ${options.host}, not loopback. Anyone who can reach this port and learns the\n` +
-              '  token can read and change your workspace. Prefer an SSH tunnel (ssh -L 5123:127.0.0.1:5123 host).\n\n',
-          );
-        }
+        const port = parsePort(options.port);
+        const { startServer } = await import('../server.ts');
+        warnIfExposed(options.host, port, 'read and change your workspace');
         const server = await startServer({
           host: options.host,
           port,
@@ -31,15 +82,44 @@ export function registerServeCommand(program: Command): void {
           staticDir: options.ui,
         });
         process.stdout.write(`Saenggak Lab is serving at:\n\n  ${server.url}\n\nOpen it in a browser. Ctrl+C stops.\n`);
-        const stop = () => {
-          process.stderr.write('stopping…\n');
-          server.close().then(
-            () => process.exit(0),
-            () => process.exit(1),
-          );
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        stopOnSignals(server);
+      }),
+    );
+
+  serve
+    .command('rewards')
+    .description('serve the rule-based rewards over HTTP (POST /v1/rewards) for verl and other trainers')
+    .option('--host <host>', 'interface to listen on (other than loopback exposes the server to the network)', '127.0.0.1')
+    .option('--port <port>', 'port (0 = any free port)', '5124')
+    .option('--workspace <dir>', `workspace (default: $${WORKSPACE_ENV}); reserved for model-backed rewards, not read yet`)
+    .option('--config <file>', 'reward config YAML: components and weights (default: accuracy 1, format 0.2, language 0.2)')
+    .option('--workers <n>', 'scoring threads (default: number of cores)')
+    .option('--item-timeout <ms>', 'longest time one item may take; slower items score 0 with a reason', '2000')
+    .option('--max-batch <n>', 'most items per request', '4096')
+    .option('--max-body-mb <n>', 'largest request body in MiB', '64')
+    .action(
+      cliAction(async (options: ServeRewardsOptions, command: Command) => {
+        takeSharedOptionsFromParent(options, command);
+        const port = parsePort(options.port);
+        const { startRewardServer, REWARDS_PATH } = await import('../export/reward-server.ts');
+        const { loadRewardConfigFile, DEFAULT_SERVED_REWARDS } = await import('../export/reward-config.ts');
+        const config = options.config ? await loadRewardConfigFile(options.config) : DEFAULT_SERVED_REWARDS;
+        warnIfExposed(options.host, port, 'use this machine to score rewards');
+        const server = await startRewardServer({
+          config,
+          host: options.host,
+          port,
+          workers: options.workers === undefined ? undefined : positiveInteger('--workers', options.workers),
+          itemTimeoutMs: positiveInteger('--item-timeout', options.itemTimeout),
+          maxBatchItems: positiveInteger('--max-batch', options.maxBatch),
+          maxBodyBytes: positiveInteger('--max-body-mb', options.maxBodyMb) * 2 ** 20,
+        });
+        process.stdout.write(
+          `Saenggak rewards are serving at ${server.origin}${REWARDS_PATH}\n\n` +
+            `  export SAENGGAK_REWARD_URL=${server.origin}\n  export SAENGGAK_REWARD_TOKEN=${server.token}\n\n` +
+            `Components: ${Object.keys(config).filter((k) => k !== 'tags' && k !== 'normalize').join(', ')}. Ctrl+C stops.\n`,
+        );
+        stopOnSignals(server);
       }),
     );
 }
