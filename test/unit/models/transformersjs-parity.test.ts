@@ -76,7 +76,8 @@ for (const c of CASES) {
     const model = await AutoModelForCausalLM.from_pretrained(dir, { dtype: 'fp32', device: 'cpu', local_files_only: true });
     try {
       const session = (model as unknown as { sessions: Record<string, ort.InferenceSession & { handler: object }> }).sessions.model;
-      assert.ok(session instanceof ort.InferenceSession, 'the session is an onnxruntime-node InferenceSession');
+      const InferenceSessionClass = ort.InferenceSession as unknown as abstract new () => object; // typed as an interface + factory
+      assert.ok(session instanceof InferenceSessionClass, 'the session is an onnxruntime-node InferenceSession');
       assert.equal(session.handler.constructor.name, 'OnnxruntimeSessionHandler', 'onnxruntime-node native backend, not onnxruntime-web');
 
       // One forward pass over the padded batch: logits at every real position vs the float64 reference.
