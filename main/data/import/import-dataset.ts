@@ -13,7 +13,6 @@
 //   'cancelled'      the signal fired.
 // A crash (process killed) also leaves the previous version: rows go into a fresh table that becomes
 // the dataset's version only in the final registry switch (see main/store/datasets.ts).
-import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import type { DatasetInfo, ImportFormat, ImportLineError, ImportSummary } from '../../api/contract.ts';
@@ -22,7 +21,7 @@ import type { Workspace } from '../../store/index.ts';
 import { parseCsv } from './csv.ts';
 import { detectFormat } from './detect.ts';
 import { ImportError } from './errors.ts';
-import { hashFile } from './hash.ts';
+import { hashFileOffThread } from './hash.ts';
 import { parseJsonArray } from './json-array.ts';
 import { parseJsonl } from './jsonl.ts';
 import { parseParquet } from './parquet.ts';
@@ -83,8 +82,9 @@ export async function importDataset(options: ImportOptions): Promise<ImportResul
   const format = options.format ?? (await detectFormat(path));
   if (signal?.aborted) throw cancelled();
 
-  // Progress and hashing follow the bytes as they are read.
-  const hash = createHash('sha256');
+  // The content hash is computed on a worker thread beside the parse; progress follows the bytes read.
+  const hashing = hashFileOffThread(path, signal);
+  hashing.catch(() => undefined); // observed below; don't report a cancel as unhandled meanwhile
   let bytesDone = 0;
   let imported = 0;
   let rejected = 0;
@@ -100,16 +100,13 @@ export async function importDataset(options: ImportOptions): Promise<ImportResul
   };
 
   let batches: AsyncGenerator<ParseBatch>;
-  let sha256: string | null = null;
   const maxLineBytes = options.maxLineBytes;
   if (format === 'parquet') {
-    sha256 = await hashFile(path, signal);
     batches = parseParquet(path, { signal, onBytes: (done) => (bytesDone = done) });
   } else {
     const chunks = readFileChunks(path, {
       signal,
       onChunk: (chunk) => {
-        hash.update(chunk);
         bytesDone += chunk.length;
       },
     });
@@ -154,7 +151,7 @@ export async function importDataset(options: ImportOptions): Promise<ImportResul
         summary,
       );
     }
-    sha256 ??= hash.digest('hex');
+    const sha256 = await hashing;
     const info = await writer.commit({ fileName, sha256, format, rejected });
     report(true);
     return { ...summary, sha256, format, fileName, bytes: bytesTotal, info };
