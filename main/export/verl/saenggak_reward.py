@@ -11,13 +11,16 @@ Configuration (environment variables, read at every call):
     SAENGGAK_REWARD_TOKEN      the token the server printed at start (required)
     SAENGGAK_REWARD_TIMEOUT    seconds per HTTP request, default 120
     SAENGGAK_REWARD_RETRIES    attempts per request, default 5 (exponential backoff from 0.5 s, capped at 8 s)
-    SAENGGAK_REWARD_MAX_BATCH  items per HTTP request, default 1024 (larger batches are split)
+    SAENGGAK_REWARD_MAX_BATCH  items per HTTP request, default 256 (larger batches are split)
+    SAENGGAK_REWARD_PARALLEL   requests in flight at once for a split batch, default 4 (the server scores
+                               one request while it reads the next)
 
 Only Python's standard library is used, so the file runs in any verl environment as is.
 """
 
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 import random
 import time
 import urllib.error
@@ -47,7 +50,8 @@ def _settings():
         "token": token,
         "timeout": float(os.environ.get("SAENGGAK_REWARD_TIMEOUT", "120")),
         "retries": max(1, int(os.environ.get("SAENGGAK_REWARD_RETRIES", "5"))),
-        "max_batch": max(1, int(os.environ.get("SAENGGAK_REWARD_MAX_BATCH", "1024"))),
+        "max_batch": max(1, int(os.environ.get("SAENGGAK_REWARD_MAX_BATCH", "256"))),
+        "parallel": max(1, int(os.environ.get("SAENGGAK_REWARD_PARALLEL", "4"))),
     }
 
 
@@ -161,10 +165,14 @@ def _as_return(result, return_dict):
 def score_items(items):
     """Scores request items ({prompt, response, ground_truth, lang, data_source}); returns the server's results."""
     settings = _settings()
-    results = []
-    for start in range(0, len(items), settings["max_batch"]):
-        results.extend(_post(items[start : start + settings["max_batch"]], settings))
-    return results
+    size = settings["max_batch"]
+    requests = [items[start : start + size] for start in range(0, len(items), size)]
+    if len(requests) <= 1 or settings["parallel"] == 1:
+        parts = [_post(request, settings) for request in requests]
+    else:
+        with ThreadPoolExecutor(max_workers=min(settings["parallel"], len(requests))) as executor:
+            parts = list(executor.map(lambda request: _post(request, settings), requests))
+    return [result for part in parts for result in part]
 
 
 def compute_score(data_source, solution_str, ground_truth, extra_info=None, return_dict=False, **kwargs):
