@@ -69,10 +69,6 @@ const CONTENT_TYPES: Record<string, string> = {
   '.wasm': 'application/wasm',
 };
 
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
 /**
  * The UI's Content-Security-Policy: only our own scripts, styles, images and sockets. No 'unsafe-inline'
  * for styles: Svelte's component CSS is bundled into a file, and `style:` directives go through the CSSOM,
