@@ -77,8 +77,10 @@ export class NgramHashEmbedder implements Embedder {
     const out = new Float32Array(texts.length * this.dimension);
     const acc = new Float64Array(this.dimension);
     for (let i = 0; i < texts.length; i++) {
+      const text = normalizeForEmbedding(texts[i]);
+      if (text === '') continue; // a zero row: similar to nothing
       acc.fill(0);
-      this.accumulate(normalizeForEmbedding(texts[i]), acc);
+      this.accumulate(text, acc);
       this.finish(acc, out, i * this.dimension);
     }
     return out;

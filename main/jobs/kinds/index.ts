@@ -5,4 +5,5 @@ import type { JobKindModule } from '../job-kind.ts';
 
 export const builtinJobKinds: Record<string, () => Promise<JobKindModule>> = {
   import: () => import('./import.ts'),
+  build: () => import('./build.ts'),
 };

@@ -1,0 +1,13 @@
+// Dataset building: teachers, resumable generation, filter steps, stats and the recipe that ties them.
+export { runBuild, type BuildOptions, type BuildResult } from './build.ts';
+export { readRecipeFile, parseRecipe, recipeSchema, RecipeError, type Recipe, type FilterRecipe, type TeacherRecipe } from './recipe.ts';
+export { TeacherClient, TeacherError, readCompletion, type TeacherOptions, type TeacherReply } from './teacher-client.ts';
+export { TokenBucket } from './token-bucket.ts';
+export { ResponseLog, type LoggedResponse } from './response-log.ts';
+export { generateResponses, type GenerateOptions, type GenerationSummary } from './generate.ts';
+export { runFilters, type FilterRun, type FunnelStep } from './pipeline.ts';
+export { findNearDuplicates, type NearDuplicateOptions, type NearDuplicateResult } from './near-duplicates.ts';
+export { buildStats, type BuildStats } from './stats.ts';
+export { usageByTeacher, type TeacherPrice, type TeacherUsageTotals } from './usage.ts';
+export type { BuildSample, FilterDecision, FilterContext, SampleFilter } from './sample.ts';
+export * from './filters/index.ts';

@@ -1,0 +1,110 @@
+// RECIPE.yaml: what a build does, validated with zod. Keys are snake_case as users write YAML; errors
+// name the key path and what to set. API keys are never written in a recipe (it gets saved with the
+// build): `api_key_env` names the environment variable that holds one.
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+const name = z.string().regex(/^[\p{L}\p{N}_.-]+$/u, 'use letters, digits, "_", "-" and "." only');
+const unit = z.number().min(0).max(1);
+const field = z.enum(['prompt', 'response', 'thinking', 'answer', 'prompt_and_response']);
+const noInlineKey = { api_key: z.never({ error: 'do not put API keys in a recipe: export the key in an environment variable and set api_key_env to its name' }).optional() };
+
+const endpoint = {
+  base_url: z.url({ protocol: /^https?$/, error: 'base_url must be an http(s) URL such as http://localhost:8000/v1' }),
+  model: z.string().min(1),
+  api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'api_key_env is the name of an environment variable').optional(),
+  ...noInlineKey,
+  concurrency: z.int().min(1).max(1024).default(4),
+  timeout_s: z.number().positive().optional(),
+  max_retries: z.int().min(0).max(20).optional(),
+};
+
+export const teacherSchema = z.strictObject({
+  name,
+  ...endpoint,
+  requests_per_second: z.number().positive().optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  max_tokens: z.int().positive().optional(),
+  system_prompt: z.string().optional(),
+  price: z.strictObject({ input_per_mtok: z.number().min(0), output_per_mtok: z.number().min(0) }).optional(),
+});
+
+const evalSet = z.union([
+  z.strictObject({ dataset: name, column: z.string().default('problem') }),
+  z.strictObject({ path: z.string().min(1), column: z.string().default('problem') }),
+  z.strictObject({ name: z.string().min(1), texts: z.array(z.string()).min(1) }),
+]);
+
+export const filterSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('outcome'), name: name.optional(), missing_gold: z.enum(['keep', 'drop']).default('keep') }),
+  z.strictObject({ type: z.literal('format'), name: name.optional(), require_answer: z.union([z.enum(['boxed', 'any']), z.literal(false)]).default(false), allow_implicit_open: z.boolean().default(true) }),
+  z.strictObject({
+    type: z.literal('length'),
+    name: name.optional(),
+    min_chars: z.int().min(0).optional(),
+    max_chars: z.int().min(1).optional(),
+    min_thinking_chars: z.int().min(0).optional(),
+    max_thinking_chars: z.int().min(1).optional(),
+    allow_truncated: z.boolean().default(false),
+  }),
+  z.strictObject({ type: z.literal('language'), name: name.optional(), target: z.string().optional(), min_score: unit, field: field.default('thinking') }),
+  z.strictObject({ type: z.literal('judge'), name: name.optional(), ...endpoint, min_score: unit, rubric: z.enum(['ko', 'en']).default('ko'), field: z.enum(['answer', 'response']).default('answer') }),
+  z.strictObject({ type: z.literal('exact_dedup'), name: name.optional(), field: field.default('response') }),
+  z.strictObject({ type: z.literal('near_dedup'), name: name.optional(), field: field.default('prompt'), threshold: z.number().gt(0).max(1).default(0.7), k: z.int().min(1).max(100).default(10) }),
+  z.strictObject({ type: z.literal('decontaminate'), name: name.optional(), eval_sets: z.array(evalSet).min(1), ngram: z.int().min(2).default(8), field: field.default('prompt_and_response') }),
+  z.strictObject({
+    type: z.literal('difficulty'),
+    name: name.optional(),
+    samples: z.strictObject({
+      dataset: name,
+      prompt_id_column: z.string().default('prompt_id'),
+      correct_column: z.string().optional(),
+      response_column: z.string().optional(),
+    }),
+    easy_at: unit.default(1),
+    hard_at: unit.default(0),
+    keep: z.array(z.enum(['easy', 'learnable', 'too_hard'])).min(1).default(['easy', 'learnable']),
+    missing: z.enum(['keep', 'drop']).default('keep'),
+  }),
+]);
+
+export const recipeSchema = z.strictObject({
+  /** Name of the dataset the build writes (a new version when it exists). */
+  output: name,
+  prompts: z.strictObject({
+    dataset: name,
+    columns: z
+      .strictObject({ prompt: z.string().default('prompt'), answer: z.string().optional(), id: z.string().optional(), category: z.string().optional() })
+      .default({ prompt: 'prompt' }),
+    limit: z.int().positive().optional(),
+  }),
+  teachers: z.array(teacherSchema).min(1, 'list at least one teacher (name, base_url, model)'),
+  samples_per_prompt: z.int().min(1).max(1024).default(1),
+  filters: z.array(filterSchema).default([]),
+});
+
+export type Recipe = z.infer<typeof recipeSchema>;
+export type TeacherRecipe = z.infer<typeof teacherSchema>;
+export type FilterRecipe = z.infer<typeof filterSchema>;
+
+export class RecipeError extends Error {
+  override readonly name = 'RecipeError';
+}
+
+/** Validates a parsed recipe object; the error lists every problem with its key path. */
+export function parseRecipe(value: unknown, source = 'recipe'): Recipe {
+  const result = recipeSchema.safeParse(value);
+  if (!result.success) throw new RecipeError(`${source} is not a valid build recipe:\n${z.prettifyError(result.error)}`);
+  return result.data;
+}
+
+export async function readRecipeFile(path: string): Promise<Recipe> {
+  let value: unknown;
+  try {
+    value = parseYaml(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new RecipeError(`cannot read ${path}: ${(error as Error).message}`);
+  }
+  return parseRecipe(value, path);
+}

@@ -1,0 +1,46 @@
+// The numbers a build reports next to its dataset: rows per step (funnel), per-teacher pass rates, a
+// length histogram and the language share of what was kept, plus usage and cost per teacher.
+import { detectLanguage } from '../../rewards/index.ts';
+import type { FunnelStep } from './pipeline.ts';
+import type { BuildSample } from './sample.ts';
+import type { TeacherUsageTotals } from './usage.ts';
+
+export type TeacherStats = { teacher: string; generated: number; kept: number; passRate: number; droppedBy: Record<string, number> };
+
+export type BuildStats = {
+  funnel: FunnelStep[];
+  teachers: TeacherStats[];
+  /** Kept responses by length in characters: `edges[i] <= chars < edges[i+1]` → counts[i] (last bin open-ended). */
+  lengthHistogram: { edges: number[]; counts: number[] };
+  /** Kept responses by the language of their thinking (answer when there is none); 'none' without letters. */
+  languageShare: Record<string, { count: number; share: number }>;
+  usage: TeacherUsageTotals[];
+};
+
+export const LENGTH_EDGES = [0, 250, 500, 1000, 2000, 4000, 8000, 16000, 32000];
+
+export function buildStats(generated: readonly BuildSample[], kept: readonly BuildSample[], droppedBy: ReadonlyMap<string, string>, funnel: FunnelStep[], usage: TeacherUsageTotals[]): BuildStats {
+  const teachers = new Map<string, TeacherStats>();
+  for (const sample of generated) {
+    let t = teachers.get(sample.teacher);
+    if (!t) teachers.set(sample.teacher, (t = { teacher: sample.teacher, generated: 0, kept: 0, passRate: 0, droppedBy: {} }));
+    t.generated++;
+    const step = droppedBy.get(sample.key);
+    if (step) t.droppedBy[step] = (t.droppedBy[step] ?? 0) + 1;
+    else t.kept++;
+  }
+  for (const t of teachers.values()) t.passRate = t.generated ? t.kept / t.generated : 0;
+  const counts = new Array<number>(LENGTH_EDGES.length).fill(0);
+  const languages = new Map<string, number>();
+  for (const sample of kept) {
+    const chars = [...sample.response].length;
+    let bin = LENGTH_EDGES.length - 1;
+    while (bin > 0 && chars < LENGTH_EDGES[bin]) bin--;
+    counts[bin]++;
+    const language = detectLanguage(sample.thinking || sample.answer) ?? 'none';
+    languages.set(language, (languages.get(language) ?? 0) + 1);
+  }
+  const languageShare: BuildStats['languageShare'] = {};
+  for (const [language, count] of [...languages].sort((a, b) => b[1] - a[1])) languageShare[language] = { count, share: count / kept.length };
+  return { funnel, teachers: [...teachers.values()], lengthHistogram: { edges: LENGTH_EDGES, counts }, languageShare, usage };
+}
