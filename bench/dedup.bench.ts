@@ -13,7 +13,7 @@ import { makeDedupCorpus } from './lib/dedup-corpus.ts';
 import { printTable, writeResult } from './lib/results.ts';
 import { peakRssBytes } from './lib/rss.ts';
 
-const { values } = parseArgs({ options: { samples: { type: 'string', default: '200000' }, threshold: { type: 'string', default: '0.7' }, nprobes: { type: 'string', default: '8' } } });
+const { values } = parseArgs({ options: { samples: { type: 'string', default: '200000' }, threshold: { type: 'string', default: '0.7' }, nprobes: { type: 'string', default: '8' }, batch: { type: 'string', default: '1024' } } });
 const count = Number(values.samples);
 const threshold = Number(values.threshold);
 
@@ -29,7 +29,7 @@ const vectors = new Float32Array(count * embedder.dimension);
 const chunk = 10_000;
 for (let start = 0; start < count; start += chunk) vectors.set(embedder.embedSync(corpus.texts.slice(start, start + chunk)), start * embedder.dimension);
 const t1 = performance.now();
-const result = await findNearDuplicates({ connection, tableName: 'bench_vectors', vectors, dimension: embedder.dimension, threshold, nprobes: Number(values.nprobes) });
+const result = await findNearDuplicates({ connection, tableName: 'bench_vectors', vectors, dimension: embedder.dimension, threshold, nprobes: Number(values.nprobes), queryBatch: Number(values.batch) });
 const t2 = performance.now();
 connection.close();
 rmSync(dir, { recursive: true, force: true });
@@ -51,6 +51,8 @@ const metrics = {
   planted: corpus.planted,
   threshold,
   embedder: embedder.id,
+  nprobes: Number(values.nprobes),
+  query_batch: Number(values.batch),
   ann_index: result.indexed ? 'IVF_FLAT (cosine)' : 'none (exact)',
   embed_seconds: (t1 - t0) / 1000,
   index_and_dedup_seconds: (t2 - t1) / 1000,

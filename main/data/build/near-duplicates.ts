@@ -19,6 +19,8 @@ export type NearDuplicateOptions = {
   k?: number;
   /** Build an IVF index from this many items on (default 20 000); below it the search is exact. */
   indexFrom?: number;
+  /** Query vectors sent in one LanceDB query (default 1024). */
+  queryBatch?: number;
   /** IVF partitions probed per query (default 16). */
   nprobes?: number;
   keepTable?: boolean;
@@ -91,7 +93,7 @@ export async function findNearDuplicates(options: NearDuplicateOptions): Promise
     // neighbours[i*k + j] = neighbour id (or -1), sims likewise.
     const neighbours = new Int32Array(count * k).fill(-1);
     const sims = new Float32Array(count * k);
-    const queryBatch = indexed ? 512 : 256;
+    const queryBatch = options.queryBatch ?? 1024;
     for (let start = 0; start < count; start += queryBatch) {
       options.signal?.throwIfAborted();
       const end = Math.min(count, start + queryBatch);
