@@ -1,7 +1,7 @@
 // `npm run bench:dedup`: embed, index and dedup N synthetic ~1 KB samples (Korean and English, 5% planted
 // near-duplicates) with the built-in n-gram embedder and LanceDB; prints samples/s, recall of the planted
 // duplicates, false-positive rate and peak RSS, and writes bench/results/dedup.json.
-//   npx tsx bench/dedup.bench.ts [--samples 200000] [--threshold 0.7]
+//   npx tsx bench/dedup.bench.ts [--samples 200000] [--threshold 0.7] [--nprobes 6] [--batch 1024]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import { makeDedupCorpus } from './lib/dedup-corpus.ts';
 import { printTable, writeResult } from './lib/results.ts';
 import { peakRssBytes } from './lib/rss.ts';
 
-const { values } = parseArgs({ options: { samples: { type: 'string', default: '200000' }, threshold: { type: 'string', default: '0.7' }, nprobes: { type: 'string', default: '8' }, batch: { type: 'string', default: '1024' } } });
+const { values } = parseArgs({ options: { samples: { type: 'string', default: '200000' }, threshold: { type: 'string', default: '0.7' }, nprobes: { type: 'string', default: '6' }, batch: { type: 'string', default: '1024' } } });
 const count = Number(values.samples);
 const threshold = Number(values.threshold);
 
