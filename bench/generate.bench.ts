@@ -1,4 +1,4 @@
-// npm run bench:generate [-- --new-tokens N --batches 1,16 --prompt-length P --skip-torch --skip-transformersjs]
+// npm run bench:generate [-- --new-tokens N --batches 1,16 --prompt-length P --rounds R --skip-torch --skip-transformersjs]
 //
 // Greedy KV-cache generation with the `small` Qwen2 preset (~45M parameters, the bundled Qwen
 // tokenizer's 151,669-token vocabulary) on CPU, 256 new tokens by default, at batch 1 and batch 16:
@@ -9,7 +9,8 @@
 // No side stops early (ours: no stop tokens; transformers.js: min_new_tokens = max_new_tokens; PyTorch
 // never checks EOS), so every row generates exactly N tokens. Prompts are random ids of equal length
 // (no padding). Each (side, batch) runs alone in its own process after a short warm-up; tokens/s counts
-// generated tokens over the whole call (prefill included). Prints both runtimes' 1024×1024 matmul
+// generated tokens over the whole call (prefill included). Other work on a shared machine swings single
+// runs by 2×, so the sides take turns for R rounds (default 2) and each keeps its best run. Prints both runtimes' 1024×1024 matmul
 // GFLOP/s, KV-cache bytes, peak RSS and the ratios; writes bench/results/generate.json.
 //
 // Fair peer: the PyTorch command runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (that command only).
@@ -45,6 +46,7 @@ const { values: args } = parseArgs({
     'new-tokens': { type: 'string', default: '256' },
     batches: { type: 'string', default: '1,16' },
     'prompt-length': { type: 'string', default: '16' },
+    rounds: { type: 'string', default: '2' },
     'skip-torch': { type: 'boolean', default: false },
     'skip-transformersjs': { type: 'boolean', default: false },
     // Internal: run one side in this process (the parent spawns one process per side and batch).
@@ -159,21 +161,29 @@ async function runBenchmark(): Promise<void> {
   const kvBytes = (batch: number) => config.numLayers * 2 * batch * config.numKvHeads * (promptLength + newTokens) * config.headDim * 4;
   console.log(`model: qwen2 small, ${(parameters / 1e6).toFixed(1)}M parameters (hidden ${config.hiddenSize}, ${config.numLayers} layers, ${config.numHeads} heads / ${config.numKvHeads} kv heads, vocab ${config.vocabSize}); prompt ${promptLength} tokens, ${newTokens} new tokens, greedy, no early stop\n`);
 
+  // Rounds interleave the sides so a burst of load elsewhere hits them alike; each keeps its best run.
+  const rounds = positiveInt('rounds', args.rounds);
   const results: Record<string, Partial<Record<Side, Outcome>>> = {};
-  const loadBefore: Record<string, Partial<Record<Side, number>>> = {};
+  const runs: Record<string, Partial<Record<Side, { tokens_per_s: number | null; load_average_1m_before: number }[]>>> = {};
   for (const batch of batches) {
     results[batch] = {};
-    loadBefore[batch] = {};
-    for (const side of SIDES) {
-      if ((side === 'pytorch' && args['skip-torch']) || (side === 'transformers.js' && args['skip-transformersjs'])) {
-        results[batch][side] = { error: 'skipped' };
-        continue;
+    runs[batch] = {};
+  }
+  for (let round = 1; round <= rounds; round++) {
+    for (const batch of batches) {
+      for (const side of SIDES) {
+        if ((side === 'pytorch' && args['skip-torch']) || (side === 'transformers.js' && args['skip-transformersjs'])) {
+          results[batch][side] = { error: 'skipped' };
+          continue;
+        }
+        const load = os.loadavg()[0];
+        console.log(`round ${round}/${rounds}, batch ${batch}: ${side}…`);
+        const r = side === 'pytorch' ? runTorch(work, batch) : runNodeWorker(side, work, batch);
+        console.log(isOk(r) ? `  ${r.tokens_per_s.toFixed(1)} tokens/s (${r.total_s.toFixed(2)} s; load ${load.toFixed(2)})` : `  failed: ${r.error}`);
+        (runs[batch][side] ??= []).push({ tokens_per_s: isOk(r) ? r.tokens_per_s : null, load_average_1m_before: load });
+        const best = results[batch][side];
+        if (!best || (isOk(r) && (!isOk(best) || r.tokens_per_s > best.tokens_per_s))) results[batch][side] = r;
       }
-      loadBefore[batch][side] = os.loadavg()[0];
-      console.log(`batch ${batch}: ${side}…`);
-      results[batch][side] = side === 'pytorch' ? runTorch(work, batch) : runNodeWorker(side, work, batch);
-      const r = results[batch][side];
-      console.log(isOk(r) ? `  ${r.tokens_per_s.toFixed(1)} tokens/s (${r.total_s.toFixed(2)} s)` : `  failed: ${r!.error}`);
     }
   }
 
@@ -201,7 +211,12 @@ async function runBenchmark(): Promise<void> {
     };
   }
   const anyOk = (side: Side) => batches.map((b) => results[b][side]).find(isOk);
-  rows.push(['matmul 1024² GFLOP/s', cell(anyOk('ours'), (x) => x.matmul_gflops), cell(anyOk('transformers.js'), (x) => x.matmul_gflops), cell(anyOk('pytorch'), (x) => x.matmul_gflops), '', '']);
+  const bestMatmul = (side: Side) => {
+    const all = batches.map((b) => results[b][side]).filter(isOk).map((r) => r.matmul_gflops);
+    return all.length ? Math.max(...all) : 'n/a';
+  };
+  // Measured in each side's process right after its generation; the best of them, like tokens/s.
+  rows.push(['matmul 1024² GFLOP/s', bestMatmul('ours'), bestMatmul('transformers.js'), bestMatmul('pytorch'), '', '']);
 
   console.log('');
   printTable(rows);
@@ -212,8 +227,14 @@ async function runBenchmark(): Promise<void> {
     console.log(`batch ${batch}: rows with tokens identical to ours: transformers.js ${same['transformers.js'] ?? 'n/a'}, pytorch ${same.pytorch ?? 'n/a'} (random init ⇒ nearly flat logits: float32 op order can flip close argmaxes)`);
   }
   const torch = anyOk('pytorch');
-  if (torch) console.log(`pytorch ${torch.torch_version}, ${torch.threads} threads, BLAS: ${(torch.blas_libraries as string[]).join(', ') || 'unknown'}`);
-  console.log(`1-minute load average before each run: ${JSON.stringify(loadBefore)} (${os.cpus().length} cores)`);
+  if (torch) console.log(`pytorch ${torch.torch_version}, ${torch.threads} intra-op thread(s), OpenBLAS ${torch.openblas_threads ?? '?'} threads, BLAS: ${(torch.blas_libraries as string[]).join(', ') || 'unknown'}`);
+  console.log(`best of ${rounds} round(s) per side; tokens/s of every run with the 1-minute load average before it (${os.cpus().length} cores):`);
+  for (const batch of batches) {
+    for (const side of SIDES) {
+      const list = runs[batch][side];
+      if (list) console.log(`  batch ${batch} ${side}: ${list.map((r) => `${r.tokens_per_s?.toFixed(1) ?? 'failed'} (load ${r.load_average_1m_before.toFixed(2)})`).join(', ')}`);
+    }
+  }
   if (newTokens !== 256) console.log(`note: ${newTokens} new tokens (default 256)`);
 
   const path = writeResult('generate', {
@@ -223,7 +244,8 @@ async function runBenchmark(): Promise<void> {
     batches,
     results: Object.fromEntries(batches.map((b) => [b, Object.fromEntries(SIDES.map((s) => [s, withoutTokens(results[b][s])]))])),
     summary,
-    load_average_1m_before: loadBefore,
+    rounds,
+    runs,
   });
   console.log(`\nwrote ${path}`);
 }
