@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { registerWorkspaceCommands } from './cli/workspace.ts';
 import { registerDataCommands } from './cli/data.ts';
+import { registerBuildCommands } from './cli/build.ts';
 import { registerDevicesCommand } from './cli/devices.ts';
 import { registerServeCommand } from './cli/serve.ts';
 import { registerRewardCommands } from './cli/reward.ts';
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerWorkspaceCommands(program);
   registerDataCommands(program);
+  registerBuildCommands(program); // adds `data build` to the data group
   registerDevicesCommand(program);
   registerServeCommand(program);
   registerRewardCommands(program);
