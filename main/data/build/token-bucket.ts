@@ -57,23 +57,5 @@ function sleepUnlessAborted(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** At most `limit` holders at once, FIFO. */
-export class Semaphore {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-  constructor(private readonly limit: number) {
-    if (!(limit >= 1)) throw new Error(`concurrency must be >= 1, got ${limit}`);
-  }
-  async acquire(): Promise<() => void> {
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    else this.active++;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.active--;
-    };
-  }
-}
+// The concurrency limit is the judge client's semaphore (one implementation for both HTTP clients).
+export { Semaphore } from '../../rewards/judge/client.ts';

@@ -89,11 +89,13 @@ function chatUrl(baseUrl: string): string {
   return `${base}/v1/chat/completions`;
 }
 
-/** A counting semaphore: at most `limit` holders at once, FIFO. */
-class Semaphore {
+/** A counting semaphore: at most `limit` holders at once, FIFO. Also used by the data stage's teacher client. */
+export class Semaphore {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
-  constructor(private readonly limit: number) {}
+  constructor(private readonly limit: number) {
+    if (!(limit >= 1)) throw new Error(`concurrency must be >= 1, got ${limit}`);
+  }
   async acquire(): Promise<() => void> {
     if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
     else this.active++;
