@@ -82,7 +82,7 @@ async function runOurs(work: string, prompts: number[][]): Promise<SideResult> {
   const { DecoderSession } = await import('../main/models/decoder-session.ts');
   const { generate } = await import('../main/models/generate.ts');
   const { config, weights } = loadModel(join(work, 'model'));
-  const session = await DecoderSession.create(config, weights, { kvCache: true });
+  const session = await DecoderSession.create(config, weights, { kvCache: true, lastPositionLogits: true });
   await generate(session, prompts, { maxNewTokens: 4, stopTokenIds: [] }); // warm-up
   let firstToken: number | null = null;
   const started = performance.now();

@@ -22,6 +22,12 @@ export interface CompileOptions {
    * binding yet), which would cost a GPU provider a copy of the whole cache per token.
    */
   provider?: ProviderRequest;
+  /**
+   * Generation sessions (with kvCache): logits only at each row's last real new position, [batch, 1, vocab],
+   * plus an int64 `next_token` [batch] output (ArgMax over the vocabulary) that greedy decoding fetches
+   * instead of the logits. See DecoderGraphOptions.lastPositionLogits.
+   */
+  lastPositionLogits?: boolean;
 }
 
 /** Weight data in the graph's float type (float64 graphs get widened copies). */
@@ -51,6 +57,33 @@ export function decoderOnnxModel(decoder: DecoderGraph, weights: Weights, extraO
   return spliceKvConcat(model, decoder);
 }
 
+/** Name of the greedy output added by addNextTokenOutput. */
+export const NEXT_TOKEN = 'next_token';
+
+/**
+ * Adds `next_token` int64 [batch] = ArgMax(logits[:, 0, :]) (first index on ties, like the JS argmax) to a
+ * model whose logits are [batch, 1, vocab]. A pass on the ONNX model because the engine has no ArgMax
+ * (it has no gradient, so it is no engine primitive).
+ */
+export function addNextTokenOutput(model: OnnxModel): OnnxModel {
+  const graph = model.graph;
+  const argmax = `${NEXT_TOKEN}/argmax`;
+  const axes = `${NEXT_TOKEN}/axes`;
+  return {
+    ...model,
+    graph: {
+      ...graph,
+      nodes: [
+        ...graph.nodes,
+        { opType: 'ArgMax', name: `${NEXT_TOKEN}/ArgMax`, inputs: ['logits'], outputs: [argmax], attributes: { axis: { kind: 'int', value: -1 }, keepdims: { kind: 'int', value: 0 } } },
+        { opType: 'Constant', name: `${NEXT_TOKEN}/Axes`, inputs: [], outputs: [axes], attributes: { value_ints: { kind: 'ints', value: [1] } } },
+        { opType: 'Squeeze', name: `${NEXT_TOKEN}/Squeeze`, inputs: [argmax, axes], outputs: [NEXT_TOKEN] },
+      ],
+      outputs: [...graph.outputs, { name: NEXT_TOKEN, dtype: 'int64', shape: ['batch_size'] }],
+    },
+  };
+}
+
 /** Per layer [key, value] ort tensors of shape [batch, kv_heads, length, head_dim]. */
 export type KvCache = { key: ort.Tensor; value: ort.Tensor }[];
 
@@ -66,10 +99,18 @@ export interface ForwardInput {
   past?: KvCache;
 }
 
+export interface GreedyOutput {
+  /** ArgMax of each row's last-position logits (first index on ties). */
+  nextToken: BigInt64Array;
+  present: KvCache;
+}
+
 export interface ForwardOutput {
-  /** [batch, seq, vocab] row-major. */
+  /** [batch, seq, vocab] row-major ([batch, 1, vocab] for lastPositionLogits sessions). */
   logits: Float32Array | Float64Array;
   vocab: number;
+  /** Sequence length of `logits`: seq, or 1 for lastPositionLogits sessions. */
+  logitsLength: number;
   present: KvCache | null;
 }
 
@@ -80,6 +121,7 @@ export class DecoderSession {
     readonly config: ModelConfig,
     readonly dtype: DecoderDType,
     readonly kvCache: boolean,
+    readonly lastPositionLogits: boolean,
     private readonly session: ort.InferenceSession,
   ) {}
 
@@ -95,13 +137,16 @@ export class DecoderSession {
       for (const [name, t] of adapter.extra) merged.set(name, t);
       all = merged;
     }
-    const decoder = buildDecoderGraph(config, { dtype, kvCache: options.kvCache, projection });
-    const bytes = encodeModel(decoderOnnxModel(decoder, all));
+    if (options.lastPositionLogits && !options.kvCache) throw new Error('decoder session: lastPositionLogits is for generation sessions (kvCache: true)');
+    const lastPositionLogits = !!options.lastPositionLogits;
+    const decoder = buildDecoderGraph(config, { dtype, kvCache: options.kvCache, projection, lastPositionLogits });
+    const model = decoderOnnxModel(decoder, all);
+    const bytes = encodeModel(lastPositionLogits ? addNextTokenOutput(model) : model);
     // onnxruntime's extended fusions (e.g. SiLU → QuickGelu) have float32 kernels only: float64 graphs get the basic level.
     const graphOptimizationLevel = dtype === 'float64' ? 'basic' : 'all';
     const { provider } = await chooseExecutionProvider(options.provider ?? 'cpu');
     const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel, executionProviders: [provider], ...options.sessionOptions });
-    return new DecoderSession(config, dtype, !!options.kvCache, session);
+    return new DecoderSession(config, dtype, !!options.kvCache, lastPositionLogits, session);
   }
 
   /** An empty cache (past length 0) for `batch` rows. */
@@ -112,6 +157,21 @@ export class DecoderSession {
   }
 
   async forward(input: ForwardInput): Promise<ForwardOutput> {
+    const { out, present } = await this.run(input, 'logits');
+    return { logits: out.logits.data as Float32Array | Float64Array, vocab: out.logits.dims[2] as number, logitsLength: this.lastPositionLogits ? 1 : input.seq, present };
+  }
+
+  /**
+   * Greedy step for lastPositionLogits sessions: fetches only `next_token` and the cache, so the
+   * [batch, vocab] logits never leave onnxruntime.
+   */
+  async forwardGreedy(input: ForwardInput): Promise<GreedyOutput> {
+    if (!this.lastPositionLogits) throw new Error('decoder session: forwardGreedy needs a session compiled with lastPositionLogits: true');
+    const { out, present } = await this.run(input, NEXT_TOKEN);
+    return { nextToken: out[NEXT_TOKEN].data as BigInt64Array, present: present! };
+  }
+
+  private async run(input: ForwardInput, head: 'logits' | typeof NEXT_TOKEN): Promise<{ out: ort.InferenceSession.ReturnType; present: KvCache | null }> {
     const { batch, seq } = input;
     const mask = int64(input.attentionMask);
     if (mask.length % batch !== 0) throw new Error(`attention_mask has ${mask.length} values, not a multiple of batch ${batch}`);
@@ -128,12 +188,11 @@ export class DecoderSession {
         feeds[n.pastValue] = layer.value;
       });
     } else if (input.past) throw new Error('this decoder session was compiled without a KV cache');
-    const out = await this.session.run(feeds);
-    const logits = out.logits.data as Float32Array | Float64Array;
-    const present = this.kvCache
-      ? Array.from({ length: this.config.numLayers }, (_, i) => ({ key: out[cacheNames(i).presentKey], value: out[cacheNames(i).presentValue] }))
-      : null;
-    return { logits, vocab: out.logits.dims[2] as number, present };
+    // Name the outputs wanted: onnxruntime-node copies every fetched output into JS.
+    const presentNames = this.kvCache ? Array.from({ length: this.config.numLayers }, (_, i) => cacheNames(i)) : [];
+    const out = await this.session.run(feeds, [head, ...presentNames.flatMap((n) => [n.presentKey, n.presentValue])]);
+    const present = this.kvCache ? presentNames.map((n) => ({ key: out[n.presentKey], value: out[n.presentValue] })) : null;
+    return { out, present };
   }
 
   async release(): Promise<void> {

@@ -48,6 +48,13 @@ export interface DecoderGraphOptions {
   labels?: boolean;
   /** Replaces every linear projection (LoRA hooks in here). Default: the engine's nn.linear. */
   projection?: Projection;
+  /**
+   * Generation head: logits only at each row's last real new position (the last 1 of attention_mask),
+   * shape [batch, 1, vocab]. Prefill then runs the LM head on one row per sequence instead of all S,
+   * and the head is a MatMul straight into [batch, 1, vocab] (no copying Reshape of the logits).
+   * Causal LMs only; the transformers.js export keeps the full [batch, seq, vocab] logits.
+   */
+  lastPositionLogits?: boolean;
   /** Fixed batch / sequence sizes instead of symbolic ones (train-step shape buckets). */
   batchSize?: number;
   sequenceLength?: number;
@@ -165,11 +172,31 @@ export function buildDecoderGraph(config: ModelConfig, options: DecoderGraphOpti
   }
   const normed = g.scope('model.norm', () => nn.rmsNorm(h, w('model.norm.weight'), config.rmsNormEps));
   let logits: Tensor;
-  if (config.task === 'sequence-classification') logits = g.scope('score', () => project('score', normed, w('score.weight'), undefined));
+  if (options.lastPositionLogits) {
+    if (config.task !== 'causal-lm') throw new Error(`decoder: lastPositionLogits needs a causal LM, got ${config.task}`);
+    const head = config.tieWordEmbeddings ? w('model.embed_tokens.weight') : w('lm_head.weight');
+    const last = g.scope('last_position', () => gatherLastPosition(g, normed, attentionMask, S, T, config.hiddenSize));
+    // x·Wᵀ with Wᵀ a constant ([hidden, vocab] once onnxruntime folds the Transpose of the initializer):
+    // MatMul keeps the [B, 1, hidden] lead dims, so the logits come out in their final shape.
+    logits = g.scope('lm_head', () => (options.projection && !config.tieWordEmbeddings ? options.projection('lm_head', last, head, undefined) : op.matmul(last, op.transpose(head, [1, 0]))));
+  } else if (config.task === 'sequence-classification') logits = g.scope('score', () => project('score', normed, w('score.weight'), undefined));
   else if (config.tieWordEmbeddings) logits = g.scope('lm_head', () => nn.linear(normed, w('model.embed_tokens.weight')));
   else logits = g.scope('lm_head', () => project('lm_head', normed, w('lm_head.weight'), undefined));
   const loss = labels ? nn.crossEntropy(logits, labels) : null;
   return { config, graph: g, dtype, inputIds, attentionMask, positionIds, labels, logits, loss, weights, cache };
+}
+
+/**
+ * normed [B, S, hidden] → [B, 1, hidden] at each row's last real new position: the largest key index
+ * j with attention_mask[b, j] = 1, minus the past length T − S. Decoding (S = 1) gives 0; prefill gives
+ * S − 1 with left padding and the prompt length − 1 with right padding.
+ */
+function gatherLastPosition(g: Graph, normed: Tensor, mask: Tensor, S: number | string, T: number | string, hidden: number): Tensor {
+  const keyIndex = op.unsqueeze(op.arange(g, T), [0]); // [1, T]
+  let last = op.reduceMax(op.mul(op.cast(op.notEqual(mask, 0), 'int64'), keyIndex), [1]); // [B]
+  if (S !== T) last = op.sub(last, op.sub(op.dimSize(g, T, 'int64'), op.dimSize(g, S, 'int64')));
+  const index = op.expand(op.unsqueeze(last, [1, 2]), [normed.shape[0], 1, hidden]); // [B, 1, hidden]
+  return op.gatherElements(normed, index, 1);
 }
 
 /**

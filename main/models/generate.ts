@@ -8,7 +8,7 @@
 // A finished row leaves the batch: its cache rows are dropped and the rest continue.
 import * as ort from 'onnxruntime-node';
 import type { ModelConfig } from './config.ts';
-import { DecoderSession, type KvCache } from './decoder-session.ts';
+import { DecoderSession, type ForwardInput, type KvCache } from './decoder-session.ts';
 import { samplingProcessors, tokenChooser, type SamplingOptions, type TokenChooser } from './sampling/sampler.ts';
 
 export type FinishReason = 'stop_token' | 'stop_string' | 'length';
@@ -116,21 +116,36 @@ export async function generate(session: DecoderSession, prompts: readonly (reado
     const real = Array.from({ length: r.promptLength }, (_, t) => t);
     return left ? [...pad, ...real] : [...real, ...pad];
   });
-  let out = await session.forward({ inputIds, attentionMask: mask.flat(), positionIds: positions, batch: B, seq: L });
-  let past: KvCache = out.present!;
+  // Greedy decoding without returnLogits needs only the argmax: a lastPositionLogits session computes it
+  // in the graph, so the logits never reach JS.
+  const greedyInGraph = session.lastPositionLogits && (!options.sampling || options.sampling.temperature === 0) && !options.returnLogits;
+  const runStep = async (input: ForwardInput): Promise<{ logits: Float32Array | Float64Array | null; nextToken: BigInt64Array | null; vocab: number; logitsLength: number; present: KvCache }> => {
+    if (greedyInGraph) {
+      const g = await session.forwardGreedy(input);
+      return { logits: null, nextToken: g.nextToken, vocab: config.vocabSize, logitsLength: 1, present: g.present };
+    }
+    const f = await session.forward(input);
+    return { logits: f.logits, nextToken: null, vocab: f.vocab, logitsLength: f.logitsLength, present: f.present! };
+  };
+  let out = await runStep({ inputIds, attentionMask: mask.flat(), positionIds: positions, batch: B, seq: L });
+  let past: KvCache = out.present;
   // Batch slot → row. Finished rows leave the batch (their cache rows are dropped), so long
   // stragglers of a GRPO group do not keep paying for the rows that stopped early.
   let active = rows.map((_, i) => i);
   let lastIndex = rows.map((r) => (left ? L - 1 : r.promptLength - 1));
-  let seq = L;
 
   for (let step = 1; step <= options.maxNewTokens; step++) {
     active.forEach((rowIndex, slot) => {
       const row = rows[rowIndex];
-      const at = (slot * seq + lastIndex[slot]) * out.vocab;
-      const logits = out.logits.subarray(at, at + out.vocab);
-      if (options.returnLogits) row.logits.push(Float32Array.from(logits));
-      const token = row.chooser.next(row.ids, logits);
+      let token: number;
+      if (out.nextToken) token = Number(out.nextToken[slot]);
+      else {
+        // A lastPositionLogits session already picked each row's last real position.
+        const at = (slot * out.logitsLength + (out.logitsLength === 1 ? 0 : lastIndex[slot])) * out.vocab;
+        const logits = out.logits!.subarray(at, at + out.vocab);
+        if (options.returnLogits) row.logits.push(Float32Array.from(logits));
+        token = row.chooser.next(row.ids, logits);
+      }
       row.ids.push(token);
       row.generated.push(token);
       options.onToken?.({ prompt: row.prompt, sample: row.sample, token, step });
@@ -153,7 +168,7 @@ export async function generate(session: DecoderSession, prompts: readonly (reado
     }
     // One decode step over the active rows' new tokens.
     for (const r of active) mask[r].push(1);
-    out = await session.forward({
+    out = await runStep({
       inputIds: active.map((r) => rows[r].generated[rows[r].generated.length - 1]),
       attentionMask: active.flatMap((r) => mask[r]),
       positionIds: active.map((r) => rows[r].promptLength + rows[r].generated.length - 1),
@@ -161,8 +176,7 @@ export async function generate(session: DecoderSession, prompts: readonly (reado
       seq: 1,
       past,
     });
-    past = out.present!;
-    seq = 1;
+    past = out.present;
     lastIndex = active.map(() => 0);
   }
 
