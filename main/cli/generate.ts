@@ -90,7 +90,8 @@ export function registerGenerateCommand(program: Command): void {
         const stopTokenIds = [...new Set([...config.eosTokenIds, ...(Array.isArray(genEos) ? genEos : typeof genEos === 'number' ? [genEos] : [])])];
         const decode = tokenizer ? (ids: readonly number[]) => tokenizer!.decode(ids, { skipSpecialTokens: true }) : undefined;
 
-        const session = await DecoderSession.create(config, weights, { dtype: opts.dtype, kvCache: true, provider: opts.provider as ProviderRequest });
+        // Head on the last position only, greedy in the graph: generation never needs the other positions' logits.
+        const session = await DecoderSession.create(config, weights, { dtype: opts.dtype, kvCache: true, lastPositionLogits: true, provider: opts.provider as ProviderRequest });
         const streaming = !opts.json && prompts.length === 1 && opts.n === 1 && !!decode;
         let printed = '';
         const started = performance.now();
