@@ -1,18 +1,9 @@
 // Errors cross the API boundary as values. Handlers signal an expected failure by throwing `ApiFailure`
 // with a machine-readable code; the router turns it (and anything unexpected) into `{ok: false, error}`.
 import type { ApiError, Result } from './contract.ts';
+import { CodedError } from '../store/errors.ts';
 
-export class ApiFailure extends Error {
-  readonly code: string;
-  readonly details: unknown;
-
-  constructor(code: string, message: string, details?: unknown) {
-    super(message);
-    this.name = 'ApiFailure';
-    this.code = code;
-    this.details = details;
-  }
-}
+export class ApiFailure extends CodedError {}
 
 export function ok<T>(value: T): Result<T> {
   return { ok: true, value };
