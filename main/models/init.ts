@@ -2,46 +2,18 @@
 // embedding ~ Normal(0, initializer_range = 0.02) with zero biases, the padding token's embedding row
 // zeroed, RMSNorm weights one. `createModelFolder` writes the result as a real HF folder.
 
+import { Rng as SeededRandom } from '../engine/rng.ts';
 import type { SafeTensor, TensorMap } from '../engine/safetensors.ts';
 import type { ModelConfig, ModelFamily, ModelTask } from './config.ts';
 import { presetConfig, type PresetName } from './presets.ts';
 import { Tokenizer, bundledQwenTokenizerDir } from './tokenizer.ts';
 import { expectedWeightShapes, saveModel, type WeightDtype } from './weights.ts';
 
-/** A small deterministic generator (SplitMix32 → Box–Muller); the same seed gives the same model everywhere. */
-export class SeededRandom {
-  private state: number;
-  private spare: number | null = null;
-
-  constructor(seed: number) {
-    if (!Number.isSafeInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
-    this.state = seed >>> 0;
-  }
-
-  /** Uniform in [0, 1). */
-  uniform(): number {
-    this.state = (this.state + 0x9e3779b9) >>> 0;
-    let z = this.state;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    return ((z ^ (z >>> 16)) >>> 0) / 2 ** 32;
-  }
-
-  /** Standard normal. */
-  normal(): number {
-    if (this.spare !== null) {
-      const s = this.spare;
-      this.spare = null;
-      return s;
-    }
-    let u = 0;
-    while (u === 0) u = this.uniform();
-    const v = this.uniform();
-    const r = Math.sqrt(-2 * Math.log(u));
-    this.spare = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
-  }
-}
+/**
+ * The engine's seedable generator (xoshiro128** + Box–Muller): one implementation for init, LoRA
+ * dropout masks and training. The same seed gives the same model everywhere.
+ */
+export { SeededRandom };
 
 export interface InitOptions {
   seed?: number;
