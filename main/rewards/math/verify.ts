@@ -64,6 +64,13 @@ function choiceLetter(normalized: string): { letter: string; rest: string | null
 // logs stay defined, with a few negatives to separate |x| from x.
 const POINTS = [0.7319, 1.3571, 2.1853, 0.4137, 1.8129, 2.6411, -0.5923, -1.1789, 1.0467, 0.2897];
 
+/** The p-th evaluation point: each variable gets a different value so x+y and 2x differ. */
+function pointEnv(vars: readonly string[], p: number): Map<string, number> {
+  const env = new Map<string, number>();
+  vars.forEach((v, k) => env.set(v, POINTS[(p + 3 * k) % POINTS.length] * (1 + 0.1 * k)));
+  return env;
+}
+
 function close(a: number, b: number, relTol: number): boolean {
   // Overflowed values (10^{99999999}) are not comparable in floats; explicit infinities are handled apart.
   if (!Number.isFinite(a) || !Number.isFinite(b)) return false;
@@ -92,9 +99,7 @@ function compareScalars(a: Expr, b: Expr, relTol: number): Match {
   }
   let valid = 0;
   for (let p = 0; p < POINTS.length; p++) {
-    const env = new Map<string, number>();
-    // Each variable gets a different point so x+y and 2x differ.
-    vars.forEach((v, k) => env.set(v, POINTS[(p + 3 * k) % POINTS.length] * (1 + 0.1 * k)));
+    const env = pointEnv(vars, p);
     const va = evaluateNumeric(a, env);
     const vb = evaluateNumeric(b, env);
     if (Number.isNaN(va) && Number.isNaN(vb)) continue;
@@ -110,8 +115,7 @@ function compareEquations(a: Expr, b: Expr, relTol: number): Match {
   let ratio: number | null = null;
   let valid = 0;
   for (let p = 0; p < POINTS.length; p++) {
-    const env = new Map<string, number>();
-    vars.forEach((v, k) => env.set(v, POINTS[(p + 3 * k) % POINTS.length] * (1 + 0.1 * k)));
+    const env = pointEnv(vars, p);
     const va = evaluateNumeric(a, env);
     const vb = evaluateNumeric(b, env);
     if (!Number.isFinite(va) || !Number.isFinite(vb)) continue;
