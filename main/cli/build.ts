@@ -2,6 +2,7 @@
 // stop or crash to continue). Registers under the existing `data` command group when there is one.
 import type { Command } from 'commander';
 import { cliAction, workspaceFrom } from './workspace.ts';
+import { stopOnSignals } from './signals.ts';
 
 type BuildCliOptions = { workspace?: string; restart?: boolean; json?: boolean };
 
@@ -21,10 +22,7 @@ export function registerBuildCommands(program: Command): void {
         const { readRecipeFile, runBuild } = await import('../data/build/index.ts');
         const recipe = await readRecipeFile(recipePath);
         const ws = await openWorkspace(workspaceFrom(options.workspace));
-        const controller = new AbortController();
-        const stop = () => controller.abort(new Error('stopped by signal; run the same command again to resume'));
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        const stop = stopOnSignals({ reason: 'stopped by signal; run the same command again to resume' });
         const tty = process.stderr.isTTY;
         try {
           const result = await runBuild({
@@ -32,7 +30,7 @@ export function registerBuildCommands(program: Command): void {
             recipe,
             baseDir: dirname(resolve(recipePath)),
             restart: options.restart,
-            signal: controller.signal,
+            signal: stop.signal,
             log: (line) => process.stderr.write(`${line}\n`),
             onProgress: tty
               ? (p) => {
@@ -49,8 +47,7 @@ export function registerBuildCommands(program: Command): void {
             for (const step of result.stats.funnel) process.stdout.write(`  ${step.step.padEnd(16)} ${String(step.kept).padStart(8)} kept of ${step.in}\n`);
           }
         } finally {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
+          stop.release();
           await ws.close();
         }
       }),

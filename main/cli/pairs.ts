@@ -5,6 +5,7 @@
 //   pairs list                              the workspace's preference sets
 import type { Command } from 'commander';
 import { cliAction, workspaceFrom } from './workspace.ts';
+import { stopOnSignals } from './signals.ts';
 
 type WorkspaceOption = { workspace?: string; json?: boolean };
 
@@ -33,17 +34,14 @@ export function registerPairsCommands(program: Command): void {
         const { runPairsBuild } = await import('../pairs/build.ts');
         const recipe = await readPairsRecipeFile(recipePath);
         const ws = await openWorkspace(workspaceFrom(options.workspace));
-        const controller = new AbortController();
-        const stop = () => controller.abort(new Error('stopped by signal; run the same command again to resume'));
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        const stop = stopOnSignals({ reason: 'stopped by signal; run the same command again to resume' });
         const tty = process.stderr.isTTY;
         try {
           const result = await runPairsBuild({
             workspace: ws,
             recipe,
             baseDir: dirname(resolve(recipePath)),
-            signal: controller.signal,
+            signal: stop.signal,
             log: (line) => process.stderr.write(`${line}\n`),
             onProgress: tty ? (p) => process.stderr.write(`\r${p.phase}${p.message ? ` ${p.message}` : ''}: ${p.done} / ${p.total}   `) : undefined,
           });
@@ -57,8 +55,7 @@ export function registerPairsCommands(program: Command): void {
           for (const s of result.recentre.scorers) process.stdout.write(`  ${s.scorer.padEnd(20)} ${s.mean.toFixed(4).padStart(10)} ${s.std.toFixed(4).padStart(10)} ${s.weight.toFixed(3).padStart(8)}\n`);
           for (const set of result.sets) process.stdout.write(`Set "${set.name}" (${set.construction}): ${set.pairs} pairs, mean margin ${fixed(set.meanMargin)}\n`);
         } finally {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
+          stop.release();
           await ws.close();
         }
       }),

@@ -5,6 +5,7 @@
 //   status NAME --workspace DIR [--json]                          the saved state of a pipeline
 import type { Command } from 'commander';
 import { cliAction, workspaceFrom } from './workspace.ts';
+import { stopOnSignals } from './signals.ts';
 
 type RunOptions = { workspace?: string; json?: boolean; force?: string[] };
 type CheckOptions = { workspace?: string; json?: boolean };
@@ -30,19 +31,13 @@ export function registerPipelineCommands(program: Command): void {
         const recipe = await readRecipeFile(recipePath);
         const force = options.force?.includes('all') ? 'all' : (options.force ?? []);
         if (force !== 'all') for (const s of force) if (!(STAGE_ORDER as readonly string[]).includes(s)) throw new Error(`--force ${s}: no such stage (stages: ${STAGE_ORDER.join(', ')})`);
-        const controller = new AbortController();
-        const stop = () => {
-          process.stderr.write('\nstopping at the next step boundary (run the same command again to resume)…\n');
-          controller.abort();
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        const stop = stopOnSignals({ notice: 'stopping at the next step boundary (run the same command again to resume)…' });
         let lastLine = '';
         try {
           const result = await runPipeline(recipe, {
             workspace: workspaceFrom(options.workspace),
             recipePath,
-            signal: controller.signal,
+            signal: stop.signal,
             force: force as never,
             log: (line) => process.stderr.write(`${line}\n`),
             onUpdate: (state) => {
@@ -68,8 +63,7 @@ export function registerPipelineCommands(program: Command): void {
             process.exitCode = 1;
           } else if (result.status === 'stopped') process.exitCode = 130;
         } finally {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
+          stop.release();
         }
       }),
     );

@@ -2,6 +2,7 @@
 // (main/train/grpo/config.ts). Running the same config again resumes from the run's last checkpoint.
 import type { Command } from 'commander';
 import { cliAction, workspaceFrom } from './workspace.ts';
+import { stopOnSignals } from './signals.ts';
 
 type GrpoCliOptions = { config: string; workspace?: string; json?: boolean };
 
@@ -20,15 +21,12 @@ export function registerTrainGrpoCommand(parent: Command): void {
         const { runGrpo } = await import('../train/grpo/trainer.ts');
         const configPath = resolve(options.config);
         const config = parse(readFileSync(configPath, 'utf8')) as unknown;
-        const controller = new AbortController();
-        const stop = () => controller.abort();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        const stop = stopOnSignals();
         try {
           const result = await runGrpo(config as never, {
             workspace: workspaceFrom(options.workspace),
             baseDir: dirname(configPath),
-            signal: controller.signal,
+            signal: stop.signal,
             log: (line) => process.stderr.write(`${line}\n`),
           });
           const { steps, reward, accuracy, lang } = result.summary;
@@ -36,8 +34,7 @@ export function registerTrainGrpoCommand(parent: Command): void {
           else if (!result.output) process.stdout.write(`GRPO run "${result.run}" stopped after step ${steps}; run the same command again to resume\n`);
           else process.stdout.write(`GRPO run "${result.run}" finished: ${steps} steps, reward ${reward.toFixed(3)}${accuracy !== undefined ? `, held-out accuracy ${accuracy.toFixed(3)}, Korean share ${lang.toFixed(3)}` : ''}; model in ${result.output}\n`);
         } finally {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
+          stop.release();
         }
       }),
     );

@@ -6,6 +6,7 @@
 // --resume RUN continues it.
 import type { Command } from 'commander';
 import { cliAction, WORKSPACE_ENV } from './workspace.ts';
+import { stopOnSignals } from './signals.ts';
 
 type RmCliOptions = {
   model: string;
@@ -67,19 +68,13 @@ export function registerTrainRmCommand(parent: Command): void {
           ...(options.centering !== undefined ? { centeringCoefficient: number('--centering', options.centering) } : {}),
           ...(loraRank !== undefined ? { method: { kind: 'lora', r: loraRank, alpha: 2 * loraRank } } : {}),
         });
-        const controller = new AbortController();
-        const onSignal = () => {
-          process.stderr.write('\nstopping after this step (checkpoint, then exit)…\n');
-          controller.abort();
-        };
-        process.once('SIGINT', onSignal);
-        process.once('SIGTERM', onSignal);
+        const stop = stopOnSignals({ notice: 'stopping after this step (checkpoint, then exit)…' });
         try {
           let lastPrinted = 0;
           const result = await runRewardModelTraining(config, {
             workspace,
             resume: options.resume !== undefined,
-            signal: controller.signal,
+            signal: stop.signal,
             log: (line) => process.stderr.write(line + '\n'),
             onProgress: (p) => {
               if (options.json || (p.step - lastPrinted < 10 && p.step !== p.totalSteps)) return;
@@ -98,8 +93,7 @@ export function registerTrainRmCommand(parent: Command): void {
           }
           if (s.status === 'stopped') process.exitCode = 130;
         } finally {
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
+          stop.release();
         }
       }),
     );

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { cliAction, workspaceFrom } from './workspace.ts';
+import { stopOnSignals } from './signals.ts';
 
 type SftCliOptions = {
   config?: string;
@@ -60,18 +61,12 @@ export function registerTrainSftCommand(parent: Command): void {
         if (options.provider) overrides.provider = options.provider;
         const config = parseSftConfig(resolvePaths({ ...raw, ...overrides }, baseDir));
 
-        const controller = new AbortController();
-        const onSignal = () => {
-          process.stderr.write('\nstopping after this step (checkpoint, then exit)…\n');
-          controller.abort();
-        };
-        process.once('SIGINT', onSignal);
-        process.once('SIGTERM', onSignal);
+        const stop = stopOnSignals({ notice: 'stopping after this step (checkpoint, then exit)…' });
         try {
           const result = await runSft(config, {
             workspace,
             resume: options.resume !== undefined,
-            signal: controller.signal,
+            signal: stop.signal,
             log: (line) => process.stderr.write(line + '\n'),
           });
           const s = result.summary;
@@ -82,8 +77,7 @@ export function registerTrainSftCommand(parent: Command): void {
             if (result.output) process.stdout.write(`output: ${result.output}\n`);
           }
         } finally {
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
+          stop.release();
         }
       }),
     );
