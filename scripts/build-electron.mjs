@@ -4,10 +4,11 @@
 //   preload.cjs     sandboxed preload (CommonJS)  from main/preload.ts
 //   job-worker.js   job process entry (ESM)       from main/jobs/worker.ts
 //   device-probe.js EP probe entry (ESM)          from main/devices/probe-provider.ts
+//   saenggak_reward.py, recipes/                  copied: files the code reads beside itself
 // Our TypeScript is bundled; npm packages stay external (loaded from node_modules, so native modules
 // such as onnxruntime-node and @lancedb/lancedb keep working; electron-builder unpacks them from asar).
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { cpSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
@@ -41,4 +42,8 @@ await Promise.all([
     outExtension: { '.js': '.cjs' },
   }),
 ]);
-console.log(`built ${outdir}: app.js, preload.cjs, job-worker.js, device-probe.js`);
+// Files the code reads at run time beside itself (`new URL('./x', import.meta.url)` resolves next to the
+// bundle): the verl reward client the export copies, and the bundled recipes.
+cpSync(resolve(root, 'main/export/verl/saenggak_reward.py'), resolve(outdir, 'saenggak_reward.py'));
+cpSync(resolve(root, 'assets/recipes'), resolve(outdir, 'recipes'), { recursive: true });
+console.log(`built ${outdir}: app.js, preload.cjs, job-worker.js, device-probe.js, saenggak_reward.py, recipes/`);

@@ -11,7 +11,13 @@ import { loadArea } from './stages/modules.ts';
 import type { StageName } from './stage-names.ts';
 import { readPipelineState, type PipelineState } from './state.ts';
 
-export const BUNDLED_RECIPES_DIR = fileURLToPath(new URL('../../assets/recipes/', import.meta.url));
+/**
+ * The recipes that ship with the app: assets/recipes/ in the source tree, recipes/ beside the Electron
+ * bundle (scripts/build-electron.mjs copies them there; the bundle has no source tree around it).
+ */
+export const BUNDLED_RECIPES_DIR = [new URL('../../assets/recipes/', import.meta.url), new URL('./recipes/', import.meta.url)]
+  .map((url) => fileURLToPath(url))
+  .find((dir) => existsSync(dir)) ?? fileURLToPath(new URL('../../assets/recipes/', import.meta.url));
 
 export interface RecipeInfo {
   path: string;

@@ -105,7 +105,7 @@ export async function runPipeline(recipe: PipelineRecipe, options: RunPipelineOp
     const started = performance.now();
     try {
       const missing = (await def.unavailable?.(recipe)) ?? null;
-      if (missing) throw new StageUnavailableError(`stage ${name} is ${missing.startsWith('not available yet') ? '' : 'not available yet: '}${missing}`);
+      if (missing) throw new StageUnavailableError(`stage ${name} is ${missing.startsWith('not available') ? '' : 'not available: '}${missing}`);
       const plan = await def.plan({ workspace, recipe, outputs });
       const { hash } = stageHash(name, plan.config, [...new Set([...plan.inputs, ...pathsIn(plan.config, workspace)])]);
       const forced = options.force === 'all' || (options.force ?? []).includes(name);

@@ -1,36 +1,33 @@
-// The modules of other areas that stages call, loaded when a stage runs. Stages whose area has not landed
-// in this build (or fails to load) report "not available yet" instead of breaking the whole pipeline
-// at import time; `pipeline check` lists them.
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// The modules of other areas that stages call, loaded lazily when a stage runs (a recipe with only an SFT
+// stage never loads the GRPO trainer). The specifiers are literal so that the Electron bundle
+// (scripts/build-electron.mjs, esbuild) includes them: a path computed at run time would point at
+// TypeScript sources that a packaged app does not have. A module that lacks an expected export reports the
+// stage as unavailable with the names, instead of failing inside the stage.
 import { StageUnavailableError } from '../stage.ts';
 
-const MAIN = new URL('../../', import.meta.url);
-
-/** Area modules (relative to main/, first existing one wins). */
-export const AREA_MODULES = {
-  sft: ['train/sft/index.ts'],
-  grpo: ['train/grpo/index.ts', 'train/grpo/trainer.ts'],
-  grpoConfig: ['train/grpo/config.ts'],
-  rm: ['train/rm/index.ts'],
-  pairs: ['pairs/index.ts'],
-  eval: ['eval/index.ts'],
-  evalReport: ['eval/report.ts'],
-  verl: ['export/verl/index.ts', 'export/verl/export.ts'],
+const AREA_LOADERS = {
+  sft: () => import('../../train/sft/index.ts'),
+  grpo: () => import('../../train/grpo/trainer.ts'),
+  grpoConfig: () => import('../../train/grpo/config.ts'),
+  rm: () => import('../../train/rm/index.ts'),
+  pairs: () => import('../../pairs/index.ts'),
+  eval: () => import('../../eval/index.ts'),
+  evalReport: () => import('../../eval/report.ts'),
+  verl: () => import('../../export/verl/index.ts'),
 } as const;
-export type Area = keyof typeof AREA_MODULES;
+export type Area = keyof typeof AREA_LOADERS;
 
 /** Imports an area module that exports every one of `names`, or says why it cannot. */
 export async function loadArea<T>(area: Area, names: readonly string[]): Promise<T> {
-  const present = AREA_MODULES[area].filter((file) => existsSync(fileURLToPath(new URL(file, MAIN))));
-  if (present.length === 0) throw new StageUnavailableError(`not available yet: main/${AREA_MODULES[area][0]} is not in this build`);
-  let lastAbsent: string[] = [];
-  for (const file of present) {
-    const mod = (await import(new URL(file, MAIN).href)) as Record<string, unknown>;
-    lastAbsent = names.filter((n) => typeof mod[n] === 'undefined');
-    if (lastAbsent.length === 0) return mod as T;
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await AREA_LOADERS[area]()) as Record<string, unknown>;
+  } catch (error) {
+    throw new StageUnavailableError(`not available: the ${area} module failed to load (${(error as Error).message})`);
   }
-  throw new StageUnavailableError(`not available yet: main/${present.join(' / main/')} does not export ${lastAbsent.join(', ')}`);
+  const absent = names.filter((n) => typeof mod[n] === 'undefined');
+  if (absent.length > 0) throw new StageUnavailableError(`not available: the ${area} module does not export ${absent.join(', ')}`);
+  return mod as T;
 }
 
 /** The reason an area cannot be used, or null (checks exports too). */

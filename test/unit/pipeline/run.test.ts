@@ -122,15 +122,15 @@ test('an interrupted stage stops at a checkpoint, the later stages wait, and the
   assert.deepEqual(starts, [0, 3], 'the second attempt starts from the checkpoint at step 3');
 });
 
-test('a stage whose implementation is missing fails the run with "not available yet" and later stages do not run', async () => {
+test('a stage whose implementation is missing fails the run with "not available" and later stages do not run', async () => {
   const ws = workspace();
   const calls: Record<string, number> = {};
   const stages = fakeStages(calls, []);
-  stages.sft = { ...stages.sft!, unavailable: async () => 'not available yet: main/train/sft/index.ts is not in this build' };
+  stages.sft = { ...stages.sft!, unavailable: async () => 'not available: the sft module failed to load (missing)' };
   const result = await runPipeline(recipe(), { workspace: ws, stages });
   assert.equal(result.status, 'failed');
   assert.deepEqual(statuses(result), { model: 'finished', data: 'finished', sft: 'unavailable', eval: 'pending', report: 'pending' });
-  assert.match(result.error!, /sft: stage sft is not available yet: main\/train\/sft/);
+  assert.match(result.error!, /sft: stage sft is not available: the sft module failed to load/);
   assert.equal(calls.eval, undefined);
   assert.ok(new StageUnavailableError('x') instanceof Error);
 });
