@@ -12,6 +12,7 @@ import { evalMethods, type EvalEvents } from './contracts/eval.ts';
 import { pairsMethods, type PairsEvents } from './contracts/pairs.ts';
 import { pipelineMethods, type PipelineEvents } from './contracts/pipeline.ts';
 import { rmMethods, type RmEvents } from './contracts/rm.ts';
+import { rewardServerMethods } from './contracts/rewardServer.ts';
 
 export type { MethodDef } from './method.ts';
 // Each later stage keeps its value types and methods in contracts/<area>.ts; they are part of this one contract.
@@ -20,6 +21,7 @@ export * from './contracts/eval.ts';
 export * from './contracts/pairs.ts';
 export * from './contracts/pipeline.ts';
 export * from './contracts/rm.ts';
+export * from './contracts/rewardServer.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Shared value types
@@ -330,6 +332,7 @@ export const contract = {
   ...pairsMethods,
   ...pipelineMethods,
   ...rmMethods,
+  ...rewardServerMethods,
 } as const;
 
 export type Contract = typeof contract;

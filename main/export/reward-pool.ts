@@ -19,6 +19,8 @@ export type RewardPoolOptions = {
   itemTimeoutMs?: number;
   /** A module exporting `scoreSample` (tests); default main/export/reward-scoring.ts. */
   scorerUrl?: string;
+  /** Whether idle workers keep the process alive (default true). */
+  holdProcess?: boolean;
 };
 
 const DEFAULT_SCORER_URL = new URL('./reward-scoring.ts', import.meta.url).href;
@@ -44,6 +46,7 @@ export class RewardPool {
   readonly itemTimeoutMs: number;
   private readonly config: RewardConfig;
   private readonly scorerUrl: string;
+  private readonly holdProcess: boolean;
   private readonly slots = new Set<Slot>();
   private readonly queue: Chunk[] = [];
   private readonly watchdog: NodeJS.Timeout;
@@ -57,6 +60,7 @@ export class RewardPool {
     this.itemTimeoutMs = options.itemTimeoutMs ?? 2000;
     if (!(this.itemTimeoutMs > 0)) throw new Error(`itemTimeoutMs must be positive, got ${options.itemTimeoutMs}`);
     this.scorerUrl = options.scorerUrl ?? DEFAULT_SCORER_URL;
+    this.holdProcess = options.holdProcess ?? true;
     const period = Math.min(100, Math.max(2, this.itemTimeoutMs / 5));
     this.watchdog = setInterval(() => this.checkDeadlines(), period);
     this.watchdog.unref();
@@ -121,6 +125,8 @@ export class RewardPool {
       worker.on('message', (reply: WorkerReply) => {
         if (reply.type === 'ready') {
           slot.ready = true;
+          // Only once it is up (a starting worker must hold the process, or an awaited start would be cut off).
+          if (!this.holdProcess) worker.unref();
           resolveReady();
           this.dispatch();
           return;

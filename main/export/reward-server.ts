@@ -46,13 +46,24 @@ export type RewardServerOptions = {
   metricsWindowMs?: number;
   /** Module with `scoreSample` for the workers (tests); default main/export/reward-scoring.ts. */
   scorerUrl?: string;
+  /**
+   * Whether the listening socket and the workers keep the process alive (default true, as the CLI needs).
+   * The app's own server passes false so that quitting the app is never held up by it.
+   */
+  holdProcess?: boolean;
 };
 
 export type RunningRewardServer = {
   /** e.g. http://127.0.0.1:5124 */
   origin: string;
+  /** The port actually bound (useful after asking for port 0). */
+  port: number;
   token: string;
+  /** Scoring threads. */
+  workers: number;
   metrics: RewardMetrics;
+  /** Batches being scored right now. */
+  inFlight(): number;
   close(): Promise<void>;
 };
 
@@ -108,6 +119,7 @@ export async function startRewardServer(options: RewardServerOptions): Promise<R
     workers: options.workers,
     itemTimeoutMs: options.itemTimeoutMs,
     scorerUrl: options.scorerUrl,
+    holdProcess: options.holdProcess,
   });
   const maxConcurrent = options.maxConcurrentRequests ?? pool.size * 4;
   const metrics = new RewardMetrics(options.metricsWindowMs);
@@ -206,13 +218,17 @@ export async function startRewardServer(options: RewardServerOptions): Promise<R
     await pool.close();
     throw error;
   }
+  if (options.holdProcess === false) server.unref();
   const address = server.address() as AddressInfo;
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
   return {
     origin: `http://${urlHost}:${address.port}`,
+    port: address.port,
     token,
+    workers: pool.size,
     metrics,
+    inFlight: () => inFlight,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((done) => server.close(() => done()));

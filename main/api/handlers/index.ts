@@ -12,6 +12,7 @@ import { evalHandlers } from './eval.ts';
 import { pairsHandlers } from './pairs.ts';
 import { rmHandlers } from './rm.ts';
 import { pipelineHandlers } from './pipeline.ts';
+import { rewardServerHandlers } from './reward-server.ts';
 
 export const handlers: Handlers = {
   ...appHandlers,
@@ -25,4 +26,5 @@ export const handlers: Handlers = {
   ...pairsHandlers,
   ...rmHandlers,
   ...pipelineHandlers,
+  ...rewardServerHandlers,
 };
