@@ -2,6 +2,9 @@
 //
 //   update     the fused train step: decoder → per-token log-probs of the response (nn.tokenLogProbs)
 //              → GRPO objective → backward → clip → AdamW, one ONNX run per optimizer step;
+//   Both score tokens under the rollout distribution: logits divided by the sampling temperature, as the
+//   sampler draws them (TRL does the same). Without it, old log-probs and the gradient describe a
+//   different policy from the one that produced the samples at any temperature but 1.
 //   scorer     a forward-only log-prob graph whose TRAINABLE weights are session inputs (frozen ones are
 //              initializers), so scoring with the current policy, the rollout policy (old log-probs) or the
 //              reference costs no session rebuild. With LoRA the reference is the same session with every
@@ -10,7 +13,7 @@
 //   generator  weights for the KV-cache DecoderSession of the rollouts (base + adapter, or the updated
 //              full weights), rebuilt after every update (see rollout.ts for the measured cost).
 import * as ort from 'onnxruntime-node';
-import { buildTrainStep, encodeModel, lower, nn, op, TrainStepRunner, type HostTensor, type StepResult, type TensorData, type TrainState } from '../../engine/index.ts';
+import { buildTrainStep, encodeModel, lower, nn, op, TrainStepRunner, type HostTensor, type StepResult, type Tensor, type TensorData, type TrainState } from '../../engine/index.ts';
 import type { SafeTensor, TensorMap } from '../../engine/safetensors.ts';
 import type { ModelConfig } from '../../models/config.ts';
 import { buildDecoderGraph, type DecoderGraph, type Projection } from '../../models/decoder.ts';
@@ -64,6 +67,13 @@ export interface PolicyOptions {
   adamw: { weightDecay: number; beta1: number; beta2: number };
   maxGradNorm: number | null;
   provider?: 'auto' | 'cpu' | 'cuda' | 'webgpu';
+  /** The rollout sampling temperature (default 1): log-probs are those of softmax(logits / temperature). */
+  temperature?: number;
+}
+
+/** Logits as the sampler sees them: divided by the temperature (no op at 1). */
+function samplingLogits(logits: Tensor, temperature: number): Tensor {
+  return temperature === 1 ? logits : op.mul(logits, 1 / temperature);
 }
 
 export function loraConfigOf(method: Extract<GrpoMethod, { kind: 'lora' }>): LoraConfig {
@@ -114,6 +124,8 @@ export class Policy {
 
   static async create(config: ModelConfig, weights: Weights, method: GrpoMethod, options: PolicyOptions & { adapter?: LoraAdapter }): Promise<Policy> {
     const usesReference = options.objective.beta > 0;
+    const temperature = options.temperature ?? 1;
+    if (!(temperature > 0 && Number.isFinite(temperature))) throw new RangeError(`policy: temperature must be a positive number, got ${temperature}`);
     // --- update graph
     const train = methodDecoder(config, method);
     const g = train.decoder.graph;
@@ -124,7 +136,8 @@ export class Policy {
     const old = g.input('old_log_probs', 'float32', [B, S]);
     const ref = usesReference ? g.input('ref_log_probs', 'float32', [B, S]) : undefined;
     const advantages = g.input('advantages', 'float32', [B]);
-    const logProbs = nn.tokenLogProbs(train.decoder.logits, targets);
+    const logits = samplingLogits(train.decoder.logits, temperature);
+    const logProbs = nn.tokenLogProbs(logits, targets);
     const objective = grpoObjective({ logProbs, oldLogProbs: old, refLogProbs: ref, advantages, mask }, options.objective);
     const trainableSet = new Set(train.trainable);
     const params = g.params.filter((p) => trainableSet.has(p.name));
@@ -133,7 +146,7 @@ export class Policy {
       trainable: params,
       adamw: { weightDecay: options.adamw.weightDecay, beta1: options.adamw.beta1, beta2: options.adamw.beta2 },
       maxGradNorm: options.maxGradNorm,
-      metrics: { ...objective.metrics, entropy: maskedEntropy(train.decoder.logits, mask) },
+      metrics: { ...objective.metrics, entropy: maskedEntropy(logits, mask) },
     });
 
     // --- initial trainable values
@@ -154,7 +167,7 @@ export class Policy {
     const scoring = methodDecoder(config, method);
     const sg = scoring.decoder.graph;
     const scoreTargets = sg.input('targets', 'int64', [B, S]);
-    const scoreLogProbs = nn.tokenLogProbs(scoring.decoder.logits, scoreTargets);
+    const scoreLogProbs = nn.tokenLogProbs(samplingLogits(scoring.decoder.logits, temperature), scoreTargets);
     const scoringTrainable = new Set(scoring.trainable);
     const initializers: Record<string, TensorData> = {};
     for (const p of sg.params) if (!scoringTrainable.has(p.name)) initializers[p.name] = weightData(weights, p.name, 'float32');

@@ -120,6 +120,7 @@ export async function runGrpo(input: GrpoConfig | GrpoConfigInput, options: RunG
     adamw: { weightDecay: config.optimization.weightDecay, beta1: config.optimization.beta1, beta2: config.optimization.beta2 },
     maxGradNorm: config.optimization.maxGradNorm,
     provider: config.provider,
+    temperature: config.rollout.temperature,
     adapter,
   });
 
