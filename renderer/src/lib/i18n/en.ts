@@ -5,6 +5,7 @@ import { rewardModelEn } from './rewardModel.en.ts';
 import { pairsEn } from './pairs.en.ts';
 import { evaluateEn } from './evaluate.en.ts';
 import { recipeEn } from './recipe.en.ts';
+import { devicesEn } from './devices.en.ts';
 
 export const en = {
   'app.name': 'Saenggak Lab',
@@ -264,6 +265,7 @@ export const en = {
   ...pairsEn,
   ...evaluateEn,
   ...recipeEn,
+  ...devicesEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

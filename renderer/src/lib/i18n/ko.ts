@@ -6,6 +6,7 @@ import { rewardModelKo } from './rewardModel.ko.ts';
 import { pairsKo } from './pairs.ko.ts';
 import { evaluateKo } from './evaluate.ko.ts';
 import { recipeKo } from './recipe.ko.ts';
+import { devicesKo } from './devices.ko.ts';
 
 
 export const ko: Messages = {
@@ -265,4 +266,5 @@ export const ko: Messages = {
   ...pairsKo,
   ...evaluateKo,
   ...recipeKo,
+  ...devicesKo,
 };

@@ -1,0 +1,38 @@
+// English strings of the Devices page's reward server section. Keys start with `devices.rewardServer.`;
+// the Korean twin is devices.ko.ts.
+export const devicesEn = {
+  'devices.rewardServer.title': 'Reward server',
+  'devices.rewardServer.intro':
+    'Serves this app’s rule-based rewards (accuracy, format, language consistency) over HTTP, so a trainer on a cluster (verl through saenggak_reward.py) scores with exactly the same code.',
+  'devices.rewardServer.switch': 'Serve rewards over HTTP',
+  'devices.rewardServer.on': 'On',
+  'devices.rewardServer.off': 'Off',
+  'devices.rewardServer.host': 'Host',
+  'devices.rewardServer.port': 'Port',
+  'devices.rewardServer.portHint': '0 picks any free port',
+  'devices.rewardServer.config': 'Reward config (YAML)',
+  'devices.rewardServer.configHint': 'Absolute, or relative to the workspace. Empty: accuracy 1, format 0.2, language 0.2.',
+  'devices.rewardServer.exposeWarning':
+    'Listening on {host} makes the reward server reachable from the network: anyone who can reach this port and learns the token can use this machine to score. Prefer 127.0.0.1 and an SSH tunnel.',
+  'devices.rewardServer.exposeConfirm': 'I understand; listen on {host}',
+  'devices.rewardServer.address': 'Address',
+  'devices.rewardServer.token': 'Token',
+  'devices.rewardServer.tokenHint': 'New on every start. Keep it secret: it grants scoring on this machine.',
+  'devices.rewardServer.env': 'For saenggak_reward.py',
+  'devices.rewardServer.anyAddress': 'The server listens on every interface: give the cluster this machine’s address in place of {host}.',
+  'devices.rewardServer.config.default': 'built-in default',
+  'devices.rewardServer.components': 'Rewards',
+  'devices.rewardServer.workers': 'Scoring threads',
+  'devices.rewardServer.since': 'Running since {time}',
+  'devices.rewardServer.requestRate': 'Requests/s',
+  'devices.rewardServer.itemRate': 'Scores/s',
+  'devices.rewardServer.latency': 'Batch latency p50 / p99',
+  'devices.rewardServer.inFlight': 'In flight',
+  'devices.rewardServer.totalRequests': 'Requests',
+  'devices.rewardServer.totalItems': 'Scored',
+  'devices.rewardServer.totalTimeouts': 'Timed out',
+  'devices.rewardServer.totalRejected': 'Refused',
+  'devices.rewardServer.window': 'rates over the last {seconds} s',
+  'devices.rewardServer.error.portInUse': 'Port {port} is already in use (another reward server or program). Choose another port, or 0 for any free one.',
+  'devices.rewardServer.stopped': 'The reward server is off.',
+} as const;
