@@ -7,6 +7,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
+import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { launchChromium, openApp, type AppUnderTest } from '../helpers/browser.ts';
 
 const ARTIFACTS = resolve(import.meta.dirname, '..', 'artifacts');
@@ -159,6 +160,27 @@ describe('datasets page (serve mode, Chromium)', () => {
     assert.deepEqual(
       written.map((r) => r.prompt),
       goodRows.map((r) => r.prompt),
+    );
+  });
+
+  it('exports as Parquet in chat format: the format picker sets the extension and the file reads back as messages', async () => {
+    const { page } = app;
+    await page.getByTestId('dataset-math_prompts').click();
+    await page.getByTestId('export-button').click();
+    const dialog = page.getByTestId('export-dialog');
+    await dialog.getByRole('radio', { name: 'Parquet' }).check();
+    assert.match(await dialog.getByRole('textbox').inputValue(), /math_prompts\.parquet$/);
+    assert.equal(await dialog.getByRole('checkbox').isChecked(), true, 'Parquet is always chat format');
+    assert.equal(await dialog.getByRole('checkbox').isDisabled(), true);
+    const target = join(app.workspace, 'from-ui.parquet');
+    await dialog.getByRole('textbox').fill(target);
+    await dialog.getByRole('button', { name: 'Export' }).click();
+    await page.getByText(`Wrote 4 rows to ${target}.`).waitFor();
+    const file = await asyncBufferFromFile(target);
+    const rows = (await parquetReadObjects({ file })) as { messages: { role: string; content: string }[] }[];
+    assert.deepEqual(
+      rows.map((r) => r.messages.map((m) => [m.role, m.content])),
+      goodRows.map((r) => [['user', r.prompt], ['assistant', r.answer]]),
     );
   });
 

@@ -128,7 +128,11 @@ export const en = {
   'import.hideLines': 'Hide rejected lines',
   'import.reason': 'Reason',
 
-  'export.title': 'Export “{name}” to JSONL',
+  'export.title': 'Export “{name}”',
+  'export.format': 'Format',
+  'export.chat': 'Chat format (a messages list per row)',
+  'export.chatHint': 'Each row becomes {"messages": [{role, content}, …]}: the layout TRL’s SFTTrainer and verl’s SFT trainer read. Rows without messages are built from the prompt and response (or answer) columns.',
+  'export.rowsHint': 'Each line is the row exactly as stored.',
   'export.path': 'File path on the back end’s machine',
   'export.start': 'Export',
   'export.done': 'Wrote {rows} to {path}.',

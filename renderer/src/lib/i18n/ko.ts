@@ -129,7 +129,11 @@ export const ko: Messages = {
   'import.hideLines': '건너뛴 줄 숨기기',
   'import.reason': '사유',
 
-  'export.title': '“{name}”을(를) JSONL로 내보내기',
+  'export.title': '“{name}” 내보내기',
+  'export.format': '형식',
+  'export.chat': '채팅 형식 (행마다 messages 목록)',
+  'export.chatHint': '각 행이 {"messages": [{role, content}, …]} 형태가 됩니다. TRL의 SFTTrainer와 verl의 SFT 트레이너가 읽는 형식입니다. messages가 없는 행은 prompt와 response(또는 answer) 열로 만듭니다.',
+  'export.rowsHint': '각 줄에 저장된 행을 그대로 씁니다.',
   'export.path': '백엔드 컴퓨터의 파일 경로',
   'export.start': '내보내기',
   'export.done': '{path}에 {rows}을 저장했습니다.',

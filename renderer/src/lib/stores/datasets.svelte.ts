@@ -62,8 +62,8 @@ class DatasetsStore {
     return null;
   }
 
-  async export(name: string, path: string): Promise<{ ok: true; path: string; rows: number } | { ok: false; error: ApiError }> {
-    const res = await api.call('datasets.export', { name, path: path.trim() });
+  async export(name: string, path: string, options: { format?: 'jsonl' | 'parquet'; chat?: boolean } = {}): Promise<{ ok: true; path: string; rows: number } | { ok: false; error: ApiError }> {
+    const res = await api.call('datasets.export', { name, path: path.trim(), ...options });
     return res.ok ? { ok: true, ...res.value } : res;
   }
 
