@@ -106,3 +106,29 @@ test('top-k and top-p agree with a plain sort-everything implementation on rando
     assert.deepEqual(new Set(kept(b)), naiveTopP(logits, p), `top-p trial ${trial}`);
   }
 });
+
+test('top-p on a large, nearly flat vocabulary (the bucketed path) keeps the same nucleus as a full sort', () => {
+  let seed = 7;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  for (const [V, spread, p] of [[151_669, 0.5, 0.9], [50_000, 4, 0.95], [20_000, 0.01, 0.5], [30_000, 8, 0.3]] as const) {
+    // Quarter-step rounding on half the tokens makes ties at the cut likely.
+    const logits = Float64Array.from({ length: V }, (_, i) => (i % 2 ? Math.round(rand() * spread * 4) / 4 : rand() * spread));
+    const max = logits.reduce((a, b) => Math.max(a, b), -Infinity);
+    const e = Array.from(logits, (v) => Math.exp(v - max));
+    const z = e.reduce((a, b) => a + b, 0);
+    const order = [...logits.keys()].sort((a, b) => logits[b]! - logits[a]! || a - b);
+    const expected: number[] = [];
+    let mass = 0;
+    for (const i of order) {
+      if (expected.length > 0 && mass >= p) break;
+      expected.push(i);
+      mass += e[i]! / z;
+    }
+    const got = Float64Array.from(logits);
+    new TopPFilter(p).apply([], got);
+    const keptIds = kept(got);
+    const candidates = e.filter((w) => w / z >= (1 - p) / V).length;
+    assert.ok(candidates > 2048, `V=${V}: enough candidates to take the bucketed path (${candidates})`);
+    assert.deepEqual(keptIds.sort((a, b) => a - b), expected.sort((a, b) => a - b), `V=${V} p=${p}`);
+  }
+});
