@@ -112,18 +112,26 @@ try {
     const teacher = new TeacherClient({ name: 't', baseUrl: server.url, model: `latency-${s.latencyMs}`, concurrency: s.concurrency, stream: s.stream, requestsPerSecond: s.requestsPerSecond });
     const log = ResponseLog.open(join(dir, `responses-${i}.jsonl`));
     const elu0 = performance.eventLoopUtilization();
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const summary = await generateResponses({ prompts, teachers: [teacher], samplesPerPrompt: 1, log });
     const seconds = (performance.now() - t0) / 1000;
-    const eventLoopUtilization = performance.eventLoopUtilization(elu0).utilization;
+    const elu = performance.eventLoopUtilization(elu0);
+    const cpu = process.cpuUsage(cpu0);
     log.close();
+    teacher.close();
     if (summary.failed || summary.generatedNow !== requests) throw new Error(`scenario ${i}: ${summary.failed} failed, ${summary.generatedNow} of ${requests} generated`);
     // A rate-capped teacher's bucket starts full (a burst of ceil(rate) requests), then refills at the
     // rate: N requests take at least (N - burst) / rate seconds.
     const burst = s.requestsPerSecond ? Math.ceil(s.requestsPerSecond) : 0;
     const ceiling = s.requestsPerSecond ? Math.min(concurrencyCeiling, (s.requestsPerSecond * requests) / (requests - burst)) : concurrencyCeiling;
     const rate = requests / seconds;
-    results.push({ ...s, requests, seconds, requests_per_second: rate, ceiling_per_second: ceiling, efficiency: rate / ceiling, event_loop_utilization: eventLoopUtilization, meets_goal: rate / ceiling >= GOAL });
+    results.push({ ...s, requests, seconds, requests_per_second: rate, ceiling_per_second: ceiling, efficiency: rate / ceiling, event_loop_utilization: elu.utilization,
+      // Per request: event-loop busy time (wall clock, inflated when other processes take the cores) and the
+      // client process's CPU time (all threads: fsync and the thread pool included).
+      client_loop_ms_per_request: elu.active / requests,
+      client_cpu_ms_per_request: (cpu.user + cpu.system) / 1000 / requests,
+      meets_goal: rate / ceiling >= GOAL });
   }
 } finally {
   server.close();
@@ -131,8 +139,8 @@ try {
 }
 
 printTable([
-  ['latency ms', 'concurrency', 'mode', 'rps cap', 'requests', 'seconds', 'req/s', 'ceiling req/s', 'efficiency', `>= ${GOAL}`, 'client busy'],
-  ...results.map((r) => [String(r.latencyMs), r.concurrency, r.stream ? 'stream' : 'json', r.requestsPerSecond ?? '-', r.requests, r.seconds, r.requests_per_second, r.ceiling_per_second, r.efficiency, r.meets_goal ? 'yes' : 'NO', r.event_loop_utilization]),
+  ['latency ms', 'concurrency', 'mode', 'rps cap', 'requests', 'seconds', 'req/s', 'ceiling req/s', 'efficiency', `>= ${GOAL}`, 'client busy', 'loop ms/req', 'cpu ms/req'],
+  ...results.map((r) => [String(r.latencyMs), r.concurrency, r.stream ? 'stream' : 'json', r.requestsPerSecond ?? '-', r.requests, r.seconds, r.requests_per_second, r.ceiling_per_second, r.efficiency, r.meets_goal ? 'yes' : 'NO', r.event_loop_utilization, r.client_loop_ms_per_request, r.client_cpu_ms_per_request]),
 ]);
 const path = writeResult('teacher-rate', { load_average_at_end: os.loadavg(), goal: { efficiency: GOAL }, reply_bytes: Buffer.byteLength(replyText('문제 0: 0 더하기 0은?')), scenarios: results, all_meet_goal: results.every((r) => r.meets_goal) });
 console.log(`\nwrote ${path}`);

@@ -40,10 +40,11 @@ export async function generateResponses(options: GenerateOptions): Promise<Gener
     names.add(t.name);
   }
   const total = prompts.length * teachers.length * samplesPerPrompt;
+  // Each teacher's workers take items from a shared cursor (no array shifting per request).
   const queues = teachers.map((teacher) => {
     const items: WorkItem[] = [];
     for (let s = 0; s < samplesPerPrompt; s++) for (const prompt of prompts) if (!log.has(prompt.id, teacher.name, s)) items.push({ prompt, sampleIdx: s });
-    return { teacher, items };
+    return { teacher, items, next: 0 };
   });
   const alreadyDone = total - queues.reduce((sum, q) => sum + q.items.length, 0);
   let done = alreadyDone;
@@ -78,11 +79,12 @@ export async function generateResponses(options: GenerateOptions): Promise<Gener
   }, options.flushMs ?? 100);
   options.onProgress?.({ done, total, failed });
 
-  const worker = async (teacher: ResponseGenerator, items: WorkItem[]) => {
+  const worker = async (queue: (typeof queues)[number]) => {
+    const { teacher, items } = queue;
     for (;;) {
       if (stop.signal.aborted) return;
-      const item = items.shift();
-      if (!item) return;
+      if (queue.next >= items.length) return;
+      const item = items[queue.next++];
       const base = { prompt_id: item.prompt.id, teacher: teacher.name, sample_idx: item.sampleIdx, created_at: '' };
       try {
         const reply = await teacher.generate(item.prompt.prompt, stop.signal);
@@ -112,9 +114,9 @@ export async function generateResponses(options: GenerateOptions): Promise<Gener
 
   try {
     const workers: Promise<void>[] = [];
-    for (const { teacher, items } of queues) {
-      const concurrency = Math.max(1, Math.min(items.length, teacher.concurrency));
-      for (let i = 0; i < concurrency; i++) workers.push(worker(teacher, items));
+    for (const queue of queues) {
+      const concurrency = Math.max(1, Math.min(queue.items.length, queue.teacher.concurrency));
+      for (let i = 0; i < concurrency; i++) workers.push(worker(queue));
     }
     await Promise.all(workers);
   } finally {

@@ -13,10 +13,10 @@ export type StreamedCompletion =
   | { ok: false; reason: string };
 
 /**
- * Consumes the body stream. `onActivity` is called for every chunk of bytes (the caller resets its idle
- * timer there).
+ * Consumes the body (a web ReadableStream or a node:http response: any async iterable of bytes).
+ * `onActivity` is called for every chunk of bytes (the caller resets its idle timer there).
  */
-export async function readStreamedCompletion(body: ReadableStream<Uint8Array>, onActivity: () => void): Promise<StreamedCompletion> {
+export async function readStreamedCompletion(body: AsyncIterable<Uint8Array>, onActivity: () => void): Promise<StreamedCompletion> {
   const decoder = new TextDecoder();
   let buffer = '';
   let content = '';
@@ -48,10 +48,7 @@ export async function readStreamedCompletion(body: ReadableStream<Uint8Array>, o
     if (chunk.usage) usage = chunk.usage;
     return null;
   };
-  const reader = body.getReader();
-  for (;;) {
-    const { value, done: ended } = await reader.read();
-    if (ended) break;
+  for await (const value of body) {
     onActivity();
     buffer += decoder.decode(value, { stream: true });
     // Events are separated by a blank line; each `data:` line carries one payload.

@@ -1,7 +1,8 @@
 // A teacher: one OpenAI-compatible `/v1/chat/completions` endpoint (vLLM, SGLang, Ollama, hosted APIs)
-// that writes reasoning traces. Follows the judge client's patterns (main/rewards/judge/client.ts): plain
-// fetch, a per-attempt timeout (a hanging connection is aborted), retries with exponential backoff and
-// jitter that honour Retry-After, and messages that never contain the API key. On top of that a teacher
+// that writes reasoning traces. Follows the judge client's patterns (main/rewards/judge/client.ts): a
+// per-attempt timeout (a hanging connection is aborted), retries with exponential backoff and jitter that
+// honour Retry-After, and messages that never contain the API key. Requests go over kept-alive
+// connections (keep-alive-post.ts) rather than fetch: a teacher sends thousands of them in a row. On top of that a teacher
 // has a request-rate limit (token bucket), a system prompt, and returns the thinking separately:
 // `reasoning_content` (vLLM, DeepSeek) or `reasoning` (Ollama, OpenRouter) when the server splits it,
 // else a `<think>…</think>` block at the start of the content.
@@ -9,6 +10,7 @@ import { parseRetryAfter } from '../../rewards/index.ts';
 import { redact } from '../../rewards/judge/redact.ts';
 import { splitThinking } from '../../rewards/think-split.ts';
 import { Semaphore, TokenBucket } from './token-bucket.ts';
+import { KeepAlivePoster } from './keep-alive-post.ts';
 import { readStreamedCompletion } from './sse-completion.ts';
 
 export type TeacherOptions = {
@@ -131,6 +133,9 @@ export class TeacherClient {
   private readonly maxBackoffMs: number;
   private readonly maxRetryAfterMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly poster: KeepAlivePoster;
+  /** The same for every request: built once. */
+  private readonly headers: Record<string, string>;
 
   constructor(private readonly options: TeacherOptions) {
     const bad = (message: string) => new TeacherError(`teacher "${options.name}": ${message}`, 'invalid_options', null, 0, true);
@@ -147,6 +152,13 @@ export class TeacherClient {
     this.maxBackoffMs = options.maxBackoffMs ?? 60_000;
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 120_000;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.poster = new KeepAlivePoster(this.url, this.concurrency);
+    this.headers = { 'content-type': 'application/json', ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}) };
+  }
+
+  /** Closes the idle kept-alive connections (they never keep the process alive; this just frees them early). */
+  close(): void {
+    this.poster.close();
   }
 
   get model(): string {
@@ -183,17 +195,18 @@ export class TeacherClient {
   }
 
   private async attempt(prompt: string, attempt: number, signal?: AbortSignal): Promise<Attempt> {
-    const controller = new AbortController();
-    const onAbort = () => controller.abort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    let timer = setTimeout(() => controller.abort(), this.timeoutMs);
-    // Streaming: the timeout counts silence, not the whole reply.
-    const activity = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => controller.abort(), this.timeoutMs);
+    // One timer and one abort listener per attempt; the transport hands back how to tear the request down.
+    let cancelled: 'timeout' | 'aborted' | null = null;
+    let destroy: ((reason: Error) => void) | null = null;
+    const cancel = (why: 'timeout' | 'aborted') => {
+      cancelled ??= why;
+      destroy?.(new Error(`request ${why}`));
     };
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`;
+    const onAbort = () => cancel('aborted');
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => cancel('timeout'), this.timeoutMs);
+    // Streaming: the timeout counts silence, not the whole reply.
+    const activity = () => void timer.refresh();
     const messages = this.options.systemPrompt ? [{ role: 'system', content: this.options.systemPrompt }] : [];
     messages.push({ role: 'user', content: prompt });
     const body = JSON.stringify({
@@ -210,21 +223,25 @@ export class TeacherClient {
       retryAfterMs,
     });
     try {
-      const res = await fetch(this.url, { method: 'POST', headers, body, signal: controller.signal });
-      const streamed = this.options.stream && res.ok && res.body && (res.headers.get('content-type') ?? '').includes('text/event-stream');
+      const res = await this.poster.post(body, this.headers, (d) => {
+        destroy = d;
+        if (cancelled) d(new Error(`request ${cancelled}`));
+      });
+      const ok = res.status >= 200 && res.status < 300;
+      const streamed = this.options.stream && ok && (res.header('content-type') ?? '').includes('text/event-stream');
       if (streamed) {
-        const result = await readStreamedCompletion(res.body!, activity);
+        const result = await readStreamedCompletion(res.chunks, activity);
         if (!result.ok) return fail(result.reason, 'bad_response', res.status, true);
         const reply = readCompletion(result.completion);
         if (typeof reply === 'string') return fail(reply, 'bad_response', res.status, true);
         return { ok: true, reply };
       }
       const raw = await res.text();
-      if (!res.ok) {
+      if (!ok) {
         const snippet = raw.slice(0, 300).replace(/\s+/g, ' ');
         const retry = RETRYABLE_STATUS.has(res.status) || res.status >= 500;
         const hint = FATAL_STATUS.has(res.status) ? ' (check base_url, model and the API key)' : '';
-        return fail(`${this.url} answered HTTP ${res.status}${hint}: ${snippet}`, 'http', res.status, retry, parseRetryAfter(res.headers.get('retry-after')), !retry && !FATAL_STATUS.has(res.status));
+        return fail(`${this.url} answered HTTP ${res.status}${hint}: ${snippet}`, 'http', res.status, retry, parseRetryAfter(res.header('retry-after') ?? null), !retry && !FATAL_STATUS.has(res.status));
       }
       let json: unknown;
       try {
@@ -237,9 +254,9 @@ export class TeacherClient {
       return { ok: true, reply };
     } catch (err) {
       if (signal?.aborted) return fail('generation aborted', 'aborted', null, false);
-      if (controller.signal.aborted) return fail(`request timed out after ${this.timeoutMs} ms`, 'timeout', null, true);
-      const cause = (err as { cause?: { message?: string; code?: string } }).cause;
-      return fail(`request to ${this.url} failed: ${cause?.code ?? cause?.message ?? (err as Error).message}`, 'network', null, true);
+      if (cancelled === 'timeout') return fail(`request timed out after ${this.timeoutMs} ms`, 'timeout', null, true);
+      const code = (err as NodeJS.ErrnoException).code;
+      return fail(`request to ${this.url} failed: ${code ?? (err as Error).message}`, 'network', null, true);
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
