@@ -26,18 +26,24 @@ export interface Scores {
 
 const ROLE_LABEL: Record<ModelRole, string> = { base: 'base', sft: 'after SFT', grpo: 'after GRPO' };
 
-/** The base model and the final model (GRPO, else SFT) on the first benchmark (the held-out split by default). */
-export function beforeAfter(results: EvalResults): { before: Scores | null; after: Scores | null; benchmark: string | null } {
+/**
+ * The base model, the SFT model and the final model (GRPO, else SFT) on the first benchmark (the held-out
+ * split by default). `sft` is set only when a GRPO model follows it, so the report can show what each of
+ * the two training stages added.
+ */
+export function beforeAfter(results: EvalResults): { before: Scores | null; sft: Scores | null; after: Scores | null; benchmark: string | null } {
   const benchmark = results.benchmarks[0]?.name ?? null;
   const scores = (role: ModelRole): Scores | null => {
     const r = results.results.find((x) => x.role === role && x.benchmark === benchmark);
     return r ? { accuracy: r.summary.pass1, lang: r.summary.lang.meanTargetShare } : null;
   };
   const finalRole = (['grpo', 'sft'] as ModelRole[]).find((role) => results.models.some((m) => m.role === role));
-  return { before: scores('base'), after: finalRole ? scores(finalRole) : null, benchmark };
+  return { before: scores('base'), sft: finalRole === 'grpo' ? scores('sft') : null, after: finalRole ? scores(finalRole) : null, benchmark };
 }
 
 const pct = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '–' : `${(x * 100).toFixed(1)}%`);
+/** A difference of two shares as signed percentage points. */
+const points = (d: number): string => (Number.isFinite(d) ? `${d >= 0 ? '+' : '−'}${Math.abs(d * 100).toFixed(1)} points` : '–');
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const summaryText = (summary: Record<string, unknown> | undefined): string =>
   Object.entries(summary ?? {})
@@ -84,9 +90,12 @@ export function reportMarkdown(title: string, stages: readonly StageRow[], resul
   const lines = [`# ${title}`, '', '## Stages', '', '| stage | status | seconds | summary |', '|---|---|---:|---|'];
   for (const s of stages) lines.push(`| ${s.name} | ${s.status} | ${s.seconds.toFixed(1)} | ${summaryText(s.summary)} |`);
   if (results) {
-    const { before, after, benchmark } = beforeAfter(results);
+    const { before, sft, after, benchmark } = beforeAfter(results);
     lines.push('', `## Before / after (${benchmark ?? '–'}, greedy)`, '', '| | accuracy | target-language share of the thinking |', '|---|---:|---:|');
-    lines.push(`| before (base) | ${pct(before?.accuracy)} | ${pct(before?.lang)} |`, `| after (final) | ${pct(after?.accuracy)} | ${pct(after?.lang)} |`);
+    lines.push(`| before (base) | ${pct(before?.accuracy)} | ${pct(before?.lang)} |`);
+    if (sft) lines.push(`| after SFT | ${pct(sft.accuracy)} | ${pct(sft.lang)} |`);
+    lines.push(`| after (final${sft ? ', GRPO' : ''}) | ${pct(after?.accuracy)} | ${pct(after?.lang)} |`);
+    if (sft && after) lines.push('', `GRPO added ${points(after.accuracy - sft.accuracy)} accuracy and ${points(after.lang - sft.lang)} target-language share over the SFT model.`);
     lines.push('', '## Every model × benchmark', '', 'accuracy (pass@1) / target-language share of the thinking', '');
     lines.push(`| model | ${results.benchmarks.map((b) => b.name).join(' | ')} |`, `|---|${results.benchmarks.map(() => '---:').join('|')}|`);
     for (const m of results.models) lines.push(`| ${ROLE_LABEL[m.role]} | ${results.benchmarks.map((b) => { const c = cell(results, m.role, b.name); return c ? `${pct(c.accuracy)} / ${pct(c.lang)}` : '–'; }).join(' | ')} |`);
@@ -98,7 +107,7 @@ export function reportHtml(title: string, stages: readonly StageRow[], results: 
   const stageRows = stages.map((s) => `<tr><td>${esc(s.name)}</td><td class="st-${esc(s.status)}">${esc(s.status)}</td><td>${s.seconds.toFixed(1)}</td><td class="l">${esc(summaryText(s.summary))}</td></tr>`).join('');
   let body = '';
   if (results) {
-    const { before, after, benchmark } = beforeAfter(results);
+    const { before, sft, after, benchmark } = beforeAfter(results);
     const summaries = results.results.map((r) => ({ ...r.summary, model: ROLE_LABEL[r.role] }));
     const grid = results.models
       .map((m) => `<tr><th scope="row">${esc(ROLE_LABEL[m.role])}</th>${results.benchmarks.map((b) => { const c = cell(results, m.role, b.name); return c ? `<td>${pct(c.accuracy)}</td><td>${pct(c.lang)}</td>` : '<td>–</td><td>–</td>'; }).join('')}</tr>`)
@@ -106,7 +115,8 @@ export function reportHtml(title: string, stages: readonly StageRow[], results: 
     body = `<h2>Before / after <small>(${esc(benchmark ?? '–')}, greedy)</small></h2>
 <table id="before-after"><thead><tr><th></th><th>accuracy</th><th>target-language share of the thinking</th></tr></thead><tbody>
 <tr><th scope="row">before (base)</th><td>${pct(before?.accuracy)}</td><td>${pct(before?.lang)}</td></tr>
-<tr><th scope="row">after (final)</th><td>${pct(after?.accuracy)}</td><td>${pct(after?.lang)}</td></tr></tbody></table>
+${sft ? `<tr><th scope="row">after SFT</th><td>${pct(sft.accuracy)}</td><td>${pct(sft.lang)}</td></tr>\n` : ''}<tr><th scope="row">after (final${sft ? ', GRPO' : ''})</th><td>${pct(after?.accuracy)}</td><td>${pct(after?.lang)}</td></tr></tbody></table>
+${sft && after ? `<p id="grpo-gain">GRPO added ${points(after.accuracy - sft.accuracy)} accuracy and ${points(after.lang - sft.lang)} target-language share over the SFT model.</p>` : ''}
 <h2>Every model × benchmark</h2>
 <table id="models"><thead><tr><th rowspan="2">model</th>${results.benchmarks.map((b) => `<th colspan="2">${esc(b.name)}</th>`).join('')}</tr><tr>${results.benchmarks.map(() => '<th>accuracy</th><th>lang</th>').join('')}</tr></thead><tbody>${grid}</tbody></table>
 <div class="charts">

@@ -41,6 +41,8 @@ export interface PipelineRunResult {
   /** Path of the report (HTML when written, else Markdown), or null. */
   report: string | null;
   before: Scores | null;
+  /** The SFT model's scores when a GRPO model follows it (what GRPO started from), else null. */
+  sft: Scores | null;
   after: Scores | null;
   state: PipelineState;
   /** The first failure, if any. */
@@ -163,7 +165,7 @@ export async function runPipeline(recipe: PipelineRecipe, options: RunPipelineOp
   await save();
   await writes;
 
-  let scores: { before: Scores | null; after: Scores | null } = { before: null, after: null };
+  let scores: { before: Scores | null; sft: Scores | null; after: Scores | null } = { before: null, sft: null, after: null };
   const results = outputs.eval?.output;
   if (typeof results === 'string' && existsSync(results)) {
     try {
@@ -178,6 +180,7 @@ export async function runPipeline(recipe: PipelineRecipe, options: RunPipelineOp
     stages: order.map((name) => ({ name, status: state.stages[name]!.status, seconds: Math.round((state.stages[name]!.seconds ?? 0) * 10) / 10 })),
     report: reportOutputs ? (reportOutputs.html ?? reportOutputs.markdown ?? null) : null,
     before: scores.before,
+    sft: scores.sft,
     after: scores.after,
     state,
     ...(failure ? { error: failure } : {}),
