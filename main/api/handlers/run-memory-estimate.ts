@@ -61,6 +61,13 @@ function selectiveTrainable(model: ModelConfig, method: { layers?: number[]; par
   return Math.min(n, counts.total);
 }
 
+/** The trainer's method (SFT and GRPO share the schema's shape) as the estimate counts it. */
+function planMethod(model: ModelConfig, method: SftConfig['method'] | GrpoConfig['method']): Plan['method'] {
+  if (method.kind === 'lora') return { kind: 'lora', r: method.r, targets: loraTargets(method.targetModules) };
+  if (method.kind === 'selective') return { kind: 'selective', trainable: selectiveTrainable(model, method) };
+  return { kind: 'full' };
+}
+
 /**
  * The estimate reads the model and the shapes, never the data: a form that has not chosen its dataset
  * yet still gets an estimate (a stand-in source fills the required field).
@@ -85,12 +92,7 @@ function planFor(root: string, kind: RunKindName, given: Record<string, unknown>
   if (kind === 'sft') {
     const c: SftConfig = sftConfigSchema.parse(validateConfig('sft', raw));
     const rows = c.batchUnit === 'tokens' ? Math.max(1, Math.floor(c.batchSize / c.maxSeqLength)) : c.batchSize;
-    const method: Plan['method'] =
-      c.method.kind === 'lora'
-        ? { kind: 'lora', r: c.method.r, targets: loraTargets(c.method.targetModules) }
-        : c.method.kind === 'selective'
-          ? { kind: 'selective', trainable: selectiveTrainable(model, c.method) }
-          : { kind: 'full' };
+    const method = planMethod(model, c.method);
     return { model, batch: rows, seqLength: c.maxSeqLength, method, weightBytes: c.dtype === 'float64' ? 8 : 4, extra: 0, batchField: 'batchSize', seqField: 'maxSeqLength', seqFieldValue: c.maxSeqLength, batchScale: 1 };
   }
   if (kind === 'grpo') {
@@ -98,12 +100,7 @@ function planFor(root: string, kind: RunKindName, given: Record<string, unknown>
     const responses = c.objective.miniBatch ?? c.rollout.promptsPerStep * c.rollout.groupSize;
     // Prompts are not read here: allow 256 tokens of prompt beside the response.
     const seqLength = c.rollout.maxNewTokens + 256;
-    const method: Plan['method'] =
-      c.method.kind === 'lora'
-        ? { kind: 'lora', r: c.method.r, targets: loraTargets(c.method.targetModules) }
-        : c.method.kind === 'selective'
-          ? { kind: 'selective', trainable: selectiveTrainable(model, c.method) }
-          : { kind: 'full' };
+    const method = planMethod(model, c.method);
     // Rollouts keep a float32 KV cache for the whole rollout batch; with full tuning and a KL term the
     // reference is a second copy of the weights (LoRA switches the adapter off instead).
     const kvCache = 2 * model.numLayers * model.numKvHeads * model.headDim * 4 * seqLength * c.rollout.promptsPerStep * c.rollout.groupSize;

@@ -23,7 +23,7 @@ export class TopPFilter implements LogitsProcessor {
     const n = logits.length;
     const probs = softmax(logits);
     const threshold = (1 - this.p) / n;
-    let candidates = new Int32Array(n);
+    let candidates: Int32Array = new Int32Array(n);
     let count = 0;
     for (let i = 0; i < n; i++) if (probs[i] >= threshold && probs[i] > 0) candidates[count++] = i;
     candidates = candidates.subarray(0, count);
