@@ -1,7 +1,7 @@
 // The transformers.js embedder's own logic (batching, prefix, empty texts, normalization, errors) with an
 // injected feature extractor, and its loading path with the real library on a folder that is not a model
-// (no network). No tiny feature-extraction model folder is available offline, so real embeddings from
-// transformers.js are not checked here.
+// (no network). Real embeddings from transformers.js on a real (tiny, generated) model folder are checked
+// against a float64 reference in transformers-embedder-real.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
