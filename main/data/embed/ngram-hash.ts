@@ -13,6 +13,11 @@
 //
 // cosine(a, b) = (1 - numberShare)·cos_text + numberShare·cos_numbers.
 import type { Embedder } from './embedder.ts';
+import { embedNgramParallel } from './ngram-hash-parallel.ts';
+import { embedNgramRows, type NgramHashConfig } from './ngram-rows.ts';
+
+/** Below this many texts, starting worker threads costs more than it saves. */
+const PARALLEL_FROM = 8192;
 
 export type NgramHashOptions = {
   /** Character n-gram lengths (default [2, 3]). */
@@ -25,20 +30,8 @@ export type NgramHashOptions = {
   numberShare?: number;
 };
 
-const NUMBER = /\d+(?:[.,]\d+)*/g;
-
 function isPowerOfTwo(n: number): boolean {
   return Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
-}
-
-/** 32-bit finalizer (murmur3 fmix32): spreads a polynomial hash over all bits. */
-function mix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h;
 }
 
 export function normalizeForEmbedding(text: string): string {
@@ -68,70 +61,21 @@ export class NgramHashEmbedder implements Embedder {
     this.id = `ngram-hash:n=${this.ngrams.join('+')}:d=${this.textDimension}+${this.numberDimension}:w=${this.numberShare}`;
   }
 
-  async embed(texts: readonly string[]): Promise<Float32Array> {
-    return this.embedSync(texts);
+  /** The settings the vectors depend on. */
+  get config(): NgramHashConfig {
+    return { ngrams: this.ngrams, textDimension: this.textDimension, numberDimension: this.numberDimension, numberShare: this.numberShare };
   }
 
-  /** The same as `embed`, synchronously (the work is pure CPU). */
+  /** Large inputs are split over worker threads (one per core; the calling thread takes a share too). */
+  async embed(texts: readonly string[]): Promise<Float32Array> {
+    if (texts.length < PARALLEL_FROM) return this.embedSync(texts);
+    return embedNgramParallel(texts, this.config);
+  }
+
+  /** The same as `embed`, synchronously on this thread (the work is pure CPU). */
   embedSync(texts: readonly string[]): Float32Array {
     const out = new Float32Array(texts.length * this.dimension);
-    const acc = new Float64Array(this.dimension);
-    for (let i = 0; i < texts.length; i++) {
-      const text = normalizeForEmbedding(texts[i]);
-      if (text === '') continue; // a zero row: similar to nothing
-      acc.fill(0);
-      this.accumulate(text, acc);
-      this.finish(acc, out, i * this.dimension);
-    }
+    embedNgramRows(texts, out, this.config);
     return out;
-  }
-
-  private accumulate(text: string, acc: Float64Array): void {
-    const mask = this.textDimension - 1;
-    const len = text.length;
-    for (const n of this.ngrams) {
-      const seed = Math.imul(n, 0x9e3779b1);
-      for (let start = 0; start + n <= len; start++) {
-        let h = seed;
-        for (let k = 0; k < n; k++) h = Math.imul(h ^ text.charCodeAt(start + k), 0x01000193);
-        h = mix(h);
-        acc[h & mask] += h < 0 ? -1 : 1;
-      }
-    }
-    const numberMask = this.numberDimension - 1;
-    let found = false;
-    for (const match of text.matchAll(NUMBER)) {
-      found = true;
-      const value = match[0].replace(/,/g, '');
-      let h = 0x811c9dc5;
-      for (let k = 0; k < value.length; k++) h = Math.imul(h ^ value.charCodeAt(k), 0x01000193);
-      h = mix(h);
-      acc[this.textDimension + (h & numberMask)] += h < 0 ? -1 : 1;
-    }
-    if (!found) acc[this.textDimension] = 1;
-  }
-
-  /** Square-root damping, then each block scaled to its share of a unit norm. */
-  private finish(acc: Float64Array, out: Float32Array, offset: number): void {
-    let textNorm = 0;
-    for (let j = 0; j < this.textDimension; j++) {
-      const v = acc[j];
-      const damped = v < 0 ? -Math.sqrt(-v) : Math.sqrt(v);
-      acc[j] = damped;
-      textNorm += damped * damped;
-    }
-    let numberNorm = 0;
-    for (let j = this.textDimension; j < this.dimension; j++) numberNorm += acc[j] * acc[j];
-    if (textNorm === 0 && numberNorm === 0) return;
-    // A block that is empty (no text n-grams) gives its share to the other so the vector stays unit length.
-    let textWeight = textNorm > 0 ? Math.sqrt(1 - this.numberShare) : 0;
-    let numberWeight = numberNorm > 0 ? Math.sqrt(this.numberShare) : 0;
-    const total = Math.sqrt(textWeight * textWeight + numberWeight * numberWeight);
-    textWeight /= total;
-    numberWeight /= total;
-    const ts = textNorm > 0 ? textWeight / Math.sqrt(textNorm) : 0;
-    const ns = numberNorm > 0 ? numberWeight / Math.sqrt(numberNorm) : 0;
-    for (let j = 0; j < this.textDimension; j++) out[offset + j] = acc[j] * ts;
-    for (let j = this.textDimension; j < this.dimension; j++) out[offset + j] = acc[j] * ns;
   }
 }
