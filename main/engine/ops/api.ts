@@ -169,6 +169,11 @@ export function gatherND(data: Tensor, indices: Tensor): Tensor {
   return one('GatherND', [data, indices]);
 }
 
+/** Per id, the index of its value among the distinct ids in order of first appearance (1-D ids). */
+export function uniqueInverse(ids: Tensor): Tensor {
+  return one('UniqueInverse', [ids]);
+}
+
 // Types and gradient plumbing.
 export function cast(x: Tensor, to: DType): Tensor {
   checkDType(to, 'Cast');

@@ -535,6 +535,21 @@ export const PRIMITIVES = {
     grad: ([g], n) => [op.scatterND(op.zeros(n.graph, n.inputs[0].shape, n.inputs[0].dtype), n.inputs[1], g!, 'add'), null],
   },
 
+  UniqueInverse: {
+    // For 1-D integer ids [N]: for each id, the index of its value among the distinct values in order of
+    // first appearance ([N] int64, values in [0, number of distinct ids)). Lets sums over duplicate ids
+    // land in a table of N rows instead of one row per possible id (row-sparse embedding gradients).
+    infer: ([ids]) => {
+      requireInt(ids, 'ids');
+      if (ids.rank !== 1) throw new Error(`ids must be 1-D, got ${formatShape(ids.shape)}`);
+      return [{ dtype: 'int64', shape: [...ids.shape] }];
+    },
+    lower: (node, ctx) =>
+      // ONNX Unique's outputs: values, first indices, inverse indices, counts; only the inverse is kept.
+      ctx.emit(node, 'Unique', [ctx.valueName(node.inputs[0])], [ctx.temp(node, 'values'), '', ...ctx.outputNames(node)], { sorted: attr.int(0) }),
+    grad: null,
+  },
+
   // Types and gradient plumbing.
   Cast: {
     infer: ([x], a) => [{ dtype: a.to as DType, shape: [...x.shape] }],

@@ -67,3 +67,30 @@ export function adamwUpdate(
   const update = op.div(op.mul(m2, scalars.stepSize), op.add(op.sqrt(v2), scalars.epsHat));
   return { param: op.sub(decayed, update), m: m2, v: v2 };
 }
+
+/**
+ * AdamW for a parameter whose gradient is row-sparse (./row-sparse.ts): the same update as adamwUpdate
+ * with the dense gradient, computed without it. Every row's moments decay (β1·m, β2·v, passes the
+ * dense update makes too); the gradient terms are added only at the gradient's ids, and the rows are
+ * written back with a ScatterND (an id that repeats writes the same values each time). The parameter
+ * update then reads the new moments densely, as in adamwUpdate.
+ */
+export function adamwRowSparseUpdate(
+  state: AdamWState,
+  grad: { ids: Tensor; rowsPerId: Tensor },
+  scalars: AdamWScalars,
+  config: AdamWConfig,
+  options: { decay: boolean },
+): AdamWState {
+  const { param, m, v } = state;
+  const g = param.dtype === grad.rowsPerId.dtype ? grad.rowsPerId : op.cast(grad.rowsPerId, param.dtype);
+  const at = op.unsqueeze(grad.ids, [-1]);
+  // Per element exactly the dense formulas: m·β1 + g·s_m and v·β2 + g²·s_v (a row without gradient adds 0).
+  const mRows = op.add(op.mul(op.gather(m, grad.ids), config.beta1), op.mul(g, scalars.gradScaleM));
+  const vRows = op.add(op.mul(op.gather(v, grad.ids), config.beta2), op.mul(op.mul(g, g), scalars.gradScaleV));
+  const m2 = op.scatterND(op.mul(m, config.beta1), at, mRows, 'none');
+  const v2 = op.scatterND(op.mul(v, config.beta2), at, vRows, 'none');
+  const decayed = options.decay && config.weightDecay !== 0 ? op.mul(param, scalars.decayFactor) : param;
+  const update = op.div(op.mul(m2, scalars.stepSize), op.add(op.sqrt(v2), scalars.epsHat));
+  return { param: op.sub(decayed, update), m: m2, v: v2 };
+}

@@ -18,7 +18,8 @@ import { Graph, type Tensor, type TensorData } from '../ir/graph.ts';
 import { gradients } from '../autodiff.ts';
 import { lower } from '../lower.ts';
 import * as op from '../ops/api.ts';
-import { adamwScalars, adamwUpdate, DEFAULT_ADAMW, type AdamWConfig } from './adamw.ts';
+import { adamwRowSparseUpdate, adamwScalars, adamwUpdate, DEFAULT_ADAMW, type AdamWConfig } from './adamw.ts';
+import { rowSparseGradient } from './row-sparse.ts';
 import { clipCoefficient, globalGradNorm } from './clip.ts';
 
 /** A named graph value the runtime feeds or fetches. */
@@ -195,7 +196,9 @@ function optimizerStep(graph: Graph, params: Tensor[], grads: Tensor[], lr: Tens
   const config: AdamWConfig = { ...DEFAULT_ADAMW, ...options.adamw };
   const maxGradNorm = options.maxGradNorm === undefined ? 1.0 : options.maxGradNorm;
   const decayOf = options.decay ?? ((p: Tensor) => p.rank >= 2);
-  const gradNorm = globalGradNorm(grads);
+  // Embedding tables whose gradient only touches the batch's rows skip the dense gradient (row-sparse.ts).
+  const sparse = params.map((p, i) => rowSparseGradient(p, grads[i]));
+  const gradNorm = globalGradNorm(grads.map((g, i) => sparse[i]?.distinctRows ?? g));
   const clip = maxGradNorm === null ? undefined : clipCoefficient(gradNorm, maxGradNorm);
   const scalars = adamwScalars(lr, step, config, clip);
   const outputs: Record<string, Tensor> = {};
@@ -203,8 +206,9 @@ function optimizerStep(graph: Graph, params: Tensor[], grads: Tensor[], lr: Tens
     const m = graph.input(STEP_NAMES.adamM(p.name), p.dtype, p.shape);
     const v = graph.input(STEP_NAMES.adamV(p.name), p.dtype, p.shape);
     const decay = decayOf(p);
+    const rows = sparse[i];
     const next = graph.scope(p.name, () =>
-      adamwUpdate({ param: p, m, v }, grads[i], scalars, config, { decay }),
+      rows ? adamwRowSparseUpdate({ param: p, m, v }, rows, scalars, config, { decay }) : adamwUpdate({ param: p, m, v }, grads[i], scalars, config, { decay }),
     );
     const io: TrainableIO = {
       name: p.name,
