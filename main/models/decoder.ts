@@ -56,6 +56,14 @@ export interface DecoderGraphOptions {
    */
   lastPositionLogits?: boolean;
   /**
+   * Sequence classifiers (reward models): the score only at each row's last real position (the last 1
+   * of attention_mask), logits [batch, 1, numLabels]. Nothing after the last layer's keys and values
+   * reads other positions, so that layer computes its queries, attention output and MLP for that one
+   * position (its keys and values still cover every position) — the same numbers as scoring all
+   * positions and picking one, without the last layer's per-position work. Full-sequence graphs only.
+   */
+  lastPositionScores?: boolean;
+  /**
    * Packed training rows (several examples per row): attention_mask holds a segment id per token
    * (1, 2, 3, … for the examples of a row; 0 = padding) instead of 1/0, and a query attends only keys
    * of its own segment (block-diagonal causal attention). position_ids must restart at 0 per segment.
@@ -104,6 +112,8 @@ export function checkDecoderSupported(config: ModelConfig): void {
 export function buildDecoderGraph(config: ModelConfig, options: DecoderGraphOptions = {}): DecoderGraph {
   checkDecoderSupported(config);
   if (options.packedSegments && (options.kvCache || options.lastPositionLogits)) throw new Error('decoder: packedSegments is for full-sequence training graphs (no kvCache, no lastPositionLogits)');
+  if (options.lastPositionScores && config.task !== 'sequence-classification') throw new Error(`decoder: lastPositionScores needs a sequence classifier, got ${config.task}`);
+  if (options.lastPositionScores && (options.kvCache || options.packedSegments || options.lastPositionLogits)) throw new Error('decoder: lastPositionScores is for full-sequence graphs (no kvCache, packedSegments or lastPositionLogits)');
   const dtype = options.dtype ?? 'float32';
   const project: Projection = options.projection ?? ((_module, x, w, b) => nn.linear(x, w, b));
   const g = new Graph(`${config.family}_decoder${options.kvCache ? '_with_past' : ''}`);
@@ -141,21 +151,27 @@ export function buildDecoderGraph(config: ModelConfig, options: DecoderGraphOpti
   const bias = attentionBias(g, attentionMask, S, T, dtype, options.packedSegments ?? false);
   const rotary = rotaryFromPositions(g, config, positionIds, dtype);
   const toHeads = (x: Tensor, n: number) => op.transpose(op.reshape(x, [B, S, n, D]), [0, 2, 1, 3]);
+  // lastPositionScores: the last layer's queries are the last real positions only.
+  const lastQueries = options.lastPositionScores ? lastPositionQueries(g, config, attentionMask, positionIds, S, dtype) : null;
 
   let h = g.scope('model.embed_tokens', () => op.gather(w('model.embed_tokens.weight'), inputIds));
   for (let i = 0; i < config.numLayers; i++) {
     const p = `model.layers.${i}`;
+    const queries = i === config.numLayers - 1 ? lastQueries : null;
     h = g.scope(p, () => {
       const x = g.scope('input_layernorm', () => nn.rmsNorm(h, w(`${p}.input_layernorm.weight`), config.rmsNormEps));
+      // Rows that continue past this layer: every position, or (lastPositionScores) each row's last one.
+      const Sq = queries ? 1 : S;
+      const residual = queries ? queries.pick(h) : h;
       const attn = g.scope('self_attn', () => {
-        let q = op.reshape(linear(`${p}.self_attn.q_proj`, x), [B, S, H, D]);
+        let q = op.reshape(linear(`${p}.self_attn.q_proj`, queries ? queries.pick(x) : x), [B, Sq, H, D]);
         let k = op.reshape(linear(`${p}.self_attn.k_proj`, x), [B, S, Hkv, D]);
         const v = toHeads(linear(`${p}.self_attn.v_proj`, x), Hkv);
         if (config.qkNorm) {
           q = g.scope('q_norm', () => nn.rmsNorm(q, w(`${p}.self_attn.q_norm.weight`), config.rmsNormEps));
           k = g.scope('k_norm', () => nn.rmsNorm(k, w(`${p}.self_attn.k_norm.weight`), config.rmsNormEps));
         }
-        const qr = nn.applyRotary(op.transpose(q, [0, 2, 1, 3]), rotary);
+        const qr = nn.applyRotary(op.transpose(q, [0, 2, 1, 3]), queries ? queries.rotary : rotary);
         const kr = nn.applyRotary(op.transpose(k, [0, 2, 1, 3]), rotary);
         let keys = kr;
         let values = v;
@@ -165,10 +181,10 @@ export function buildDecoderGraph(config: ModelConfig, options: DecoderGraphOpti
           keys = cache[i].presentKey;
           values = cache[i].presentValue;
         }
-        const o = op.reshape(op.transpose(nn.attention(qr, keys, values, bias), [0, 2, 1, 3]), [B, S, H * D]);
+        const o = op.reshape(op.transpose(nn.attention(qr, keys, values, queries ? queries.bias : bias), [0, 2, 1, 3]), [B, Sq, H * D]);
         return linear(`${p}.self_attn.o_proj`, o);
       });
-      const h1 = op.add(h, attn);
+      const h1 = op.add(residual, attn);
       const y = g.scope('post_attention_layernorm', () => nn.rmsNorm(h1, w(`${p}.post_attention_layernorm.weight`), config.rmsNormEps));
       const mlp = g.scope('mlp', () => {
         const gate = linear(`${p}.mlp.gate_proj`, y);
@@ -192,6 +208,30 @@ export function buildDecoderGraph(config: ModelConfig, options: DecoderGraphOpti
   else logits = g.scope('lm_head', () => project('lm_head', normed, w('lm_head.weight'), undefined));
   const loss = labels ? nn.crossEntropy(logits, labels) : null;
   return { config, graph: g, dtype, inputIds, attentionMask, positionIds, labels, logits, loss, weights, cache };
+}
+
+/** What the last layer needs to run its queries at each row's last real position only (lastPositionScores). */
+interface LastPositionQueries {
+  /** [B, S, hidden] → [B, 1, hidden] at the last real position. */
+  pick(x: Tensor): Tensor;
+  /** cos/sin of the last positions' rotary angles, [B, 1, 1, headDim]. */
+  rotary: { cos: Tensor; sin: Tensor };
+  /**
+   * [B, 1, 1, S]: the last real position may attend every real key (the causal limit j ≤ last only
+   * excludes padding there), with the same values as that query's row of the full attention bias.
+   */
+  bias: Tensor;
+}
+
+function lastPositionQueries(g: Graph, config: ModelConfig, mask: Tensor, positionIds: Tensor, S: number | string, dtype: DecoderDType): LastPositionQueries {
+  return g.scope('last_position', () => {
+    const keyIsToken = op.notEqual(mask, 0);
+    const last = op.reduceMax(op.mul(op.cast(keyIsToken, 'int64'), op.unsqueeze(op.arange(g, S), [0])), [1]); // [B]
+    const positions = op.gatherElements(positionIds, op.unsqueeze(last, [1]), 1); // [B, 1]
+    const pick = (x: Tensor) => op.gatherElements(x, op.expand(op.unsqueeze(last, [1, 2]), [x.shape[0], 1, x.shape[2]]), 1);
+    const bias = op.where(op.unsqueeze(keyIsToken, [1, 2]), g.scalar(0, dtype), g.scalar(-1e9, dtype));
+    return { pick, rotary: rotaryFromPositions(g, config, positions, dtype), bias };
+  });
 }
 
 /**

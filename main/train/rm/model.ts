@@ -127,10 +127,13 @@ export class RewardModelStep {
       extraInitial = neuronSlices(config, plan, weights);
     } else if (method.kind !== 'full') throw new Error(`reward model step: unknown tuning method ${(method as { kind: string }).kind}`);
 
-    const decoder = buildDecoderGraph(config, { dtype, projection, batchSize: 2 * P });
+    // The score only at each row's last real token: the last layer runs its queries and MLP there alone.
+    // Not with LoRA dropout, whose [batch, seq, width] masks the projections read at every position.
+    const lastPositionScores = !(method.kind === 'lora' && method.lora.loraDropout > 0);
+    const decoder = buildDecoderGraph(config, { dtype, projection, batchSize: 2 * P, lastPositionScores });
     const g = decoder.graph;
     const margin = g.input('margin', dtype, [P]);
-    const rewards = lastTokenRewards(g, decoder.logits, decoder.attentionMask);
+    const rewards = lastPositionScores ? op.reshape(decoder.logits, [2 * P]) : lastTokenRewards(g, decoder.logits, decoder.attentionMask);
     const bt = bradleyTerryLoss(rewards, margin, { centeringCoefficient: options.centeringCoefficient });
 
     let trainable: string[];
