@@ -1,15 +1,19 @@
-// A pool of reward-scoring worker threads with a per-sample time limit.
+// A pool of reward-scoring worker threads with a per-item time limit.
 //
-// A batch is cut into chunks that go to idle workers. Each worker publishes the sample it is on and its start
-// time in shared memory; a watchdog checks them every few milliseconds, and a worker that has spent longer
-// than the limit on one sample is terminated and replaced: that sample scores 0 with a reason, and the rest
-// of its chunk goes back to the front of the queue. A pathological response therefore costs one worker
-// restart, never the batch.
+// A batch is cut into small chunks that go to the workers, so even one batch keeps every worker busy, and
+// each worker holds a second chunk in reserve so it never waits for this thread (busy reading the next
+// request) between chunks. Each worker publishes the chunk and item it is on and its start time in shared
+// memory; a watchdog checks them every few milliseconds, and a worker that has spent longer than the limit
+// on one item is terminated and replaced: that item scores 0 with a reason, and the rest of its chunks go
+// back to the front of the queue. A pathological response therefore costs one worker restart, never the batch.
+//
+// Items come as samples (score) or as the raw bytes of request items (scoreEncoded, used by the server so
+// that decoding and parsing a large body is spread over the workers too; see reward-request-split.ts).
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import type { RewardConfig, RewardSample } from '../rewards/index.ts';
-import { failedResult, type RewardResult } from './reward-scoring.ts';
-import type { WorkerInit, WorkerReply } from './reward-worker.ts';
+import { encodedOutcome, failedResult, type EncodedItemOutcome, type RewardResult } from './reward-scoring.ts';
+import type { WorkerInit, WorkerReply, WorkerRequest } from './reward-worker.ts';
 
 export type RewardPoolOptions = {
   config: RewardConfig;
@@ -26,9 +30,33 @@ export type RewardPoolOptions = {
 const DEFAULT_SCORER_URL = new URL('./reward-scoring.ts', import.meta.url).href;
 const WORKER_URL = new URL('./reward-worker.ts', import.meta.url);
 
-type Batch = { results: (RewardResult | undefined)[]; pending: number; resolve: (results: RewardResult[]) => void };
-type Chunk = { batch: Batch; indices: number[]; samples: RewardSample[] };
-type Slot = { worker: Worker; current: Int32Array; startedAt: Float64Array; ready: boolean; chunk?: Chunk };
+/** Where a batch's items are: samples, or a request body and each item's [start, end) in it. */
+type Source = { samples: readonly RewardSample[] } | { body: Uint8Array; ranges: Int32Array };
+type Outcome = RewardResult | EncodedItemOutcome;
+type Batch = {
+  source: Source;
+  results: (Outcome | undefined)[];
+  pending: number;
+  resolve: (results: Outcome[]) => void;
+  /** Settled early (an item was invalid): its remaining chunks are dropped. */
+  done: boolean;
+};
+type Chunk = { batch: Batch; indices: number[] };
+/** A chunk sent to a worker, with the id the worker reports progress and results under. */
+type Sent = { id: number; chunk: Chunk };
+type Slot = {
+  worker: Worker;
+  /** [0]: index of the item being scored within its chunk, -1 when idle; [1]: that chunk's id. */
+  progress: Int32Array;
+  startedAt: Float64Array;
+  ready: boolean;
+  /** Chunks sent and not answered yet, oldest (the one in progress) first. */
+  sent: Sent[];
+};
+
+/** Chunks a worker holds at once: the one it scores and one in reserve. */
+const CHUNKS_PER_WORKER = 2;
+let nextChunkId = 0;
 
 /**
  * Starts a worker on a TypeScript entry when this process runs TypeScript through tsx (development, tests):
@@ -84,23 +112,39 @@ export class RewardPool {
     return this.restarts;
   }
 
-  /** Samples waiting for a worker. */
+  /** Items waiting for a worker. */
   get queuedSamples(): number {
-    return this.queue.reduce((n, c) => n + c.samples.length, 0);
+    return this.queue.reduce((n, c) => n + c.indices.length, 0);
   }
 
   /** Scores the samples in order; never rejects for one sample (a failed or slow sample scores 0). */
   score(samples: readonly RewardSample[]): Promise<RewardResult[]> {
+    return this.enqueue({ samples }, samples.length) as Promise<RewardResult[]>;
+  }
+
+  /**
+   * Decodes, validates and scores request items given as UTF-8 JSON bytes (item k is
+   * body[ranges[2k], ranges[2k+1])), in order. Results come back serialised. As soon as an item turns out
+   * not to be valid JSON or not a valid item, the promise resolves with that outcome in its place and the
+   * batch's queued items are dropped (the whole request will be refused).
+   */
+  scoreEncoded(body: Uint8Array, ranges: Int32Array): Promise<EncodedItemOutcome[]> {
+    if (ranges.length % 2 !== 0) return Promise.reject(new Error('ranges must hold a start and an end per item'));
+    return this.enqueue({ body, ranges }, ranges.length / 2) as Promise<EncodedItemOutcome[]>;
+  }
+
+  private enqueue(source: Source, count: number): Promise<Outcome[]> {
     if (this.closed) return Promise.reject(new Error('the reward pool is closed'));
     if (this.startupError) return Promise.reject(this.startupError);
-    if (samples.length === 0) return Promise.resolve([]);
+    if (count === 0) return Promise.resolve([]);
     return new Promise((resolve) => {
-      const batch: Batch = { results: new Array(samples.length), pending: samples.length, resolve: resolve as Batch['resolve'] };
-      // Several chunks per worker balance the load; small chunks also bound the re-done work after a kill.
-      const chunkSize = Math.max(1, Math.min(64, Math.ceil(samples.length / (this.size * 4))));
-      for (let start = 0; start < samples.length; start += chunkSize) {
-        const indices = Array.from({ length: Math.min(chunkSize, samples.length - start) }, (_, k) => start + k);
-        this.queue.push({ batch, indices, samples: indices.map((i) => samples[i]) });
+      const batch: Batch = { source, results: new Array(count), pending: count, resolve, done: false };
+      // About eight chunks per worker: the last chunks of a batch end close together (a worker idles at most
+      // one small chunk's time), and small chunks also bound the re-done work after a kill.
+      const chunkSize = Math.max(1, Math.min(64, Math.ceil(count / (this.size * 8))));
+      for (let start = 0; start < count; start += chunkSize) {
+        const indices = Array.from({ length: Math.min(chunkSize, count - start) }, (_, k) => start + k);
+        this.queue.push({ batch, indices });
       }
       this.dispatch();
     });
@@ -115,11 +159,11 @@ export class RewardPool {
   }
 
   private addWorker(): Promise<void> {
-    const progress = new SharedArrayBuffer(16);
-    const current = new Int32Array(progress, 0, 1);
-    current[0] = -1;
-    const worker = spawnWorker(WORKER_URL, { config: this.config, scorerUrl: this.scorerUrl, progress });
-    const slot: Slot = { worker, current, startedAt: new Float64Array(progress, 8, 1), ready: false };
+    const shared = new SharedArrayBuffer(16);
+    const progress = new Int32Array(shared, 0, 2);
+    progress[0] = -1;
+    const worker = spawnWorker(WORKER_URL, { config: this.config, scorerUrl: this.scorerUrl, progress: shared });
+    const slot: Slot = { worker, progress, startedAt: new Float64Array(shared, 8, 1), ready: false, sent: [] };
     this.slots.add(slot);
     return new Promise((resolveReady, rejectReady) => {
       worker.on('message', (reply: WorkerReply) => {
@@ -131,9 +175,12 @@ export class RewardPool {
           this.dispatch();
           return;
         }
-        const chunk = slot.chunk;
-        slot.chunk = undefined;
-        if (chunk) chunk.indices.forEach((index, k) => this.settle(chunk.batch, index, reply.results[k]));
+        // Replies come in the order the chunks were sent.
+        const at = slot.sent.findIndex((s) => s.id === reply.id);
+        if (at >= 0) {
+          const [{ chunk }] = slot.sent.splice(at, 1);
+          chunk.indices.forEach((index, k) => this.settle(chunk.batch, index, reply.results[k]));
+        }
         this.dispatch();
       });
       worker.on('error', (error) => {
@@ -152,52 +199,68 @@ export class RewardPool {
     });
   }
 
+  /** Tops every worker up to CHUNKS_PER_WORKER chunks, round-robin so one batch reaches every worker first. */
   private dispatch(): void {
-    for (const slot of this.slots) {
-      if (this.queue.length === 0) return;
-      if (!slot.ready || slot.chunk) continue;
-      const chunk = this.queue.shift()!;
-      slot.chunk = chunk;
-      slot.worker.postMessage({ samples: chunk.samples });
+    for (let round = 0; round < CHUNKS_PER_WORKER; round++) {
+      for (const slot of this.slots) {
+        if (!slot.ready || slot.sent.length > round) continue;
+        let chunk = this.queue.shift();
+        while (chunk?.batch.done) chunk = this.queue.shift();
+        if (!chunk) return;
+        const id = nextChunkId++;
+        slot.sent.push({ id, chunk });
+        const { message, transfer } = chunkMessage(chunk, id);
+        slot.worker.postMessage(message, transfer);
+      }
     }
   }
 
-  private settle(batch: Batch, index: number, result: RewardResult): void {
-    if (batch.results[index] !== undefined) return;
+  private settle(batch: Batch, index: number, result: Outcome): void {
+    if (batch.done || batch.results[index] !== undefined) return;
     batch.results[index] = result;
-    if (--batch.pending === 0) batch.resolve(batch.results as RewardResult[]);
+    if ('badJson' in result || 'issues' in result) {
+      batch.done = true;
+      batch.resolve(batch.results as Outcome[]);
+      return;
+    }
+    if (--batch.pending === 0) {
+      batch.done = true;
+      batch.resolve(batch.results as Outcome[]);
+    }
   }
 
   private checkDeadlines(): void {
     const now = performance.timeOrigin + performance.now();
     for (const slot of this.slots) {
-      if (!slot.chunk || Atomics.load(slot.current, 0) < 0) continue;
+      if (slot.sent.length === 0 || Atomics.load(slot.progress, 0) < 0) continue;
       if (now - slot.startedAt[0] > this.itemTimeoutMs) {
         this.replace(slot, `timed out: scoring took longer than ${this.itemTimeoutMs} ms and was stopped`, 'timeout');
       }
     }
   }
 
-  /** Stops a worker, scores its current sample 0 with `reason`, re-queues the rest of its chunk, starts another. */
+  /**
+   * Stops a worker, scores the item it is stuck on 0 with `reason`, re-queues the rest of its chunks (in
+   * their order, at the front), starts another.
+   */
   private replace(slot: Slot, reason: string, error: 'timeout' | 'failed'): void {
     if (!this.slots.delete(slot)) return;
-    const chunk = slot.chunk;
-    slot.chunk = undefined;
-    const stuckAt = Atomics.load(slot.current, 0);
+    const stuckAt = Atomics.load(slot.progress, 0);
+    const stuckChunk = Atomics.load(slot.progress, 1);
+    const sent = slot.sent.splice(0);
     void slot.worker.terminate();
     this.restarts++;
-    if (chunk) {
-      const rest: Chunk = { batch: chunk.batch, indices: [], samples: [] };
+    const requeue: Chunk[] = [];
+    for (const { id, chunk } of sent) {
+      const rest: Chunk = { batch: chunk.batch, indices: [] };
       chunk.indices.forEach((index, k) => {
-        if (k === stuckAt) this.settle(chunk.batch, index, failedResult(error, reason));
-        else if (chunk.batch.results[index] === undefined) {
-          rest.indices.push(index);
-          rest.samples.push(chunk.samples[k]);
-        }
+        if (stuckAt >= 0 && id === stuckChunk && k === stuckAt) this.settle(chunk.batch, index, failure(chunk.batch, error, reason));
+        else if (chunk.batch.results[index] === undefined) rest.indices.push(index);
       });
-      // Without a known culprit (a crash between samples), the chunk is retried whole: no sample is lost.
-      if (rest.indices.length > 0) this.queue.unshift(rest);
+      // Without a known culprit (a crash between items), the chunks are retried whole: no item is lost.
+      if (rest.indices.length > 0) requeue.push(rest);
     }
+    this.queue.unshift(...requeue);
     if (!this.closed) {
       this.addWorker().catch(() => this.failQueued());
     }
@@ -207,6 +270,33 @@ export class RewardPool {
   /** When replacement workers cannot start, the waiting batches finish with failures instead of hanging. */
   private failQueued(): void {
     const reason = this.startupError?.message ?? 'no reward worker could be started';
-    for (const chunk of this.queue.splice(0)) for (const index of chunk.indices) this.settle(chunk.batch, index, failedResult('failed', reason));
+    for (const chunk of this.queue.splice(0)) for (const index of chunk.indices) this.settle(chunk.batch, index, failure(chunk.batch, 'failed', reason));
   }
+}
+
+/** A failed item in the batch's own result form. */
+function failure(batch: Batch, error: 'timeout' | 'failed', reason: string): Outcome {
+  const result = failedResult(error, reason);
+  return 'samples' in batch.source ? result : encodedOutcome(result);
+}
+
+/**
+ * The worker message for a chunk. Encoded items are copied into a fresh buffer that is transferred, not
+ * cloned: posting a view of the whole body would copy all of it to every worker.
+ */
+function chunkMessage(chunk: Chunk, id: number): { message: WorkerRequest; transfer: ArrayBuffer[] } {
+  const source = chunk.batch.source;
+  if ('samples' in source) return { message: { id, samples: chunk.indices.map((i) => source.samples[i]) }, transfer: [] };
+  const { body, ranges } = source;
+  let length = 0;
+  for (const i of chunk.indices) length += ranges[2 * i + 1] - ranges[2 * i];
+  const bytes = new Uint8Array(length);
+  const ends: number[] = [];
+  let at = 0;
+  for (const i of chunk.indices) {
+    bytes.set(body.subarray(ranges[2 * i], ranges[2 * i + 1]), at);
+    at += ranges[2 * i + 1] - ranges[2 * i];
+    ends.push(at);
+  }
+  return { message: { id, bytes, ends }, transfer: [bytes.buffer] };
 }

@@ -59,3 +59,38 @@ export async function scoreSample(sample: RewardSample, config: RewardConfig): P
 
 /** What a worker imports to score samples; tests swap in a module with the same export. */
 export type SampleScorer = { scoreSample: (sample: RewardSample, config: RewardConfig) => Promise<RewardResult> };
+
+/** A request item's problems, as the 400 reply names them (`items.3.response: expected string`). */
+export type ItemIssue = { path: (string | number)[]; message: string };
+
+/**
+ * What a worker returns for an item it received as raw bytes (main/export/reward-request-split.ts): the
+ * RewardResult already serialised (so the server's thread only joins strings), or why the item is bad.
+ */
+export type EncodedItemOutcome = { json: string; error?: RewardResult['error'] } | { badJson: true } | { issues: ItemIssue[] };
+
+/** Formats issues under `prefix`, at most five: `items.3.response: Invalid input: expected string`. */
+export function describeIssues(issues: readonly ItemIssue[], prefix: string): string {
+  return issues
+    .slice(0, 5)
+    .map((i) => `${[prefix, ...i.path].join('.')}: ${i.message}`)
+    .join('; ');
+}
+
+/** Decodes and validates one item's JSON text: the sample to score, or the outcome that rejects it. */
+export function sampleFromJson(text: string): { sample: RewardSample } | { badJson: true } | { issues: ItemIssue[] } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return { badJson: true };
+  }
+  const item = rewardItemSchema.safeParse(raw);
+  if (!item.success) return { issues: item.error.issues.map((i) => ({ path: i.path.map((p) => (typeof p === 'number' ? p : String(p))), message: i.message })) };
+  return { sample: sampleFromItem(item.data) };
+}
+
+/** The encoded outcome of a scored (or failed) item. */
+export function encodedOutcome(result: RewardResult): EncodedItemOutcome {
+  return result.error ? { json: JSON.stringify(result), error: result.error } : { json: JSON.stringify(result) };
+}

@@ -11,6 +11,8 @@
 //
 // Errors are `{error: {code, message}}`. Scoring runs in a worker pool with a per-item time limit
 // (main/export/reward-pool.ts): an item that takes too long scores 0 with a reason; the batch goes on.
+// A batch is spread over every worker, and so are decoding and parsing its body (reward-request-split.ts),
+// so one client with one batch in flight (verl's reward step) already uses every core.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -19,7 +21,8 @@ import type { RewardConfig } from '../rewards/index.ts';
 import { bearerToken, tokensEqual } from '../server/auth.ts';
 import { RewardMetrics } from './reward-metrics.ts';
 import { RewardPool } from './reward-pool.ts';
-import { rewardItemSchema, sampleFromItem } from './reward-scoring.ts';
+import { splitRewardItems } from './reward-request-split.ts';
+import { describeIssues, rewardItemSchema, sampleFromItem } from './reward-scoring.ts';
 
 export const REWARDS_PATH = '/v1/rewards';
 export const DEFAULT_REWARD_PORT = 5124;
@@ -51,6 +54,11 @@ export type RewardServerOptions = {
    * The app's own server passes false so that quitting the app is never held up by it.
    */
   holdProcess?: boolean;
+  /**
+   * Decode and parse request bodies in the workers (default true). False parses on the server's thread,
+   * as before; kept so the benchmark can show the difference in one run.
+   */
+  parseInWorkers?: boolean;
 };
 
 export type RunningRewardServer = {
@@ -84,6 +92,12 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.end(JSON.stringify(body));
 }
 
+/** A body that is already JSON text. */
+function sendRaw(res: ServerResponse, status: number, json: string): void {
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.end(json);
+}
+
 function sendError(res: ServerResponse, error: HttpError, headers: Record<string, string> = {}): void {
   sendJson(res, error.status, { error: { code: error.code, message: error.message } }, headers);
 }
@@ -102,10 +116,7 @@ async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer>
 }
 
 function zodMessage(error: z.ZodError, prefix: string): string {
-  return error.issues
-    .slice(0, 5)
-    .map((i) => `${[prefix, ...i.path].join('.')}: ${i.message}`)
-    .join('; ');
+  return describeIssues(error.issues.map((i) => ({ path: i.path.map((p) => (typeof p === 'number' ? p : String(p))), message: i.message })), prefix);
 }
 
 export async function startRewardServer(options: RewardServerOptions): Promise<RunningRewardServer> {
@@ -125,9 +136,36 @@ export async function startRewardServer(options: RewardServerOptions): Promise<R
   const metrics = new RewardMetrics(options.metricsWindowMs);
   let inFlight = 0;
 
+  /**
+   * The common case: a plain `{"items": [...]}` body is cut at item boundaries and the workers decode,
+   * validate and score the items themselves (in parallel), returning each result serialised; this thread
+   * only scans bytes and joins strings. Anything else goes through `scoreParsed`.
+   */
   async function scoreBatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const body = await readBody(req, maxBodyBytes);
+    const ranges = options.parseInWorkers === false ? null : splitRewardItems(body);
+    if (!ranges) return scoreParsed(body, res, started);
+    const count = ranges.length / 2;
+    if (count > maxBatchItems) throw batchTooLarge(count);
+    const outcomes = await pool.scoreEncoded(body, ranges);
+    const parts: string[] = new Array(count);
+    let timeouts = 0;
+    let failures = 0;
+    for (let i = 0; i < count; i++) {
+      const outcome = outcomes[i];
+      if (outcome === undefined) continue; // dropped after an invalid item; the loop below reports that one
+      if ('badJson' in outcome) throw new HttpError(400, 'invalid_json', `the request body is not valid JSON (in items.${i})`);
+      if ('issues' in outcome) throw new HttpError(400, 'invalid_item', describeIssues(outcome.issues, `items.${i}`));
+      if (outcome.error === 'timeout') timeouts++;
+      else if (outcome.error === 'failed') failures++;
+      parts[i] = outcome.json;
+    }
+    metrics.recordBatch(count, performance.now() - started, timeouts, failures);
+    sendRaw(res, 200, `{"results":[${parts.join(',')}]}`);
+  }
+
+  async function scoreParsed(body: Buffer, res: ServerResponse, started: number): Promise<void> {
     let json: unknown;
     try {
       json = JSON.parse(body.toString('utf8'));
@@ -137,9 +175,7 @@ export async function startRewardServer(options: RewardServerOptions): Promise<R
     const request = requestSchema.safeParse(json);
     if (!request.success) throw new HttpError(400, 'invalid_request', `expected {"items": [...]}: ${zodMessage(request.error, 'body')}`);
     const rawItems = request.data.items;
-    if (rawItems.length > maxBatchItems) {
-      throw new HttpError(400, 'batch_too_large', `the batch has ${rawItems.length} items; the limit is ${maxBatchItems} per request (split it)`);
-    }
+    if (rawItems.length > maxBatchItems) throw batchTooLarge(rawItems.length);
     const samples = rawItems.map((raw, i) => {
       const item = rewardItemSchema.safeParse(raw);
       if (!item.success) throw new HttpError(400, 'invalid_item', zodMessage(item.error, `items.${i}`));
@@ -150,6 +186,10 @@ export async function startRewardServer(options: RewardServerOptions): Promise<R
     const failures = results.filter((r) => r.error === 'failed').length;
     metrics.recordBatch(results.length, performance.now() - started, timeouts, failures);
     sendJson(res, 200, { results });
+  }
+
+  function batchTooLarge(count: number): HttpError {
+    return new HttpError(400, 'batch_too_large', `the batch has ${count} items; the limit is ${maxBatchItems} per request (split it)`);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
