@@ -14,7 +14,7 @@
 //   once up front (verl's client runs on another machine; its JSON encoding is not this machine's work),
 //   but the client's reading of each reply is on this machine and is counted. "main-thread parse" is the
 //   server with body decoding on its own thread (as before the workers decoded their items), measured in
-//   the same run for comparison.
+//   the same run, alternating with "HTTP", for comparison.
 // - "Python client": main/export/verl/saenggak_reward.py's compute_score_batch, as verl calls it.
 // The worker pool is sized to the cores; with 2 cores the client and the server's thread share them.
 // Writes bench/results/reward-server.json.
@@ -76,12 +76,18 @@ async function timed(run: (batch: (typeof batches)[number], i: number) => unknow
   return (performance.now() - started) / 1000;
 }
 
-// In process: computeRewards on the main thread.
-const inProcessSeconds = await timed((batch) => computeRewards(batch, CONFIG));
+// Rows that are compared are measured in alternation (A B A B, times summed), so a change of load during
+// the run, or the process warming up, does not favour whichever ran last.
+const ROUNDS = 2;
 
-// The worker pool alone, one batch at a time.
+// In process (computeRewards on the main thread) and the worker pool alone, one batch at a time.
 const pool = await RewardPool.start({ config: CONFIG });
-const poolSeconds = await timed((batch) => pool.score(batch));
+let inProcessSeconds = 0;
+let poolSeconds = 0;
+for (let round = 0; round < ROUNDS; round++) {
+  inProcessSeconds += await timed((batch) => computeRewards(batch, CONFIG));
+  poolSeconds += await timed((batch) => pool.score(batch));
+}
 await pool.close();
 
 // JSON costs per batch on the server's thread: the old whole-body decode + parse, the byte scan that
@@ -149,24 +155,35 @@ async function pythonClientSeconds(server: RunningRewardServer): Promise<number>
   }
 }
 
+// Both servers run side by side (the idle one's workers cost nothing) so their runs can alternate.
+const current = await startRewardServer({ config: CONFIG, token: 'bench' });
+const mainThreadParse = await startRewardServer({ config: CONFIG, token: 'bench', parseInWorkers: false });
+for (const body of bodies.slice(0, 3)) await Promise.all([post(current, body), post(mainThreadParse, body)]); // warm-up
 const runs: HttpRun[] = [];
-let pythonSeconds = 0;
-for (const parseInWorkers of [true, false]) {
-  const server = await startRewardServer({ config: CONFIG, token: 'bench', parseInWorkers });
-  await post(server, bodies[0]); // warm-up: workers compile the scorers
-  const mode = parseInWorkers ? 'HTTP' : 'HTTP, main-thread parse';
-  for (const inFlight of parseInWorkers ? [1, 2, 4] : [1, 2]) runs.push(await httpRun(server, mode, inFlight));
-  if (parseInWorkers) pythonSeconds = await pythonClientSeconds(server);
-  await server.close();
+for (const inFlight of [1, 2, 4]) {
+  const servers: [RunningRewardServer, string][] = inFlight <= 2 ? [[current, 'HTTP'], [mainThreadParse, 'HTTP, main-thread parse']] : [[current, 'HTTP']];
+  for (const [server, mode] of servers) runs.push({ mode, inFlight, seconds: 0, latencies: [] });
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [server, mode] of servers) {
+      const run = await httpRun(server, mode, inFlight);
+      const total = runs.find((r) => r.mode === mode && r.inFlight === inFlight)!;
+      total.seconds += run.seconds;
+      total.latencies.push(...run.latencies);
+    }
+  }
 }
+for (const run of runs) run.latencies.sort((a, b) => a - b);
+await mainThreadParse.close();
+const pythonSeconds = await pythonClientSeconds(current);
+await current.close();
 
-const inProcessRate = items / inProcessSeconds;
-const poolRate = items / poolSeconds;
+const inProcessRate = (ROUNDS * items) / inProcessSeconds;
+const poolRate = (ROUNDS * items) / poolSeconds;
 const rows: (string | number)[][] = [['mode', 'scores/s', 'vs in-process', 'p50 ms', 'p90 ms', 'p99 ms']];
 rows.push(['in-process (computeRewards, main thread)', inProcessRate, 1, '', '', '']);
 rows.push([`worker pool, no HTTP (${availableParallelism()} workers)`, poolRate, poolRate / inProcessRate, '', '', '']);
 const httpResults = runs.map((r) => {
-  const rate = items / r.seconds;
+  const rate = (ROUNDS * items) / r.seconds;
   const p = (q: number) => percentile(r.latencies, q)!;
   rows.push([`${r.mode}, ${r.inFlight} batch(es) in flight`, rate, rate / inProcessRate, p(0.5), p(0.9), p(0.99)]);
   return { mode: r.mode, inFlight: r.inFlight, scoresPerSecond: rate, ratioToInProcess: rate / inProcessRate, latencyMs: { p50: p(0.5), p90: p(0.9), p99: p(0.99) } };
@@ -183,19 +200,19 @@ printTable([
   ['JSON.stringify the reply (now split over the workers)', jsonCosts.serialiseReplyMs],
   ['client: JSON.stringify + UTF-8 encode the request', jsonCosts.clientEncodeMs],
 ]);
-const current = httpResults.filter((r) => r.mode === 'HTTP');
-const lone = current.find((r) => r.inFlight === 1)!;
-const best = current.reduce((a, b) => (b.scoresPerSecond > a.scoresPerSecond ? b : a));
+const ours = httpResults.filter((r) => r.mode === 'HTTP');
+const lone = ours.find((r) => r.inFlight === 1)!;
+const best = ours.reduce((a, b) => (b.scoresPerSecond > a.scoresPerSecond ? b : a));
 const goals = {
   ratioAtLeast: 0.5,
   p99BelowMs: 1000,
   oneInFlightRatio: lone.ratioToInProcess,
   bestRatio: best.ratioToInProcess,
-  met: lone.ratioToInProcess >= 0.5 && current.every((r) => r.latencyMs.p99 < 1000),
+  met: lone.ratioToInProcess >= 0.5 && ours.every((r) => r.latencyMs.p99 < 1000),
 };
 console.log(
   `\ngoal: HTTP ≥ 50% of in-process and p99 < 1 s → one batch in flight ${(100 * lone.ratioToInProcess).toFixed(0)}%, best ${(100 * best.ratioToInProcess).toFixed(0)}% ` +
-    `(${best.inFlight} in flight), worst p99 ${Math.max(...current.map((r) => r.latencyMs.p99)).toFixed(0)} ms: ${goals.met ? 'met' : 'NOT met'}`,
+    `(${best.inFlight} in flight), worst p99 ${Math.max(...ours.map((r) => r.latencyMs.p99)).toFixed(0)} ms: ${goals.met ? 'met' : 'NOT met'}`,
 );
 console.log(`load average at end ${loadavg().map((l) => l.toFixed(2)).join(' ')} (measurements under load are noisy; compare rows of the same run)`);
 const path = writeResult('reward-server', {
