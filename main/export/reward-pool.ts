@@ -207,7 +207,8 @@ export class RewardPool {
         let chunk = this.queue.shift();
         while (chunk?.batch.done) chunk = this.queue.shift();
         if (!chunk) return;
-        const id = nextChunkId++;
+        const id = nextChunkId;
+        nextChunkId = (nextChunkId + 1) % 0x7fffffff; // ids travel through an Int32Array
         slot.sent.push({ id, chunk });
         const { message, transfer } = chunkMessage(chunk, id);
         slot.worker.postMessage(message, transfer);
