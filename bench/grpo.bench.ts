@@ -1,7 +1,8 @@
 // bench:grpo — the demo recipe (assets/recipes/demo.yaml) end to end on CPU, in a fresh workspace: the GRPO
 // stage's rollout and update throughput (tokens/s) and time split (rollout / reward / update) from the run's
 // metrics, every stage's wall time, and the whole recipe's wall time (goal: under 10 minutes on 2 cores).
-// Also the held-out greedy accuracy and Korean share of the thinking, before (base) and after (final).
+// Also the held-out greedy accuracy and Korean share of the thinking of the base, the SFT model and the
+// final (GRPO) model: what GRPO added is the difference between the last two rows.
 //
 //   npm run bench:grpo [-- --recipe assets/recipes/demo.yaml --keep]
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -53,8 +54,13 @@ try {
   printTable([
     ['held-out (greedy)', 'accuracy', 'Korean share of thinking'],
     ['before (base)', result.before?.accuracy ?? NaN, result.before?.lang ?? NaN],
-    ['after (final)', result.after?.accuracy ?? NaN, result.after?.lang ?? NaN],
+    ['after SFT', result.sft?.accuracy ?? NaN, result.sft?.lang ?? NaN],
+    ['after GRPO (final)', result.after?.accuracy ?? NaN, result.after?.lang ?? NaN],
   ]);
+  if (result.sft && result.after) {
+    const gain = (key: 'accuracy' | 'lang') => `${((result.after![key] - result.sft![key]) * 100).toFixed(1)} points`;
+    console.log(`GRPO over SFT: accuracy ${gain('accuracy')}, Korean share ${gain('lang')} (goal: both up)`);
+  }
   console.log(`\nwhole recipe: ${wallSeconds.toFixed(1)} s on ${cpus().length} cores (goal < 600 s); load average ${loadBefore.toFixed(1)} → ${loadavg()[0].toFixed(1)}`);
   const path = writeResult('grpo', {
     recipe: values.recipe,
@@ -62,6 +68,7 @@ try {
     stages: result.stages,
     recipeWallSeconds: wallSeconds,
     before: result.before,
+    sft: result.sft,
     after: result.after,
     loadAverage: { before: loadBefore, after: loadavg()[0] },
     note: 'CPU provider; the machine is shared with other work, so the load average is recorded',
