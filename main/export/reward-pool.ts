@@ -21,14 +21,14 @@ export type RewardPoolOptions = {
   workers?: number;
   /** Longest time one sample may take, in ms (default 2000). */
   itemTimeoutMs?: number;
-  /** A module exporting `scoreSample` (tests); default main/export/reward-scoring.ts. */
+  /** A module exporting `scoreSample` (tests); default the worker's own main/export/reward-scoring.ts. */
   scorerUrl?: string;
   /** Whether idle workers keep the process alive (default true). */
   holdProcess?: boolean;
 };
 
-const DEFAULT_SCORER_URL = new URL('./reward-scoring.ts', import.meta.url).href;
-const WORKER_URL = new URL('./reward-worker.ts', import.meta.url);
+/** The worker entry: the TypeScript source in development, reward-worker.js beside the Electron bundle. */
+const WORKER_URL = import.meta.url.endsWith('.ts') ? new URL('./reward-worker.ts', import.meta.url) : new URL('./reward-worker.js', import.meta.url);
 
 /** Where a batch's items are: samples, or a request body and each item's [start, end) in it. */
 type Source = { samples: readonly RewardSample[] } | { body: Uint8Array; ranges: Int32Array };
@@ -73,7 +73,7 @@ export class RewardPool {
   readonly size: number;
   readonly itemTimeoutMs: number;
   private readonly config: RewardConfig;
-  private readonly scorerUrl: string;
+  private readonly scorerUrl: string | undefined;
   private readonly holdProcess: boolean;
   private readonly slots = new Set<Slot>();
   private readonly queue: Chunk[] = [];
@@ -87,7 +87,7 @@ export class RewardPool {
     this.size = Math.max(1, options.workers ?? availableParallelism());
     this.itemTimeoutMs = options.itemTimeoutMs ?? 2000;
     if (!(this.itemTimeoutMs > 0)) throw new Error(`itemTimeoutMs must be positive, got ${options.itemTimeoutMs}`);
-    this.scorerUrl = options.scorerUrl ?? DEFAULT_SCORER_URL;
+    this.scorerUrl = options.scorerUrl;
     this.holdProcess = options.holdProcess ?? true;
     const period = Math.min(100, Math.max(2, this.itemTimeoutMs / 5));
     this.watchdog = setInterval(() => this.checkDeadlines(), period);

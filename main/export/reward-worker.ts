@@ -8,15 +8,17 @@
 // the workers, and the results go back already serialised. Both count against the item's time limit.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RewardConfig, RewardSample } from '../rewards/index.ts';
+import * as builtinScorer from './reward-scoring.ts';
 import { encodedOutcome, failedResult, sampleFromJson, type EncodedItemOutcome, type RewardResult, type SampleScorer } from './reward-scoring.ts';
 
-export type WorkerInit = { config: RewardConfig; scorerUrl: string; progress: SharedArrayBuffer };
+/** `scorerUrl`: a module exporting `scoreSample` (tests); absent = reward-scoring.ts, bundled with the worker. */
+export type WorkerInit = { config: RewardConfig; scorerUrl?: string; progress: SharedArrayBuffer };
 /** `bytes` holds the items back to back; item k is bytes[ends[k-1] ?? 0, ends[k]). */
 export type WorkerRequest = { id: number } & ({ samples: RewardSample[] } | { bytes: Uint8Array; ends: number[] });
 export type WorkerReply = { type: 'ready' } | { type: 'done'; id: number; results: RewardResult[] | EncodedItemOutcome[] };
 
 const init = workerData as WorkerInit;
-const scorer = (await import(init.scorerUrl)) as SampleScorer;
+const scorer: SampleScorer = init.scorerUrl ? ((await import(init.scorerUrl)) as SampleScorer) : builtinScorer;
 // [0]: index of the item being scored in the current chunk, -1 when idle; [1]: the chunk's id;
 // bytes 8..16: the item's start time (ms).
 const progress = new Int32Array(init.progress, 0, 2);

@@ -25,6 +25,32 @@ test('build-electron bundles app, preload (CJS, only requires electron), job wor
   assert.deepEqual(JSON.parse(probe.stdout), { ok: true, detail: 'created and ran a session' });
 });
 
+// Code that reads a file beside itself (`new URL('./x', import.meta.url)`) reads it beside the bundle in the
+// packaged app, where there is no source tree: every such file must be in dist-electron/. The exceptions are
+// development-only paths the code checks before using (TypeScript sources, the source tree's assets).
+const DEVELOPMENT_ONLY = new Set(['./probe-provider.ts', './worker.ts', './reward-worker.ts', '../../assets/recipes/']);
+
+test('every file the bundle reads beside itself is in dist-electron (the packaged app has no source tree)', () => {
+  const result = spawnSync(process.execPath, [resolve(root, 'scripts', 'build-electron.mjs')], { cwd: root, encoding: 'utf8' });
+  assert.equal(result.status, 0, result.stderr);
+  const dir = resolve(root, 'dist-electron');
+  const missing: string[] = [];
+  let references = 0;
+  for (const file of ['app.js', 'job-worker.js', 'device-probe.js', 'reward-worker.js']) {
+    const code = readFileSync(resolve(dir, file), 'utf8');
+    for (const [, path] of code.matchAll(/new URL\("([^"]+)", import\.meta\.url\)/g)) {
+      references++;
+      if (!DEVELOPMENT_ONLY.has(path!) && !existsSync(resolve(dir, path!))) missing.push(`${file}: ${path}`);
+    }
+  }
+  assert.ok(references >= 3, 'the scan finds the references (saenggak_reward.py, recipes, device-probe.js)');
+  assert.deepEqual(missing, []);
+  assert.ok(existsSync(resolve(dir, 'recipes', 'demo.yaml')), 'the demo recipe ships with the app');
+  // The pipeline's stage modules are in the job worker's bundle, not loaded from source paths at run time.
+  const jobWorker = readFileSync(resolve(dir, 'job-worker.js'), 'utf8');
+  for (const entry of ['runSft', 'runGrpo', 'exportVerl']) assert.match(jobWorker, new RegExp(`function ${entry}\\(`), entry);
+});
+
 test('the main window is hardened', () => {
   const app = readFileSync(resolve(root, 'main', 'app.ts'), 'utf8');
   for (const option of ['contextIsolation: true', 'sandbox: true', 'nodeIntegration: false', 'webviewTag: false']) {
