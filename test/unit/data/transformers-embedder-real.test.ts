@@ -4,12 +4,15 @@
 // also written below (and checked to agree with transformers.js' own tokenizer). Each reference text
 // runs alone at its own length, while the embedder batches texts of different lengths: agreement means
 // the padding is masked in attention and left out of mean pooling. The network is trapped throughout.
+// Every assert.ok carries a message: without one, a failing assert makes Node re-parse this (transpiled)
+// file to quote the call, which takes minutes here.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { TransformersEmbedder } from '../../../main/data/embed/transformers.ts';
+import { createEmbedder } from '../../../main/data/build/index.ts';
 import { SPECIAL_TOKENS, writeTinyBert, type TinyBert } from './fixtures/tiny-bert.ts';
 
 let model: TinyBert;
@@ -143,8 +146,17 @@ function unit(v: Vec): Vec {
   return v.map((x) => x / n);
 }
 
+/**
+ * Token ids cut to `maxLength` the way transformers.js 4.x truncates: the first `maxLength` ids of the
+ * finished sequence, so a truncated text loses its final [SEP] (Python's tokenizers keep it). The model
+ * still sees [CLS] and never a position past max_position_embeddings.
+ */
+function truncated(ids: readonly number[], maxLength: number): number[] {
+  return ids.slice(0, maxLength);
+}
+
 function referenceEmbedding(text: string, pooling: 'mean' | 'cls'): Vec {
-  const hidden = referenceHiddenStates(referenceTokenIds(text, model.vocab), model);
+  const hidden = referenceHiddenStates(truncated(referenceTokenIds(text, model.vocab), model.config.maxPositions), model);
   if (pooling === 'cls') return unit(hidden[0]);
   return unit(hidden[0].map((_, d) => hidden.reduce((s, h) => s + h[d], 0) / hidden.length));
 }
@@ -183,8 +195,8 @@ test('the plain WordPiece reference and transformers.js tokenize the fixture tex
   }
   // The texts exercise what they are meant to: whole words, "##" continuations, [UNK], and lengths that need padding.
   const unk = model.vocab.indexOf(SPECIAL_TOKENS.unk);
-  assert.ok(referenceTokenIds(TEXTS[6], model.vocab).includes(unk));
-  assert.ok(referenceTokenIds(TEXTS[0], model.vocab).some((id) => model.vocab[id].startsWith('##')));
+  assert.ok(referenceTokenIds(TEXTS[6], model.vocab).includes(unk), 'an out-of-vocabulary syllable gives [UNK]');
+  assert.ok(referenceTokenIds(TEXTS[0], model.vocab).some((id) => model.vocab[id].startsWith('##')), 'a Korean word splits into "##" pieces');
   const lengths = TEXTS.filter(Boolean).map((t) => referenceTokenIds(t, model.vocab).length);
   assert.ok(Math.max(...lengths) - Math.min(...lengths) >= 10, `token counts ${lengths}`);
 });
@@ -222,6 +234,24 @@ test("'cls' pooling takes token 0 ([CLS]), after the prefix is prepended", async
     assert.ok(mean.some((v, d) => Math.abs(v - row[d]) > 1e-2), `cls ${i} equals the mean`);
     assert.ok(unprefixed.some((v, d) => Math.abs(v - row[d]) > 1e-2), `cls ${i} ignores the prefix`);
   });
+});
+
+test('a text longer than the model takes is cut to its first model_max_length ids (transformers.js drops the final [SEP]), not run past the position table', async () => {
+  const long = '오늘 날씨가 정말 좋네요. '.repeat(20);
+  const tokens = referenceTokenIds(long, model.vocab).length;
+  assert.ok(tokens > 2 * model.config.maxPositions, `${tokens} tokens`);
+  const embedder = await TransformersEmbedder.load({ model: model.dir });
+  const vectors = await embedder.embed([long, 'apple']);
+  assertClose(vectors.subarray(0, embedder.dimension), referenceEmbedding(long, 'mean'), 'long text');
+  assertClose(vectors.subarray(embedder.dimension), referenceEmbedding('apple', 'mean'), 'short text beside it');
+});
+
+test('a recipe embedder spec (model folder relative to the recipe) loads the same model', async () => {
+  const embedder = await createEmbedder({ kind: 'transformers', model: basename(model.dir), pooling: 'mean', prefix: 'passage: ', batch_size: 2, dtype: 'fp32' }, dirname(model.dir));
+  assert.ok(embedder instanceof TransformersEmbedder, `got ${embedder.id}`);
+  const texts = ['사과 두 개를 샀다.', 'apple', '오늘 날씨'];
+  const vectors = await embedder.embed(texts);
+  texts.forEach((text, i) => assertClose(vectors.subarray(i * embedder.dimension, (i + 1) * embedder.dimension), referenceEmbedding('passage: ' + text, 'mean'), `recipe ${i}`));
 });
 
 test('loading and embedding never touched the network (and the trap does see transformers.js requests)', async () => {
