@@ -93,6 +93,9 @@ test('the rerun resumes SFT from its checkpoint, runs every stage and prints the
   assert.ok(existsSync(line.report) && line.report.endsWith('report.html'));
   const html = readFileSync(line.report, 'utf8');
   assert.match(html, /<table id="before-after">/);
+  // base → SFT → final: the reader sees what GRPO added over the distilled model.
+  assert.match(html, /<th scope="row">before \(base\)<\/th>[^]*<th scope="row">after SFT<\/th>[^]*<th scope="row">after \(final, GRPO\)<\/th>/);
+  assert.match(html, /<p id="grpo-gain">GRPO added [+−]\d+\.\d points accuracy/);
   assert.match(html, /<svg/);
   assert.doesNotMatch(html, /(src|href)="https?:/);
   // The before/after numbers are the eval stage's: recompute them from its results file.
