@@ -24,6 +24,8 @@ export class AppSession {
   #current: OpenWorkspaceState | null = null;
   /** Serialises workspace switches so two opens cannot interleave. */
   #switching: Promise<unknown> = Promise.resolve();
+  /** Things that live as long as the session (the Devices page's reward server), stopped by close(). */
+  readonly #onClose: (() => Promise<void>)[] = [];
 
   constructor(options: AppSessionOptions = {}) {
     this.#options = options;
@@ -78,9 +80,15 @@ export class AppSession {
     return dir;
   }
 
+  /** Registers a stop that close() awaits (after the workspace closes; a failing stop does not stop the others). */
+  onClose(stop: () => Promise<void>): void {
+    this.#onClose.push(stop);
+  }
+
   async close(): Promise<void> {
     await this.#switching;
     await this.#closeCurrent();
+    await Promise.allSettled(this.#onClose.splice(0).map((stop) => stop()));
   }
 
   async #closeCurrent(): Promise<void> {

@@ -11,8 +11,12 @@ const hosts = new WeakMap<AppSession, RewardServerHost>();
 export function rewardServerHost(session: AppSession): RewardServerHost {
   let host = hosts.get(session);
   if (!host) {
-    host = new RewardServerHost();
-    hosts.set(session, host);
+    const created = new RewardServerHost();
+    host = created;
+    hosts.set(session, created);
+    session.onClose(async () => {
+      await created.stop();
+    });
   }
   return host;
 }

@@ -96,6 +96,19 @@ test('start → a real request with the shown token scores as in process → sta
   });
 });
 
+test('closing the app session (quitting the app, serve mode shutting down) stops a running reward server', async () => {
+  const session = new AppSession();
+  const call: Caller = (method, input) => dispatch(method, input, { transport: 'http', session }, handlers) as never;
+  const started = value(await call('rewardServer.start', { port: 0 }));
+  assert.equal((await postRewards(started.rewardsUrl!, started.token!, ITEMS)).status, 200);
+  await session.close();
+  const refused = await postRewards(started.rewardsUrl!, started.token!, ITEMS).then(
+    () => assert.fail('the server still answered after the session closed'),
+    (error: Error & { cause?: { code?: string } }) => error.cause?.code,
+  );
+  assert.equal(refused, 'ECONNREFUSED');
+});
+
 test('a port in use is reported as such, and the switch stays off', async () => {
   const blocker = createServer();
   await new Promise<void>((done) => blocker.listen(0, '127.0.0.1', done));
