@@ -25,11 +25,21 @@ console.error(`corpus: ${count} samples, ${(bytes / count).toFixed(0)} bytes eac
 const dir = mkdtempSync(join(tmpdir(), 'saenggak-dedup-bench-'));
 const connection = await connect(dir);
 const embedder = new NgramHashEmbedder();
+// CPU seconds (all threads) beside wall seconds: on a shared machine the wall clock says little, CPU time
+// what the work cost; wall / CPU shows how much of the machine it used.
+const cpuSeconds = (since: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1e6;
+};
+const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 const vectors = await embedder.embed(corpus.texts);
 const t1 = performance.now();
+const embedCpu = cpuSeconds(cpu0);
+const cpu1 = process.cpuUsage();
 const result = await findNearDuplicates({ connection, tableName: 'bench_vectors', vectors, dimension: embedder.dimension, threshold, nprobes: Number(values.nprobes), queryBatch: Number(values.batch) });
 const t2 = performance.now();
+const dedupCpu = cpuSeconds(cpu1);
 connection.close();
 rmSync(dir, { recursive: true, force: true });
 
@@ -55,7 +65,9 @@ const metrics = {
   lance_cpu_threads: Number(process.env.LANCE_CPU_THREADS),
   ann_index: result.indexed ? 'IVF_FLAT (cosine)' : 'none (exact)',
   embed_seconds: (t1 - t0) / 1000,
+  embed_cpu_seconds: embedCpu,
   index_and_dedup_seconds: (t2 - t1) / 1000,
+  index_and_dedup_cpu_seconds: dedupCpu,
   lance_write_seconds: result.timings.writeSeconds,
   lance_index_seconds: result.timings.indexSeconds,
   lance_search_seconds: result.timings.searchSeconds,
