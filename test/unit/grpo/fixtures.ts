@@ -1,7 +1,9 @@
 // A tiny SFT-initialised policy on the Korean arithmetic task, for the GRPO tests: a compact
 // character-level tokenizer, a 2-layer Qwen2 (hidden 64), and a short full fine-tune with FineTuner
-// on teacher traces of which about half think in English — a base that is right some of the time and
-// thinks in Korean only part of the time, so both the accuracy and the language rewards have room.
+// on two-step problems whose teacher traces think in English about half of the time — a base that is
+// right some of the time and whose greedy thinking is mostly English, so both the accuracy and the
+// language rewards have room. Two steps, not one: a one-step Korean thinking has fewer than the 20
+// Hangul letters the language score asks for full credit (it caps at 0.4), which hid what GRPO did.
 // (runSft from main/train/sft is not on main yet; switch to it when it lands.)
 // The folder is built once per machine and cached in the OS temp dir (renamed into place atomically).
 import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,16 +17,20 @@ import { saveModel } from '../../../main/models/weights.ts';
 import { arithmeticAlphabet, arithmeticProblems, arithmeticRow, writeCompactTokenizer } from '../../../main/train/tasks/index.ts';
 import { Rng } from '../../../main/engine/rng.ts';
 
-export const TASK = { steps: 1, englishThinkingShare: 0.5 };
-export const SFT = { steps: Number(process.env.GRPO_FIXTURE_SFT_STEPS ?? 200), batch: 16, learningRate: 3e-3, seed: 1 };
+export const TASK = { steps: 2, englishThinkingShare: 0.5 };
+export const SFT = { steps: Number(process.env.GRPO_FIXTURE_SFT_STEPS ?? 600), batch: 16, learningRate: 3e-3, seed: 1 };
 
-/** Train prompts (JSONL rows) and a disjoint held-out set. */
+/** Train prompts (JSONL rows) and a held-out set whose prompts appear neither in SFT nor in the train prompts. */
 export function writeTaskData(dir: string, options: { train: number; heldOut: number }): { train: string; heldOut: string } {
-  const all = arithmeticProblems({ count: options.train + options.heldOut + 400, seed: 77, ...TASK, idPrefix: 'grpo' });
+  const all = arithmeticProblems({ count: 400 + options.train + 10 * options.heldOut + 100, seed: 77, ...TASK, idPrefix: 'grpo' });
+  const trainRows = all.slice(400, 400 + options.train);
+  const seen = new Set(all.slice(0, 400 + options.train).map((p) => p.prompt));
+  const heldOutRows = all.slice(400 + options.train).filter((p) => !seen.has(p.prompt) && seen.add(p.prompt)).slice(0, options.heldOut);
+  if (heldOutRows.length < options.heldOut) throw new Error(`writeTaskData: only ${heldOutRows.length} unseen held-out problems`);
   const train = join(dir, 'prompts.jsonl');
   const heldOut = join(dir, 'held-out.jsonl');
-  writeFileSync(train, all.slice(400, 400 + options.train).map((p) => JSON.stringify(arithmeticRow(p))).join('\n') + '\n');
-  writeFileSync(heldOut, all.slice(400 + options.train).map((p) => JSON.stringify(arithmeticRow(p))).join('\n') + '\n');
+  writeFileSync(train, trainRows.map((p) => JSON.stringify(arithmeticRow(p))).join('\n') + '\n');
+  writeFileSync(heldOut, heldOutRows.map((p) => JSON.stringify(arithmeticRow(p))).join('\n') + '\n');
   return { train, heldOut };
 }
 
@@ -66,7 +72,7 @@ async function buildSftModel(dir: string): Promise<void> {
 
 /** The cached SFT-initialised model folder. */
 export async function sftModel(): Promise<string> {
-  const dir = join(tmpdir(), `saenggak-grpo-fixture-v1-${SFT.steps}`);
+  const dir = join(tmpdir(), `saenggak-grpo-fixture-v2-${SFT.steps}`);
   if (existsSync(join(dir, 'config.json'))) return dir;
   const work = mkdtempSync(join(tmpdir(), 'saenggak-grpo-fixture-build-'));
   await buildSftModel(work);
