@@ -96,7 +96,9 @@ export async function findNearDuplicates(options: NearDuplicateOptions): Promise
       // ~400 vectors per partition: fewer partitions train faster; a query scans nprobes × 400 vectors.
       const numPartitions = Math.max(16, Math.round(count / 400));
       const started = performance.now();
-      await table.createIndex(VECTOR, { config: Index.ivfFlat({ numPartitions, distanceType: 'cosine' }) });
+      // k-means trains on 64 vectors per partition instead of LanceDB's 256: a third less index time on the
+      // 200k bench, recall of planted duplicates 0.995 instead of 0.997 (the partitions only route queries).
+      await table.createIndex(VECTOR, { config: Index.ivfFlat({ numPartitions, distanceType: 'cosine', sampleRate: 64 }) });
       timings.indexSeconds = (performance.now() - started) / 1000;
     }
     // neighbours[i*k + j] = neighbour id (or -1), sims likewise.
