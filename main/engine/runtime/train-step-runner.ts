@@ -159,6 +159,13 @@ export class TrainStepRunner {
     return { params, optimizerState, step: this.stepsTaken };
   }
 
+  /** Copies the trainable parameters alone to host memory (export; readState also copies the AdamW moments). */
+  async readParams(): Promise<Record<string, HostTensor>> {
+    const params: Record<string, HostTensor> = {};
+    for (const io of this.trainable) params[io.name] = await this.download(io.name);
+    return params;
+  }
+
   /** Replaces parameters, optimizer state and the step counter (resuming from a checkpoint). */
   loadState(state: TrainState): void {
     this.setState(state.params, state.optimizerState, 'required');

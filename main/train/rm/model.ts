@@ -7,7 +7,7 @@
 // P rejected ones), with the sequence length left symbolic. Full, LoRA and selective tuning reuse the
 // models issue's projection hooks; with LoRA and selective tuning the fresh score head trains too (PEFT
 // does the same for SEQ_CLS tasks with `modules_to_save=["score"]`).
-import { buildTrainStep, op, TrainStepRunner, type AdamWConfig, type Graph, type HostTensor, type ProviderRequest, type RngState, type Tensor, type TensorData, type TrainState } from '../../engine/index.ts';
+import { buildTrainStep, op, TrainStepRunner, type AdamWConfig, type Graph, type HostTensor, type ProviderRequest, type RngState, type Tensor, type TensorData, type TrainState, type TrainStepRunnerOptions } from '../../engine/index.ts';
 import type { SafeTensor, TensorMap } from '../../engine/safetensors.ts';
 import { architectureName, type ModelConfig } from '../../models/config.ts';
 import { buildDecoderGraph, type DecoderDType, type Projection } from '../../models/decoder.ts';
@@ -58,6 +58,13 @@ export function lastTokenRewards(g: Graph, logits: Tensor, attentionMask: Tensor
   });
 }
 
+/**
+ * onnxruntime's intra-op workers sleep between parallel sections instead of spinning. A step is a few
+ * hundred large parallel ops, so waking a worker costs little; spinning workers compete with everything
+ * else on a shared machine (steps were 20–25% faster without spinning at load ~11 on 2 cores).
+ */
+const SLEEPING_WORKERS: TrainStepRunnerOptions['sessionOptions'] = { extra: { session: { intra_op: { allow_spinning: '0' } } } };
+
 export interface RewardStepOptions {
   /** Pairs per optimizer step (the batch holds 2× as many rows). */
   pairsPerBatch: number;
@@ -66,6 +73,8 @@ export interface RewardStepOptions {
   adamw?: Partial<AdamWConfig>;
   maxGradNorm?: number | null;
   provider?: ProviderRequest;
+  /** onnxruntime session options of the step graph (default: workers sleep instead of spinning). */
+  sessionOptions?: TrainStepRunnerOptions['sessionOptions'];
   /** Resume: trainable params, AdamW state and step from a checkpoint. */
   state?: TrainState;
   /** Seed for LoRA's A init and dropout masks. */
@@ -157,7 +166,7 @@ export class RewardModelStep {
       // Copies: the runner owns its buffers and the caller's weights must stay as they were.
       initial[io.name] = { dtype, dims: io.shape, data: (weightData(all, io.name, dtype) as Float32Array | Float64Array).slice() };
     }
-    const runner = await TrainStepRunner.create({ model: step.toOnnx(frozen), signature: step.signature }, { params: initial }, { provider: options.provider ?? 'cpu' });
+    const runner = await TrainStepRunner.create({ model: step.toOnnx(frozen), signature: step.signature }, { params: initial }, { provider: options.provider ?? 'cpu', sessionOptions: options.sessionOptions ?? SLEEPING_WORKERS });
     if (options.state) runner.loadState(options.state);
     return new RewardModelStep(config, method, runner, P, trainable, weights, lora, plan, dtype, new SeededRandom(options.dropoutRng ?? (options.seed ?? 0) + 7919));
   }
@@ -196,9 +205,10 @@ export class RewardModelStep {
 
   /** The full sequence-classification weights as they are now (LoRA merged, neuron slices written back). */
   async currentWeights(): Promise<TensorMap> {
-    const state = await this.runner.readState();
+    // Parameters only (not the AdamW moments), and no second copy of float32 data (readParams copies).
+    const params = await this.runner.readParams();
     const trained: TensorMap = new Map();
-    for (const [name, t] of Object.entries(state.params)) trained.set(name, { dtype: 'F32', shape: [...t.dims], data: Float32Array.from(t.data as Float32Array) });
+    for (const [name, t] of Object.entries(params)) trained.set(name, { dtype: 'F32', shape: [...t.dims], data: t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as Float64Array) });
     let weights: TensorMap = new Map(this.baseWeights);
     for (const [name, t] of trained) if (this.baseWeights.has(name)) weights.set(name, t);
     if (this.method.kind === 'lora') weights = mergeLoraAdapter(weights, loraAdapterFrom(this.method.lora, trained));
