@@ -11,7 +11,9 @@
 // side down. Every round's numbers and the load average before it are recorded. Writes bench/results/rm.json.
 //
 // Fair peer: Debian's python3-torch with OpenBLAS (libopenblas0-pthread), run with OPENBLAS_CORETYPE and
-// OPENBLAS_L2_SIZE unset for that command only.
+// OPENBLAS_L2_SIZE unset for that command only. Each round runs the peer with 1 intra-op thread and with
+// one per core (OpenBLAS keeps its own pool either way; which is faster depends on the machine), and the
+// faster counts, so the peer is never handicapped by a thread setting.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -31,6 +33,7 @@ import { printTable, writeResult } from './lib/results.ts';
 const root = resolve(import.meta.dirname, '..');
 const { values: args } = parseArgs({ options: { steps: { type: 'string', default: '12' }, pairs: { type: 'string', default: '8' }, rounds: { type: 'string', default: '2' }, 'skip-torch': { type: 'boolean', default: false } } });
 const rounds = Math.max(1, Number(args.rounds));
+const torchThreads = [...new Set([1, os.cpus().length])];
 const steps = Number(args.steps);
 const P = Number(args.pairs);
 const optimizer = { lr: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0, clip_norm: 1.0 };
@@ -111,15 +114,15 @@ async function runOurs(): Promise<Side> {
 }
 
 // ---- PyTorch ----
-function runTorch(): Side | { error: string } {
+function runTorch(threads: number): Side | { error: string } {
   const python = ['/usr/bin/python3', 'python3'].find((p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
   if (!python) return { error: 'python3-torch is not installed (apt-get install python3-torch libopenblas0-pthread)' };
-  console.log('torch: training…');
+  console.log(`torch (${threads} intra-op thread${threads > 1 ? 's' : ''}): training…`);
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE; // the fair-peer rule: this command only
   delete env.OPENBLAS_L2_SIZE;
   const loadBefore = os.loadavg()[0];
-  const r = spawnSync(python, [join(root, 'bench', 'torch_rm.py'), work], { cwd: root, env, stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
+  const r = spawnSync(python, [join(root, 'bench', 'torch_rm.py'), work, String(threads)], { cwd: root, env, stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
   process.stderr.write(r.stderr.split('\n').slice(-20).join('\n') + '\n');
   const out = join(work, 'torch.json');
   if (r.status !== 0 || !existsSync(out)) return { error: `torch_rm.py exited with ${r.status}` };
@@ -135,7 +138,8 @@ const torchRounds: (Side | { error: string })[] = [];
 for (let round = 1; round <= rounds; round++) {
   console.log(`round ${round} of ${rounds}`);
   oursRounds.push(await runOurs());
-  torchRounds.push(args['skip-torch'] ? { error: 'skipped (--skip-torch)' } : runTorch());
+  if (args['skip-torch']) torchRounds.push({ error: 'skipped (--skip-torch)' });
+  else for (const threads of torchThreads) torchRounds.push(runTorch(threads));
 }
 /** A side's best round by training throughput (the scoring numbers come from the same round). */
 function best(all: (Side | { error: string })[]): Side | { error: string } {
@@ -155,6 +159,8 @@ printTable(table);
 const maxLossDiff = ok(torch) ? Math.max(...ours.losses.map((l, i) => Math.abs(l - torch.losses[i]))) : null;
 if (maxLossDiff !== null) console.log(`\nmax |loss difference| over ${steps} steps: ${maxLossDiff.toExponential(2)}`);
 console.log(`1-minute load average before each side: ours ${(ours.load_before as number).toFixed(2)}, pytorch ${ok(torch) ? (torch.load_before as number).toFixed(2) : 'n/a'} (${os.cpus().length} cores)`);
+if (ok(torch)) console.log(`pytorch ${torch.torch_version}, best with ${torch.threads} intra-op thread(s) (tried ${torchThreads.join(' and ')}), BLAS: ${(torch.blas_libraries as string[]).join(', ') || 'unknown'}`);
+console.log(`goal: train ours / pytorch ≥ 1.0 (and scoring not below it)`);
 if (!ok(torch)) console.log(`pytorch side: ${torch.error}`);
 const path = writeResult('rm', {
   config: { preset: 'small', hidden: config.hiddenSize, layers: config.numLayers, vocab: config.vocabSize, pairs_per_batch: P, steps, mean_tokens: meanLen, max_tokens: maxLen, optimizer },
@@ -163,6 +169,6 @@ const path = writeResult('rm', {
   train_ratio: ok(torch) ? train(ours) / train(torch) : null,
   score_ratio: ok(torch) ? score(ours) / score(torch) : null,
   max_loss_difference: maxLossDiff,
-  rounds: { ours: oursRounds.map((s) => ({ train_pairs_per_s: train(s), score_pairs_per_s: score(s), load_before: s.load_before })), pytorch: torchRounds.map((s) => (ok(s) ? { train_pairs_per_s: train(s), score_pairs_per_s: score(s), load_before: s.load_before } : s)) },
+  rounds: { ours: oursRounds.map((s) => ({ train_pairs_per_s: train(s), score_pairs_per_s: score(s), load_before: s.load_before })), pytorch: torchRounds.map((s) => (ok(s) ? { threads: s.threads, train_pairs_per_s: train(s), score_pairs_per_s: score(s), load_before: s.load_before } : s)) },
 });
 console.log(`\nwrote ${path}`);

@@ -5,7 +5,12 @@ A Qwen2 reward model (Qwen2ForSequenceClassification, num_labels 1) trained with
 from the same initial weights on the same pair batches as the engine, then used to score the same
 batches without gradients. Written independently of the engine: only the config is shared.
 
-Usage: torch_rm.py WORK_DIR   (reads config.json, init.safetensors, data.safetensors; writes torch.json)
+Usage: torch_rm.py WORK_DIR [THREADS]   (reads config.json, init.safetensors, data.safetensors; writes torch.json)
+
+THREADS is torch's intra-op thread count (default 1). OpenBLAS keeps its own pool for the matmuls either
+way; whether PyTorch's elementwise work (AdamW over the 151k-row embedding, its gradient) gains more from
+a second OpenMP thread than it loses to the two pools competing for 2 cores depends on the machine, so
+the bench runs both and keeps the faster: the peer is never handicapped by our choice.
 
 Per batch: rows 0..P-1 are the chosen answers, rows P..2P-1 the rejected ones, right-padded; the reward
 is the score head at each row's last real token; loss = mean softplus(-(r_c - r_r)); global-norm
@@ -24,9 +29,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from torch_train import loaded_blas_libraries, matmul_gflops, read_safetensors  # noqa: E402  (shared bench helpers)
 
-# One intra-op thread: OpenBLAS keeps its own pool for the matmuls, and OMP threads spinning against it
-# on 2 cores made steps slower (see torch_generate.py, which measured it).
-INTRA_OP_THREADS = 1
+DEFAULT_INTRA_OP_THREADS = 1
 
 
 def rms_norm(x, w, eps):
@@ -79,7 +82,7 @@ class RewardModel:
 
 def main():
     work = sys.argv[1]
-    torch.set_num_threads(INTRA_OP_THREADS)
+    torch.set_num_threads(int(sys.argv[2]) if len(sys.argv) > 2 else DEFAULT_INTRA_OP_THREADS)
     cfg = json.load(open(os.path.join(work, "config.json")))
     params = read_safetensors(os.path.join(work, "init.safetensors"))
     data = read_safetensors(os.path.join(work, "data.safetensors"))
