@@ -3,8 +3,9 @@
 
 Runs the same SFT steps as the engine: the same Qwen2 model (HF weights read from the model folder's
 model.safetensors), the same packed batches (input_ids, segment-id attention_mask, per-example
-position_ids, labels), block-diagonal causal attention, mean cross-entropy over labelled tokens,
-global-norm clipping and AdamW. Written independently of the engine: only the config.json is shared.
+position_ids, labels; step i's are the [batch, length] tensors "step{i}.<name>", the length varying
+per step), block-diagonal causal attention, mean cross-entropy over labelled tokens, global-norm
+clipping and AdamW. Written independently of the engine: only the config.json is shared.
 
 Usage: torch_sft.py WORK_DIR   (reads model/config.json, model/model.safetensors, batches.safetensors,
 bench.json; writes torch.json)
@@ -139,7 +140,9 @@ def main():
     for step in range(bench["steps"]):
         started = time.perf_counter()
         optimizer.zero_grad(set_to_none=True)
-        loss = model.loss(data["input_ids"][step], data["attention_mask"][step], data["position_ids"][step], data["labels"][step])
+        # Each step's batch is its own [batch, length] tensors (lengths differ from step to step).
+        feed = [data[f"step{step}.{name}"] for name in ("input_ids", "attention_mask", "position_ids", "labels")]
+        loss = model.loss(*feed)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(list(params.values()), bench["max_grad_norm"])
         optimizer.step()

@@ -4,7 +4,8 @@
 // shuffled order). The row's attention_mask holds each token's segment (1, 2, … per example; 0 for
 // padding) and the decoder's packedSegments graph lets a token attend only its own segment, while
 // position ids restart at 0 per example: each example sees exactly what it would see alone. Labels
-// never cross a boundary (the last token of an example predicts nothing).
+// never cross a boundary (the last token of an example predicts nothing). A micro-batch is padded only
+// to its longest row (rounded up, see paddedLength), not to maxSeqLength.
 //
 // The epoch plan is a pure function of (examples, seed, epoch), so a resumed run rebuilds the batches
 // of any step from the step number alone: the data cursor needs no RNG state.
@@ -97,18 +98,31 @@ export function rowsBatch(rows: readonly PackedRow[], options: { length: number;
 
 export interface BatchPlanOptions {
   packing: boolean;
-  /** Row length when packing (maxSeqLength); the cap on padded length otherwise. */
+  /** Row length when packing; the cap on every micro-batch's padded length. */
   maxSeqLength: number;
   batchSize: number;
   batchUnit: 'sequences' | 'tokens';
   seed: number;
 }
 
-/** Padded length of an unpacked micro-batch: its longest row rounded up to a multiple of 32 (fewer graph shapes), capped. */
+/**
+ * Micro-batch lengths are rounded up to a multiple of this. Each distinct length is an onnxruntime
+ * session (a fixed-shape memory plan, seconds to create, and creating many grows process memory), so
+ * lengths snap to a coarse grid; padding to the next multiple of 32 costs < 32 tokens per row.
+ */
+export const LENGTH_MULTIPLE = 32;
+
+/**
+ * Padded length of a micro-batch: its longest row rounded up to a multiple of LENGTH_MULTIPLE, capped
+ * at maxSeqLength. Packed rows are trimmed the same way as single ones rather than padded to the full
+ * row length: whole examples rarely fill a row exactly (seven 134-token examples leave 86 of 1024 slots
+ * empty, and an eighth never fits), and the graph takes any sequence length, so the empty tail of the
+ * longest row is the only padding left.
+ */
 export function paddedLength(rows: readonly PackedRow[], options: BatchPlanOptions): number {
-  if (options.packing) return options.maxSeqLength;
+  if (rows.length === 0) throw new Error('batch: a micro-batch needs at least one row');
   const longest = Math.max(...rows.map((r) => r.ids.length));
-  return Math.min(options.maxSeqLength, Math.ceil(longest / 32) * 32);
+  return Math.min(options.maxSeqLength, Math.ceil(longest / LENGTH_MULTIPLE) * LENGTH_MULTIPLE);
 }
 
 /** The micro-batches of one epoch: a seeded shuffle, packing (or not), then grouping into micro-batches. */

@@ -4,9 +4,11 @@
 // (rewards/verifyResponse). Everything runs through runSft: chat template, assistant-only loss,
 // packing, AdamW with warmup + cosine decay, eval split, HF checkpoint output.
 //
-// Measured with exactly this config (2000 steps, eval loss 0.0055, 2 min 49 s on 2 idle cores): 0% → 96.3%
-// greedy accuracy on the 27 questions here that never occur in training (the issue asks for ≥ 90%). A
-// 2-layer student reached 81.5%: its errors were two-digit subtractions (11 − 5 → 13).
+// Measured with exactly this config (2000 steps at lr 3e-3, eval loss 0.0010, ~6 min on one of 2 busy cores): 0% → 98.9%
+// greedy accuracy on the 87 questions here that never occur in training (the issue asks for ≥ 90%). At lr 1e-2
+// the run was chaotic: float rounding alone (padding a micro-batch to 224 instead of 256 tokens, masked, same
+// loss to 1e-6 for 30 steps) moved the result between 96% and 70%; at 3e-3 it is not on that edge. A 2-layer
+// student reached 81.5%: its errors were two-digit subtractions (11 − 5 → 13).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,7 +19,7 @@ import { arithmeticProblems } from '../../../main/train/tasks/index.ts';
 import { greedyAccuracy, makeStudent, writeRows } from './arithmetic-fixture.ts';
 
 const TRAIN = 3000;
-const HELD_OUT = 100;
+const HELD_OUT = 400;
 
 test('a tiny student learns Korean multi-step arithmetic: unseen-question accuracy < 10% → ≥ 90%', { timeout: 900_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sft-learn-'));
@@ -32,7 +34,7 @@ test('a tiny student learns Korean multi-step arithmetic: unseen-question accura
     const before = await greedyAccuracy(modelDir, heldOut);
     assert.ok(before < 0.1, `accuracy before training ${before}`);
     const result = await runSft(
-      { model: modelDir, data: join(dir, 'train.jsonl'), maxSeqLength: 256, batchSize: 8, maxSteps: 2000, learningRate: 1e-2, warmupSteps: 30, weightDecay: 0, evalSplit: 0.05, evalEvery: 0, saveEvery: 0, provider: 'cpu', seed: 1 },
+      { model: modelDir, data: join(dir, 'train.jsonl'), maxSeqLength: 256, batchSize: 8, maxSteps: 2000, learningRate: 3e-3, warmupSteps: 30, weightDecay: 0, evalSplit: 0.05, evalEvery: 0, saveEvery: 0, provider: 'cpu', seed: 1 },
       { workspace: join(dir, 'ws') },
     );
     const after = await greedyAccuracy(result.output, heldOut);
