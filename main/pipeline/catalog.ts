@@ -15,9 +15,8 @@ import { readPipelineState, type PipelineState } from './state.ts';
  * The recipes that ship with the app: assets/recipes/ in the source tree, recipes/ beside the Electron
  * bundle (scripts/build-electron.mjs copies them there; the bundle has no source tree around it).
  */
-export const BUNDLED_RECIPES_DIR = [new URL('../../assets/recipes/', import.meta.url), new URL('./recipes/', import.meta.url)]
-  .map((url) => fileURLToPath(url))
-  .find((dir) => existsSync(dir)) ?? fileURLToPath(new URL('../../assets/recipes/', import.meta.url));
+const RECIPE_DIRS = [fileURLToPath(new URL('../../assets/recipes/', import.meta.url)), fileURLToPath(new URL('./recipes/', import.meta.url))];
+export const BUNDLED_RECIPES_DIR = RECIPE_DIRS.find((dir) => existsSync(dir)) ?? RECIPE_DIRS[0]!;
 
 export interface RecipeInfo {
   path: string;
