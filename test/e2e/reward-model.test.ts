@@ -44,9 +44,11 @@ describe('reward model page (serve mode, Chromium)', () => {
     await page.waitForSelector('[data-testid="rm-run-status"][data-status="finished"]', { timeout: 120_000 });
     assert.equal(await page.getByTestId('rm-run-select').inputValue(), 'rm');
     // The charts drew the training curve (and the held-out point), the histogram the held-out scores.
-    assert.ok((await page.getByTestId('rm-chart-loss').locator('path').count()) > 0);
-    assert.ok((await page.getByTestId('rm-chart-accuracy').locator('path').count()) > 0);
-    assert.ok((await page.getByTestId('rm-chart-margin').locator('path').count()) > 0);
+    // The charts redraw on the next metrics poll after the run's last line, so wait for each curve.
+    for (const chart of ['rm-chart-loss', 'rm-chart-accuracy', 'rm-chart-margin']) {
+      await page.getByTestId(chart).locator('path').first().waitFor({ state: 'attached', timeout: 10_000 });
+      assert.ok((await page.getByTestId(chart).locator('path').count()) > 0, `${chart} drew a curve`);
+    }
     const histogram = page.getByTestId('rm-histogram');
     await histogram.locator('rect[data-series="chosen"]').first().waitFor();
     const counts = await histogram.locator('rect[data-series="chosen"]').evaluateAll((bars) => bars.reduce((n, b) => n + Number(b.getAttribute('data-count')), 0));
