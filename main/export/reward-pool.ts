@@ -3,9 +3,12 @@
 // A batch is cut into small chunks that go to the workers, so even one batch keeps every worker busy, and
 // each worker holds a second chunk in reserve so it never waits for this thread (busy reading the next
 // request) between chunks. Each worker publishes the chunk and item it is on and its start time in shared
-// memory; a watchdog checks them every few milliseconds, and a worker that has spent longer than the limit
-// on one item is terminated and replaced: that item scores 0 with a reason, and the rest of its chunks go
-// back to the front of the queue. A pathological response therefore costs one worker restart, never the batch.
+// memory (reward-progress.ts); a watchdog checks them every few milliseconds, and a worker that has spent
+// longer than the limit on one item is terminated and replaced: that item scores 0 with a reason, and the
+// rest of its chunks go back to the front of the queue. Workers score a chunk with one call, so the first
+// time-out only says which chunk holds the stuck item; that chunk is then retried one item per call, and the
+// item times out again, this time by name. A pathological response therefore costs two worker restarts and
+// twice the item limit, never the batch.
 //
 // Items come as samples (score) or as the raw bytes of request items (scoreEncoded, used by the server so
 // that decoding and parsing a large body is spread over the workers too; see reward-request-split.ts).
@@ -13,7 +16,8 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import type { RewardConfig, RewardSample } from '../rewards/index.ts';
 import { encodedOutcome, failedResult, type EncodedItemOutcome, type RewardResult } from './reward-scoring.ts';
-import type { WorkerInit, WorkerReply, WorkerRequest } from './reward-worker.ts';
+import { IDLE, PROGRESS_BYTES, progressViews, WHOLE_CHUNK } from './reward-progress.ts';
+import type { ChunkTiming, WorkerInit, WorkerReply, WorkerRequest } from './reward-worker.ts';
 
 export type RewardPoolOptions = {
   config: RewardConfig;
@@ -32,6 +36,22 @@ const WORKER_URL = import.meta.url.endsWith('.ts') ? new URL('./reward-worker.ts
 
 /** Where a batch's items are: samples, or a request body and each item's [start, end) in it. */
 type Source = { samples: readonly RewardSample[] } | { body: Uint8Array; ranges: Int32Array };
+
+/**
+ * Where one batch's time went (the server reports it in a Server-Timing header; the benchmark breaks a round
+ * trip down with it). Worker times are summed over the workers, so with N workers fully busy they add up to
+ * N times the batch's wall time.
+ */
+export type PoolTrace = {
+  /** Chunks the batch was cut into: one message to a worker and one back, each. */
+  chunks: number;
+  /** This thread's time cutting chunks out of the body and posting them, ms. */
+  dispatchMs: number;
+} & Record<`${keyof ChunkTiming}`, number>;
+
+export function emptyPoolTrace(): PoolTrace {
+  return { chunks: 0, dispatchMs: 0, decodeMs: 0, scoreMs: 0, serialiseMs: 0, busyMs: 0 };
+}
 type Outcome = RewardResult | EncodedItemOutcome;
 type Batch = {
   source: Source;
@@ -40,13 +60,15 @@ type Batch = {
   resolve: (results: Outcome[]) => void;
   /** Settled early (an item was invalid): its remaining chunks are dropped. */
   done: boolean;
+  trace: PoolTrace | undefined;
 };
-type Chunk = { batch: Batch; indices: number[] };
+/** `oneByOne`: a retry after a whole-chunk call timed out; each item gets its own call (reward-worker.ts). */
+type Chunk = { batch: Batch; indices: number[]; oneByOne?: boolean };
 /** A chunk sent to a worker, with the id the worker reports progress and results under. */
 type Sent = { id: number; chunk: Chunk };
 type Slot = {
   worker: Worker;
-  /** [0]: index of the item being scored within its chunk, -1 when idle; [1]: that chunk's id. */
+  /** What the worker is scoring (reward-progress.ts). */
   progress: Int32Array;
   startedAt: Float64Array;
   ready: boolean;
@@ -118,27 +140,28 @@ export class RewardPool {
   }
 
   /** Scores the samples in order; never rejects for one sample (a failed or slow sample scores 0). */
-  score(samples: readonly RewardSample[]): Promise<RewardResult[]> {
-    return this.enqueue({ samples }, samples.length) as Promise<RewardResult[]>;
+  score(samples: readonly RewardSample[], trace?: PoolTrace): Promise<RewardResult[]> {
+    return this.enqueue({ samples }, samples.length, trace) as Promise<RewardResult[]>;
   }
 
   /**
    * Decodes, validates and scores request items given as UTF-8 JSON bytes (item k is
    * body[ranges[2k], ranges[2k+1])), in order. Results come back serialised. As soon as an item turns out
    * not to be valid JSON or not a valid item, the promise resolves with that outcome in its place and the
-   * batch's queued items are dropped (the whole request will be refused).
+   * batch's queued items are dropped (the whole request will be refused). `trace`, when given, is added to
+   * as the batch's chunks are sent and answered.
    */
-  scoreEncoded(body: Uint8Array, ranges: Int32Array): Promise<EncodedItemOutcome[]> {
+  scoreEncoded(body: Uint8Array, ranges: Int32Array, trace?: PoolTrace): Promise<EncodedItemOutcome[]> {
     if (ranges.length % 2 !== 0) return Promise.reject(new Error('ranges must hold a start and an end per item'));
-    return this.enqueue({ body, ranges }, ranges.length / 2) as Promise<EncodedItemOutcome[]>;
+    return this.enqueue({ body, ranges }, ranges.length / 2, trace) as Promise<EncodedItemOutcome[]>;
   }
 
-  private enqueue(source: Source, count: number): Promise<Outcome[]> {
+  private enqueue(source: Source, count: number, trace: PoolTrace | undefined): Promise<Outcome[]> {
     if (this.closed) return Promise.reject(new Error('the reward pool is closed'));
     if (this.startupError) return Promise.reject(this.startupError);
     if (count === 0) return Promise.resolve([]);
     return new Promise((resolve) => {
-      const batch: Batch = { source, results: new Array(count), pending: count, resolve, done: false };
+      const batch: Batch = { source, results: new Array(count), pending: count, resolve, done: false, trace };
       // About eight chunks per worker: the last chunks of a batch end close together (a worker idles at most
       // one small chunk's time), and small chunks also bound the re-done work after a kill.
       const chunkSize = Math.max(1, Math.min(64, Math.ceil(count / (this.size * 8))));
@@ -159,11 +182,11 @@ export class RewardPool {
   }
 
   private addWorker(): Promise<void> {
-    const shared = new SharedArrayBuffer(16);
-    const progress = new Int32Array(shared, 0, 2);
-    progress[0] = -1;
+    const shared = new SharedArrayBuffer(PROGRESS_BYTES);
+    const { progress, startedAt } = progressViews(shared);
+    progress[0] = IDLE;
     const worker = spawnWorker(WORKER_URL, { config: this.config, scorerUrl: this.scorerUrl, progress: shared });
-    const slot: Slot = { worker, progress, startedAt: new Float64Array(shared, 8, 1), ready: false, sent: [] };
+    const slot: Slot = { worker, progress, startedAt, ready: false, sent: [] };
     this.slots.add(slot);
     return new Promise((resolveReady, rejectReady) => {
       worker.on('message', (reply: WorkerReply) => {
@@ -179,6 +202,8 @@ export class RewardPool {
         const at = slot.sent.findIndex((s) => s.id === reply.id);
         if (at >= 0) {
           const [{ chunk }] = slot.sent.splice(at, 1);
+          const trace = chunk.batch.trace;
+          if (trace) for (const key of Object.keys(reply.timing) as (keyof ChunkTiming)[]) trace[key] += reply.timing[key];
           chunk.indices.forEach((index, k) => this.settle(chunk.batch, index, reply.results[k]));
         }
         this.dispatch();
@@ -210,8 +235,14 @@ export class RewardPool {
         const id = nextChunkId;
         nextChunkId = (nextChunkId + 1) % 0x7fffffff; // ids travel through an Int32Array
         slot.sent.push({ id, chunk });
+        const started = performance.now();
         const { message, transfer } = chunkMessage(chunk, id);
         slot.worker.postMessage(message, transfer);
+        const trace = chunk.batch.trace;
+        if (trace) {
+          trace.chunks++;
+          trace.dispatchMs += performance.now() - started;
+        }
       }
     }
   }
@@ -233,7 +264,7 @@ export class RewardPool {
   private checkDeadlines(): void {
     const now = performance.timeOrigin + performance.now();
     for (const slot of this.slots) {
-      if (slot.sent.length === 0 || Atomics.load(slot.progress, 0) < 0) continue;
+      if (slot.sent.length === 0 || Atomics.load(slot.progress, 0) === IDLE) continue;
       if (now - slot.startedAt[0] > this.itemTimeoutMs) {
         this.replace(slot, `timed out: scoring took longer than ${this.itemTimeoutMs} ms and was stopped`, 'timeout');
       }
@@ -253,7 +284,8 @@ export class RewardPool {
     this.restarts++;
     const requeue: Chunk[] = [];
     for (const { id, chunk } of sent) {
-      const rest: Chunk = { batch: chunk.batch, indices: [] };
+      // Stopped in a whole-chunk call: the culprit is one of its items, so they are retried one by one.
+      const rest: Chunk = { batch: chunk.batch, indices: [], oneByOne: chunk.oneByOne || (stuckAt === WHOLE_CHUNK && id === stuckChunk) };
       chunk.indices.forEach((index, k) => {
         if (stuckAt >= 0 && id === stuckChunk && k === stuckAt) this.settle(chunk.batch, index, failure(chunk.batch, error, reason));
         else if (chunk.batch.results[index] === undefined) rest.indices.push(index);
@@ -287,7 +319,8 @@ function failure(batch: Batch, error: 'timeout' | 'failed', reason: string): Out
  */
 function chunkMessage(chunk: Chunk, id: number): { message: WorkerRequest; transfer: ArrayBuffer[] } {
   const source = chunk.batch.source;
-  if ('samples' in source) return { message: { id, samples: chunk.indices.map((i) => source.samples[i]) }, transfer: [] };
+  const oneByOne = chunk.oneByOne === true;
+  if ('samples' in source) return { message: { id, oneByOne, samples: chunk.indices.map((i) => source.samples[i]) }, transfer: [] };
   const { body, ranges } = source;
   let length = 0;
   for (const i of chunk.indices) length += ranges[2 * i + 1] - ranges[2 * i];
@@ -299,5 +332,5 @@ function chunkMessage(chunk: Chunk, id: number): { message: WorkerRequest; trans
     at += ranges[2 * i + 1] - ranges[2 * i];
     ends.push(at);
   }
-  return { message: { id, bytes, ends }, transfer: [bytes.buffer] };
+  return { message: { id, oneByOne, bytes, ends }, transfer: [bytes.buffer] };
 }

@@ -57,8 +57,22 @@ export async function scoreSample(sample: RewardSample, config: RewardConfig): P
   return resultFromBreakdown(breakdown);
 }
 
-/** What a worker imports to score samples; tests swap in a module with the same export. */
-export type SampleScorer = { scoreSample: (sample: RewardSample, config: RewardConfig) => Promise<RewardResult> };
+/**
+ * Scores several samples with one computeRewards call: the same results as scoreSample on each (the
+ * components score each sample on its own), without computeRewards' per-call cost for every sample.
+ */
+export async function scoreSamples(samples: readonly RewardSample[], config: RewardConfig): Promise<RewardResult[]> {
+  return (await computeRewards(samples, config)).map(resultFromBreakdown);
+}
+
+/**
+ * What a worker imports to score samples; tests swap in a module with the same exports. `scoreSamples` is
+ * optional: without it every sample gets its own `scoreSample` call.
+ */
+export type SampleScorer = {
+  scoreSample: (sample: RewardSample, config: RewardConfig) => Promise<RewardResult>;
+  scoreSamples?: (samples: readonly RewardSample[], config: RewardConfig) => Promise<RewardResult[]>;
+};
 
 /** A request item's problems, as the 400 reply names them (`items.3.response: expected string`). */
 export type ItemIssue = { path: (string | number)[]; message: string };

@@ -9,6 +9,10 @@
 //   GET /health        {status: "ok", workers, itemTimeoutMs, maxBatchItems, components}
 //   GET /metrics       requests/s, items/s and batch latency p50/p90/p99 over a sliding window, totals.
 //
+// A 200 from /v1/rewards carries a Server-Timing header saying where the batch's time went on the server
+// (body read, item scan, scoring wall time, the workers' summed decode/score/serialise times, reply
+// assembly); the benchmark uses it to break a round trip down.
+//
 // Errors are `{error: {code, message}}`. Scoring runs in a worker pool with a per-item time limit
 // (main/export/reward-pool.ts): an item that takes too long scores 0 with a reason; the batch goes on.
 // A batch is spread over every worker, and so are decoding and parsing its body (reward-request-split.ts),
@@ -20,7 +24,7 @@ import { z } from 'zod';
 import type { RewardConfig } from '../rewards/index.ts';
 import { bearerToken, tokensEqual } from '../server/auth.ts';
 import { RewardMetrics } from './reward-metrics.ts';
-import { RewardPool } from './reward-pool.ts';
+import { emptyPoolTrace, RewardPool, type PoolTrace } from './reward-pool.ts';
 import { splitRewardItems } from './reward-request-split.ts';
 import { describeIssues, rewardItemSchema, sampleFromItem } from './reward-scoring.ts';
 
@@ -93,9 +97,26 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 }
 
 /** A body that is already JSON text. */
-function sendRaw(res: ServerResponse, status: number, json: string): void {
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+function sendRaw(res: ServerResponse, status: number, json: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...headers });
   res.end(json);
+}
+
+/**
+ * A Server-Timing value (W3C Server Timing): `read;dur=3.1, split;dur=0.4, ...`. Names starting `w-` are
+ * the workers' times summed over the workers; `chunks` counts the messages each way.
+ */
+export function serverTiming(phases: Record<string, number>, trace: PoolTrace): string {
+  const entries = Object.entries(phases).map(([name, ms]) => `${name};dur=${ms.toFixed(2)}`);
+  entries.push(
+    `dispatch;dur=${trace.dispatchMs.toFixed(2)}`,
+    `w-decode;dur=${trace.decodeMs.toFixed(2)}`,
+    `w-score;dur=${trace.scoreMs.toFixed(2)}`,
+    `w-serialise;dur=${trace.serialiseMs.toFixed(2)}`,
+    `w-busy;dur=${trace.busyMs.toFixed(2)}`,
+    `chunks;desc=${trace.chunks}`,
+  );
+  return entries.join(', ');
 }
 
 function sendError(res: ServerResponse, error: HttpError, headers: Record<string, string> = {}): void {
@@ -144,11 +165,15 @@ export async function startRewardServer(options: RewardServerOptions): Promise<R
   async function scoreBatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const body = await readBody(req, maxBodyBytes);
+    const read = performance.now();
     const ranges = options.parseInWorkers === false ? null : splitRewardItems(body);
-    if (!ranges) return scoreParsed(body, res, started);
+    if (!ranges) return scoreParsed(body, res, started, read);
     const count = ranges.length / 2;
     if (count > maxBatchItems) throw batchTooLarge(count);
-    const outcomes = await pool.scoreEncoded(body, ranges);
+    const split = performance.now();
+    const trace = emptyPoolTrace();
+    const outcomes = await pool.scoreEncoded(body, ranges, trace);
+    const scored = performance.now();
     const parts: string[] = new Array(count);
     let timeouts = 0;
     let failures = 0;
@@ -161,11 +186,14 @@ export async function startRewardServer(options: RewardServerOptions): Promise<R
       else if (outcome.error === 'failed') failures++;
       parts[i] = outcome.json;
     }
-    metrics.recordBatch(count, performance.now() - started, timeouts, failures);
-    sendRaw(res, 200, `{"results":[${parts.join(',')}]}`);
+    const json = `{"results":[${parts.join(',')}]}`;
+    const joined = performance.now();
+    metrics.recordBatch(count, joined - started, timeouts, failures);
+    const timing = serverTiming({ read: read - started, split: split - read, pool: scored - split, join: joined - scored }, trace);
+    sendRaw(res, 200, json, { 'Server-Timing': timing });
   }
 
-  async function scoreParsed(body: Buffer, res: ServerResponse, started: number): Promise<void> {
+  async function scoreParsed(body: Buffer, res: ServerResponse, started: number, read: number): Promise<void> {
     let json: unknown;
     try {
       json = JSON.parse(body.toString('utf8'));
@@ -181,11 +209,17 @@ export async function startRewardServer(options: RewardServerOptions): Promise<R
       if (!item.success) throw new HttpError(400, 'invalid_item', zodMessage(item.error, `items.${i}`));
       return sampleFromItem(item.data);
     });
-    const results = await pool.score(samples);
+    const parsed = performance.now();
+    const trace = emptyPoolTrace();
+    const results = await pool.score(samples, trace);
+    const scored = performance.now();
     const timeouts = results.filter((r) => r.error === 'timeout').length;
     const failures = results.filter((r) => r.error === 'failed').length;
-    metrics.recordBatch(results.length, performance.now() - started, timeouts, failures);
-    sendJson(res, 200, { results });
+    const reply = JSON.stringify({ results });
+    const joined = performance.now();
+    metrics.recordBatch(results.length, joined - started, timeouts, failures);
+    const timing = serverTiming({ read: read - started, parse: parsed - read, pool: scored - parsed, join: joined - scored }, trace);
+    sendRaw(res, 200, reply, { 'Server-Timing': timing });
   }
 
   function batchTooLarge(count: number): HttpError {

@@ -1,28 +1,37 @@
-// A reward-scoring worker thread. It scores the chunks it is sent one after another, in order, and before
-// each item writes which chunk and item it is on and when it started into memory shared with the pool:
-// the pool's watchdog reads it to stop a worker stuck on one item (main/export/reward-pool.ts) without a
-// message per item.
+// A reward-scoring worker thread. It scores the chunks it is sent one after another, in order, and writes
+// which chunk and item it is on and when it started into memory shared with the pool: the pool's watchdog
+// reads it to stop a worker stuck on one item (main/export/reward-pool.ts) without a message per item.
+//
+// A chunk's samples are scored with one call (the scorer's `scoreSamples`, i.e. computeRewards on the
+// chunk): calling computeRewards once per sample costs a quarter more CPU than once per chunk. During that
+// call the progress says "the whole chunk" (WHOLE_CHUNK); if it outlives the item time limit, the pool stops
+// the worker and sends the chunk's items again flagged `oneByOne`, which are scored one call per item with
+// the item's index published, so the stuck item itself is found and scored 0. A chunk call that throws is
+// redone one item at a time here, so one failing item fails alone.
 //
 // A chunk comes either as samples (RewardPool.score) or as the raw UTF-8 bytes of request items
 // (RewardPool.scoreEncoded): then decoding, JSON parsing and validation happen here, in parallel across
 // the workers, and the results go back already serialised. Both count against the item's time limit.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RewardConfig, RewardSample } from '../rewards/index.ts';
+import { IDLE, progressViews, WHOLE_CHUNK } from './reward-progress.ts';
 import * as builtinScorer from './reward-scoring.ts';
 import { encodedOutcome, failedResult, sampleFromJson, type EncodedItemOutcome, type RewardResult, type SampleScorer } from './reward-scoring.ts';
 
 /** `scorerUrl`: a module exporting `scoreSample` (tests); absent = reward-scoring.ts, bundled with the worker. */
 export type WorkerInit = { config: RewardConfig; scorerUrl?: string; progress: SharedArrayBuffer };
-/** `bytes` holds the items back to back; item k is bytes[ends[k-1] ?? 0, ends[k]). */
-export type WorkerRequest = { id: number } & ({ samples: RewardSample[] } | { bytes: Uint8Array; ends: number[] });
-export type WorkerReply = { type: 'ready' } | { type: 'done'; id: number; results: RewardResult[] | EncodedItemOutcome[] };
+/**
+ * `bytes` holds the items back to back; item k is bytes[ends[k-1] ?? 0, ends[k]). `oneByOne`: score each
+ * item with its own call (a retry after the whole-chunk call ran out of time).
+ */
+export type WorkerRequest = { id: number; oneByOne?: boolean } & ({ samples: RewardSample[] } | { bytes: Uint8Array; ends: number[] });
+/** Where a chunk's time went in the worker, ms (the server reports the sums per batch; see ChunkTiming). */
+export type ChunkTiming = { decodeMs: number; scoreMs: number; serialiseMs: number; busyMs: number };
+export type WorkerReply = { type: 'ready' } | { type: 'done'; id: number; results: RewardResult[] | EncodedItemOutcome[]; timing: ChunkTiming };
 
 const init = workerData as WorkerInit;
 const scorer: SampleScorer = init.scorerUrl ? ((await import(init.scorerUrl)) as SampleScorer) : builtinScorer;
-// [0]: index of the item being scored in the current chunk, -1 when idle; [1]: the chunk's id;
-// bytes 8..16: the item's start time (ms).
-const progress = new Int32Array(init.progress, 0, 2);
-const startedAt = new Float64Array(init.progress, 8, 1);
+const { progress, startedAt } = progressViews(init.progress);
 const port = parentPort!;
 const decoder = new TextDecoder();
 
@@ -32,7 +41,7 @@ function begin(chunk: number, index: number): void {
   Atomics.store(progress, 0, index);
 }
 
-async function score(sample: RewardSample): Promise<RewardResult> {
+async function scoreOne(sample: RewardSample): Promise<RewardResult> {
   try {
     return await scorer.scoreSample(sample, init.config);
   } catch (error) {
@@ -40,26 +49,57 @@ async function score(sample: RewardSample): Promise<RewardResult> {
   }
 }
 
+/** Scores samples[k] (item positions[k] of chunk `id`), in one call when the scorer and the chunk allow. */
+async function scoreMany(id: number, samples: RewardSample[], positions: readonly number[], oneByOne: boolean): Promise<RewardResult[]> {
+  if (scorer.scoreSamples && !oneByOne && samples.length > 1) {
+    begin(id, WHOLE_CHUNK);
+    try {
+      const results = await scorer.scoreSamples(samples, init.config);
+      if (results.length === samples.length) return results;
+    } catch {
+      // Redone below one item at a time, so that only the failing item fails.
+    }
+  }
+  const results: RewardResult[] = [];
+  for (let k = 0; k < samples.length; k++) {
+    begin(id, positions[k]);
+    results.push(await scoreOne(samples[k]));
+  }
+  return results;
+}
+
 async function scoreChunk(request: WorkerRequest): Promise<void> {
+  const chunkStart = performance.now();
+  const timing: ChunkTiming = { decodeMs: 0, scoreMs: 0, serialiseMs: 0, busyMs: 0 };
+  const oneByOne = request.oneByOne === true;
   let results: RewardResult[] | EncodedItemOutcome[];
   if ('samples' in request) {
-    const scored: RewardResult[] = [];
-    for (let i = 0; i < request.samples.length; i++) {
-      begin(request.id, i);
-      scored.push(await score(request.samples[i]));
-    }
-    results = scored;
+    results = await scoreMany(request.id, request.samples, request.samples.map((_, k) => k), oneByOne);
+    timing.scoreMs = performance.now() - chunkStart;
   } else {
-    const outcomes: EncodedItemOutcome[] = [];
+    const outcomes: EncodedItemOutcome[] = new Array(request.ends.length);
+    const samples: RewardSample[] = [];
+    const positions: number[] = [];
     for (let i = 0; i < request.ends.length; i++) {
       begin(request.id, i);
       const parsed = sampleFromJson(decoder.decode(request.bytes.subarray(i === 0 ? 0 : request.ends[i - 1], request.ends[i])));
-      outcomes.push('sample' in parsed ? encodedOutcome(await score(parsed.sample)) : parsed);
+      if ('sample' in parsed) {
+        samples.push(parsed.sample);
+        positions.push(i);
+      } else outcomes[i] = parsed;
     }
+    const decoded = performance.now();
+    timing.decodeMs = decoded - chunkStart;
+    const scored = await scoreMany(request.id, samples, positions, oneByOne);
+    const serialising = performance.now();
+    timing.scoreMs = serialising - decoded;
+    scored.forEach((result, k) => (outcomes[positions[k]] = encodedOutcome(result)));
+    timing.serialiseMs = performance.now() - serialising;
     results = outcomes;
   }
-  Atomics.store(progress, 0, -1);
-  port.postMessage({ type: 'done', id: request.id, results } satisfies WorkerReply);
+  Atomics.store(progress, 0, IDLE);
+  timing.busyMs = performance.now() - chunkStart;
+  port.postMessage({ type: 'done', id: request.id, results, timing } satisfies WorkerReply);
 }
 
 // One chunk at a time, in the order they came: a scorer that awaits must not let the next chunk interleave.

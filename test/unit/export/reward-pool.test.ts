@@ -2,7 +2,7 @@
 // samples and for raw request items (which the workers decode and validate themselves).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RewardPool } from '../../../main/export/reward-pool.ts';
+import { emptyPoolTrace, RewardPool } from '../../../main/export/reward-pool.ts';
 import { splitRewardItems } from '../../../main/export/reward-request-split.ts';
 import type { EncodedItemOutcome, RewardResult } from '../../../main/export/reward-scoring.ts';
 
@@ -80,7 +80,48 @@ test('a stuck item scores 0 as a timeout; the rest of its chunk and the chunk he
         if (i !== stuck) assert.equal(r.score, expected[i].total, `item ${i}`);
       });
     }
-    assert.equal(pool.workerRestarts, 2);
+    // Per run: one stop in the whole-chunk call, one when the chunk is retried item by item.
+    assert.equal(pool.workerRestarts, 4);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('an item whose scoring throws fails alone: its chunk is rescored item by item', async () => {
+  const { THROW_MARKER } = await import('./fixtures/throw-scorer.ts');
+  const { computeRewards } = await import('../../../main/rewards/index.ts');
+  const pool = await RewardPool.start({ config: CONFIG, workers: 2, scorerUrl: new URL('./fixtures/throw-scorer.ts', import.meta.url).href });
+  try {
+    const samples = Array.from({ length: 40 }, (_, i) => ({ prompt: 'p', response: `<think>x</think>\\boxed{${i % 3}}`, gold: '1' }));
+    const bad = 5;
+    const withBug = samples.map((s, i) => (i === bad ? { ...s, response: `${s.response} ${THROW_MARKER}` } : s));
+    const expected = await computeRewards(samples, CONFIG);
+    const { body, ranges } = encode(withBug.map((s) => ({ prompt: s.prompt, response: s.response, ground_truth: s.gold })));
+    const encoded = (await pool.scoreEncoded(body, ranges)).map((o) => ('json' in o ? (JSON.parse(o.json) as RewardResult) : assert.fail(JSON.stringify(o))));
+    for (const results of [await pool.score(withBug), encoded]) {
+      assert.equal(results[bad].error, 'failed');
+      assert.equal(results[bad].score, 0);
+      assert.match(results[bad].reasons[0], /scoring failed: component bug/);
+      results.forEach((r, i) => {
+        if (i !== bad) assert.equal(r.score, expected[i].total, `item ${i}`);
+      });
+    }
+    assert.equal(pool.workerRestarts, 0, 'a throw is not a crash');
+  } finally {
+    await pool.close();
+  }
+});
+
+test('a trace says where the batch went: chunks sent, and the workers’ decode, score and serialise times', async () => {
+  const pool = await RewardPool.start({ config: CONFIG, workers: 2 });
+  try {
+    const items = Array.from({ length: 64 }, (_, i) => ({ prompt: '문제', response: `<think>풀이</think>\\boxed{${i}}`, ground_truth: i }));
+    const { body, ranges } = encode(items);
+    const trace = emptyPoolTrace();
+    await pool.scoreEncoded(body, ranges, trace);
+    assert.equal(trace.chunks, 16, '64 items over 2 workers: chunks of 4');
+    assert.ok(trace.decodeMs > 0 && trace.scoreMs > 0 && trace.serialiseMs > 0, JSON.stringify(trace));
+    assert.ok(trace.busyMs >= trace.decodeMs + trace.scoreMs + trace.serialiseMs - 1e-6, JSON.stringify(trace));
   } finally {
     await pool.close();
   }

@@ -125,6 +125,26 @@ test('the HTTP response carries every component with its weight and reason', asy
   });
 });
 
+test('a scored batch says in Server-Timing where its time went on the server', async () => {
+  const cases = rewardCases(40);
+  const res = await fetch(`${server.origin}/v1/rewards`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${server.token}` },
+    body: JSON.stringify({ items: cases.map(({ chat: _chat, ...item }) => item) }),
+  });
+  assert.equal(res.status, 200);
+  await res.arrayBuffer();
+  const header = res.headers.get('server-timing') ?? assert.fail('no Server-Timing header');
+  const metrics = new Map(header.split(', ').map((entry) => {
+    const [name, param] = entry.split(';');
+    return [name, Number(param.split('=')[1])] as const;
+  }));
+  assert.deepEqual([...metrics.keys()], ['read', 'split', 'pool', 'join', 'dispatch', 'w-decode', 'w-score', 'w-serialise', 'w-busy', 'chunks']);
+  for (const [name, value] of metrics) assert.ok(Number.isFinite(value) && value >= 0, `${name}=${value}`);
+  assert.equal(metrics.get('chunks'), 14, '40 items over 2 workers, about 8 chunks each: 13 chunks of 3 and one of 1');
+  assert.ok(metrics.get('w-score')! > 0 && metrics.get('w-busy')! >= metrics.get('w-score')!, header);
+});
+
 test('a wrong token gets 401, and the Python client says the token was refused', async () => {
   for (const authorization of [undefined, 'Bearer wrong-token', `Basic ${server.token}`]) {
     const res = await fetch(`${server.origin}/v1/rewards`, {
