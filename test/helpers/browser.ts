@@ -61,7 +61,12 @@ export async function openApp(browser: Browser, options: StartOptions = {}): Pro
   page.on('console', (msg) => {
     if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
   });
-  page.on('requestfailed', (req) => problems.push(`requestfailed: ${req.url()} ${req.failure()?.errorText ?? ''}`));
+  // net::ERR_ABORTED is a request the page itself cancelled (a reload or navigation while a poll was in flight,
+  // or the app's own AbortController), not a failure of the app; every other failed request is a problem.
+  page.on('requestfailed', (req) => {
+    const error = req.failure()?.errorText ?? '';
+    if (error !== 'net::ERR_ABORTED') problems.push(`requestfailed: ${req.url()} ${error}`);
+  });
 
   const auth = { authorization: `Bearer ${server.token}` };
   let stopped: Promise<void> | null = null;
