@@ -34,8 +34,12 @@ export type RewardPoolOptions = {
 /** The worker entry: the TypeScript source in development, reward-worker.js beside the Electron bundle. */
 const WORKER_URL = import.meta.url.endsWith('.ts') ? new URL('./reward-worker.ts', import.meta.url) : new URL('./reward-worker.js', import.meta.url);
 
-/** Where a batch's items are: samples, or a request body and each item's [start, end) in it. */
-type Source = { samples: readonly RewardSample[] } | { body: Uint8Array; ranges: Int32Array };
+/**
+ * Where a batch's items are: samples, or a request body and each item's [start, end) in it. The body lies
+ * in a SharedArrayBuffer, so a chunk's message hands the workers the memory itself, not a copy.
+ */
+type Source = { samples: readonly RewardSample[] } | { body: SharedBytes; ranges: Int32Array };
+type SharedBytes = Uint8Array<SharedArrayBuffer>;
 
 /**
  * Where one batch's time went (the server reports it in a Server-Timing header; the benchmark breaks a round
@@ -45,7 +49,7 @@ type Source = { samples: readonly RewardSample[] } | { body: Uint8Array; ranges:
 export type PoolTrace = {
   /** Chunks the batch was cut into: one message to a worker and one back, each. */
   chunks: number;
-  /** This thread's time cutting chunks out of the body and posting them, ms. */
+  /** This thread's time making the chunks' messages and posting them, ms. */
   dispatchMs: number;
 } & Record<`${keyof ChunkTiming}`, number>;
 
@@ -153,7 +157,7 @@ export class RewardPool {
    */
   scoreEncoded(body: Uint8Array, ranges: Int32Array, trace?: PoolTrace): Promise<EncodedItemOutcome[]> {
     if (ranges.length % 2 !== 0) return Promise.reject(new Error('ranges must hold a start and an end per item'));
-    return this.enqueue({ body, ranges }, ranges.length / 2, trace) as Promise<EncodedItemOutcome[]>;
+    return this.enqueue({ body: inSharedMemory(body), ranges }, ranges.length / 2, trace) as Promise<EncodedItemOutcome[]>;
   }
 
   private enqueue(source: Source, count: number, trace: PoolTrace | undefined): Promise<Outcome[]> {
@@ -236,8 +240,7 @@ export class RewardPool {
         nextChunkId = (nextChunkId + 1) % 0x7fffffff; // ids travel through an Int32Array
         slot.sent.push({ id, chunk });
         const started = performance.now();
-        const { message, transfer } = chunkMessage(chunk, id);
-        slot.worker.postMessage(message, transfer);
+        slot.worker.postMessage(chunkMessage(chunk, id));
         const trace = chunk.batch.trace;
         if (trace) {
           trace.chunks++;
@@ -313,24 +316,24 @@ function failure(batch: Batch, error: 'timeout' | 'failed', reason: string): Out
   return 'samples' in batch.source ? result : encodedOutcome(result);
 }
 
+/** `bytes` itself when it already lies in shared memory (the server reads bodies so), else a shared copy. */
+export function inSharedMemory(bytes: Uint8Array): SharedBytes {
+  if (bytes.buffer instanceof SharedArrayBuffer) return bytes as SharedBytes;
+  const shared = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));
+  shared.set(bytes);
+  return shared;
+}
+
 /**
- * The worker message for a chunk. Encoded items are copied into a fresh buffer that is transferred, not
- * cloned: posting a view of the whole body would copy all of it to every worker.
+ * The worker message for a chunk. Encoded items are sent as their ranges in the shared body: posting a
+ * view of shared memory copies nothing (the body stays unchanged while its batch is scored).
  */
-function chunkMessage(chunk: Chunk, id: number): { message: WorkerRequest; transfer: ArrayBuffer[] } {
+function chunkMessage(chunk: Chunk, id: number): WorkerRequest {
   const source = chunk.batch.source;
   const oneByOne = chunk.oneByOne === true;
-  if ('samples' in source) return { message: { id, oneByOne, samples: chunk.indices.map((i) => source.samples[i]) }, transfer: [] };
+  if ('samples' in source) return { id, oneByOne, samples: chunk.indices.map((i) => source.samples[i]) };
   const { body, ranges } = source;
-  let length = 0;
-  for (const i of chunk.indices) length += ranges[2 * i + 1] - ranges[2 * i];
-  const bytes = new Uint8Array(length);
-  const ends: number[] = [];
-  let at = 0;
-  for (const i of chunk.indices) {
-    bytes.set(body.subarray(ranges[2 * i], ranges[2 * i + 1]), at);
-    at += ranges[2 * i + 1] - ranges[2 * i];
-    ends.push(at);
-  }
-  return { message: { id, oneByOne, bytes, ends }, transfer: [bytes.buffer] };
+  const itemRanges: number[] = [];
+  for (const i of chunk.indices) itemRanges.push(ranges[2 * i], ranges[2 * i + 1]);
+  return { id, oneByOne, body, ranges: itemRanges };
 }

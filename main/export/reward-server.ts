@@ -123,7 +123,11 @@ function sendError(res: ServerResponse, error: HttpError, headers: Record<string
   sendJson(res, error.status, { error: { code: error.code, message: error.message } }, headers);
 }
 
-async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+/**
+ * The body, in shared memory: the workers read their items from it directly (reward-pool.ts). Gathering
+ * the chunks into it is the one copy a body needs anyway.
+ */
+async function readBody(req: IncomingMessage, maxBytes: number): Promise<Uint8Array<SharedArrayBuffer>> {
   const tooLarge = () => new HttpError(413, 'too_large', `request bodies are limited to ${maxBytes} bytes; send fewer items per request`);
   if (Number(req.headers['content-length'] ?? 0) > maxBytes) throw tooLarge();
   const chunks: Buffer[] = [];
@@ -133,7 +137,13 @@ async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer>
     if (size > maxBytes) throw tooLarge();
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks);
+  const body = new Uint8Array(new SharedArrayBuffer(size));
+  let at = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, at);
+    at += chunk.length;
+  }
+  return body;
 }
 
 function zodMessage(error: z.ZodError, prefix: string): string {
@@ -193,10 +203,10 @@ export async function startRewardServer(options: RewardServerOptions): Promise<R
     sendRaw(res, 200, json, { 'Server-Timing': timing });
   }
 
-  async function scoreParsed(body: Buffer, res: ServerResponse, started: number, read: number): Promise<void> {
+  async function scoreParsed(body: Uint8Array<SharedArrayBuffer>, res: ServerResponse, started: number, read: number): Promise<void> {
     let json: unknown;
     try {
-      json = JSON.parse(body.toString('utf8'));
+      json = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
     } catch {
       throw new HttpError(400, 'invalid_json', 'the request body is not valid JSON');
     }

@@ -21,10 +21,10 @@ import { encodedOutcome, failedResult, sampleFromJson, type EncodedItemOutcome, 
 /** `scorerUrl`: a module exporting `scoreSample` (tests); absent = reward-scoring.ts, bundled with the worker. */
 export type WorkerInit = { config: RewardConfig; scorerUrl?: string; progress: SharedArrayBuffer };
 /**
- * `bytes` holds the items back to back; item k is bytes[ends[k-1] ?? 0, ends[k]). `oneByOne`: score each
- * item with its own call (a retry after the whole-chunk call ran out of time).
+ * `body` is the request body in shared memory; item k of the chunk is body[ranges[2k], ranges[2k+1]).
+ * `oneByOne`: score each item with its own call (a retry after a whole-chunk call ran out of time).
  */
-export type WorkerRequest = { id: number; oneByOne?: boolean } & ({ samples: RewardSample[] } | { bytes: Uint8Array; ends: number[] });
+export type WorkerRequest = { id: number; oneByOne?: boolean } & ({ samples: RewardSample[] } | { body: Uint8Array<SharedArrayBuffer>; ranges: number[] });
 /** Where a chunk's time went in the worker, ms (the server reports the sums per batch; see ChunkTiming). */
 export type ChunkTiming = { decodeMs: number; scoreMs: number; serialiseMs: number; busyMs: number };
 export type WorkerReply = { type: 'ready' } | { type: 'done'; id: number; results: RewardResult[] | EncodedItemOutcome[]; timing: ChunkTiming };
@@ -33,7 +33,6 @@ const init = workerData as WorkerInit;
 const scorer: SampleScorer = init.scorerUrl ? ((await import(init.scorerUrl)) as SampleScorer) : builtinScorer;
 const { progress, startedAt } = progressViews(init.progress);
 const port = parentPort!;
-const decoder = new TextDecoder();
 
 function begin(chunk: number, index: number): void {
   startedAt[0] = performance.timeOrigin + performance.now();
@@ -77,12 +76,14 @@ async function scoreChunk(request: WorkerRequest): Promise<void> {
     results = await scoreMany(request.id, request.samples, request.samples.map((_, k) => k), oneByOne);
     timing.scoreMs = performance.now() - chunkStart;
   } else {
-    const outcomes: EncodedItemOutcome[] = new Array(request.ends.length);
+    const { ranges } = request;
+    const body = Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength);
+    const outcomes: EncodedItemOutcome[] = new Array(ranges.length / 2);
     const samples: RewardSample[] = [];
     const positions: number[] = [];
-    for (let i = 0; i < request.ends.length; i++) {
+    for (let i = 0; i < outcomes.length; i++) {
       begin(request.id, i);
-      const parsed = sampleFromJson(decoder.decode(request.bytes.subarray(i === 0 ? 0 : request.ends[i - 1], request.ends[i])));
+      const parsed = sampleFromJson(body.toString('utf8', ranges[2 * i], ranges[2 * i + 1]));
       if ('sample' in parsed) {
         samples.push(parsed.sample);
         positions.push(i);
