@@ -51,7 +51,7 @@ export type PoolTrace = {
   chunks: number;
   /** This thread's time making the chunks' messages and posting them, ms. */
   dispatchMs: number;
-} & Record<`${keyof ChunkTiming}`, number>;
+} & Record<keyof ChunkTiming, number>;
 
 export function emptyPoolTrace(): PoolTrace {
   return { chunks: 0, dispatchMs: 0, decodeMs: 0, scoreMs: 0, serialiseMs: 0, busyMs: 0 };

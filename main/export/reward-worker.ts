@@ -6,8 +6,9 @@
 // chunk): calling computeRewards once per sample costs a quarter more CPU than once per chunk. During that
 // call the progress says "the whole chunk" (WHOLE_CHUNK); if it outlives the item time limit, the pool stops
 // the worker and sends the chunk's items again flagged `oneByOne`, which are scored one call per item with
-// the item's index published, so the stuck item itself is found and scored 0. A chunk call that throws is
-// redone one item at a time here, so one failing item fails alone.
+// the item's index published, so the stuck item itself is found and scored 0. (A chunk whose items are only
+// slow together goes the same way: every item is still scored, later.) A chunk call that throws is redone
+// one item at a time here, so one failing item fails alone.
 //
 // A chunk comes either as samples (RewardPool.score) or as the raw UTF-8 bytes of request items
 // (RewardPool.scoreEncoded): then decoding, JSON parsing and validation happen here, in parallel across
