@@ -93,11 +93,12 @@ async function timed(run: (batch: (typeof batches)[number], i: number) => unknow
   return seconds;
 }
 
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-/** Medians of each field over rows of numbers. */
-function medians<K extends string>(rows: readonly Record<K, number>[]): Record<K, number> {
-  return Object.fromEntries(Object.keys(rows[0]).map((k) => [k, median(rows.map((r) => r[k as K]))])) as Record<K, number>;
+/** The q-quantile (nearest rank) of each field over rows of numbers. */
+function quantiles<K extends string>(rows: readonly Record<K, number>[], q: number): Record<K, number> {
+  const at = (xs: number[]) => percentile(xs.sort((a, b) => a - b), q)!;
+  return Object.fromEntries(Object.keys(rows[0]).map((k) => [k, at(rows.map((r) => r[k as K]))])) as Record<K, number>;
 }
+const medians = <K extends string>(rows: readonly Record<K, number>[]) => quantiles(rows, 0.5);
 
 // Rows that are compared are measured in alternation (A B A B, times summed), so a change of load during
 // the run, or the process warming up, does not favour whichever ran last.
@@ -320,6 +321,8 @@ for (let round = 0; round < ROUNDS; round++) {
   await timed((_, i) => post(current, bodies[i]), clientCpu.nodeHttp);
   await timed((_, i) => postWithFetch(current, bodies[i]), clientCpu.fetch);
 }
+// The slowest tenth of round trips, phase by phase: which phase the latency spread comes from.
+const roundTripP90 = quantiles(trips, 0.9);
 const roundTripBreakdown = {
   ...medians(trips),
   clientEncodeMs: jsonCosts.clientEncodeMs,
@@ -352,25 +355,26 @@ printTable([
   ['client: JSON.stringify + UTF-8 encode the request', jsonCosts.clientEncodeMs],
 ]);
 const b = roundTripBreakdown;
-console.log(`\nOne round trip, one batch in flight (medians over ${BATCHES} batches), ms; "Σ workers" sums the ${current.workers} workers:`);
+const p9 = roundTripP90;
+console.log(`\nOne round trip, one batch in flight (median and p90 over ${BATCHES} batches), ms; "Σ workers" sums the ${current.workers} workers:`);
 printTable([
-  ['phase', 'ms'],
-  ['(client JSON.stringify + encode: done before the clock starts, as verl does it elsewhere)', b.clientEncodeMs],
-  ['client send + socket + scheduling (outside the server handler)', b.outsideServerMs],
-  ['server: collect the body', b.serverReadBodyMs],
-  ['server: scan item boundaries', b.serverScanItemsMs],
-  ['server: scoring, wall (hand-off, workers, results back)', b.serverScoringWallMs],
-  ['  of which hand-off to workers (this thread)', b.serverDispatchMs],
-  ['  Σ workers: decode + JSON.parse + validate', b.workersDecodeMsSummed],
-  ['  Σ workers: score', b.workersScoreMsSummed],
-  ['  Σ workers: serialise results', b.workersSerialiseMsSummed],
-  ['  worker utilisation (Σ busy / (wall × workers))', b.workerUtilisation],
-  ['server: join the reply', b.serverJoinReplyMs],
-  ['reply transfer (headers to last byte)', b.replyTransferMs],
-  ['client: JSON.parse the reply', b.clientParseMs],
-  ['round trip', b.roundTripMs],
-  ['CPU per round trip, node:http client (server included)', b.clientCpuMsPerRoundTrip.nodeHttp],
-  ['CPU per round trip, fetch client (server included)', b.clientCpuMsPerRoundTrip.fetch],
+  ['phase', 'p50', 'p90'],
+  ['(client JSON.stringify + encode: done before the clock starts, as verl does it elsewhere)', b.clientEncodeMs, ''],
+  ['client send + socket + scheduling (outside the server handler)', b.outsideServerMs, p9.outsideServerMs],
+  ['server: collect the body', b.serverReadBodyMs, p9.serverReadBodyMs],
+  ['server: scan item boundaries', b.serverScanItemsMs, p9.serverScanItemsMs],
+  ['server: scoring, wall (hand-off, workers, results back)', b.serverScoringWallMs, p9.serverScoringWallMs],
+  ['  of which hand-off to workers (this thread)', b.serverDispatchMs, p9.serverDispatchMs],
+  ['  Σ workers: decode + JSON.parse + validate', b.workersDecodeMsSummed, p9.workersDecodeMsSummed],
+  ['  Σ workers: score', b.workersScoreMsSummed, p9.workersScoreMsSummed],
+  ['  Σ workers: serialise results', b.workersSerialiseMsSummed, p9.workersSerialiseMsSummed],
+  ['  worker utilisation (Σ busy / (wall × workers))', b.workerUtilisation, ''],
+  ['server: join the reply', b.serverJoinReplyMs, p9.serverJoinReplyMs],
+  ['reply transfer (headers to last byte)', b.replyTransferMs, p9.replyTransferMs],
+  ['client: JSON.parse the reply', b.clientParseMs, p9.clientParseMs],
+  ['round trip', b.roundTripMs, p9.roundTripMs],
+  ['CPU per round trip, node:http client (server included)', b.clientCpuMsPerRoundTrip.nodeHttp, ''],
+  ['CPU per round trip, fetch client (server included)', b.clientCpuMsPerRoundTrip.fetch, ''],
 ]);
 const pv = poolVsOneThread;
 console.log(`\nWorker pool (no HTTP) against one thread, per batch:`);
@@ -413,6 +417,7 @@ const path = writeResult('reward-server', {
   pythonClient: { scoresPerSecond: pythonRate, ratioToInProcess: pythonRate / inProcessRate },
   jsonPerBatchMs: jsonCosts,
   roundTripBreakdownMs: roundTripBreakdown,
+  roundTripBreakdownP90Ms: roundTripP90,
   poolVsOneThread,
   goals,
 });
