@@ -19,14 +19,14 @@ import { IDLE, progressViews, WHOLE_CHUNK } from './reward-progress.ts';
 import * as builtinScorer from './reward-scoring.ts';
 import { encodedOutcome, failedResult, sampleFromJson, type EncodedItemOutcome, type RewardResult, type SampleScorer } from './reward-scoring.ts';
 
-/** `scorerUrl`: a module exporting `scoreSample` (tests); absent = reward-scoring.ts, bundled with the worker. */
+/** `scorerUrl`: a module exporting `scoreSample` and optionally `scoreSamples` (tests); absent = reward-scoring.ts, bundled with the worker. */
 export type WorkerInit = { config: RewardConfig; scorerUrl?: string; progress: SharedArrayBuffer };
 /**
  * `body` is the request body in shared memory; item k of the chunk is body[ranges[2k], ranges[2k+1]).
  * `oneByOne`: score each item with its own call (a retry after a whole-chunk call ran out of time).
  */
 export type WorkerRequest = { id: number; oneByOne?: boolean } & ({ samples: RewardSample[] } | { body: Uint8Array<SharedArrayBuffer>; ranges: number[] });
-/** Where a chunk's time went in the worker, ms (the server reports the sums per batch; see ChunkTiming). */
+/** Where a chunk's time went in the worker, ms (summed per batch into a PoolTrace, reward-pool.ts). */
 export type ChunkTiming = { decodeMs: number; scoreMs: number; serialiseMs: number; busyMs: number };
 export type WorkerReply = { type: 'ready' } | { type: 'done'; id: number; results: RewardResult[] | EncodedItemOutcome[]; timing: ChunkTiming };
 
