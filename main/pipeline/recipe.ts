@@ -76,6 +76,8 @@ export const arithmeticTaskSchema = z.strictObject({
   steps: z.int().min(1).max(6).default(2),
   /** Share of training samples whose teacher thinks in English (so the language reward has room). */
   englishThinkingShare: share.default(0.5),
+  /** Share of training samples whose teacher skips the working and states only the result (a habit GRPO's accuracy reward can remove). */
+  shortcutShare: share.default(0),
   seed: z.int().min(0).default(0),
 });
 

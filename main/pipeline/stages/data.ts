@@ -18,7 +18,7 @@ import { importHubSplit } from './hub-import.ts';
 export function arithmeticSplits(task: ArithmeticTask): { train: ArithmeticProblem[]; prompts: ArithmeticProblem[]; heldout: ArithmeticProblem[] } {
   // Train and prompts come from one seeded stream; the held-out split from a second stream, minus any
   // prompt seen in the first, topped up until it has `heldout` problems (bounded: the space is finite).
-  const first = arithmeticProblems({ count: task.train + task.prompts, seed: task.seed, steps: task.steps, englishThinkingShare: task.englishThinkingShare, idPrefix: 'train' });
+  const first = arithmeticProblems({ count: task.train + task.prompts, seed: task.seed, steps: task.steps, englishThinkingShare: task.englishThinkingShare, shortcutShare: task.shortcutShare, idPrefix: 'train' });
   const seen = new Set(first.map((p) => p.prompt));
   const heldout: ArithmeticProblem[] = [];
   for (let round = 0; heldout.length < task.heldout && round < 20; round++) {

@@ -9,6 +9,11 @@
 // a few hundred problems and held-out problems are new compositions of seen steps: what chain of thought
 // makes learnable. `thinkingLang` can make the teacher think in English for some samples; a model
 // distilled from such a mix reasons in Korean only part of the time, which the language reward fixes.
+// `shortcutShare` makes the teacher hasty for some samples: it skips the working and states the result in
+// one line ("바로 계산하면 9입니다."), still correct. Distillation sets mixed from several teachers look like
+// this; a student copies both habits, and on multi-step problems the hasty one is mostly wrong (a tiny
+// model cannot do two steps in its head), so the accuracy reward has a behaviour to select, as the
+// language reward does — what GRPO is known to do well (sharpen behaviours the SFT model already has).
 import { Rng } from '../../engine/rng.ts';
 import type { ChatMessage } from '../../models/chat.ts';
 
@@ -27,6 +32,8 @@ export interface ArithmeticProblem {
   /** `<think>\n…\n</think>\n\n…`: the whole assistant turn. */
   response: string;
   thinkingLang: 'ko' | 'en';
+  /** The teacher skipped the working (see shortcutShare). */
+  shortcut: boolean;
 }
 
 export interface ArithmeticTaskOptions {
@@ -36,6 +43,8 @@ export interface ArithmeticTaskOptions {
   steps?: number;
   /** Share of samples whose teacher thinking is in English (default 0). */
   englishThinkingShare?: number;
+  /** Share of samples whose teacher skips the working and states only the result (default 0). */
+  shortcutShare?: number;
   /** Prefix of the ids (default "arith"). */
   idPrefix?: string;
 }
@@ -74,7 +83,13 @@ function problem(rng: Rng, index: number, options: Required<Omit<ArithmeticTaskO
   });
   const prompt = `${start}에서 시작합니다. ${phrases.join(' ')}. 결과는 얼마입니까?`;
   const thinkingLang = rng.uniform() < options.englishThinkingShare ? 'en' : 'ko';
-  const thinking = (thinkingLang === 'ko' ? koLines : enLines).join('\n');
+  // Drawn only when the option is on, so problems made without it stay what they were for a given seed.
+  const shortcut = options.shortcutShare > 0 && rng.uniform() < options.shortcutShare;
+  const thinking = shortcut
+    ? thinkingLang === 'ko'
+      ? `바로 계산하면 ${value}입니다.`
+      : `Directly, the result is ${value}.`
+    : (thinkingLang === 'ko' ? koLines : enLines).join('\n');
   const summary = `답은 \\boxed{${value}}입니다.`;
   return {
     id: `${options.idPrefix}-${index}`,
@@ -86,14 +101,18 @@ function problem(rng: Rng, index: number, options: Required<Omit<ArithmeticTaskO
     summary,
     response: `<think>\n${thinking}\n</think>\n\n${summary}`,
     thinkingLang,
+    shortcut,
   };
 }
 
 /** `count` problems, deterministic in `seed`. */
 export function arithmeticProblems(options: ArithmeticTaskOptions): ArithmeticProblem[] {
   const rng = new Rng(options.seed ?? 0);
-  const full = { steps: options.steps ?? 2, englishThinkingShare: options.englishThinkingShare ?? 0, idPrefix: options.idPrefix ?? 'arith' };
+  const full = { steps: options.steps ?? 2, englishThinkingShare: options.englishThinkingShare ?? 0, shortcutShare: options.shortcutShare ?? 0, idPrefix: options.idPrefix ?? 'arith' };
   if (!Number.isInteger(full.steps) || full.steps < 1) throw new Error(`arithmetic task: steps must be a positive integer, got ${full.steps}`);
+  for (const key of ['englishThinkingShare', 'shortcutShare'] as const) {
+    if (!(full[key] >= 0 && full[key] <= 1)) throw new Error(`arithmetic task: ${key} must be between 0 and 1, got ${full[key]}`);
+  }
   return Array.from({ length: options.count }, (_, i) => problem(rng, i, full));
 }
 
@@ -107,12 +126,12 @@ export function arithmeticMessages(p: ArithmeticProblem): ChatMessage[] {
 
 /** A dataset row as the data, SFT, evaluation and GRPO stages read it. */
 export function arithmeticRow(p: ArithmeticProblem): Record<string, unknown> {
-  return { id: p.id, prompt: p.prompt, answer: String(p.answer), lang: 'ko', category: 'math', messages: arithmeticMessages(p), thinking_lang: p.thinkingLang };
+  return { id: p.id, prompt: p.prompt, answer: String(p.answer), lang: 'ko', category: 'math', messages: arithmeticMessages(p), thinking_lang: p.thinkingLang, shortcut: p.shortcut };
 }
 
 /** Every character the task can produce (for writeCompactTokenizer), plus ChatML role names. */
 export function arithmeticAlphabet(): string {
-  const sample = arithmeticProblems({ count: 3000, seed: 12345, steps: 3, englishThinkingShare: 0.5 });
+  const sample = arithmeticProblems({ count: 3000, seed: 12345, steps: 3, englishThinkingShare: 0.5, shortcutShare: 0.5 });
   const text = sample.map((p) => p.prompt + p.response).join('');
   return text + 'userassistantsystem\n 0123456789\\{}.?에서를을는은 plusminusis';
 }

@@ -71,7 +71,7 @@ test('RL and SFT Parquet: verl column layout, values from the recipe task', asyn
     assert.equal(result.maxPromptLength, 128);
 
     // The problems the pipeline's data stage trains on (40 SFT, 30 RL prompts, 8 held out), drawn by the stage itself.
-    const splits = arithmeticSplits({ task: 'korean-arithmetic', train: 40, prompts: 30, heldout: 8, steps: 2, englishThinkingShare: 0.5, seed: 3 });
+    const splits = arithmeticSplits({ task: 'korean-arithmetic', train: 40, prompts: 30, heldout: 8, steps: 2, englishThinkingShare: 0.5, shortcutShare: 0, seed: 3 });
     const { rows, schema } = await readParquet(join(dir, 'out', 'train.parquet'));
     assert.deepEqual(Object.keys(rows[0]), ['data_source', 'prompt', 'ability', 'reward_model', 'extra_info']);
     // Nesting as pyarrow writes it: prompt is a 3-level LIST of {role, content}, reward_model / extra_info structs.

@@ -50,3 +50,28 @@ test('compact tokenizer: round-trips task text and chat markup with a small voca
   const plain = tok.decode(ids, { skipSpecialTokens: true });
   assert.ok(!plain.includes('<|im_start|>') && plain.includes('<think>') && plain.includes('</think>'), plain);
 });
+
+test('arithmetic task: a hasty teacher (shortcutShare) skips the working but stays correct; without it the problems are unchanged', async () => {
+  const plain = arithmeticProblems({ count: 200, seed: 4, steps: 2, englishThinkingShare: 0.5 });
+  const hasty = arithmeticProblems({ count: 200, seed: 4, steps: 2, englishThinkingShare: 0.5, shortcutShare: 0.5 });
+  assert.deepEqual(arithmeticProblems({ count: 200, seed: 4, steps: 2, englishThinkingShare: 0.5, shortcutShare: 0 }), plain, 'shortcutShare 0 draws nothing extra');
+  const shortcuts = hasty.filter((p) => p.shortcut);
+  assert.ok(shortcuts.length > 70 && shortcuts.length < 130, `shortcut share ${shortcuts.length}/200`);
+  for (const p of hasty) {
+    const thinking = splitThinking(p.response).thinking ?? '';
+    const lines = thinking.split('\n').filter((l) => l.trim());
+    // A careful trace has one line per step, each with its intermediate result; a hasty one a single line with only the answer.
+    assert.equal(lines.length, p.shortcut ? 1 : 2, thinking);
+    if (p.shortcut) assert.deepEqual([...thinking.matchAll(/\d+/g)].map((m) => Number(m[0])), [p.answer], thinking);
+    const [breakdown] = await computeRewards([{ prompt: p.prompt, response: p.response, gold: String(p.answer), target: 'ko' }], { accuracy: { weight: 1 }, format: { weight: 1 } });
+    assert.equal(breakdown.components.accuracy?.score, 1, p.response);
+    assert.equal(breakdown.components.format?.score, 1, p.response);
+  }
+  assert.ok(shortcuts.some((p) => p.thinkingLang === 'ko') && shortcuts.some((p) => p.thinkingLang === 'en'), 'both languages are hasty sometimes');
+  assert.throws(() => arithmeticProblems({ count: 1, shortcutShare: 1.5 }), /shortcutShare must be between 0 and 1/);
+  // The compact tokenizer's alphabet covers the hasty lines too.
+  const dir = mkdtempSync(join(tmpdir(), 'ctok-hasty-'));
+  writeCompactTokenizer(dir, arithmeticAlphabet());
+  const tok = Tokenizer.load(dir);
+  for (const p of shortcuts.slice(0, 20)) assert.equal(tok.decode(tok.encode(p.response)), p.response);
+});
