@@ -174,9 +174,16 @@ export async function runGrpo(input: GrpoConfig | GrpoConfigInput, options: RunG
       const outs = await generate(session, heldOut.map(encodePrompt), { maxNewTokens: config.heldOut!.maxNewTokens ?? config.rollout.maxNewTokens, decode, stopStrings: config.rollout.stopStrings.length ? config.rollout.stopStrings : undefined });
       const acc = outs.map((o, i) => (heldOut[i].answer ? (verifyResponse(o.text!, heldOut[i].answer!).correct ? 1 : 0) : 0));
       const lang = outs.map((o, i) => thinkingLanguage(o.text!, heldOut[i].prompt, heldOut[i].lang ?? undefined).score ?? 0);
-      lastEval = { accuracy: mean(acc), lang: mean(lang) };
+      // The run's own reward on the same held-out prompts at every evaluation: unlike the train reward, whose
+      // prompts change from step to step (and with them the difficulty), this one compares like with like.
+      const rewards = await computeRewards(
+        outs.map((o, i) => ({ prompt: heldOut[i].prompt, response: o.text!, gold: heldOut[i].answer ?? undefined, target: heldOut[i].lang ?? undefined })),
+        config.rewards,
+        deps,
+      );
+      lastEval = { accuracy: mean(acc), lang: mean(lang), reward: mean(rewards.map((r) => r.total)) };
       metrics.append({ step, split: 'eval', ...lastEval });
-      log(`step ${step} eval: accuracy ${lastEval.accuracy.toFixed(3)}, lang ${lastEval.lang.toFixed(3)}`);
+      log(`step ${step} eval: accuracy ${lastEval.accuracy.toFixed(3)}, lang ${lastEval.lang.toFixed(3)}, reward ${lastEval.reward.toFixed(3)}`);
     } finally {
       await session.release();
     }

@@ -14,59 +14,67 @@ const workspace = () => mkdtempSync(join(tmpdir(), 'grpo-test-'));
 const trainPoints = (ws: string, run: string) => readMetrics(join(ws, 'runs', run, 'metrics.jsonl')).records.filter((r) => r.split === 'train');
 const evalPoints = (ws: string, run: string) => readMetrics(join(ws, 'runs', run, 'metrics.jsonl')).records.filter((r) => r.split === 'eval');
 
-// The learning test. Measured (fixture: 2-step problems, 600 SFT steps; GRPO 12 steps of 8 prompts × 8
-// samples, full fine-tuning at 3e-4, rewards accuracy 1 / language 0.5 / format 0.2; 64 held-out problems
-// seen neither in SFT nor in the GRPO prompts, greedy): Korean score of the thinking 0.33 → 0.80 (0.80 is
-// the ceiling: a 2-step Korean thinking has 16 of the 20 Hangul letters the score wants), mean reward
-// 0.63 → 0.87 (first vs last three steps), held-out accuracy 17.2% → 18.8% (step 6) → 17.2% (step 12).
-// Accuracy stays flat: on this task it is bound by the arithmetic the 2-layer student learned in SFT, and
-// 12 × 64 rollouts do not teach more of it (30 steps at 1e-4 or 3e-4, μ = 2, mini-batches, temperature
-// 0.5 / 0.7 were flat too). At 5e-4 the greedy thinking language can flip wholesale and accuracy drop.
-// So the test asserts a large language gain, a reward gain, and that held-out accuracy does not fall by
-// more than two standard errors of 64 problems — the regression session 2 saw (34% → 12.5%) fails it.
-test('GRPO lifts the Korean share of the thinking and the mean reward of the SFT-initialised model without losing held-out accuracy (12 steps, 8 prompts × 8 samples, full fine-tuning)', async () => {
+// The learning test. Measured (fixture: 3-step problems, a teacher hasty 60% of the time, 1500 SFT steps;
+// GRPO with LoRA r 8 at 3e-4, 36 steps of 8 prompts × 8 samples at temperature 0.7, rewards accuracy 1 /
+// language 0.5 / format 0.2; 128 held-out problems seen neither in SFT nor among the GRPO prompts, greedy):
+//   step          0      12     24     36
+//   accuracy    0.266  0.383  0.516  0.508   (seeds 1 and 2: 0.266 → 0.531 and 0.531)
+//   Korean      0.45   0.75   1.00   1.00    (score of the thinking; a one-line thinking cannot reach 1)
+//   reward      0.69   0.96   1.22   1.21    (the run's reward of the greedy answers, same prompts each time)
+// GRPO moves the student from the hasty one-line habit to working step by step, which is both more accurate
+// and fully Korean. Other settings measured on this fixture raised accuracy too (full fine-tuning at 1e-4:
+// 0.27 → 0.34–0.36 on a 128-problem held-out set drawn after 200 prompts; LoRA at 5e-4 or temperature 1: → 0.34–0.38). The train reward is NOT the measure: its
+// prompts change every step, and with the learning rate at 1e-9 it still "rose" from 0.53 to 0.65 over 24 (two-step fixture)
+// steps on prompt difficulty alone; so the test reads the held-out evaluation, whose prompts never change.
+test('GRPO raises held-out greedy accuracy, the Korean share of the thinking and the reward of an SFT-initialised student (36 steps, 8 prompts × 8 samples, LoRA)', { timeout: 900_000 }, async () => {
   const model = await sftModel();
   const ws = workspace();
-  const data = writeTaskData(ws, { train: 200, heldOut: 64 });
+  const data = writeTaskData(ws, { train: 300, heldOut: 128 });
+  const steps = 36;
   const result = await runGrpo(
     {
       name: 'learn',
       model,
-      method: { kind: 'full' },
+      method: { kind: 'lora', r: 8, alpha: 16 },
       prompts: { path: data.train },
       heldOut: { path: data.heldOut },
-      rollout: { groupSize: 8, promptsPerStep: 8, maxNewTokens: 80, temperature: 1 },
+      rollout: { groupSize: 8, promptsPerStep: 8, maxNewTokens: 112, temperature: 0.7 },
       rewards: { accuracy: { weight: 1 }, language: { weight: 0.5 }, format: { weight: 0.2 } },
       optimization: { learningRate: 3e-4 },
-      steps: 12,
-      evalEvery: 6,
+      steps,
+      evalEvery: 12,
       saveEvery: 100,
     },
     { workspace: ws },
   );
   const train = trainPoints(ws, 'learn');
-  assert.equal(train.length, 12);
-  const rewardMean = (pts: typeof train) => pts.reduce((s, p) => s + (p.reward as number), 0) / pts.length;
-  const before = rewardMean(train.slice(0, 3));
-  const after = rewardMean(train.slice(-3));
+  assert.equal(train.length, steps);
   const evals = evalPoints(ws, 'learn');
   const [first, last] = [evals[0], evals[evals.length - 1]];
-  assert.equal(first.step, 0);
-  assert.equal(last.step, 12);
-  assert.ok(after > before + 0.1, `mean reward should rise by more than 0.1: first three steps ${before.toFixed(3)}, last three ${after.toFixed(3)}`);
-  assert.ok((first.lang as number) < 0.5, `the SFT model thinks mostly in English when greedy: Korean score ${first.lang}`);
+  assert.deepEqual(evals.map((e) => e.step), [0, 12, 24, 36]);
+  const [acc0, acc1] = [first.accuracy as number, last.accuracy as number];
+  assert.ok(acc0 >= 0.1 && acc0 < 0.4, `the SFT student solves some held-out problems, not most: ${acc0}`);
+  // 128 problems: 0.1 is 13 problems, under half the measured gain (31 to 34 problems over three seeds).
+  assert.ok(acc1 >= acc0 + 0.1, `held-out greedy accuracy should rise by ≥ 0.1: ${acc0} → ${acc1}`);
+  assert.ok((first.lang as number) < 0.6, `the SFT student's greedy thinking is one hasty line (Korean score ${first.lang})`);
   assert.ok((last.lang as number) - (first.lang as number) >= 0.35, `held-out Korean score of the thinking should rise by ≥ 0.35: ${first.lang} → ${last.lang}`);
-  assert.ok((first.accuracy as number) >= 0.1, `the SFT model solves some held-out problems: ${first.accuracy}`);
-  // 64 problems: one standard error of an accuracy near 17% is about 4.7 points.
-  assert.ok((last.accuracy as number) >= (first.accuracy as number) - 0.095, `held-out accuracy must not fall by more than 9.5 points: ${first.accuracy} → ${last.accuracy}`);
+  assert.ok((last.reward as number) >= (first.reward as number) + 0.2, `held-out reward should rise by ≥ 0.2: ${first.reward} → ${last.reward}`);
   assert.equal(result.summary.accuracy, last.accuracy);
-  for (const key of ['rewards/accuracy/mean', 'rewards/language/mean', 'rewards/format/mean', 'clip_fraction', 'entropy', 'grad_norm', 'lr', 'rollout_s', 'update_s', 'rollout_tokens_per_s', 'update_tokens_per_s', 'zero_variance_share', 'thinking_length', 'response_length', 'lang']) {
+  for (const key of ['reward', 'rewards/accuracy/mean', 'rewards/language/mean', 'rewards/format/mean', 'clip_fraction', 'entropy', 'grad_norm', 'lr', 'rollout_s', 'update_s', 'rollout_tokens_per_s', 'update_tokens_per_s', 'zero_variance_share', 'thinking_length', 'response_length', 'lang']) {
     assert.ok(typeof train[0][key] === 'number', `metric ${key} is logged`);
   }
-  const samples = readFileSync(join(ws, 'runs', 'learn', 'samples', 'step-1.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const rollouts = (step: number) => readFileSync(join(ws, 'runs', 'learn', 'samples', `step-${step}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const samples = rollouts(1);
   assert.equal(samples.length, 8);
   assert.equal(samples[0].responses.length, 8);
   assert.ok('advantage' in samples[0].responses[0] && 'components' in samples[0].responses[0] && Array.isArray(samples[0].responses[0].stripped));
+  // The behaviour GRPO selects, read from the rollouts themselves: the share of one-line (hasty) thinking falls.
+  const hastyShare = (groups: { responses: { text: string }[] }[]) => {
+    const texts = groups.flatMap((g) => g.responses.map((r) => r.text));
+    return texts.filter((t) => /<think>\n[^\n]*\n<\/think>/.test(t)).length / texts.length;
+  };
+  const [hastyBefore, hastyAfter] = [hastyShare(rollouts(1)), hastyShare(rollouts(steps))];
+  assert.ok(hastyBefore > 0.3 && hastyAfter < hastyBefore / 2, `one-line thinking in the rollouts: step 1 ${hastyBefore}, step ${steps} ${hastyAfter}`);
   // Advantage signs: within every group, a correct response gets a larger advantage than a wrong one in the same language.
   for (const g of samples) {
     for (const a of g.responses) for (const b of g.responses) {
