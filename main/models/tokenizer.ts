@@ -109,6 +109,8 @@ export class Tokenizer {
     for (const id of ids) {
       if (!Number.isSafeInteger(id) || id < 0 || id >= this.vocabSize) throw new Error(`token id ${id} is outside the vocabulary (0..${this.vocabSize - 1})`);
     }
+    // The library throws on an empty list; an empty response (a model that stops at once) is valid text.
+    if (ids.length === 0) return '';
     return this.inner.decode([...ids], { skip_special_tokens: options.skipSpecialTokens ?? false });
   }
 

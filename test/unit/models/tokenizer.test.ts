@@ -81,3 +81,9 @@ test('thinking format splits into thinking and answer, also when truncated or pr
   assert.deepEqual(splitThinking('<think>끝나지 않은'), { thinking: '끝나지 않은', answer: '', complete: false });
   assert.deepEqual(splitThinking('그냥 답'), { thinking: null, answer: '그냥 답', complete: true });
 });
+
+test('an empty id list decodes to empty text (a response that stopped at once), not an error', () => {
+  assert.equal(qwen.decode([]), '');
+  assert.equal(qwen.decode([], { skipSpecialTokens: true }), '');
+  assert.throws(() => qwen.decode([-1]), /outside the vocabulary/);
+});
