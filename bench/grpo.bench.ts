@@ -5,6 +5,9 @@
 // final (GRPO) model: what GRPO added is the difference between the last two rows.
 //
 //   npm run bench:grpo [-- --recipe assets/recipes/demo.yaml --keep]
+//   npm run bench:grpo -- --recipe bench/recipes/grpo-0.5b-lora.yaml   (on a GPU: Qwen2.5-0.5B shape, LoRA)
+// The demo recipe writes bench/results/grpo.json; any other recipe grpo-<recipe name>.json, so a GPU run
+// does not replace the CPU demo's figures.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,7 +43,7 @@ try {
     share: { rollout: rollout / (rollout + reward + update), reward: reward / (rollout + reward + update), update: update / (rollout + reward + update) },
   };
   printTable([
-    ['GRPO stage (demo recipe)', 'value'],
+    [`GRPO stage (recipe ${recipe.name})`, 'value'],
     ['steps', grpo.steps],
     ['rollout tokens/s', grpo.rolloutTokensPerSecond],
     ['update tokens/s', grpo.updateTokensPerSecond],
@@ -51,7 +54,7 @@ try {
   console.log();
   printTable([['stage', 'status', 'seconds'], ...result.stages.map((s) => [s.name, s.status, s.seconds])]);
   console.log();
-  printTable([
+  if (result.before || result.sft || result.after) printTable([
     ['held-out (greedy)', 'accuracy', 'Korean share of thinking'],
     ['before (base)', result.before?.accuracy ?? NaN, result.before?.lang ?? NaN],
     ['after SFT', result.sft?.accuracy ?? NaN, result.sft?.lang ?? NaN],
@@ -62,7 +65,7 @@ try {
     console.log(`GRPO over SFT: accuracy ${gain('accuracy')}, Korean share ${gain('lang')} (goal: both up)`);
   }
   console.log(`\nwhole recipe: ${wallSeconds.toFixed(1)} s on ${cpus().length} cores (goal < 600 s); load average ${loadBefore.toFixed(1)} → ${loadavg()[0].toFixed(1)}`);
-  const path = writeResult('grpo', {
+  const path = writeResult(recipe.name === 'demo' ? 'grpo' : `grpo-${recipe.name}`, {
     recipe: values.recipe,
     grpo,
     stages: result.stages,
@@ -71,7 +74,8 @@ try {
     sft: result.sft,
     after: result.after,
     loadAverage: { before: loadBefore, after: loadavg()[0] },
-    note: 'CPU provider; the machine is shared with other work, so the load average is recorded',
+    provider: recipe.provider,
+    note: 'the machine may be shared with other work, so the load average is recorded',
   });
   console.log(`wrote ${path}`);
 } finally {
