@@ -105,8 +105,9 @@ export const dataStage: StageDefinition = {
       writeJsonl(paths.prompts, splits.prompts.map(arithmeticRow));
       writeJsonl(paths.heldout, splits.heldout.map(arithmeticRow));
       const english = splits.train.filter((p) => p.thinkingLang === 'en').length;
-      ctx.log(`korean-arithmetic: ${splits.train.length} train (${english} thinking in English), ${splits.prompts.length} RL prompts, ${splits.heldout.length} held-out`);
-      return { outputs: { output: paths.train, ...paths }, summary: { train: splits.train.length, prompts: splits.prompts.length, heldout: splits.heldout.length, englishThinking: english } };
+      const hasty = splits.train.filter((p) => p.shortcut).length;
+      ctx.log(`korean-arithmetic: ${splits.train.length} train (${english} thinking in English, ${hasty} hasty one-line traces), ${splits.prompts.length} RL prompts, ${splits.heldout.length} held-out`);
+      return { outputs: { output: paths.train, ...paths }, summary: { train: splits.train.length, prompts: splits.prompts.length, heldout: splits.heldout.length, englishThinking: english, hastyTraces: hasty } };
     }
     if ('build' in stage) {
       const workspace = await openWorkspace(ctx.workspace, { create: true });

@@ -17,6 +17,7 @@ test('a minimal recipe parses, gets defaults and lists its stages in run order',
   const recipe = parsePipelineRecipe(minimal);
   assert.deepEqual(recipeStages(recipe), ['model', 'data', 'sft', 'eval', 'report']);
   assert.equal(recipe.data && 'task' in recipe.data ? recipe.data.englishThinkingShare : null, 0.5);
+  assert.equal(recipe.data && 'task' in recipe.data ? recipe.data.shortcutShare : null, 0, 'the hasty teacher is off unless asked for');
   assert.equal(recipe.eval?.k, 1);
   assert.deepEqual(recipe.report?.formats, ['md', 'html']);
   assert.equal(recipe.model && 'make' in recipe.model ? recipe.model.make.tokenizer : null, 'compact');

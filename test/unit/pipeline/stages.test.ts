@@ -18,6 +18,11 @@ test('held-out problems differ from every training and RL prompt; the splits hav
   assert.equal(new Set(splits.heldout.map((p) => p.prompt)).size, 64, 'held-out prompts are distinct');
   const english = splits.train.filter((p) => p.thinkingLang === 'en').length / splits.train.length;
   assert.ok(english > 0.4 && english < 0.6, `about half of the teacher's thinking is English: ${english}`);
+  // shortcutShare reaches the training split only: held-out and RL prompts are questions, scored on the answer.
+  const hasty = arithmeticSplits({ ...data, shortcutShare: 0.6 });
+  const hastyShare = hasty.train.filter((p) => p.shortcut).length / hasty.train.length;
+  assert.ok(hastyShare > 0.5 && hastyShare < 0.7, `about 60% of the training traces are hasty: ${hastyShare}`);
+  assert.equal(splits.train.filter((p) => p.shortcut).length, 0, 'no hasty traces unless asked for');
   // A space too small for a disjoint held-out split is an error, not a silent overlap.
   assert.throws(() => arithmeticSplits({ ...data, steps: 1, train: 2000, prompts: 0, heldout: 64 }), /held-out problems differ/);
 });
