@@ -11,9 +11,10 @@
 // distilled from such a mix reasons in Korean only part of the time, which the language reward fixes.
 // `shortcutShare` makes the teacher hasty for some samples: it skips the working and states the result in
 // one line ("바로 계산하면 9입니다."), still correct. Distillation sets mixed from several teachers look like
-// this; a student copies both habits, and on multi-step problems the hasty one is mostly wrong (a tiny
-// model cannot do two steps in its head), so the accuracy reward has a behaviour to select, as the
-// language reward does — what GRPO is known to do well (sharpen behaviours the SFT model already has).
+// this; a student copies both habits, and on three-step problems the hasty one is mostly wrong (a two-layer
+// student cannot do three steps in its head; two it does about as well as on paper, measured), so the
+// accuracy reward has a behaviour to select, as the language reward does — what GRPO is known to do well
+// (sharpen behaviours the SFT model already has).
 import { Rng } from '../../engine/rng.ts';
 import type { ChatMessage } from '../../models/chat.ts';
 
