@@ -14,7 +14,7 @@ import type {
   RunSamples,
   RunStartModel,
 } from '../api/types.ts';
-import { jobs } from './jobs.svelte.ts';
+import { isActive, jobs } from './jobs.svelte.ts';
 
 const TRAINER_KINDS = new Set(['sft', 'grpo', 'rm']);
 /** How often a live run's metrics and log are re-read. */
@@ -242,8 +242,13 @@ class RunsStore {
     return this.#readLog();
   }
 
+  /** The job whose log the run view shows. */
+  get #shownJobId(): string | undefined {
+    return this.selected?.job?.id ?? this.details?.run.job?.id ?? this.selectedJob?.id;
+  }
+
   async #readLog(): Promise<void> {
-    const id = this.selected?.job?.id ?? this.details?.run.job?.id ?? this.selectedJob?.id;
+    const id = this.#shownJobId;
     if (!id) return;
     const res = await api.call('jobs.log', { id, tail: LOG_TAIL });
     if (res.ok) this.#log = res.value.lines;
@@ -255,6 +260,9 @@ class RunsStore {
     if (this.#jobStatus.get(job.id) !== job.status) {
       this.#jobStatus.set(job.id, job.status);
       void this.refresh();
+      // The job's status changes after its trainer wrote its last log line, which can land after the
+      // trailing polls of a run that just ended (on a busy machine): read the shown job's log once more.
+      if (!isActive(job) && job.id === this.#shownJobId) void this.#readLog();
       return;
     }
     this.#listTimer ??= setTimeout(() => {
