@@ -48,6 +48,12 @@ export interface FineTuneOptions {
    * that of the per-token mean over all micro-batches, not the mean of per-batch means.
    */
   lossScale?: boolean;
+  /**
+   * Largest in-memory external-data piece holding frozen weights (default 1 GiB, the engine's
+   * EXTERNAL_DATA_PIECE_BYTES): frozen weights of any total size reach onnxruntime without one typed
+   * array over Node's 4 GiB cap. Tests force small pieces.
+   */
+  externalDataPieceBytes?: number;
 }
 
 /** Name of the loss-scale input (FineTuneOptions.lossScale). */
@@ -156,7 +162,7 @@ export class FineTuner {
           const apply = buildApplyStep(step.signature.trainable, { adamw: options.adamw, maxGradNorm: options.maxGradNorm });
           return { accumulate: { model: step.toOnnx(frozen), signature: step.signature }, apply: { model: apply.toOnnx(), signature: apply.signature } };
         })();
-    const runner = await TrainStepRunner.create(graphs, { params: initial }, { provider: options.provider });
+    const runner = await TrainStepRunner.create(graphs, { params: initial }, { provider: options.provider, externalDataPieceBytes: options.externalDataPieceBytes });
     return new FineTuner(config, method, runner, decoder, trainable, weights, lora, plan, dtype, options);
   }
 

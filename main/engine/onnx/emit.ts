@@ -76,6 +76,12 @@ export type ExternalDataPolicy = {
   select?: (tensor: OnnxTensor) => boolean;
   /** 'auto' moves data out when the inline model would exceed this many bytes. Default: protobuf's 2 GB limit. */
   inlineLimitBytes?: number;
+  /**
+   * Largest side buffer. When the next tensor would push a buffer past it, a new one starts
+   * (`location`, then `location.1`, `location.2`, …), so no typed array nears Node's 4 GiB cap.
+   * A single tensor larger than this gets a buffer of its own. Default: one buffer.
+   */
+  maxFileBytes?: number;
 };
 
 export type EncodedModel = {
@@ -145,21 +151,23 @@ export async function saveModel(
 
 // ---------------------------------------------------------------------------------------------
 
-/** Collects externalized tensor bytes into one buffer per location, with aligned offsets. */
+/** Collects externalized tensor bytes into side buffers (at most `maxFileBytes` each), with aligned offsets. */
 class ExternalDataSink {
   private readonly location: string;
   private readonly minBytes: number;
+  private readonly maxFileBytes: number;
   private readonly select: (tensor: OnnxTensor) => boolean;
-  private readonly pieces: { offset: number; bytes: Uint8Array }[] = [];
-  private size = 0;
+  private readonly buffers: { path: string; size: number; pieces: { offset: number; bytes: Uint8Array }[] }[] = [];
 
   constructor(policy: ExternalDataPolicy) {
     this.location = policy.location ?? 'model.onnx_data';
     this.minBytes = policy.minBytes ?? 1024;
+    this.maxFileBytes = policy.maxFileBytes ?? Number.MAX_SAFE_INTEGER;
     this.select = policy.select ?? (() => true);
     if (this.location === '' || this.location.includes('..')) {
       throw new OnnxEmitError(`external data location '${this.location}' must be a plain relative file name`);
     }
+    if (!(this.maxFileBytes > 0)) throw new OnnxEmitError(`maxFileBytes must be positive, got ${policy.maxFileBytes}`);
   }
 
   wants(tensor: OnnxTensor, bytes: Uint8Array): boolean {
@@ -170,17 +178,25 @@ class ExternalDataSink {
   add(bytes: Uint8Array): { location: string; offset: number; length: number } {
     // Page-align big tensors so onnxruntime can map them from a file; 64 bytes keeps SIMD loads aligned.
     const alignment = bytes.length >= 1 << 20 ? 4096 : 64;
-    const offset = Math.ceil(this.size / alignment) * alignment;
-    this.pieces.push({ offset, bytes });
-    this.size = offset + bytes.length;
-    return { location: this.location, offset, length: bytes.length };
+    let buffer = this.buffers.at(-1);
+    let offset = buffer ? Math.ceil(buffer.size / alignment) * alignment : 0;
+    if (!buffer || (buffer.size > 0 && offset + bytes.length > this.maxFileBytes)) {
+      const path = this.buffers.length === 0 ? this.location : `${this.location}.${this.buffers.length}`;
+      buffer = { path, size: 0, pieces: [] };
+      this.buffers.push(buffer);
+      offset = 0;
+    }
+    buffer.pieces.push({ offset, bytes });
+    buffer.size = offset + bytes.length;
+    return { location: buffer.path, offset, length: bytes.length };
   }
 
   files(): ExternalDataFile[] {
-    if (this.pieces.length === 0) return [];
-    const data = new Uint8Array(this.size);
-    for (const piece of this.pieces) data.set(piece.bytes, piece.offset);
-    return [{ path: this.location, data }];
+    return this.buffers.map(({ path, size, pieces }) => {
+      const data = new Uint8Array(size);
+      for (const piece of pieces) data.set(piece.bytes, piece.offset);
+      return { path, data };
+    });
   }
 }
 

@@ -28,8 +28,13 @@ export type GraphWiring = {
   frozen: string[];
 };
 
+/** Largest in-memory external-data buffer handed to onnxruntime (issue #19: no typed array near 4 GiB). */
+export const EXTERNAL_DATA_PIECE_BYTES = 2 ** 30;
+
 export type SessionSettings = {
   maxSessions?: number;
+  /** Largest external-data piece (default EXTERNAL_DATA_PIECE_BYTES); tests force small pieces. */
+  externalDataPieceBytes?: number;
   sessionOptions?: Omit<ort.InferenceSession.SessionOptions, 'executionProviders' | 'externalData' | 'freeDimensionOverrides'>;
   log?: (line: string) => void;
 };
@@ -44,6 +49,8 @@ export type PendingRun = {
 export class StepGraph {
   private readonly sessions: SessionCache;
   private readonly inputs: Map<string, OnnxValueInfo>;
+  /** Byte sizes of the external-data pieces the last session was created with (tests, the planner). */
+  externalDataPieces: number[] = [];
 
   constructor(
     readonly model: OnnxModel,
@@ -177,7 +184,9 @@ export class StepGraph {
       location: 'initializers.bin',
       minBytes: 0,
       select: (t) => frozen.has(t.name) || t.data.byteLength >= 1024,
+      maxFileBytes: settings.externalDataPieceBytes ?? EXTERNAL_DATA_PIECE_BYTES,
     });
+    this.externalDataPieces = encoded.externalData.map((f) => f.data.byteLength);
     const options: ort.InferenceSession.SessionOptions = {
       graphOptimizationLevel: 'all',
       ...settings.sessionOptions,

@@ -114,6 +114,11 @@ export class TrainStepRunner {
     return this.traffic.totals;
   }
 
+  /** Byte sizes of the in-memory external-data pieces (frozen weights) of the step graph's last session. */
+  get externalDataPieces(): number[] {
+    return (this.fused ?? this.accumulate)!.externalDataPieces;
+  }
+
   /** Sessions created so far, over all graphs (one per bucket of symbolic-dim values, until evicted). */
   get sessionsCreated(): number {
     return [this.fused, this.accumulate, this.apply].reduce((n, g) => n + (g?.sessionsCreated ?? 0), 0);
