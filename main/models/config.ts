@@ -10,6 +10,7 @@
 
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkLayerTypes, readRopeSettings, writeRopeSettings } from './rope-config.ts';
 
 export type ModelFamily = 'qwen2' | 'qwen3' | 'llama';
 export type ModelTask = 'causal-lm' | 'sequence-classification';
@@ -157,16 +158,11 @@ export function parseModelConfig(json: unknown): ModelConfig {
     else numLabels = 2;
   }
 
-  let ropeScaling: RopeScaling | null = null;
-  const rs = raw.rope_scaling;
-  if (rs != null) {
-    if (typeof rs !== 'object' || Array.isArray(rs)) throw new Error(`"rope_scaling" must be an object or null, got ${JSON.stringify(rs)}`);
-    const r = rs as Record<string, unknown>;
-    const ropeType = r.rope_type ?? r.type;
-    if (typeof ropeType !== 'string') throw new Error(`"rope_scaling" has no rope_type: ${JSON.stringify(rs)}`);
-    ropeScaling = { ropeType, factor: typeof r.factor === 'number' ? r.factor : null, raw: { ...r } };
-    if (ropeType === 'default') ropeScaling = null;
-  }
+  // Both spellings (v4 rope_theta + rope_scaling, v5 rope_parameters); refuses what we cannot compute.
+  const rope = readRopeSettings(raw);
+  const numLayers = int('num_hidden_layers');
+  checkLayerTypes(raw, numLayers);
+  checkSizeCeilings({ numLayers, hiddenSize, numHeads, headDim });
 
   if (raw.hidden_act != null && raw.hidden_act !== 'silu') throw new Error(`hidden_act ${JSON.stringify(raw.hidden_act)} is not supported (only silu)`);
   const attentionBias = family === 'qwen2' ? true : bool('attention_bias', false);
@@ -177,14 +173,14 @@ export function parseModelConfig(json: unknown): ModelConfig {
     task,
     architecture,
     hiddenSize,
-    numLayers: int('num_hidden_layers'),
+    numLayers,
     numHeads,
     numKvHeads,
     headDim,
     intermediateSize: int('intermediate_size'),
     vocabSize: int('vocab_size'),
-    ropeTheta: num('rope_theta', 10000),
-    ropeScaling,
+    ropeTheta: rope.ropeTheta,
+    ropeScaling: rope.ropeScaling,
     rmsNormEps: num('rms_norm_eps', 1e-6),
     qkvBias: attentionBias,
     oBias: family === 'qwen2' ? false : attentionBias,
@@ -197,9 +193,32 @@ export function parseModelConfig(json: unknown): ModelConfig {
     eosTokenIds: eosTokenIds as number[],
     padTokenId: tokenId('pad_token_id'),
     numLabels,
-    torchDtype: typeof raw.torch_dtype === 'string' ? raw.torch_dtype : typeof raw.dtype === 'string' ? raw.dtype : null,
+    torchDtype: readDtype(raw),
     raw: { ...raw },
   };
+}
+
+/** `dtype` (transformers ≥ 4.56, v5) or `torch_dtype` (older), without a "torch." prefix; informational. */
+function readDtype(raw: Record<string, unknown>): string | null {
+  const a = typeof raw.dtype === 'string' ? raw.dtype.replace(/^torch\./, '') : null;
+  const b = typeof raw.torch_dtype === 'string' ? raw.torch_dtype.replace(/^torch\./, '') : null;
+  if (a && b && a !== b) throw new Error(`"dtype" ${JSON.stringify(raw.dtype)} and "torch_dtype" ${JSON.stringify(raw.torch_dtype)} disagree; remove one`);
+  return a ?? b;
+}
+
+/**
+ * Ceilings far above any released decoder (the largest have ~128 layers, hidden 16384, head_dim 256):
+ * a corrupt or hostile config.json (num_hidden_layers: 1e6) must fail here, in microseconds, rather than
+ * after building millions of weight names. The real check is against the weights (weights.ts); these
+ * stop the cases where no weights are read first (model init, memory estimates).
+ */
+export const CONFIG_CEILINGS = { numLayers: 1024, hiddenSize: 131072, numHeads: 1024, headDim: 1024 } as const;
+
+function checkSizeCeilings(sizes: { numLayers: number; hiddenSize: number; numHeads: number; headDim: number }): void {
+  const keys: Record<keyof typeof CONFIG_CEILINGS, string> = { numLayers: 'num_hidden_layers', hiddenSize: 'hidden_size', numHeads: 'num_attention_heads', headDim: 'head_dim' };
+  for (const k of Object.keys(CONFIG_CEILINGS) as (keyof typeof CONFIG_CEILINGS)[]) {
+    if (sizes[k] > CONFIG_CEILINGS[k]) throw new Error(`"${keys[k]}" ${sizes[k]} is implausible (limit ${CONFIG_CEILINGS[k]}); the config.json is corrupt or not for a model we run`);
+  }
 }
 
 /**
@@ -217,8 +236,7 @@ export function modelConfigToJson(config: ModelConfig, overrides: { torchDtype?:
   out.head_dim = config.headDim;
   out.intermediate_size = config.intermediateSize;
   out.vocab_size = config.vocabSize;
-  out.rope_theta = config.ropeTheta;
-  out.rope_scaling = config.ropeScaling ? config.ropeScaling.raw : null;
+  writeRopeSettings(out, { ropeTheta: config.ropeTheta, ropeScaling: config.ropeScaling, style: 'rope_parameters' in config.raw ? 'v5' : 'v4' });
   out.rms_norm_eps = config.rmsNormEps;
   out.hidden_act = 'silu';
   out.tie_word_embeddings = config.tieWordEmbeddings;
@@ -242,7 +260,11 @@ export function modelConfigToJson(config: ModelConfig, overrides: { torchDtype?:
     }
   }
   const dtype = overrides.torchDtype ?? config.torchDtype;
-  if (dtype) out.torch_dtype = dtype;
+  // transformers ≥ 4.56 and v5 write `dtype`; older ones `torch_dtype`. Keep the file's spelling.
+  if (dtype) {
+    if ('dtype' in config.raw && !('torch_dtype' in config.raw)) out.dtype = dtype;
+    else out.torch_dtype = dtype;
+  }
   out.use_cache = out.use_cache ?? true;
   return out;
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { readSafetensorsFolder, writeSafetensorsFolder, type SafeTensor, type SafetensorsDtype, type TensorMap } from '../engine/safetensors.ts';
 import { loadModelConfig, modelConfigToJson, type ModelConfig } from './config.ts';
 import { copyTokenizerFiles } from './tokenizer.ts';
+import { checkConfigAgainstWeights, readFolderShapes } from './config-sanity.ts';
 
 /** Storage dtypes a model may be saved in. */
 export type WeightDtype = 'F32' | 'BF16' | 'F16';
@@ -109,6 +110,8 @@ export interface LoadModelOptions {
 /** Loads config.json, generation_config.json and the safetensors weights of a HF folder. */
 export function loadModel(dir: string, options: LoadModelOptions = {}): HfModel {
   const config = loadModelConfig(dir);
+  // Headers only first: a config that does not fit the checkpoint fails before any tensor is read.
+  checkConfigAgainstWeights(config, readFolderShapes(dir));
   const { tensors } = readSafetensorsFolder(dir);
   for (const [name, t] of tensors) {
     if (t.data instanceof Float64Array) tensors.set(name, { ...t, data: Float32Array.from(t.data) });
