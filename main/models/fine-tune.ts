@@ -11,7 +11,7 @@
 // saveModel, or a PEFT adapter (LoRA) for peft.ts writeLoraAdapter.
 import * as ort from 'onnxruntime-node';
 import {
-  buildApplyStep, buildGradAccumulationStep, buildTrainStep, encodeModel, lower, op, toOrtTensor, TrainStepRunner,
+  buildApplyStep, buildGradAccumulationStep, buildTrainStep, encodeModelWithExternalData, EXTERNAL_DATA_PIECE_BYTES, lower, op, toOrtTensor, TrainStepRunner,
   type AdamWConfig, type HostTensor, type ProviderRequest, type RngState, type StepResult, type Tensor, type TensorData, type TrainState,
 } from '../engine/index.ts';
 import type { SafeTensor, TensorMap } from '../engine/safetensors.ts';
@@ -208,10 +208,11 @@ export class FineTuner {
   async evaluate(batch: LmBatch): Promise<number> {
     this.evalSession ??= this.createEvalSession();
     const session = await this.evalSession;
-    const state = await this.runner.readState();
+    // Parameters only: the AdamW moments (2× the trainable bytes) are not needed to evaluate.
+    const params = await this.runner.readParams();
     const feeds: Record<string, ort.Tensor> = {};
     for (const name of session.inputNames) {
-      const value = batch.feed[name] ?? state.params[name];
+      const value = batch.feed[name] ?? params[name];
       if (!value) throw new Error(`fine-tune evaluate: no value for input '${name}'`);
       feeds[name] = toOrtTensor(value, `evaluate input '${name}'`);
     }
@@ -229,7 +230,9 @@ export class FineTuner {
     for (const p of decoder.graph.params) if (!trainable.has(p.name)) initializers[p.name] = weightData(this.baseWeights, p.name, this.dtype);
     const model = lower(decoder.graph, { outputs: { loss: decoder.loss! }, initializers, name: 'fine_tune_eval' });
     const provider = this.runner.provider.provider;
-    return ort.InferenceSession.create(encodeModel(model), { graphOptimizationLevel: this.dtype === 'float64' ? 'basic' : 'all', executionProviders: [provider] });
+    // Frozen weights as in-memory external data in ≤ 1 GiB pieces, like the step graph (no 2 GB protobuf).
+    const encoded = encodeModelWithExternalData(model, { mode: 'always', location: 'eval.bin', maxFileBytes: this.options.externalDataPieceBytes ?? EXTERNAL_DATA_PIECE_BYTES });
+    return ort.InferenceSession.create(encoded.model, { graphOptimizationLevel: this.dtype === 'float64' ? 'basic' : 'all', executionProviders: [provider], externalData: encoded.externalData });
   }
 
   /** The trained params as float32 safetensors by name. */

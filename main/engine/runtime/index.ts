@@ -11,7 +11,7 @@ export {
   type TrainStepGraphs,
   type TrainStepRunnerOptions,
 } from './train-step-runner.ts';
-export { StepGraph, validateWiring, type GraphWiring } from './step-graph.ts';
+export { EXTERNAL_DATA_PIECE_BYTES, StepGraph, validateWiring, type GraphWiring } from './step-graph.ts';
 export { StateStore } from './state-store.ts';
 export { SessionCache, bucketKey, bucketSize, type DimBucket } from './session-cache.ts';
 export { type HostTensor, toOrtTensor, toHostTensor, tensorByteSize } from './tensors.ts';

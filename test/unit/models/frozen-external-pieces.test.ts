@@ -56,3 +56,16 @@ test('emitter: maxFileBytes splits side buffers by tensor, offsets restart per p
   assert.deepEqual([...floats(2)], [3000, 3000, 3000, 3000]);
   assert.deepEqual([...floats(3)], [100, 100, 100, 100]);
 });
+
+test('evaluate reads the parameters only (not the AdamW moments) and takes frozen weights in pieces', async () => {
+  const weights = randomWeights(config, 3);
+  const lora = loraConfig({ r: 2, loraAlpha: 4, targetModules: ['q_proj', 'v_proj'] });
+  const tuner = await FineTuner.create(config, weights, { kind: 'lora', lora, seed: 5 }, { provider: 'cpu', externalDataPieceBytes: 16 * 1024 });
+  await tuner.step(batch, 1e-2);
+  tuner.runner.readState = () => Promise.reject(new Error('evaluate must not copy the optimizer state'));
+  const evaluated = await tuner.evaluate(batch);
+  // The next step's loss is computed on the same weights (LoRA dropout 0): the two must agree.
+  const next = await tuner.step(batch, 1e-2);
+  await tuner.release();
+  assert.ok(Math.abs(evaluated - next.loss) < 1e-5, `evaluate ${evaluated} vs step loss ${next.loss}`);
+});
