@@ -7,6 +7,7 @@ import type { ModelConfig } from '../models/config.ts';
 import { ADAPTER_CONFIG, mergeLoraAdapter, readLoraAdapter } from '../models/peft.ts';
 import { Tokenizer } from '../models/tokenizer.ts';
 import { loadModel } from '../models/weights.ts';
+import { findHubSnapshot, isHubId } from '../models/resolve.ts';
 import type { TensorMap } from '../engine/safetensors.ts';
 
 export interface EvalModel {
@@ -29,6 +30,9 @@ export function adapterBase(dir: string, base?: string): string {
   const adapter = readLoraAdapter(dir);
   const named = adapter.config.baseModelNameOrPath;
   if (named && existsSync(join(named, 'config.json'))) return resolve(named);
+  // PEFT writes the Hub id the adapter was trained from; the local Hub cache may hold it (refs/main).
+  const cached = named && isHubId(named) ? findHubSnapshot(named) : null;
+  if (cached) return cached;
   throw new Error(
     `${dir} is a LoRA adapter; its base model ${named ? `"${named}" is not a model folder here` : 'is not named in adapter_config.json'}: pass the base folder with --base DIR`,
   );

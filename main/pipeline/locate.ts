@@ -1,17 +1,23 @@
 // Where a recipe's named downloads are looked for, offline. The pipeline never downloads: `pipeline check`
 // names each missing model or dataset and the folder to put it in.
 import { existsSync, readdirSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { findHubSnapshot } from '../models/resolve.ts';
 import { workspacePaths } from '../store/index.ts';
 
-/** Folders a Hugging Face model id may be in: the workspace's models/, then the Hugging Face cache. */
-export function modelCandidates(workspace: string, id: string): string[] {
+/**
+ * Folders a Hugging Face model id may be in: the workspace's models/, then the Hugging Face cache's
+ * snapshot that refs/main names (the shared resolver; not whichever snapshot sorts first).
+ */
+export function modelCandidates(workspace: string, id: string, revision = 'main'): string[] {
   const models = workspacePaths(workspace).models;
-  const hfHome = process.env.HF_HOME ?? join(homedir(), '.cache', 'huggingface');
-  const cache = join(process.env.HF_HUB_CACHE ?? join(hfHome, 'hub'), `models--${id.replace(/\//g, '--')}`, 'snapshots');
-  const snapshots = existsSync(cache) ? readdirSync(cache).map((s) => join(cache, s)) : [];
-  return [join(models, id.replace(/\//g, '__')), join(models, id.split('/').pop() ?? id), ...snapshots];
+  let snapshot: string | null = null;
+  try {
+    snapshot = findHubSnapshot(id, { revision });
+  } catch {
+    snapshot = null; // an inconsistent cache counts as absent here; `saenggak model info --model ID` explains it
+  }
+  return [join(models, id.replace(/\//g, '__')), join(models, id.split('/').pop() ?? id), ...(snapshot ? [snapshot] : [])];
 }
 
 /** The first candidate folder holding a config.json, or null. */
