@@ -181,12 +181,16 @@ export function verlTrainerConfig(grpo: GrpoConfig, options: TrainerConfigOption
   // Batch shaping.
   if (grpo.dynamicSampling.enabled) {
     put(c, 'algorithm.filter_groups.enable', true);
-    // seq_reward = the summed token-level score = our total reward: all-equal groups are dropped.
-    put(c, 'algorithm.filter_groups.metric', 'seq_reward');
+    // seq_reward = the summed token-level score = our total reward; a component name is a key of the dict
+    // saenggak_reward.py returns (it returns every component), as DAPO's recipe filters on its 'acc' key.
+    put(c, 'algorithm.filter_groups.metric', grpo.dynamicSampling.by === 'total' ? 'seq_reward' : grpo.dynamicSampling.by);
     put(c, 'algorithm.filter_groups.max_num_gen_batches', grpo.dynamicSampling.maxRounds + 1);
     put(c, 'data.gen_batch_size', rollout.promptsPerStep);
   }
   if (grpo.difficultyFilter.enabled) warn('difficultyFilter', 'unsupported', 'online difficulty filter: verl has no equivalent (dynamic sampling, algorithm.filter_groups, is the closest); prompts are not skipped by pass rate', true);
+  if (grpo.varianceAwareSampling.enabled) warn('varianceAwareSampling', 'unsupported', 'variance-aware sampling: verl has no equivalent; prompts are drawn in dataset order', true);
+  if (grpo.curriculum.enabled) warn('curriculum', 'unsupported', 'self-evolving curriculum: verl has no equivalent; prompts are drawn in dataset order', true);
+  if (grpo.objective.clip.mode === 'gppo') warn('objective.clip.mode', 'unsupported', 'gradient-preserving clipping (GPPO): verl\'s PPO loss has no such mode; clipped tokens send no gradient', true);
   if (grpo.replay.enabled) warn('replay', 'unsupported', 'replay buffer: verl has no equivalent; all-wrong groups are not patched with earlier successes', true);
 
   // Rewards: served by `saenggak serve rewards`, called from saenggak_reward.py.

@@ -13,6 +13,10 @@ const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().min(0);
 const probability = z.number().min(0).max(1);
 
+/** What dynamic sampling compares within a group: the accuracy reward (DAPO), the total, or a component. */
+export const DYNAMIC_SAMPLING_BY = ['accuracy', 'total', 'format', 'language', 'rewardModel', 'judge'] as const;
+export type DynamicSamplingBy = (typeof DYNAMIC_SAMPLING_BY)[number];
+
 /** LoRA as PEFT spells it (r, alpha, dropout, target modules). */
 export const loraMethodSchema = z
   .object({
@@ -89,7 +93,18 @@ export const objectiveSchema = z
       .strict()
       .default({ std: 'group', eps: 1e-4 }),
     /** PPO clip range [1 − epsLow, 1 + epsHigh] (clip-higher: epsHigh > epsLow, as DAPO's 0.2 / 0.28). */
-    clip: z.object({ epsLow: z.number().positive().default(0.2), epsHigh: z.number().positive().default(0.28) }).strict().default({ epsLow: 0.2, epsHigh: 0.28 }),
+    clip: z
+      .object({
+        epsLow: z.number().positive().default(0.2),
+        epsHigh: z.number().positive().default(0.28),
+        /**
+         * standard: clipped tokens send no gradient (PPO/GRPO/DAPO). gppo: Gradient-Preserving clipping
+         * (Klear-Reasoner): same loss value, but clipped tokens keep a gradient bounded at the clip edge.
+         */
+        mode: z.enum(['standard', 'gppo']).default('standard'),
+      })
+      .strict()
+      .default({ epsLow: 0.2, epsHigh: 0.28, mode: 'standard' }),
     /**
      * token: mean over all response tokens of the batch (DAPO); sequence: mean per response, then over
      * responses (GRPO); constant: sum over tokens / (responses × maxNewTokens) (Dr. GRPO).
@@ -120,8 +135,43 @@ export const objectiveSchema = z
 
 export const batchShapingSchema = z
   .object({
-    /** Drop groups whose rewards are all equal and sample more prompts, at most maxRounds extra rounds. */
-    dynamicSampling: z.object({ enabled: z.boolean().default(false), maxRounds: nonNegativeInt.default(3) }).strict().default({ enabled: false, maxRounds: 3 }),
+    /**
+     * Drop groups that teach nothing and sample more prompts, at most maxRounds extra rounds. `by` says which
+     * score decides: 'accuracy' (DAPO's rule: all responses right or all wrong), 'total' (the whole reward is
+     * equal across the group), or one reward component's name. A group whose chosen score does not apply
+     * (e.g. accuracy without a gold answer) is kept.
+     */
+    dynamicSampling: z
+      .object({ enabled: z.boolean().default(false), maxRounds: nonNegativeInt.default(3), by: z.enum(DYNAMIC_SAMPLING_BY).default('accuracy') })
+      .strict()
+      .default({ enabled: false, maxRounds: 3, by: 'accuracy' }),
+    /**
+     * Variance-Aware Sampling (MMR1): a share `ratio` of each batch drawn with probability ∝ the prompt's
+     * Variance Promotion Score, outcomeWeight·p(1 − p) + diversityWeight·(trajectory diversity), from its last visit.
+     */
+    varianceAwareSampling: z
+      .object({ enabled: z.boolean().default(false), ratio: probability.default(0.5), outcomeWeight: z.number().min(0).default(1), diversityWeight: z.number().min(0).default(1) })
+      .strict()
+      .refine((v) => v.outcomeWeight + v.diversityWeight > 0, { message: 'varianceAwareSampling: outcomeWeight and diversityWeight cannot both be 0' })
+      .default({ enabled: false, ratio: 0.5, outcomeWeight: 1, diversityWeight: 1 }),
+    /**
+     * Self-Evolving Curriculum (SEC): prompt categories are bandit arms; each slot picks a category by
+     * softmax(Q/temperature), and Q moves toward the mean absolute advantage the category gave (TD(0), step
+     * learningRate). Categories: `by: passRate` buckets the prompts' last pass rate into `buckets` bins (plus
+     * 'unseen'); `by: column` uses the prompt rows' `column` value.
+     */
+    curriculum: z
+      .object({
+        enabled: z.boolean().default(false),
+        by: z.enum(['passRate', 'column']).default('passRate'),
+        column: z.string().min(1).optional(),
+        buckets: z.number().int().min(2).default(3),
+        learningRate: z.number().gt(0).max(1).default(0.5),
+        temperature: z.number().gt(0).default(1),
+      })
+      .strict()
+      .refine((c) => c.by !== 'column' || c.column !== undefined, { message: 'curriculum.by is column: name the column (curriculum.column)' })
+      .default({ enabled: false, by: 'passRate', buckets: 3, learningRate: 0.5, temperature: 1 }),
     /** Skip prompts whose recent pass rate (mean accuracy over the last `window` visits) lies outside [low, high]. */
     difficultyFilter: z
       .object({ enabled: z.boolean().default(false), low: probability.default(0), high: probability.default(1), window: positiveInt.default(4) })
@@ -181,6 +231,8 @@ export const grpoConfigSchema = z
     dynamicSampling: batchShapingSchema.shape.dynamicSampling,
     difficultyFilter: batchShapingSchema.shape.difficultyFilter,
     replay: batchShapingSchema.shape.replay,
+    varianceAwareSampling: batchShapingSchema.shape.varianceAwareSampling,
+    curriculum: batchShapingSchema.shape.curriculum,
     optimization: optimizationSchema.default(optimizationSchema.parse({})),
     /** Optimizer steps (one rollout batch each, times updateEpochs × mini-batches). */
     steps: positiveInt.default(100),
@@ -206,6 +258,9 @@ export const grpoConfigSchema = z
       const length = c.objective.overlong.length ?? c.rollout.maxNewTokens;
       if (c.objective.overlong.buffer >= length) ctx.addIssue({ code: 'custom', path: ['objective', 'overlong', 'buffer'], message: `overlong.buffer (${c.objective.overlong.buffer}) must be smaller than the over-long length (${length})` });
     }
+    const by = c.dynamicSampling.by;
+    if (c.dynamicSampling.enabled && by !== 'total' && !c.rewards[by]) ctx.addIssue({ code: 'custom', path: ['dynamicSampling', 'by'], message: `dynamicSampling.by is ${by}, but rewards.${by} is not enabled` });
+    if (c.varianceAwareSampling.enabled && c.curriculum.enabled) ctx.addIssue({ code: 'custom', path: ['curriculum'], message: 'choose one prompt sampler: varianceAwareSampling or curriculum, not both' });
     if (!c.rewards.accuracy && !c.rewards.format && !c.rewards.language && !c.rewards.rewardModel && !c.rewards.judge) ctx.addIssue({ code: 'custom', path: ['rewards'], message: 'no reward component is enabled' });
   });
 

@@ -10,6 +10,15 @@
 //   token     Σ ℓ·mask / Σ mask                              (DAPO: every token weighs the same)
 //   sequence  mean over responses with tokens of Σ_t ℓ·mask / Σ_t mask   (GRPO)
 //   constant  Σ ℓ·mask / (responses × maxNewTokens)           (Dr. GRPO: no length bias)
+//
+// Clipping modes:
+//   standard  the clipped branch is a constant: a clipped token sends no gradient at all (PPO, GRPO, DAPO).
+//   gppo      Gradient-Preserving clipping (GPPO, Klear-Reasoner): the clipped ratio is written
+//             (1 ± ε)·δ/sg(δ), i.e. clip(δ)·δ/sg(δ) — the same value as the standard clip, but its gradient
+//             w.r.t. logp is clip(δ)·A instead of 0. A clipped token still pushes, with its ratio bounded
+//             at the clip edge (1 − εlow or 1 + εhigh), so exploring tokens with A > 0 and over-shot
+//             negatives with A < 0 keep a bounded signal. The loss value is unchanged; only the backward
+//             differs. The unclipped branch (inside the trust region) is untouched.
 import { op, type Tensor } from '../../engine/index.ts';
 
 export type LossAggregation = 'token' | 'sequence' | 'constant';
@@ -22,7 +31,11 @@ export interface ObjectiveOptions {
   beta: number;
   /** The constant normaliser's token budget per response ('constant' aggregation). */
   maxNewTokens: number;
+  /** 'standard' (default): clipped tokens send no gradient; 'gppo': bounded gradients through clipped tokens. */
+  clipMode?: ClipMode;
 }
+
+export type ClipMode = 'standard' | 'gppo';
 
 export interface ObjectiveInputs {
   /** Current policy log-probs of the response tokens [B, S] (differentiable). */
@@ -57,6 +70,7 @@ export function validateObjectiveOptions(o: ObjectiveOptions): void {
   if (!(o.beta >= 0)) throw new RangeError(`objective: beta must be ≥ 0, got ${o.beta}`);
   if (!['token', 'sequence', 'constant'].includes(o.aggregation)) throw new Error(`objective: unknown aggregation ${o.aggregation}`);
   if (!(Number.isInteger(o.maxNewTokens) && o.maxNewTokens > 0)) throw new RangeError(`objective: maxNewTokens must be a positive integer, got ${o.maxNewTokens}`);
+  if (o.clipMode !== undefined && o.clipMode !== 'standard' && o.clipMode !== 'gppo') throw new Error(`objective: clipMode must be 'standard' or 'gppo', got ${o.clipMode}`);
 }
 
 export function grpoObjective(x: ObjectiveInputs, options: ObjectiveOptions): Objective {
@@ -69,7 +83,9 @@ export function grpoObjective(x: ObjectiveInputs, options: ObjectiveOptions): Ob
     const advantage = op.unsqueeze(x.advantages, [1]); // [B, 1]
     const ratio = op.exp(op.sub(x.logProbs, x.oldLogProbs));
     const unclipped = op.mul(ratio, advantage);
-    const clippedRatio = op.clip(ratio, 1 - options.epsLow, 1 + options.epsHigh);
+    const hardClipped = op.clip(ratio, 1 - options.epsLow, 1 + options.epsHigh);
+    // GPPO: δ · sg(clip(δ)/δ) has clip(δ)'s value and the gradient clip(δ)·∂logp (∂δ = δ·∂logp).
+    const clippedRatio = options.clipMode === 'gppo' ? op.mul(ratio, op.stopGradient(op.div(hardClipped, ratio))) : hardClipped;
     const clipped = op.mul(clippedRatio, advantage);
     const pg = op.neg(op.minimum(unclipped, clipped));
     let kl: Tensor | null = null;

@@ -11,6 +11,8 @@ export interface GrpoPrompt {
   answer: string | null;
   /** Target language of the thinking (null: detected from the prompt). */
   lang: string | null;
+  /** The curriculum's category (the value of its column), when the run asked for one. */
+  category?: string;
 }
 
 export interface PromptSource {
@@ -20,7 +22,7 @@ export interface PromptSource {
   limit?: number;
 }
 
-function rowToPrompt(row: Record<string, unknown>, columns: PromptSource['columns'], index: number, where: string): GrpoPrompt {
+function rowToPrompt(row: Record<string, unknown>, columns: PromptSource['columns'], index: number, where: string, categoryColumn?: string): GrpoPrompt {
   let prompt = row[columns.prompt];
   if (typeof prompt !== 'string' && Array.isArray(row.messages)) {
     prompt = (row.messages as { role?: string; content?: string }[]).find((m) => m.role === 'user')?.content;
@@ -28,16 +30,22 @@ function rowToPrompt(row: Record<string, unknown>, columns: PromptSource['column
   if (typeof prompt !== 'string' || prompt.trim() === '') throw new Error(`${where}: row ${index} has no "${columns.prompt}" text (nor a user message)`);
   const answer = row[columns.answer];
   const lang = row[columns.lang];
-  return {
+  const out: GrpoPrompt = {
     id: typeof row.id === 'string' || typeof row.id === 'number' ? String(row.id) : String(index),
     prompt,
     answer: answer === undefined || answer === null ? null : String(answer),
     lang: typeof lang === 'string' && lang ? lang : null,
   };
+  if (categoryColumn !== undefined) {
+    const category = row[categoryColumn];
+    if (category === undefined || category === null || category === '') throw new Error(`${where}: row ${index} has no "${categoryColumn}" value (curriculum.column)`);
+    out.category = String(category);
+  }
+  return out;
 }
 
 /** Loads every prompt of the source (relative paths against `baseDir`). */
-export async function loadPrompts(source: PromptSource, options: { workspace?: string; baseDir?: string } = {}): Promise<GrpoPrompt[]> {
+export async function loadPrompts(source: PromptSource, options: { workspace?: string; baseDir?: string; categoryColumn?: string } = {}): Promise<GrpoPrompt[]> {
   let rows: Record<string, unknown>[];
   let where: string;
   if (source.path) {
@@ -69,6 +77,6 @@ export async function loadPrompts(source: PromptSource, options: { workspace?: s
     }
   }
   if (rows.length === 0) throw new Error(`${where}: no rows`);
-  const prompts = rows.map((r, i) => rowToPrompt(r, source.columns, i, where));
+  const prompts = rows.map((r, i) => rowToPrompt(r, source.columns, i, where, options.categoryColumn));
   return source.limit ? prompts.slice(0, source.limit) : prompts;
 }

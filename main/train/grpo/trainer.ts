@@ -23,8 +23,9 @@ import { assertFinite, freeRunName, learningRateAt, RunFolder } from '../run/ind
 import { groupAdvantages, overlongPenalty, zeroVarianceGroups } from './advantages.ts';
 import type { GrpoResult, RunGrpoOptions } from './api.ts';
 import { DifficultyFilter, ReplayBuffer, type ReplayEntry } from './batch-shaping.ts';
-import { parseGrpoConfig, type GrpoConfig, type GrpoConfigInput } from './config.ts';
+import { parseGrpoConfig, type DynamicSamplingBy, type GrpoConfig, type GrpoConfigInput } from './config.ts';
 import { packBatch, Policy } from './policy.ts';
+import { PromptSelector, type SelectorState } from './prompt-selector.ts';
 import { loadPrompts, type GrpoPrompt } from './prompts.ts';
 
 /** Where the prompt stream is: epoch (each a fresh shuffle) and index in it. */
@@ -33,6 +34,8 @@ interface DataCursor {
   index: number;
   difficulty: Record<string, number[]>;
   replay: ReplayEntry[];
+  /** Variance-aware sampling / curriculum state (absent in runs that use neither, and in older checkpoints). */
+  selector?: SelectorState;
 }
 
 /** One prompt with its G responses, scored. */
@@ -49,6 +52,18 @@ export interface ScoredGroup {
 }
 
 class Stopped extends Error {}
+
+/**
+ * Dynamic sampling's rule: a group teaches nothing when its chosen score is the same for every response
+ * (`accuracy`: all right or all wrong, DAPO). `total` compares the shaped reward the advantages use. A group
+ * whose chosen component does not apply to some response (no gold answer) is kept.
+ */
+export function teachesNothing(g: Pick<ScoredGroup, 'rewards' | 'shaped'>, by: DynamicSamplingBy): boolean {
+  if (by === 'total') return zeroVarianceGroups(g.shaped, g.shaped.length)[0];
+  const scores = g.rewards.map((r) => r.components[by]?.score);
+  if (scores.some((s) => typeof s !== 'number')) return false;
+  return zeroVarianceGroups(scores as number[], scores.length)[0];
+}
 
 function stepOrder(prompts: number, seed: number, epoch: number): number[] {
   return new Rng(seed * 7919 + epoch + 1).shuffle(Array.from({ length: prompts }, (_, i) => i));
@@ -86,7 +101,7 @@ export async function runGrpo(input: GrpoConfig | GrpoConfigInput, options: RunG
   const modelDir = resolve(baseDir, config.model);
   const hf = loadModel(modelDir);
   const tokenizer = Tokenizer.load(modelDir);
-  const prompts = await loadPrompts(config.prompts, { workspace, baseDir });
+  const prompts = await loadPrompts(config.prompts, { workspace, baseDir, categoryColumn: config.curriculum.enabled && config.curriculum.by === 'column' ? config.curriculum.column : undefined });
   const heldOut = config.heldOut ? await loadPrompts(config.heldOut, { workspace, baseDir }) : [];
   // Keep <think> tags (special tokens in some tokenizers): format and language rewards read them. Drop only the stop tokens.
   const stopIds = new Set(hf.config.eosTokenIds);
@@ -116,7 +131,7 @@ export async function runGrpo(input: GrpoConfig | GrpoConfigInput, options: RunG
 
   const adapter = config.method.kind === 'lora' && config.method.adapter ? readLoraAdapter(resolve(baseDir, config.method.adapter)) : undefined;
   const policy = await Policy.create(hf.config, hf.weights, config.method, {
-    objective: { epsLow: config.objective.clip.epsLow, epsHigh: config.objective.clip.epsHigh, aggregation: config.objective.lossAggregation, beta: config.objective.kl.beta, maxNewTokens: config.rollout.maxNewTokens },
+    objective: { epsLow: config.objective.clip.epsLow, epsHigh: config.objective.clip.epsHigh, clipMode: config.objective.clip.mode, aggregation: config.objective.lossAggregation, beta: config.objective.kl.beta, maxNewTokens: config.rollout.maxNewTokens },
     adamw: { weightDecay: config.optimization.weightDecay, beta1: config.optimization.beta1, beta2: config.optimization.beta2 },
     maxGradNorm: config.optimization.maxGradNorm,
     provider: config.provider,
@@ -151,6 +166,7 @@ export async function runGrpo(input: GrpoConfig | GrpoConfigInput, options: RunG
     }
     return prompts[order[cursor.index++]];
   };
+  const selector = new PromptSelector(prompts, config, nextPrompt, cursor.selector);
   const checkSignal = () => {
     if (options.signal?.aborted) throw new Stopped('stopped');
   };
@@ -161,7 +177,7 @@ export async function runGrpo(input: GrpoConfig | GrpoConfigInput, options: RunG
 
   const saveState = async (step: number) => {
     const state = await policy.readState();
-    const dataCursor = { ...cursor, difficulty: difficulty.state(), replay: replay.state(), optimizerSteps: state.step };
+    const dataCursor = { ...cursor, difficulty: difficulty.state(), replay: replay.state(), selector: selector.state(), optimizerSteps: state.step };
     saveCheckpoint(run.checkpointsDir, { step, params: state.params, optimizerState: state.optimizerState, config: JSON.parse(JSON.stringify(config)), dataCursor, rng: rng.getState() }, { keep: config.keepCheckpoints });
     lastCheckpointStep = step;
   };
@@ -205,6 +221,8 @@ export async function runGrpo(input: GrpoConfig | GrpoConfigInput, options: RunG
       let dropped = 0;
       let filtered = 0;
       let replayed = 0;
+      selector.beginStep();
+      const picked = new Set<string>();
       try {
         const rounds = config.dynamicSampling.enabled ? 1 + config.dynamicSampling.maxRounds : 1;
         for (let round = 0; round < rounds && groups.length < config.rollout.promptsPerStep; round++) {
@@ -213,12 +231,13 @@ export async function runGrpo(input: GrpoConfig | GrpoConfigInput, options: RunG
           const batch: GrpoPrompt[] = [];
           // The difficulty filter may skip prompts; give up after one pass over the data.
           for (let tries = 0; batch.length < want && tries < prompts.length; tries++) {
-            const p = nextPrompt();
+            const p = selector.pick(picked);
             if (config.difficultyFilter.enabled && !difficulty.admits(p.id)) {
               filtered++;
               continue;
             }
             batch.push(p);
+            picked.add(p.id);
           }
           if (batch.length === 0) break;
           const outs = await generate(generator, batch.map((p) => promptIds.get(p.id)!), {
@@ -236,13 +255,14 @@ export async function runGrpo(input: GrpoConfig | GrpoConfigInput, options: RunG
           for (const g of scored) {
             const passRate = mean(g.accuracy.map((a) => a ?? 0));
             if (config.difficultyFilter.enabled) difficulty.record(g.prompt.id, passRate);
+            selector.observe(g.prompt.id, passRate, g.responses.map((r) => r.tokens));
             if (config.replay.enabled) {
               g.responses.forEach((r, i) => {
                 if (g.accuracy[i] === 1 && !r.replayed) replay.add({ promptId: g.prompt.id, tokens: r.tokens, text: r.text, finishReason: r.finishReason });
               });
             }
             replayed += g.responses.filter((r) => r.replayed).length;
-            const flat = config.dynamicSampling.enabled && zeroVarianceGroups(g.shaped, config.rollout.groupSize)[0];
+            const flat = config.dynamicSampling.enabled && teachesNothing(g, config.dynamicSampling.by);
             if (flat) dropped++;
             else if (groups.length < config.rollout.promptsPerStep) groups.push(g);
           }
@@ -260,6 +280,7 @@ export async function runGrpo(input: GrpoConfig | GrpoConfigInput, options: RunG
       const G = config.rollout.groupSize;
       const shaped = groups.flatMap((g) => g.shaped);
       const advantages = groupAdvantages(shaped, G, { std: config.objective.advantage.std, eps: config.objective.advantage.eps });
+      selector.learn(groups.map((g, gi) => ({ promptId: g.prompt.id, advantages: advantages.subarray(gi * G, (gi + 1) * G) })));
       const rows = groups.flatMap((g) =>
         g.responses.map((r) => ({ prompt: g.promptIds, response: r.tokens, counts: !(config.objective.overlong.mode === 'mask' && r.finishReason === 'length') })),
       );
@@ -323,9 +344,10 @@ export async function runGrpo(input: GrpoConfig | GrpoConfigInput, options: RunG
         rollout_tokens_per_s: generated / Math.max(rolloutSeconds, 1e-9),
         update_tokens_per_s: updateTokens / Math.max(updateSeconds, 1e-9),
         tokens_per_s: (generated + updateTokens) / Math.max(rolloutSeconds + updateSeconds, 1e-9),
+        ...curriculumMetrics(selector),
       };
       metrics.append({ step, split: 'train', ...Object.fromEntries(Object.entries(lastTrain).filter(([, v]) => Number.isFinite(v))) });
-      writeSamples(join(run.samplesDir, `step-${step}.jsonl`), groups, advantages);
+      writeSamples(join(run.samplesDir, `step-${step}.jsonl`), groups, advantages, (id) => selector.score(id));
       log(`step ${step}/${config.steps}: reward ${lastTrain.reward.toFixed(3)}, accuracy ${(lastTrain.accuracy ?? NaN).toFixed(3)}, lang ${lastTrain.lang.toFixed(3)}, kl ${lastTrain.kl.toExponential(2)}, dropped ${dropped}/${sampledGroups}`);
 
       if (step % config.saveEvery === 0 || step === config.steps) await saveState(step);
@@ -356,6 +378,13 @@ export async function runGrpo(input: GrpoConfig | GrpoConfigInput, options: RunG
     await policy.release();
     await rewardModel?.release();
   }
+}
+
+/** `curriculum/<category>/value` (the bandit's Q) for curriculum runs: which categories the run favours. */
+function curriculumMetrics(selector: PromptSelector): Record<string, number> {
+  const state = selector.curriculumValues();
+  if (!state) return {};
+  return Object.fromEntries(Object.entries(state.values).map(([arm, q]) => [`curriculum/${arm}/value`, q]));
 }
 
 /** Rewards for each group's responses (one computeRewards call), plus the replay substitution. */
@@ -408,7 +437,7 @@ export async function scoreGroups(
 }
 
 /** samples/step-N.jsonl: one line per group, for the rollout viewer. */
-function writeSamples(path: string, groups: readonly ScoredGroup[], advantages: Float64Array): void {
+function writeSamples(path: string, groups: readonly ScoredGroup[], advantages: Float64Array, vps: (promptId: string) => number | null): void {
   const G = groups[0]?.responses.length ?? 0;
   const lines = groups.map((g, gi) =>
     JSON.stringify({
@@ -416,6 +445,9 @@ function writeSamples(path: string, groups: readonly ScoredGroup[], advantages: 
       prompt: g.prompt.prompt,
       answer: g.prompt.answer,
       lang: g.prompt.lang,
+      // Variance-aware sampling: the prompt's Variance Promotion Score after this visit.
+      vps: vps(g.prompt.id) ?? undefined,
+      category: g.prompt.category,
       responses: g.responses.map((r, i) => {
         const rw = g.rewards[i];
         const language = rw.components.language?.detail as { spans?: unknown } | undefined;

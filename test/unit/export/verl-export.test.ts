@@ -245,7 +245,8 @@ grpo:
     const { hydra: _hydra, defaults, ...keys } = config;
     assert.deepEqual(defaults, ['dapo_trainer', '_self_']);
     assert.deepEqual(leafKeys(keys).filter((k) => !isVerlKey(k)), []);
-    assert.deepEqual(config.algorithm.filter_groups, { enable: true, metric: 'seq_reward', max_num_gen_batches: 3 });
+    // The default rule is DAPO's (by accuracy): verl filters on the 'accuracy' key saenggak_reward.py returns.
+    assert.deepEqual(config.algorithm.filter_groups, { enable: true, metric: 'accuracy', max_num_gen_batches: 3 });
     assert.deepEqual(config.reward_model.overlong_buffer, { enable: true, len: 128, penalty_factor: 0.5, log: false });
     assert.equal(config.reward_model.reward_manager, 'dapo');
     assert.equal(config.custom_reward_function.name, 'compute_score');
