@@ -126,7 +126,7 @@ function defaultPositions(mask: number[]): number[] {
 }
 
 /** Final-norm hidden states of one sequence, one Float64Array(hidden) per position. */
-function sequenceHiddenStates(config: ModelConfig, weights: Weights, ids: number[], mask: number[], positions: number[]): Float64Array[] {
+function sequenceHiddenStates(config: ModelConfig, weights: Weights, ids: number[], mask: number[], positions: number[], observer?: { mlpActivation?(layer: number, position: number, act: Float64Array): void }): Float64Array[] {
   if (config.slidingWindow !== null) throw new Error('reference forward: sliding-window attention is not supported');
   const { hiddenSize: h, numHeads, numKvHeads, headDim: d, intermediateSize: m, rmsNormEps: eps, vocabSize } = config;
   const T = ids.length;
@@ -201,6 +201,7 @@ function sequenceHiddenStates(config: ModelConfig, weights: Weights, ids: number
       const up = linear(a, w('mlp.up_proj.weight'), m, b('mlp.up_proj.bias'));
       const act = new Float64Array(m);
       for (let j = 0; j < m; j++) act[j] = silu(gate[j]) * up[j];
+      observer?.mlpActivation?.(layer, t, act);
       const out = linear(act, w('mlp.down_proj.weight'), h, b('mlp.down_proj.bias'));
       for (let i = 0; i < h; i++) hidden[t][i] += out[i];
     }
@@ -220,10 +221,18 @@ function normalizeBatch(batch: ReferenceBatch): { ids: number[][]; masks: number
   return { ids, masks, positions };
 }
 
+/** Looks inside the reference forward (e.g. neuron discovery's tests read the MLP activations). */
+export interface ReferenceObserver {
+  /** SiLU(gate)·up of one position, Float64Array(intermediate); `sequence` is the row of the batch. */
+  mlpActivation?(layer: number, position: number, act: Float64Array, sequence: number): void;
+}
+
 /** Final-norm hidden states: [sequence][position] → Float64Array(hidden). */
-export function referenceHiddenStates(config: ModelConfig, weights: Weights, batch: ReferenceBatch): Float64Array[][] {
+export function referenceHiddenStates(config: ModelConfig, weights: Weights, batch: ReferenceBatch, observer?: ReferenceObserver): Float64Array[][] {
   const { ids, masks, positions } = normalizeBatch(batch);
-  return ids.map((row, i) => sequenceHiddenStates(config, weights, row, masks[i], positions[i]));
+  return ids.map((row, i) =>
+    sequenceHiddenStates(config, weights, row, masks[i], positions[i], observer?.mlpActivation ? { mlpActivation: (layer, t, act) => observer.mlpActivation!(layer, t, act, i) } : undefined),
+  );
 }
 
 /** Language-model logits of one hidden state (lm_head, or the embeddings when tied). */

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { neuronsFromSelection } from '../../models/neurons/selection-file.ts';
 
 // ---- Data --------------------------------------------------------------------------------------
 
@@ -57,8 +58,8 @@ export const sftMethodSchema = z.discriminatedUnion('kind', [
       layers: z.array(z.number().int().nonnegative()).optional(),
       /** Weight names, or `/regex/` patterns tested against the names. */
       parameters: z.array(z.string().min(1)).optional(),
-      /** MLP neurons (intermediate indices) per layer: { "0": [3, 17], ... }. */
-      neurons: z.record(z.string().regex(/^\d+$/, 'layer index'), z.array(z.number().int().nonnegative())).optional(),
+      /** MLP neurons (intermediate indices) per layer: { "0": [3, 17], ... }, or a `saenggak neurons find` selection file's contents as is. */
+      neurons: z.preprocess(neuronsFromSelection, z.record(z.string().regex(/^\d+$/, 'layer index'), z.array(z.number().int().nonnegative()))).optional(),
     })
     .strict()
     .refine((m) => (m.layers?.length ?? 0) + (m.parameters?.length ?? 0) + Object.keys(m.neurons ?? {}).length > 0, {
