@@ -11,7 +11,7 @@
 //   → logits [batch_size, sequence_length, vocab]; present.{i}.key|value [batch_size, kv_heads, total_sequence_length, head_dim]
 // Parameters carry their Hugging Face names (`model.layers.0.self_attn.q_proj.weight`), so a weight map
 // from weights.ts feeds them directly and train steps report gradients under the same names.
-import { Graph, nn, op, type Tensor } from '../engine/index.ts';
+import { Graph, nn, op, type CheckpointChain, type Tensor } from '../engine/index.ts';
 import type { ModelConfig } from './config.ts';
 import { expectedWeightShapes } from './weights.ts';
 import { rotaryFromPositions } from './rotary.ts';
@@ -70,6 +70,12 @@ export interface DecoderGraphOptions {
    * Full-sequence graphs only (no kvCache, no lastPositionLogits); generation graphs are unchanged.
    */
   packedSegments?: boolean;
+  /**
+   * Activation checkpointing per decoder layer (training graphs): the graph gets a CheckpointChain
+   * (`checkpoints`) whose layers a train step recomputes in its backward pass, so only each layer's
+   * input lives through the step. The forward computes the same numbers either way.
+   */
+  gradientCheckpointing?: boolean;
   /** Fixed batch / sequence sizes instead of symbolic ones (train-step shape buckets). */
   batchSize?: number;
   sequenceLength?: number;
@@ -101,6 +107,8 @@ export interface DecoderGraph {
   weights: Map<string, Tensor>;
   /** Per layer, when built with kvCache. */
   cache: LayerCache[] | null;
+  /** The layer chain to recompute in the backward pass, when built with gradientCheckpointing. */
+  checkpoints: CheckpointChain | null;
 }
 
 export function checkDecoderSupported(config: ModelConfig): void {
@@ -114,6 +122,8 @@ export function buildDecoderGraph(config: ModelConfig, options: DecoderGraphOpti
   if (options.packedSegments && (options.kvCache || options.lastPositionLogits)) throw new Error('decoder: packedSegments is for full-sequence training graphs (no kvCache, no lastPositionLogits)');
   if (options.lastPositionScores && config.task !== 'sequence-classification') throw new Error(`decoder: lastPositionScores needs a sequence classifier, got ${config.task}`);
   if (options.lastPositionScores && (options.kvCache || options.packedSegments || options.lastPositionLogits)) throw new Error('decoder: lastPositionScores is for full-sequence graphs (no kvCache, packedSegments or lastPositionLogits)');
+  if (options.gradientCheckpointing && options.kvCache) throw new Error('decoder: gradientCheckpointing is for training graphs (no kvCache)');
+  const checkpointing = options.gradientCheckpointing ?? false;
   const dtype = options.dtype ?? 'float32';
   const project: Projection = options.projection ?? ((_module, x, w, b) => nn.linear(x, w, b));
   const g = new Graph(`${config.family}_decoder${options.kvCache ? '_with_past' : ''}`);
@@ -154,11 +164,10 @@ export function buildDecoderGraph(config: ModelConfig, options: DecoderGraphOpti
   // lastPositionScores: the last layer's queries are the last real positions only.
   const lastQueries = options.lastPositionScores ? lastPositionQueries(g, config, attentionMask, positionIds, S, dtype) : null;
 
-  let h = g.scope('model.embed_tokens', () => op.gather(w('model.embed_tokens.weight'), inputIds));
-  for (let i = 0; i < config.numLayers; i++) {
+  const layer = (i: number, h: Tensor): Tensor => {
     const p = `model.layers.${i}`;
     const queries = i === config.numLayers - 1 ? lastQueries : null;
-    h = g.scope(p, () => {
+    return g.scope(p, () => {
       const x = g.scope('input_layernorm', () => nn.rmsNorm(h, w(`${p}.input_layernorm.weight`), config.rmsNormEps));
       // Rows that continue past this layer: every position, or (lastPositionScores) each row's last one.
       const Sq = queries ? 1 : S;
@@ -193,6 +202,24 @@ export function buildDecoderGraph(config: ModelConfig, options: DecoderGraphOpti
       });
       return op.add(h1, mlp);
     });
+  };
+
+  let h = g.scope('model.embed_tokens', () => op.gather(w('model.embed_tokens.weight'), inputIds));
+  // Gradient checkpointing: each layer reads a stop-gradient boundary, and the train step rebuilds the
+  // layer from it in the backward pass (engine/recompute.ts) instead of reading its forward activations.
+  const boundaries: Tensor[] = [];
+  const rebuild: ((x: Tensor) => Tensor)[] = [];
+  for (let i = 0; i < config.numLayers; i++) {
+    if (checkpointing) {
+      h = g.scope(`checkpoint_${i}`, () => op.stopGradient(h));
+      boundaries.push(h);
+      rebuild.push((x) => g.scope(`recompute`, () => layer(i, x)));
+    }
+    h = layer(i, h);
+  }
+  if (checkpointing) {
+    h = g.scope(`checkpoint_${config.numLayers}`, () => op.stopGradient(h));
+    boundaries.push(h);
   }
   const normed = g.scope('model.norm', () => nn.rmsNorm(h, w('model.norm.weight'), config.rmsNormEps));
   let logits: Tensor;
@@ -207,7 +234,8 @@ export function buildDecoderGraph(config: ModelConfig, options: DecoderGraphOpti
   else if (config.tieWordEmbeddings) logits = g.scope('lm_head', () => nn.linear(normed, w('model.embed_tokens.weight')));
   else logits = g.scope('lm_head', () => project('lm_head', normed, w('lm_head.weight'), undefined));
   const loss = labels ? nn.crossEntropy(logits, labels) : null;
-  return { config, graph: g, dtype, inputIds, attentionMask, positionIds, labels, logits, loss, weights, cache };
+  const checkpoints = checkpointing ? { boundaries, rebuild } : null;
+  return { config, graph: g, dtype, inputIds, attentionMask, positionIds, labels, logits, loss, weights, cache, checkpoints };
 }
 
 /** What the last layer needs to run its queries at each row's last real position only (lastPositionScores). */

@@ -54,6 +54,8 @@ export interface FineTuneOptions {
    * array over Node's 4 GiB cap. Tests force small pieces.
    */
   externalDataPieceBytes?: number;
+  /** Activation checkpointing per decoder layer (see DecoderGraphOptions.gradientCheckpointing). */
+  gradientCheckpointing?: boolean;
 }
 
 /** Name of the loss-scale input (FineTuneOptions.lossScale). */
@@ -128,7 +130,7 @@ export class FineTuner {
       slices = neuronSlices(config, plan, weights);
     } else if (method.kind !== 'full') throw new Error(`fine-tune: unknown method ${(method as { kind: string }).kind}`);
 
-    const decoder = buildDecoderGraph(config, { dtype, labels: true, projection, packedSegments: options.packedSegments });
+    const decoder = buildDecoderGraph(config, { dtype, labels: true, projection, packedSegments: options.packedSegments, gradientCheckpointing: options.gradientCheckpointing });
     let trainable: string[];
     let initialParams: TensorMap;
     if (method.kind === 'full') {
@@ -148,8 +150,8 @@ export class FineTuner {
     const accumulation = options.gradAccumulation ?? 1;
     if (!Number.isInteger(accumulation) || accumulation < 1) throw new RangeError(`fine-tune: gradAccumulation must be a positive integer, got ${accumulation}`);
     const step = accumulation === 1
-      ? buildTrainStep({ loss, trainable: params, adamw: options.adamw, maxGradNorm: options.maxGradNorm })
-      : buildGradAccumulationStep({ loss, trainable: params });
+      ? buildTrainStep({ loss, trainable: params, adamw: options.adamw, maxGradNorm: options.maxGradNorm, checkpoints: decoder.checkpoints })
+      : buildGradAccumulationStep({ loss, trainable: params, checkpoints: decoder.checkpoints });
     const frozen: Record<string, TensorData> = {};
     for (const spec of step.signature.frozen) frozen[spec.name] = weightData(weights, spec.name, dtype);
     const initial: Record<string, HostTensor> = {};

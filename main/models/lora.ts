@@ -81,8 +81,8 @@ export function loraProjection(config: ModelConfig, lora: LoraConfig, options: {
     if (!target) return base;
     const g = x.graph;
     const names = loraParamNames(module);
-    const a = g.param(names.a, options.dtype, [target.rank, target.in]);
-    const b = g.param(names.b, options.dtype, [target.out, target.rank]);
+    // A layer rebuilt for gradient checkpointing calls this again: reuse the module's params.
+    const { a, b } = params.get(module) ?? { a: g.param(names.a, options.dtype, [target.rank, target.in]), b: g.param(names.b, options.dtype, [target.out, target.rank]) };
     params.set(module, { a, b });
     return g.scope('lora', () => {
       let input = x;

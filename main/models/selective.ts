@@ -80,7 +80,8 @@ export function selectiveProjection(plan: SelectivePlan, dtype: DecoderDType): S
     const proj = m[2] as 'gate_proj' | 'up_proj' | 'down_proj';
     const [outSize, inSize] = weight.shape as number[];
     const isRows = (MLP_ROWS as readonly string[]).includes(proj);
-    const slice = g.param(neuronParamName(layer, proj), dtype, [rows.length, isRows ? inSize : outSize]);
+    // A layer rebuilt for gradient checkpointing calls this again: reuse the slice param.
+    const slice = sliceParams.get(neuronParamName(layer, proj)) ?? g.param(neuronParamName(layer, proj), dtype, [rows.length, isRows ? inSize : outSize]);
     sliceParams.set(slice.name, slice);
     const index = g.constant(BigInt64Array.from(rows, BigInt), 'int64', [rows.length, 1], `${module}/selected_neurons`);
     const used = g.scope('selected_neurons', () =>

@@ -16,6 +16,7 @@ import type { DType } from '../ir/dtype.ts';
 import { isStaticShape } from '../ir/dim.ts';
 import { Graph, type Tensor, type TensorData } from '../ir/graph.ts';
 import { gradients } from '../autodiff.ts';
+import { checkpointedGradients, type CheckpointChain } from '../recompute.ts';
 import { lower } from '../lower.ts';
 import * as op from '../ops/api.ts';
 import { adamwRowSparseUpdate, adamwScalars, adamwUpdate, DEFAULT_ADAMW, type AdamWConfig } from './adamw.ts';
@@ -85,6 +86,8 @@ export type TrainStepOptions = OptimizerOptions & {
   trainable: readonly Tensor[];
   /** Extra scalar outputs (e.g. token accuracy), by output name. */
   metrics?: Record<string, Tensor>;
+  /** Activation checkpointing: segments the backward recomputes instead of reading (../recompute.ts). */
+  checkpoints?: CheckpointChain | null;
 };
 
 export const STEP_NAMES = {
@@ -104,7 +107,7 @@ export function buildTrainStep(options: TrainStepOptions): BuiltTrainStep {
   const graph = options.loss.graph;
   const { trainable, frozen } = splitParams(graph, options.trainable, 'buildTrainStep');
   checkScalarLoss(options.loss);
-  const grads = requireGrads(options.loss, trainable, 'buildTrainStep');
+  const grads = requireGrads(options.loss, trainable, 'buildTrainStep', options.checkpoints);
   const dtype = trainable[0].dtype;
   const batch = graph.inputs.map(spec);
   const lr = graph.input(STEP_NAMES.learningRate, dtype, []);
@@ -131,7 +134,7 @@ export function buildGradAccumulationStep(options: Omit<TrainStepOptions, keyof 
   const graph = options.loss.graph;
   const { trainable, frozen } = splitParams(graph, options.trainable, 'buildGradAccumulationStep');
   checkScalarLoss(options.loss);
-  const grads = requireGrads(options.loss, trainable, 'buildGradAccumulationStep');
+  const grads = requireGrads(options.loss, trainable, 'buildGradAccumulationStep', options.checkpoints);
   const outputs: Record<string, Tensor> = {};
   const batch = graph.inputs.map(spec);
   const trainableIO: TrainableIO[] = trainable.map((p, i) => {
@@ -244,8 +247,8 @@ function checkScalarLoss(loss: Tensor): void {
   if (loss.rank !== 0) throw new TypeError(`train step: loss must be a scalar, got ${loss}`);
 }
 
-function requireGrads(loss: Tensor, params: Tensor[], who: string): Tensor[] {
-  const grads = gradients(loss, params);
+function requireGrads(loss: Tensor, params: Tensor[], who: string, checkpoints?: CheckpointChain | null): Tensor[] {
+  const grads = checkpoints ? checkpointedGradients(loss, params, checkpoints) : gradients(loss, params);
   return grads.map((g, i) => {
     if (!g) throw new TypeError(`${who}: trainable param '${params[i].name}' does not affect the loss (freeze it instead)`);
     return g;

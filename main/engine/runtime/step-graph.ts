@@ -187,8 +187,10 @@ export class StepGraph {
       maxFileBytes: settings.externalDataPieceBytes ?? EXTERNAL_DATA_PIECE_BYTES,
     });
     this.externalDataPieces = encoded.externalData.map((f) => f.data.byteLength);
+    // float64 graphs: 'all' fuses contrib ops (QuickGelu, …) whose CPU kernels are float32 only.
+    const float64 = this.model.graph.inputs.some((i) => i.dtype === 'float64');
     const options: ort.InferenceSession.SessionOptions = {
-      graphOptimizationLevel: 'all',
+      graphOptimizationLevel: float64 ? 'basic' : 'all',
       ...settings.sessionOptions,
       executionProviders: [this.provider.provider],
       externalData: encoded.externalData,
