@@ -15,6 +15,7 @@ import { registerEvalRmCommand } from './cli/eval-rm.ts';
 import { registerPairsCommands } from './cli/pairs.ts';
 import { registerPipelineCommands } from './cli/pipeline.ts';
 import { registerExportCommands } from './cli/export.ts';
+import { registerNeuronsCommands } from './cli/neurons.ts';
 import { installModelResolution } from './cli/model-option.ts';
 
 export function buildProgram(): Command {
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerPairsCommands(program);
   registerPipelineCommands(program);
   registerExportCommands(program);
+  registerNeuronsCommands(program);
   installModelResolution(program); // every --model / --base: a folder or a Hub id in the local cache
   return program;
 }

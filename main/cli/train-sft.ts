@@ -17,6 +17,7 @@ type SftCliOptions = {
   maxSteps?: string;
   learningRate?: string;
   provider?: string;
+  neurons?: string;
   json?: boolean;
 };
 
@@ -31,6 +32,7 @@ export function registerTrainSftCommand(parent: Command): void {
     .option('--max-steps <n>', 'optimizer steps (overrides the config)')
     .option('--learning-rate <lr>', 'peak learning rate (overrides the config)')
     .option('--provider <p>', 'auto | cpu | cuda | webgpu (overrides the config)')
+    .option('--neurons <file>', 'train only these MLP neurons: a `saenggak neurons find` selection file (method becomes selective)')
     .option('--json', 'print one final JSON line {run, output, steps, loss, evalLoss, tokensPerSecond, packingEfficiency}')
     .action(
       cliAction(async (options: SftCliOptions) => {
@@ -59,6 +61,11 @@ export function registerTrainSftCommand(parent: Command): void {
         if (options.maxSteps) overrides.maxSteps = Number(options.maxSteps);
         if (options.learningRate) overrides.learningRate = Number(options.learningRate);
         if (options.provider) overrides.provider = options.provider;
+        if (options.neurons) {
+          // Selective tuning of the file's neurons, keeping any layers / parameters the config already selects.
+          const method = raw.method && typeof raw.method === 'object' && (raw.method as { kind?: unknown }).kind === 'selective' ? (raw.method as Record<string, unknown>) : {};
+          overrides.method = { ...method, kind: 'selective', neurons: JSON.parse(readFileSync(options.neurons, 'utf8')) as unknown };
+        }
         const config = parseSftConfig(resolvePaths({ ...raw, ...overrides }, baseDir));
 
         const stop = stopOnSignals({ notice: 'stopping after this step (checkpoint, then exit)…' });
