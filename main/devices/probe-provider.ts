@@ -1,6 +1,8 @@
 // Child-process entry: tries to create and run a session on one execution provider and prints one JSON
 // line `{ok, detail}`. It runs in its own process because a broken GPU driver can crash native code;
 // the parent treats a crash or a timeout as "unavailable".
+// First import: in place before onnxruntime-node loads, so the probe tests the binding the app would use.
+import { loadedBinding } from './gpu-runtime/redirect.ts';
 import { identityModel } from './probe-model.ts';
 
 const provider = process.argv[2] ?? 'cpu';
@@ -25,11 +27,11 @@ function readableReason(error: unknown): string {
 
 probe().then(
   (result) => {
-    process.stdout.write(JSON.stringify(result) + '\n');
+    process.stdout.write(JSON.stringify({ ...result, binding: loadedBinding() }) + '\n');
     process.exit(0);
   },
   (error) => {
-    process.stdout.write(JSON.stringify({ ok: false, detail: readableReason(error) }) + '\n');
+    process.stdout.write(JSON.stringify({ ok: false, detail: readableReason(error), binding: loadedBinding() }) + '\n');
     process.exit(0);
   },
 );

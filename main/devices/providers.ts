@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionProviderStatus } from '../api/contract.ts';
+import type { LoadedBinding } from './gpu-runtime/redirect.ts';
 
 export type ProviderName = ExecutionProviderStatus['name'];
 export const PROVIDERS: readonly ProviderName[] = ['cpu', 'webgpu', 'cuda'];
@@ -19,8 +20,13 @@ function probeCommand(): { command: string; args: string[]; env: NodeJS.ProcessE
   return { command: process.execPath, args: [bundled], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } };
 }
 
-export async function probeProvider(name: ProviderName, timeoutMs = 30_000): Promise<ExecutionProviderStatus> {
-  const { command, args, env } = probeCommand();
+/** A probe's answer plus which native binding the child loaded (bundled or the installed GPU runtime). */
+export type ProbeResult = ExecutionProviderStatus & { binding?: LoadedBinding | null };
+
+export async function probeProvider(name: ProviderName, timeoutMs = 30_000, extraEnv: NodeJS.ProcessEnv = {}): Promise<ProbeResult> {
+  const probe = probeCommand();
+  const { command, args } = probe;
+  const env = { ...probe.env, ...extraEnv };
   return new Promise((resolve) => {
     const child = spawn(command, [...args, name], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -36,8 +42,8 @@ export async function probeProvider(name: ProviderName, timeoutMs = 30_000): Pro
       clearTimeout(timer);
       const line = stdout.trim().split('\n').at(-1) ?? '';
       try {
-        const result = JSON.parse(line) as { ok: boolean; detail: string };
-        resolve({ name, available: result.ok, detail: result.detail });
+        const result = JSON.parse(line) as { ok: boolean; detail: string; binding?: LoadedBinding | null };
+        resolve({ name, available: result.ok, detail: result.detail, binding: result.binding ?? null });
       } catch {
         const why = signal === 'SIGKILL' ? `timed out after ${timeoutMs} ms` : signal ? `crashed (${signal})` : `exited with code ${code}`;
         const tail = stderr.trim().split('\n').slice(-2).join(' ');

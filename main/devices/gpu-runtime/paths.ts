@@ -39,7 +39,7 @@ export function bundledOrtPackageDir(): string {
 }
 
 /** The bundled native folder: onnxruntime_binding.node and libonnxruntime beside it. */
-export function bundledOrtBinDir(platform = process.platform, arch = process.arch): string {
+export function bundledOrtBinDir(platform: string = process.platform, arch: string = process.arch): string {
   return unpackedPath(join(bundledOrtPackageDir(), 'bin', 'napi-v6', platform, arch));
 }
 
