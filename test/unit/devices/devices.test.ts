@@ -49,7 +49,10 @@ test('the hand-encoded probe model loads in onnxruntime and is the identity', as
 
 test('the CPU provider probes available in a child process; an unknown provider probes unavailable with a reason', async () => {
   const cpu = await probeProvider('cpu');
-  assert.deepEqual(cpu, { name: 'cpu', available: true, detail: 'created and ran a session' });
+  const { binding, ...status } = cpu;
+  assert.deepEqual(status, { name: 'cpu', available: true, detail: 'created and ran a session' });
+  // The probe reports which native binding it loaded (bundled here, or an installed GPU runtime).
+  assert.match(binding?.path ?? '', /onnxruntime_binding\.node$/);
   const bogus = await probeProvider('no-such-ep' as 'cuda');
   assert.equal(bogus.available, false);
   assert.ok(bogus.detail.length > 0);
