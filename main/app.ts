@@ -4,6 +4,8 @@
 // Hardening: contextIsolation, sandbox, no nodeIntegration; the UI is served from a private `app://`
 // scheme with a strict CSP; navigation, new windows, webviews and permission requests are refused;
 // IPC answers only our own frames. Long work runs in utilityProcess children (main/jobs/).
+// First import: onnxruntime's binding comes from the installed GPU runtime when there is one (#29).
+import './devices/gpu-runtime/redirect.ts';
 import { app, BrowserWindow, ipcMain, Menu, net, protocol, session as electronSession, shell, utilityProcess } from 'electron';
 import { join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -152,6 +154,8 @@ if (!app.requestSingleInstanceLock()) app.quit();
 app.whenReady().then(async () => {
   harden();
   serveRenderer();
+  // GPU support in user data is checked once per start in a child process, rolled back if it fails.
+  void import('./devices/gpu-runtime/verify.ts').then((m) => m.verifyGpuRuntime()).catch((error) => console.error(error));
   buildMenu();
   ipcMain.handle(IPC_CHANNEL, (event, method: unknown, input: unknown) => {
     if (!isOwnFrame(event.senderFrame?.url)) {

@@ -1,5 +1,7 @@
 // `saenggak`: the app's capabilities from a terminal. Each command group lives in main/cli/*.ts and
 // registers itself here; heavy modules are imported inside actions so `--help` stays instant.
+// First import: onnxruntime's binding comes from the installed GPU runtime when there is one (#29).
+import './devices/gpu-runtime/redirect.ts';
 import { Command } from 'commander';
 import { registerWorkspaceCommands } from './cli/workspace.ts';
 import { registerDataCommands } from './cli/data.ts';

@@ -1,6 +1,8 @@
 // Entry point of a job process (child_process.fork with tsx's loader, or Electron's utilityProcess).
 // Waits for one 'start' message, runs the kind, reports the result, and exits. A thrown error is
 // reported as a message; a crash (process.exit, a native fault, SIGKILL) is detected by the parent.
+// First import: onnxruntime's binding comes from the installed GPU runtime when there is one (#29).
+import '../devices/gpu-runtime/redirect.ts';
 import { builtinJobKinds } from './kinds/index.ts';
 import type { JobContext, JobKindModule, ParentMessage, WorkerMessage } from './job-kind.ts';
 import { createWorkerChannel } from './worker-channel.ts';
