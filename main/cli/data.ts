@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { cliAction, workspaceFrom } from './workspace.ts';
 
-type ImportOptions = { dataset: string; workspace?: string; json?: boolean; format?: string; ifDuplicate: string };
+type ImportOptions = { dataset: string; workspace?: string; json?: boolean; format?: string; encoding?: string; ifDuplicate: string };
 
 function formatBytes(bytes: number): string {
   return bytes >= 2 ** 20 ? `${(bytes / 2 ** 20).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(0)} KiB`;
@@ -19,8 +19,9 @@ export function registerDataCommands(program: Command): void {
     .requiredOption('--dataset <name>', 'dataset name (letters, digits, "_", "-", ".")')
     .option('--workspace <dir>', 'workspace folder (default: $SAENGGAK_WORKSPACE)')
     .option('--format <format>', 'jsonl | json | csv | parquet (default: from the extension, then the content)')
+    .option('--encoding <name>', 'CSV text encoding: auto | utf-8 | cp949 (EUC-KR, Korean Excel) | utf-16le | utf-16be (default auto: BOM, then UTF-8, then CP949)')
     .option('--if-duplicate <action>', 'when the same file was imported before: import | skip | fail', 'import')
-    .option('--json', 'print {dataset, imported, rejected, errors:[{line, reason}]} as one JSON object')
+    .option('--json', 'print {dataset, imported, rejected, errors:[{line, reason}], encoding?} as one JSON object')
     .action(
       cliAction(async (file: string, options: ImportOptions) => {
         const formats = ['jsonl', 'json', 'csv', 'parquet'];
@@ -31,7 +32,8 @@ export function registerDataCommands(program: Command): void {
           throw new Error(`--if-duplicate must be import, skip or fail, got "${options.ifDuplicate}"`);
         }
         const { openWorkspace } = await import('../store/index.ts');
-        const { importDataset, hashFile } = await import('../data/import/index.ts');
+        const { importDataset, hashFile, parseCsvEncoding } = await import('../data/import/index.ts');
+        const encoding = options.encoding !== undefined ? parseCsvEncoding(options.encoding) : undefined;
         const ws = await openWorkspace(workspaceFrom(options.workspace));
         try {
           const duplicate = await ws.datasets.findImportByHash(await hashFile(file));
@@ -53,6 +55,7 @@ export function registerDataCommands(program: Command): void {
             dataset: options.dataset,
             path: file,
             format: options.format as 'jsonl' | undefined,
+            encoding,
             onProgress: showProgress
               ? (p) =>
                   process.stderr.write(
@@ -61,11 +64,11 @@ export function registerDataCommands(program: Command): void {
               : undefined,
           });
           if (showProgress) process.stderr.write('\n');
-          const summary = { dataset: result.dataset, imported: result.imported, rejected: result.rejected, errors: result.errors };
+          const summary = { dataset: result.dataset, imported: result.imported, rejected: result.rejected, errors: result.errors, ...(result.encoding ? { encoding: result.encoding } : {}) };
           if (options.json) {
             process.stdout.write(JSON.stringify(summary) + '\n');
           } else {
-            process.stdout.write(`Imported ${summary.imported} rows into "${summary.dataset}", rejected ${summary.rejected}\n`);
+            process.stdout.write(`Imported ${summary.imported} rows into "${summary.dataset}", rejected ${summary.rejected}${result.encoding && result.encoding !== 'utf-8' ? ` (read as ${result.encoding})` : ''}\n`);
             for (const e of summary.errors.slice(0, 20)) process.stdout.write(`  line ${e.line}: ${e.reason}\n`);
             if (summary.rejected > 20) process.stdout.write(`  … ${summary.rejected - 20} more (use --json for the first 1000)\n`);
           }

@@ -3,7 +3,8 @@
 //   parseCsv(chunks, {maxLineBytes?, delimiter?}): AsyncGenerator<ParseBatch>
 //
 // The first non-empty record is the header. Fields may be quoted ("a, b"), with "" for a quote and with
-// embedded newlines; records end with LF or CRLF; a UTF-8 BOM is dropped. Record boundaries are found on
+// embedded newlines; records end with LF, CRLF or a lone CR (classic Mac, some Excel exports); a UTF-8
+// BOM is dropped. Other encodings (CP949, UTF-16) are converted to UTF-8 before this parser (encoding.ts). Record boundaries are found on
 // bytes (the syntax characters are ASCII, so this is safe in UTF-8), then each record is decoded with a
 // fatal UTF-8 decoder: bad bytes reject that record only. Values stay strings (CSV has no types, and
 // guessing turns "007" into 7); empty fields are "". A record with a different field count than the
@@ -20,10 +21,20 @@ import {
 export type CsvParseOptions = TextParseOptions & {
   /** Field separator, one ASCII character (default ","; "\t" for TSV). */
   delimiter?: string;
+  /**
+   * The file's encoding when it was converted to UTF-8 first (encoding.ts): undecodable bytes arrive as
+   * U+FFFD, and a record holding one is rejected naming that encoding. Omitted or "utf-8": the bytes are
+   * the file's own and invalid UTF-8 is rejected with a hint to choose the encoding.
+   */
+  sourceEncoding?: string;
 };
+
+/** Reason for a record of a UTF-8 read that is not UTF-8: most often a Korean Excel (CP949) file. */
+const INVALID_UTF8_CSV_REASON = `${INVALID_UTF8_REASON} (a file saved by Korean Excel is CP949: import it with encoding cp949, or utf-16le for "Unicode text")`;
 
 const QUOTE = 0x22;
 const NEWLINE = 0x0a;
+const CR = 0x0d;
 
 /**
  * Splits one decoded record (without its line ending) into fields. A field that starts with a quote is
@@ -83,6 +94,8 @@ export async function* parseCsv(chunks: AsyncIterable<Buffer>, options: CsvParse
     throw new ImportError('invalid_input', `invalid CSV delimiter ${JSON.stringify(delimiter)}: use one ASCII character`);
   }
   const decoder = new TextDecoder('utf-8', { fatal: true });
+  const converted = options.sourceEncoding !== undefined && options.sourceEncoding !== 'utf-8' ? options.sourceEncoding : null;
+  let prevCR = false; // the last byte seen was a CR (a CRLF may straddle two chunks)
   let header: string[] | null = null;
   let line = 1; // line of the next byte
   let recordLine = 1; // line where the current record starts
@@ -109,7 +122,11 @@ export async function* parseCsv(chunks: AsyncIterable<Buffer>, options: CsvParse
     try {
       text = decoder.decode(raw);
     } catch {
-      batch.errors.push({ line: startLine, reason: INVALID_UTF8_REASON });
+      batch.errors.push({ line: startLine, reason: INVALID_UTF8_CSV_REASON });
+      return;
+    }
+    if (converted && text.includes('\uFFFD')) {
+      batch.errors.push({ line: startLine, reason: `bytes that are not valid ${converted} text (choose the file's encoding, e.g. utf-8, cp949, utf-16le)` });
       return;
     }
     if (text.endsWith('\r')) text = text.slice(0, -1);
@@ -145,9 +162,14 @@ export async function* parseCsv(chunks: AsyncIterable<Buffer>, options: CsvParse
     let start = 0;
     for (let i = 0; i < chunk.length; i++) {
       const byte = chunk[i];
+      const afterCR = prevCR;
+      prevCR = byte === CR;
       if (byte === QUOTE) {
         inQuotes = !inQuotes; // "" inside a quoted field toggles twice: still inside
-      } else if (byte === NEWLINE) {
+      } else if (byte === NEWLINE && afterCR) {
+        // The LF of a CRLF: the CR already counted the line and (outside quotes) ended the record.
+        if (!inQuotes) start = i + 1;
+      } else if (byte === NEWLINE || byte === CR) {
         line++;
         if (inQuotes) continue;
         const piece = chunk.subarray(start, i);

@@ -19,6 +19,7 @@ import type { DatasetInfo, ImportFormat, ImportLineError, ImportSummary } from '
 import { encodeRow, type EncodedRow } from '../../store/encoded-row.ts';
 import type { Workspace } from '../../store/index.ts';
 import { parseCsv } from './csv.ts';
+import { toUtf8, type CsvEncoding, type ResolvedEncoding } from './encoding.ts';
 import { detectFormat } from './detect.ts';
 import { ImportError } from './errors.ts';
 import { hashFileOffThread } from './hash.ts';
@@ -49,6 +50,8 @@ export type ImportOptions = {
   signal?: AbortSignal;
   /** Longest accepted line / record / element in bytes (default 64 MiB). */
   maxLineBytes?: number;
+  /** CSV text encoding: auto (BOM, UTF-8 validity, then CP949), utf-8, cp949, utf-16le, utf-16be. */
+  encoding?: CsvEncoding;
   /** Rows per LanceDB write (default 8192). */
   batchRows?: number;
   progressIntervalMs?: number;
@@ -57,6 +60,8 @@ export type ImportOptions = {
 export type ImportResult = ImportSummary & {
   sha256: string;
   format: ImportFormat;
+  /** CSV only: the encoding the file was read as (detected or as asked). */
+  encoding?: ResolvedEncoding;
   fileName: string;
   bytes: number;
   info: DatasetInfo;
@@ -100,6 +105,7 @@ export async function importDataset(options: ImportOptions): Promise<ImportResul
   };
 
   let batches: AsyncGenerator<ParseBatch>;
+  let encoding: ResolvedEncoding | undefined;
   const maxLineBytes = options.maxLineBytes;
   if (format === 'parquet') {
     batches = parseParquet(path, { signal, onBytes: (done) => (bytesDone = done) });
@@ -112,7 +118,11 @@ export async function importDataset(options: ImportOptions): Promise<ImportResul
     });
     if (format === 'jsonl') batches = parseJsonl(chunks, { maxLineBytes });
     else if (format === 'json') batches = parseJsonArray(chunks, { maxLineBytes });
-    else batches = parseCsv(chunks, { maxLineBytes, delimiter: extname(path).toLowerCase() === '.tsv' ? '\t' : ',' });
+    else {
+      const text = await toUtf8(chunks, options.encoding ?? 'auto');
+      encoding = text.encoding;
+      batches = parseCsv(text.chunks, { maxLineBytes, delimiter: extname(path).toLowerCase() === '.tsv' ? '\t' : ',', sourceEncoding: encoding });
+    }
   }
 
   const writer = await workspace.datasets.beginWrite(dataset);
@@ -154,7 +164,7 @@ export async function importDataset(options: ImportOptions): Promise<ImportResul
     const sha256 = await hashing;
     const info = await writer.commit({ fileName, sha256, format, rejected });
     report(true);
-    return { ...summary, sha256, format, fileName, bytes: bytesTotal, info };
+    return { ...summary, sha256, format, ...(encoding ? { encoding } : {}), fileName, bytes: bytesTotal, info };
   } catch (error) {
     await writer.abort();
     if ((error as { code?: unknown }).code === 'cancelled' || (signal?.aborted && !(error instanceof ImportError))) throw cancelled();

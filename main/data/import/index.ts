@@ -10,6 +10,8 @@ export { parseJsonl } from './jsonl.ts';
 export { parseJsonArray } from './json-array.ts';
 export { parseCsv, splitCsvRecord } from './csv.ts';
 export type { CsvParseOptions } from './csv.ts';
+export { CSV_ENCODINGS, parseCsvEncoding, sniffEncoding, toUtf8 } from './encoding.ts';
+export type { CsvEncoding, ResolvedEncoding } from './encoding.ts';
 export { parseParquet, parquetValueToJson } from './parquet.ts';
 export { readFileChunks, chunksOf } from './read-chunks.ts';
 export { DEFAULT_MAX_LINE_BYTES } from './types.ts';
