@@ -1,18 +1,28 @@
 // Serve mode: the app's API and UI over HTTP + WebSocket, for a browser on this machine or through an SSH
 // tunnel to a GPU box. The protocol (fixed; the renderer's HTTP client depends on it):
 //
-//   every request       needs the token: `Authorization: Bearer T` or the `saenggak_token` cookie;
-//                       otherwise 401 and nothing is touched. Tokens compare in constant time.
-//   GET /?token=T       a valid token sets the cookie (HttpOnly, SameSite=Strict) and redirects to / so the
-//                       token leaves the address bar.
+//   printed URL         http://HOST:PORT/#token=T. The token is in the fragment, which browsers never send
+//                       to any server; the page keeps it in memory / sessionStorage. No cookie carries it
+//                       (cookies ignore ports: every service on 127.0.0.1 would receive it).
+//   every request       needs a Host header naming this server (localhost, an IP literal, or the --host
+//                       name); anything else is a DNS-rebinding attempt: 403 and nothing is touched.
+//   /api/*              needs `Authorization: Bearer T`; otherwise 401 and nothing is touched. Tokens
+//                       compare in constant time. A token in a URL query is refused (400): queries end up in
+//                       logs and histories.
 //   POST (any)          with an Origin header other than this server's own: 403 (cross-site requests).
 //   POST /api/call/M    JSON body = method input → 200 JSON Result (errors as values).
 //   POST /api/upload?name=F   raw file bytes → Result<{kind:'upload', uploadId, fileName}>.
-//   GET /api/events     WebSocket; the server sends `{event, data}` messages.
-//   anything else       the built renderer (dist/renderer), SPA fallback to index.html, strict CSP.
+//   GET /api/events     WebSocket; the token travels as the subprotocol `bearer.T` (`Sec-WebSocket-Protocol`;
+//                       browsers cannot set headers on a WebSocket), offered together with `saenggak`, which
+//                       the server selects so the token is not echoed. Node clients may send the Bearer
+//                       header instead. The server sends `{event, data}` messages and ignores what it gets;
+//                       a malformed frame closes that one connection, never the server.
+//   anything else       the built renderer (dist/renderer; public: it holds no data), SPA fallback to
+//                       index.html, strict CSP.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -24,7 +34,7 @@ import { handlers } from './api/handlers/index.ts';
 import { fail, ok, toApiError } from './api/errors.ts';
 import { HTTP_EVENTS_PATH, HTTP_UPLOAD_PATH, httpRoutes, HTTP_CALL_PREFIX } from './api/transports.ts';
 import { saveUpload } from './api/uploads.ts';
-import { bearerToken, tokensEqual } from './server/auth.ts';
+import { APP_SUBPROTOCOL, bearerToken, isOwnHost, subprotocolToken, tokensEqual } from './server/auth.ts';
 import type { Result } from './api/contract.ts';
 
 export type ServerOptions = {
@@ -44,11 +54,12 @@ export type ServerOptions = {
   maxCallBytes?: number;
   /** Largest upload. */
   maxUploadBytes?: number;
+  /** Host names (besides localhost and IP literals) a browser may use to reach this server. */
+  allowedHostNames?: string[];
 };
 
 export type RunningServer = { url: string; origin: string; token: string; close(): Promise<void> };
 
-export const TOKEN_COOKIE = 'saenggak_token';
 const DEFAULT_STATIC_DIR = resolve(import.meta.dirname, '..', 'dist', 'renderer');
 const DEFAULT_MAX_CALL_BYTES = 4 * 2 ** 20;
 
@@ -88,15 +99,6 @@ export function contentSecurityPolicy(hostHeader: string | undefined): string {
     "form-action 'self'",
     "frame-ancestors 'none'",
   ].join('; ');
-}
-
-function cookieValue(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
-  }
-  return undefined;
 }
 
 function setSecurityHeaders(req: IncomingMessage, res: ServerResponse): void {
@@ -144,9 +146,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const session = options.session ?? new AppSession();
   if (options.workspace) await session.openWorkspace(options.workspace, true);
 
-  const isAuthorized = (req: IncomingMessage) =>
-    tokensEqual(expectedToken, bearerToken(req.headers.authorization)) ||
-    tokensEqual(expectedToken, cookieValue(req.headers.cookie, TOKEN_COOKIE));
+  const isAuthorized = (req: IncomingMessage) => tokensEqual(expectedToken, bearerToken(req.headers.authorization));
+  // The name the server listens on counts as its own when it is a name (`--host lab.example`).
+  const ownHostNames = [...(options.allowedHostNames ?? []), ...(/^[a-z]/i.test(host) ? [host] : [])];
+  const isOwnHostHeader = (req: IncomingMessage) => isOwnHost(req.headers.host, ownHostNames);
 
   /** An Origin header, when present, must be this server's own origin as the browser addressed it. */
   const isForeignOrigin = (req: IncomingMessage) => {
@@ -194,23 +197,28 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       'Cache-Control': isHtml ? 'no-store' : 'private, max-age=31536000, immutable',
     });
     if (req.method === 'HEAD') res.end();
-    else createReadStream(file).pipe(res);
+    // pipeline, not pipe: a read error (the file replaced by a rebuild) ends this response, not the process.
+    else await pipeline(createReadStream(file), res).catch(() => res.destroy());
   }
 
   async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     setSecurityHeaders(req, res);
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = URL.parse(req.url ?? '/', 'http://localhost');
+    if (!url) {
+      sendText(res, 400, 'bad request target');
+      return;
+    }
 
-    const queryToken = url.searchParams.get('token');
-    if (req.method === 'GET' && queryToken !== null && url.pathname !== HTTP_EVENTS_PATH) {
-      if (!tokensEqual(expectedToken, queryToken)) {
-        sendText(res, 401, 'invalid token: open the URL printed by `saenggak serve`');
-        return;
-      }
-      url.searchParams.delete('token');
-      res.setHeader('Set-Cookie', `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`);
-      res.writeHead(302, { Location: url.pathname + url.search, 'Cache-Control': 'no-store' });
-      res.end();
+    if (!isOwnHostHeader(req)) {
+      sendText(res, 403, `unknown Host ${JSON.stringify(req.headers.host ?? '')}: open the URL printed by \`saenggak serve\``);
+      return;
+    }
+    if (url.searchParams.has('token')) {
+      sendText(res, 400, 'tokens never go in a URL query: open the URL printed by `saenggak serve` (…/#token=…)');
+      return;
+    }
+    if (!url.pathname.startsWith('/api/')) {
+      await serveStatic(req, res, url.pathname);
       return;
     }
     if (!isAuthorized(req)) {
@@ -269,14 +277,23 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       return;
     }
 
-    if (url.pathname.startsWith('/api/')) {
-      sendText(res, 404, 'not found');
-      return;
-    }
-    await serveStatic(req, res, url.pathname);
+    sendText(res, 404, 'not found');
   }
 
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const sockets = new WebSocketServer({
+    noServer: true,
+    maxPayload: 64 * 1024,
+    // Select `saenggak` so the browser accepts the handshake without the token being echoed back.
+    handleProtocols: (offered) => (offered.has(APP_SUBPROTOCOL) ? APP_SUBPROTOCOL : false),
+  });
+  sockets.on('connection', (ws: WebSocket) => {
+    // Without an error listener a bad frame (invalid UTF-8, over maxPayload) throws from the socket and
+    // ends the process with every job in it; with one, ws closes that connection (1007 / 1009) and that's all.
+    ws.on('error', () => ws.terminate());
+    // Clients have nothing to say on this socket; reading and dropping keeps its buffers empty.
+    ws.on('message', () => {});
+  });
+  sockets.on('error', (error) => console.error('event socket server error:', error));
   const unsubscribe = session.events.subscribe((message) => {
     const text = JSON.stringify(message);
     for (const socket of sockets.clients) {
@@ -297,12 +314,26 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     });
   });
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const queryToken = url.searchParams.get('token') ?? undefined;
-    if (url.pathname !== HTTP_EVENTS_PATH) return refuseUpgrade(socket, 404, 'Not Found');
-    if (!isAuthorized(req) && !tokensEqual(expectedToken, queryToken)) return refuseUpgrade(socket, 401, 'Unauthorized');
-    if (isForeignOrigin(req)) return refuseUpgrade(socket, 403, 'Forbidden');
-    sockets.handleUpgrade(req, socket, head, (ws: WebSocket) => sockets.emit('connection', ws, req));
+    // The raw socket may error (a reset mid-handshake) before ws owns it; that must not be uncaught.
+    socket.on('error', () => socket.destroy());
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (url.pathname !== HTTP_EVENTS_PATH) return refuseUpgrade(socket, 404, 'Not Found');
+      if (!isOwnHostHeader(req)) return refuseUpgrade(socket, 403, 'Forbidden');
+      if (url.searchParams.has('token')) return refuseUpgrade(socket, 400, 'Bad Request');
+      const token = subprotocolToken(req.headers['sec-websocket-protocol']);
+      if (!isAuthorized(req) && !tokensEqual(expectedToken, token)) return refuseUpgrade(socket, 401, 'Unauthorized');
+      if (isForeignOrigin(req)) return refuseUpgrade(socket, 403, 'Forbidden');
+      sockets.handleUpgrade(req, socket, head, (ws: WebSocket) => sockets.emit('connection', ws, req));
+    } catch (error) {
+      console.error('event socket upgrade failed:', error);
+      socket.destroy();
+    }
+  });
+  // Garbage instead of HTTP: answer 400 and close (Node's default), and never let a socket error escape.
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
   });
 
   await new Promise<void>((resolveListen, reject) => {
@@ -317,7 +348,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const origin = `http://${urlHost}:${address.port}`;
 
   return {
-    url: `${origin}/?token=${token}`,
+    url: `${origin}/#token=${token}`,
     origin,
     token,
     close: async () => {

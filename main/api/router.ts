@@ -27,7 +27,13 @@ export async function dispatch(
   handlers: Handlers,
 ): Promise<Result<unknown>> {
   if (!isMethodName(method)) return fail('unknown_method', `unknown method "${method}"`);
-  const parsed = contract[method].input.safeParse(rawInput ?? {});
+  let parsed;
+  try {
+    parsed = contract[method].input.safeParse(rawInput ?? {});
+  } catch (error) {
+    // A pathological input (nesting deep enough to exhaust the stack) is bad input, not a server fault.
+    return fail('invalid_input', `invalid input for ${method}: ${(error as Error).message}`);
+  }
   if (!parsed.success) {
     const summary = parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
     return fail('invalid_input', `invalid input for ${method}: ${summary}`, parsed.error.issues);

@@ -185,7 +185,7 @@ async function startChildServer(workspace: string): Promise<ChildServer> {
   return new Promise((resolveServer, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString('utf8');
-      const match = /(http:\/\/[^\s/]+)\/\?token=([0-9a-f]+)/.exec(output);
+      const match = /(http:\/\/[^\s/]+)\/#token=([0-9a-f]+)/.exec(output);
       if (match) {
         child.stdout!.off('data', onData);
         resolveServer({ child, origin: match[1], token: match[2] });
@@ -236,7 +236,7 @@ describe('pairs labels survive SIGKILL of serve mode', () => {
     // One label through the page, acknowledged as "Saved".
     const context = await browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${server.origin}/?token=${server.token}`);
+    await page.goto(`${server.origin}/#token=${server.token}`);
     await startLabeling(page, 'ann');
     const pagePair = (await page.getByTestId('pairs-current').getAttribute('data-pair-id'))!;
     await labelWithKey(page, '1');

@@ -96,7 +96,7 @@ test('serve prints a tokenized URL on loopback and warns loudly for other hosts'
   const url = await new Promise<string>((done, fail) => {
     child.stdout.on('data', (c) => {
       stdout += c;
-      const match = /http:\/\/\S+\?token=[0-9a-f]{64}/.exec(stdout);
+      const match = /http:\/\/\S+\/#token=[0-9a-f]{64}/.exec(stdout);
       if (match) done(match[0]);
     });
     child.on('close', () => fail(new Error(`serve exited: ${stderr}`)));

@@ -88,8 +88,8 @@ test('`saenggak serve rewards` takes its own --port and --config; plain `saengga
     assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.notEqual(url, 'http://127.0.0.1:5124'); // --port 0 reached the sub-command
     assert.match(rewards, /Components: accuracy\./);
-    const app = await cliOutput(['serve', '--port', '0'], /\?token=\w+/);
-    assert.match(app, /Saenggak Lab is serving at:\s+http:\/\/127\.0\.0\.1:\d+\/\?token=/);
+    const app = await cliOutput(['serve', '--port', '0'], /#token=\w+/);
+    assert.match(app, /Saenggak Lab is serving at:\s+http:\/\/127\.0\.0\.1:\d+\/#token=/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

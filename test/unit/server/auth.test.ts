@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, mkdir, writeFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect } from 'node:net';
 import { WebSocket } from 'ws';
 import { startServer, type RunningServer } from '../../../main/server.ts';
 
@@ -29,28 +30,41 @@ const post = (server: RunningServer, path: string, body: unknown, headers: Recor
     redirect: 'manual',
   });
 
-test('listens on 127.0.0.1 and prints a URL with a 64-hex-digit token', async () => {
+test('listens on 127.0.0.1 and prints a URL with a 64-hex-digit token in the fragment', async () => {
   await withServer(async (server) => {
     assert.match(server.origin, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.match(server.token, /^[0-9a-f]{64}$/);
-    assert.equal(server.url, `${server.origin}/?token=${server.token}`);
+    assert.equal(server.url, `${server.origin}/#token=${server.token}`);
   });
 });
 
-test('no token or a bad token: 401 and nothing changes', async () => {
+test('no token or a bad token: 401 and nothing changes; a cookie is no credential', async () => {
   await withServer(async (server, dir) => {
     const ws = join(dir, 'new-ws');
-    const attempts: Record<string, string>[] = [{}, { Authorization: 'Bearer nope' }, { Authorization: `Bearer ${server.token}x` }, { Cookie: 'saenggak_token=nope' }];
+    const attempts: Record<string, string>[] = [
+      {},
+      { Authorization: 'Bearer nope' },
+      { Authorization: `Bearer ${server.token}x` },
+      { Cookie: `saenggak_token=${server.token}` },
+    ];
     for (const headers of attempts) {
       const res = await post(server, '/api/call/workspace.open', { path: ws, create: true }, headers);
       assert.equal(res.status, 401);
     }
     await assert.rejects(readdir(ws), /ENOENT/, 'the workspace was not created');
-    assert.equal((await fetch(server.origin + '/')).status, 401);
-    assert.equal((await fetch(server.origin + '/assets/app.js')).status, 401);
-    assert.equal((await fetch(`${server.origin}/?token=wrong`, { redirect: 'manual' })).status, 401);
     const upload = await fetch(server.origin + '/api/upload?name=a.jsonl', { method: 'POST', body: '{}' });
     assert.equal(upload.status, 401);
+  });
+});
+
+test('a token in a URL query is refused, even a valid one, and no cookie is ever set', async () => {
+  await withServer(async (server) => {
+    for (const path of [`/?token=${server.token}`, `/api/call/app.info?token=${server.token}`]) {
+      const res = await fetch(server.origin + path, { method: path.startsWith('/api') ? 'POST' : 'GET', redirect: 'manual' });
+      assert.equal(res.status, 400, path);
+      assert.equal(res.headers.get('set-cookie'), null);
+      assert.match(await res.text(), /#token=/);
+    }
   });
 });
 
@@ -70,20 +84,11 @@ test('a bearer token works for API calls; unknown methods answer unknown_method'
   });
 });
 
-test('the cookie flow: /?token=T sets an HttpOnly SameSite=Strict cookie, redirects to /, and the cookie then works', async () => {
+test('the UI shell is public (the fragment token never reaches the server) and served under a strict CSP', async () => {
   await withServer(async (server) => {
-    const res = await fetch(server.url, { redirect: 'manual' });
-    assert.equal(res.status, 302);
-    assert.equal(res.headers.get('location'), '/');
-    const cookie = res.headers.get('set-cookie')!;
-    assert.match(cookie, /^saenggak_token=[0-9a-f]{64}; /);
-    assert.match(cookie, /HttpOnly/);
-    assert.match(cookie, /SameSite=Strict/);
-    assert.match(cookie, /Path=\//);
-    const jar = cookie.split(';')[0]!;
-
-    const page = await fetch(server.origin + '/', { headers: { Cookie: jar } });
+    const page = await fetch(server.origin + '/');
     assert.equal(page.status, 200);
+    assert.equal(page.headers.get('set-cookie'), null);
     assert.match(await page.text(), /<title>Saenggak/);
     const csp = page.headers.get('content-security-policy')!;
     for (const part of ["default-src 'self'", "script-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"]) {
@@ -91,23 +96,53 @@ test('the cookie flow: /?token=T sets an HttpOnly SameSite=Strict cookie, redire
     }
     assert.equal(page.headers.get('x-content-type-options'), 'nosniff');
     // SPA fallback for app routes, 404 for missing files, no escape from the UI folder.
-    assert.match(await (await fetch(server.origin + '/datasets/x', { headers: { Cookie: jar } })).text(), /Saenggak/);
-    assert.equal((await fetch(server.origin + '/assets/missing.js', { headers: { Cookie: jar } })).status, 404);
-    assert.equal((await fetch(server.origin + '/%2e%2e/%2e%2e/etc/passwd.txt', { headers: { Cookie: jar } })).status, 404);
-    const js = await fetch(server.origin + '/assets/app.js', { headers: { Cookie: jar } });
+    assert.match(await (await fetch(server.origin + '/datasets/x')).text(), /Saenggak/);
+    assert.equal((await fetch(server.origin + '/assets/missing.js')).status, 404);
+    assert.equal((await fetch(server.origin + '/%2e%2e/%2e%2e/etc/passwd.txt')).status, 404);
+    const js = await fetch(server.origin + '/assets/app.js');
     assert.equal(js.headers.get('content-type'), 'text/javascript; charset=utf-8');
 
-    const info = await (await post(server, '/api/call/app.info', {}, { Cookie: jar, Origin: server.origin })).json();
+    const info = await (await post(server, '/api/call/app.info', {}, { Authorization: `Bearer ${server.token}`, Origin: server.origin })).json();
     assert.equal(info.ok, true);
     assert.equal(info.value.transport, 'http');
   });
 });
 
-test('a POST with a foreign Origin is refused with 403 even with a valid cookie, and changes nothing', async () => {
+/** A raw HTTP/1.1 request with a chosen Host header (fetch does not let a caller set Host); its status. */
+function rawRequest(origin: string, head: string[], body = ''): Promise<number> {
+  const { hostname, port } = new URL(origin);
+  const request = [...head, 'Connection: close', `Content-Length: ${Buffer.byteLength(body)}`, '', body].join('\r\n');
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write(request));
+    let text = '';
+    socket.on('data', (c) => (text += c));
+    socket.on('end', () => resolve(Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1] ?? 0)));
+    socket.on('error', reject);
+  });
+}
+
+test('a Host header that is not the server\'s own (DNS rebinding) is refused with 403, even with the token', async () => {
+  await withServer(async (server, dir) => {
+    const port = new URL(server.origin).port;
+    const ws = join(dir, 'rebound');
+    const body = JSON.stringify({ path: ws, create: true });
+    const call = (host: string) =>
+      rawRequest(server.origin, ['POST /api/call/workspace.open HTTP/1.1', `Host: ${host}`, `Authorization: Bearer ${server.token}`, 'Content-Type: application/json'], body);
+    assert.equal(await call(`evil.example:${port}`), 403);
+    assert.equal(await rawRequest(server.origin, ['GET / HTTP/1.1', `Host: attacker.test:${port}`]), 403);
+    await assert.rejects(readdir(ws), /ENOENT/);
+    // Our own names work: IP literal, localhost (an SSH tunnel may use another port).
+    assert.equal(await rawRequest(server.origin, ['GET / HTTP/1.1', 'Host: localhost:8080']), 200);
+    assert.equal(await rawRequest(server.origin, ['GET / HTTP/1.1', `Host: 127.0.0.1:${port}`]), 200);
+    assert.equal(await call(`127.0.0.1:${port}`), 200, 'the same call with our own Host goes through');
+  });
+});
+
+test('a POST with a foreign Origin is refused with 403 even with a valid token, and changes nothing', async () => {
   await withServer(async (server, dir) => {
     const ws = join(dir, 'csrf-ws');
     const res = await post(server, '/api/call/workspace.open', { path: ws, create: true }, {
-      Cookie: `saenggak_token=${server.token}`,
+      Authorization: `Bearer ${server.token}`,
       Origin: 'http://evil.example',
     });
     assert.equal(res.status, 403);
@@ -128,24 +163,27 @@ test('request bodies over the limit are refused with 413', async () => {
   }
 });
 
-function openSocket(url: string, headers: Record<string, string> = {}): Promise<{ ws: WebSocket; status: number | null }> {
+function openSocket(url: string, headers: Record<string, string> = {}, protocols: string[] = []): Promise<{ ws: WebSocket; status: number | null }> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(url, { headers });
+    const ws = new WebSocket(url, protocols, { headers });
     ws.once('open', () => resolve({ ws, status: 101 }));
     ws.once('unexpected-response', (_req, res) => resolve({ ws, status: res.statusCode ?? null }));
     ws.once('error', () => resolve({ ws, status: null }));
   });
 }
 
-test('the event WebSocket refuses missing tokens and foreign origins, and delivers events with the cookie', async () => {
+test('the event WebSocket takes the token as subprotocol bearer.T, refuses missing tokens, query tokens and foreign origins', async () => {
   await withServer(async (server, dir) => {
     const wsUrl = server.origin.replace('http', 'ws') + '/api/events';
     assert.equal((await openSocket(wsUrl)).status, 401);
-    assert.equal((await openSocket(wsUrl, { Cookie: 'saenggak_token=bad' })).status, 401);
-    assert.equal((await openSocket(wsUrl, { Cookie: `saenggak_token=${server.token}`, Origin: 'http://evil.example' })).status, 403);
+    assert.equal((await openSocket(wsUrl, { Cookie: `saenggak_token=${server.token}` })).status, 401, 'a cookie is no credential');
+    assert.equal((await openSocket(wsUrl, {}, ['saenggak', 'bearer.bad'])).status, 401);
+    assert.equal((await openSocket(`${wsUrl}?token=${server.token}`)).status, 400);
+    assert.equal((await openSocket(wsUrl, { Origin: 'http://evil.example' }, ['saenggak', `bearer.${server.token}`])).status, 403);
 
-    const { ws, status } = await openSocket(wsUrl, { Cookie: `saenggak_token=${server.token}`, Origin: server.origin });
+    const { ws, status } = await openSocket(wsUrl, { Origin: server.origin }, ['saenggak', `bearer.${server.token}`]);
     assert.equal(status, 101);
+    assert.equal(ws.protocol, 'saenggak', 'the server selects the app protocol, not the token');
     const message = new Promise<{ event: string; data: { path: string } }>((resolve) =>
       ws.once('message', (data) => resolve(JSON.parse(String(data)))),
     );

@@ -1,5 +1,6 @@
 // Serve-mode client: same-origin fetch for calls, a raw-body POST for uploads and one WebSocket for events.
-// The token travels in the HttpOnly cookie that the server set when the printed URL was opened.
+// The token (from the printed URL's fragment, see token.ts) travels as `Authorization: Bearer` on calls and
+// uploads and as the WebSocket subprotocol `bearer.T`; never in a cookie or a URL.
 import type {
   ApiError,
   EventName,
@@ -27,7 +28,7 @@ function httpFailure(status: number, body: string): { ok: false; error: ApiError
   if (status === 401) {
     return failure(
       'unauthorized',
-      'The server did not accept this session. Open the URL printed by "saenggak serve" (it carries the token).',
+      'The server did not accept this session. Open the URL printed by "saenggak serve" (it carries the token after #token=).',
     );
   }
   if (status === 403) return failure('forbidden', 'The server refused a request from this page (origin check).');
@@ -43,15 +44,22 @@ export class HttpClient implements RendererClient {
   #retryMs = RECONNECT_MIN_MS;
   #everConnected = false;
 
-  constructor(private readonly base: string = '') {}
+  constructor(
+    private readonly base: string = '',
+    private readonly token: string | null = null,
+  ) {}
+
+  #authHeaders(): Record<string, string> {
+    return this.token ? { authorization: `Bearer ${this.token}` } : {};
+  }
 
   async call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<Result<MethodOutput<M>>> {
     let res: Response;
     try {
       res = await fetch(`${this.base}/api/call/${method}`, {
         method: 'POST',
-        credentials: 'same-origin',
-        headers: { 'content-type': 'application/json' },
+        credentials: 'omit',
+        headers: { 'content-type': 'application/json', ...this.#authHeaders() },
         body: JSON.stringify(input ?? {}),
       });
     } catch (err) {
@@ -71,8 +79,8 @@ export class HttpClient implements RendererClient {
     return new Promise((resolve) => {
       const xhr = new XMLHttpRequest();
       xhr.open('POST', `${this.base}/api/upload?name=${encodeURIComponent(file.name)}`);
-      xhr.withCredentials = true;
       xhr.setRequestHeader('content-type', 'application/octet-stream');
+      for (const [name, value] of Object.entries(this.#authHeaders())) xhr.setRequestHeader(name, value);
       if (onProgress) xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
       xhr.onerror = () => resolve(failure('network', `Upload of ${file.name} failed: the connection was lost.`));
       xhr.onabort = () => resolve(failure('aborted', `Upload of ${file.name} was aborted.`));
@@ -110,7 +118,9 @@ export class HttpClient implements RendererClient {
     if (this.#socket || typeof WebSocket === 'undefined') return;
     const origin = this.base || location.origin;
     const url = origin.replace(/^http/, 'ws') + '/api/events';
-    const socket = new WebSocket(url);
+    // Browsers cannot set headers on a WebSocket: the token rides in the subprotocol list, and the server
+    // selects `saenggak` so it is not echoed back.
+    const socket = new WebSocket(url, this.token ? ['saenggak', `bearer.${this.token}`] : []);
     this.#socket = socket;
     socket.onopen = () => {
       this.#retryMs = RECONNECT_MIN_MS;
