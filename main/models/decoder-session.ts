@@ -2,13 +2,15 @@
 // initializers, encoded and opened as one onnxruntime session. `forward` runs it on a rectangular batch
 // (rows padded by the caller) and, for KV-cache sessions, takes and returns the cache.
 import * as ort from 'onnxruntime-node';
-import { chooseExecutionProvider, encodeModel, lower, type OnnxModel, type ProviderRequest, type Tensor, type TensorData } from '../engine/index.ts';
+import { chooseExecutionProvider, lower, type OnnxModel, type ProviderRequest, type Tensor, type TensorData } from '../engine/index.ts';
 import type { SafeTensor } from '../engine/safetensors.ts';
 import type { ModelConfig } from './config.ts';
 import { buildDecoderGraph, cacheNames, type DecoderDType, type DecoderGraph, type Projection } from './decoder.ts';
 import { loraProjection, loraTensors } from './lora.ts';
 import type { LoraAdapter } from './peft.ts';
 import { newKvName, spliceKvConcat } from './kv-cache.ts';
+import { attachFileWeights, encodeSessionModel, weightSessionOptions } from './session-weights.ts';
+import type { WeightFiles } from './weight-files.ts';
 
 type Weights = ReadonlyMap<string, SafeTensor>;
 
@@ -28,6 +30,17 @@ export interface CompileOptions {
    * instead of the logits. See DecoderGraphOptions.lastPositionLogits.
    */
   lastPositionLogits?: boolean;
+  /**
+   * Weights still in their checkpoint files (openModelFolder / weightFiles): onnxruntime maps them
+   * instead of receiving a copy. A name present in `weights` too takes the in-memory tensor (e.g. an
+   * edited weight); every other weight is read from the files.
+   */
+  weightFiles?: WeightFiles;
+  /**
+   * bf16/f16 checkpoint weights stay in that dtype in memory and are cast at every use (half the
+   * memory of float32; each run pays the casts). Default false: cast once at load (float32 in memory).
+   */
+  keepStoredDtype?: boolean;
 }
 
 /** Weight data in the graph's float type (float64 graphs get widened copies). */
@@ -45,16 +58,17 @@ export function weightData(weights: Weights, name: string, dtype: DecoderDType):
  * The inference ONNX model of a decoder with every graph param (base weights, adapter weights) as an
  * initializer, plus the KV concat splice.
  */
-export function decoderOnnxModel(decoder: DecoderGraph, weights: Weights, extraOutputs: Record<string, Tensor> = {}): OnnxModel {
+export function decoderOnnxModel(decoder: DecoderGraph, weights: Weights, extraOutputs: Record<string, Tensor> = {}, files?: WeightFiles): OnnxModel {
   const initializers: Record<string, TensorData> = {};
-  for (const p of decoder.graph.params) initializers[p.name] = weightData(weights, p.name, decoder.dtype);
+  // Weights only in the files stay graph inputs here; attachFileWeights turns them into file references.
+  for (const p of decoder.graph.params) if (!files?.tensors.has(p.name) || weights.has(p.name)) initializers[p.name] = weightData(weights, p.name, decoder.dtype);
   const outputs: Record<string, Tensor> = { logits: decoder.logits, ...extraOutputs };
   decoder.cache?.forEach((layer, i) => {
     outputs[newKvName(i, 'key')] = layer.newKey;
     outputs[newKvName(i, 'value')] = layer.newValue;
   });
-  const model = lower(decoder.graph, { outputs, initializers, metadata: { architecture: decoder.config.architecture } });
-  return spliceKvConcat(model, decoder);
+  const model = spliceKvConcat(lower(decoder.graph, { outputs, initializers, metadata: { architecture: decoder.config.architecture } }), decoder);
+  return files ? attachFileWeights(model, files, decoder.dtype) : model;
 }
 
 /** Name of the greedy output added by addNextTokenOutput. */
@@ -140,12 +154,14 @@ export class DecoderSession {
     if (options.lastPositionLogits && !options.kvCache) throw new Error('decoder session: lastPositionLogits is for generation sessions (kvCache: true)');
     const lastPositionLogits = !!options.lastPositionLogits;
     const decoder = buildDecoderGraph(config, { dtype, kvCache: options.kvCache, projection, lastPositionLogits });
-    const model = decoderOnnxModel(decoder, all);
-    const bytes = encodeModel(lastPositionLogits ? addNextTokenOutput(model) : model);
+    const model = decoderOnnxModel(decoder, all, {}, options.weightFiles);
+    // Weights as external data (files mapped, or in-memory pieces ≤ 1 GiB): the proto stays small at any size.
+    const encoded = encodeSessionModel(lastPositionLogits ? addNextTokenOutput(model) : model, options.weightFiles);
     // onnxruntime's extended fusions (e.g. SiLU → QuickGelu) have float32 kernels only: float64 graphs get the basic level.
     const graphOptimizationLevel = dtype === 'float64' ? 'basic' : 'all';
     const { provider } = await chooseExecutionProvider(options.provider ?? 'cpu');
-    const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel, executionProviders: [provider], ...options.sessionOptions });
+    const weightOptions = weightSessionOptions(encoded, options.weightFiles, { keepStoredDtype: options.keepStoredDtype, extra: options.sessionOptions?.extra as Record<string, unknown> | undefined });
+    const session = await ort.InferenceSession.create(encoded.model, { graphOptimizationLevel, executionProviders: [provider], ...options.sessionOptions, ...weightOptions });
     return new DecoderSession(config, dtype, !!options.kvCache, lastPositionLogits, session);
   }
 

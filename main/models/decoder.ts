@@ -11,7 +11,7 @@
 //   → logits [batch_size, sequence_length, vocab]; present.{i}.key|value [batch_size, kv_heads, total_sequence_length, head_dim]
 // Parameters carry their Hugging Face names (`model.layers.0.self_attn.q_proj.weight`), so a weight map
 // from weights.ts feeds them directly and train steps report gradients under the same names.
-import { Graph, nn, op, type CheckpointChain, type Tensor } from '../engine/index.ts';
+import { chainSegments, Graph, nn, op, type RecomputeSegment, type Tensor } from '../engine/index.ts';
 import type { ModelConfig } from './config.ts';
 import { expectedWeightShapes } from './weights.ts';
 import { rotaryFromPositions } from './rotary.ts';
@@ -76,6 +76,12 @@ export interface DecoderGraphOptions {
    * input lives through the step. The forward computes the same numbers either way.
    */
   gradientCheckpointing?: boolean;
+  /**
+   * Training graphs of causal LMs: the loss as chunked cross-entropy over this many vocabulary blocks
+   * (engine nn.chunkedLinearCrossEntropy), so the [batch·seq, vocab] logits never exist whole in the
+   * forward or the backward. The loss is the same; `checkpoints` then holds its recompute segments.
+   */
+  lossChunks?: number;
   /** Fixed batch / sequence sizes instead of symbolic ones (train-step shape buckets). */
   batchSize?: number;
   sequenceLength?: number;
@@ -107,8 +113,8 @@ export interface DecoderGraph {
   weights: Map<string, Tensor>;
   /** Per layer, when built with kvCache. */
   cache: LayerCache[] | null;
-  /** The layer chain to recompute in the backward pass, when built with gradientCheckpointing. */
-  checkpoints: CheckpointChain | null;
+  /** What a train step recomputes in its backward pass (gradientCheckpointing layers, lossChunks blocks), in forward order. */
+  checkpoints: RecomputeSegment[] | null;
 }
 
 export function checkDecoderSupported(config: ModelConfig): void {
@@ -227,14 +233,30 @@ export function buildDecoderGraph(config: ModelConfig, options: DecoderGraphOpti
     if (config.task !== 'causal-lm') throw new Error(`decoder: lastPositionLogits needs a causal LM, got ${config.task}`);
     const head = config.tieWordEmbeddings ? w('model.embed_tokens.weight') : w('lm_head.weight');
     const last = g.scope('last_position', () => gatherLastPosition(g, normed, attentionMask, S, T, config.hiddenSize));
-    // x·Wᵀ with Wᵀ a constant ([hidden, vocab] once onnxruntime folds the Transpose of the initializer):
-    // MatMul keeps the [B, 1, hidden] lead dims, so the logits come out in their final shape.
-    logits = g.scope('lm_head', () => (options.projection && !config.tieWordEmbeddings ? options.projection('lm_head', last, head, undefined) : op.matmul(last, op.transpose(head, [1, 0]))));
+    // Gemm(transB) reads the [vocab, hidden] weight in place: a MatMul with Transpose(W) made onnxruntime
+    // fold a transposed second copy of the (tied) embedding at load, +vocab·hidden floats resident.
+    logits = g.scope('lm_head', () => (options.projection && !config.tieWordEmbeddings ? options.projection('lm_head', last, head, undefined) : nn.linear(last, head)));
   } else if (config.task === 'sequence-classification') logits = g.scope('score', () => project('score', normed, w('score.weight'), undefined));
   else if (config.tieWordEmbeddings) logits = g.scope('lm_head', () => nn.linear(normed, w('model.embed_tokens.weight')));
   else logits = g.scope('lm_head', () => project('lm_head', normed, w('lm_head.weight'), undefined));
-  const loss = labels ? nn.crossEntropy(logits, labels) : null;
-  const checkpoints = checkpointing ? { boundaries, rebuild } : null;
+  let loss = labels ? nn.crossEntropy(logits, labels) : null;
+  const segments: RecomputeSegment[] = checkpointing ? chainSegments({ boundaries, rebuild }) : [];
+  if (options.lossChunks !== undefined && labels) {
+    if (config.task !== 'causal-lm' || options.lastPositionLogits) throw new Error('decoder: lossChunks is for causal-LM training graphs (labels, full-sequence logits)');
+    if (options.projection && !config.tieWordEmbeddings && options.projection('lm_head', normed, w('lm_head.weight'), undefined) !== undefined && adaptsHead(g, normed)) {
+      throw new Error('decoder: lossChunks cannot wrap an adapted lm_head (LoRA on lm_head); leave lm_head out of the targets');
+    }
+    // The head's input as a boundary: final norm (a segment of its own) → chunked cross-entropy blocks.
+    const top = checkpointing ? h : g.scope('loss_boundary', () => op.stopGradient(h));
+    const flatNorm = (x: Tensor) => g.scope('model.norm', () => op.reshape(nn.rmsNorm(x, w('model.norm.weight'), config.rmsNormEps), [-1, config.hiddenSize]));
+    const hidden = g.scope('loss_boundary', () => op.stopGradient(flatNorm(top)));
+    segments.push({ input: top, output: hidden, rebuild: flatNorm });
+    const head = config.tieWordEmbeddings ? w('model.embed_tokens.weight') : w('lm_head.weight');
+    const chunked = nn.chunkedLinearCrossEntropy(hidden, head, labels, options.lossChunks);
+    loss = chunked.loss;
+    segments.push(...chunked.segments);
+  }
+  const checkpoints = segments.length ? segments : null;
   return { config, graph: g, dtype, inputIds, attentionMask, positionIds, labels, logits, loss, weights, cache, checkpoints };
 }
 

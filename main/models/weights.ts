@@ -119,13 +119,18 @@ export function loadModel(dir: string, options: LoadModelOptions = {}): HfModel 
   }
   const { ignored } = validateWeights(config, tensors, options);
   for (const name of ignored) tensors.delete(name);
-  const genPath = join(dir, 'generation_config.json');
-  const generationConfig = existsSync(genPath) ? (JSON.parse(readFileSync(genPath, 'utf8')) as Record<string, unknown>) : null;
+  const generationConfig = readGenerationConfig(dir);
   // Put weights in transformers' order (shards may be in any order).
   const ordered: TensorMap = new Map();
   for (const name of expectedWeightShapes(config).keys()) ordered.set(name, tensors.get(name)!);
   for (const [name, t] of tensors) if (!ordered.has(name)) ordered.set(name, t);
   return { config, weights: ordered, generationConfig };
+}
+
+/** generation_config.json of a folder as read (null when absent). */
+export function readGenerationConfig(dir: string): Record<string, unknown> | null {
+  const genPath = join(dir, 'generation_config.json');
+  return existsSync(genPath) ? (JSON.parse(readFileSync(genPath, 'utf8')) as Record<string, unknown>) : null;
 }
 
 export interface SaveModelOptions {

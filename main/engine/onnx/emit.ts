@@ -82,6 +82,11 @@ export type ExternalDataPolicy = {
    * A single tensor larger than this gets a buffer of its own. Default: one buffer.
    */
   maxFileBytes?: number;
+  /**
+   * Tensors of at least this many bytes get a side buffer of their own that is a view of their data
+   * (no copy in JS; onnxruntime still copies in-memory external data once). Default: off.
+   */
+  ownBufferBytes?: number;
 };
 
 export type EncodedModel = {
@@ -157,12 +162,14 @@ class ExternalDataSink {
   private readonly minBytes: number;
   private readonly maxFileBytes: number;
   private readonly select: (tensor: OnnxTensor) => boolean;
-  private readonly buffers: { path: string; size: number; pieces: { offset: number; bytes: Uint8Array }[] }[] = [];
+  private readonly ownBufferBytes: number;
+  private readonly buffers: { path: string; size: number; pieces: { offset: number; bytes: Uint8Array }[]; own: boolean }[] = [];
 
   constructor(policy: ExternalDataPolicy) {
     this.location = policy.location ?? 'model.onnx_data';
     this.minBytes = policy.minBytes ?? 1024;
     this.maxFileBytes = policy.maxFileBytes ?? Number.MAX_SAFE_INTEGER;
+    this.ownBufferBytes = policy.ownBufferBytes ?? Number.POSITIVE_INFINITY;
     this.select = policy.select ?? (() => true);
     if (this.location === '' || this.location.includes('..')) {
       throw new OnnxEmitError(`external data location '${this.location}' must be a plain relative file name`);
@@ -180,9 +187,11 @@ class ExternalDataSink {
     const alignment = bytes.length >= 1 << 20 ? 4096 : 64;
     let buffer = this.buffers.at(-1);
     let offset = buffer ? Math.ceil(buffer.size / alignment) * alignment : 0;
-    if (!buffer || (buffer.size > 0 && offset + bytes.length > this.maxFileBytes)) {
+    const own = bytes.length >= this.ownBufferBytes;
+    const full = buffer && buffer.size > 0 && (offset + bytes.length > this.maxFileBytes || own || buffer.own);
+    if (!buffer || full) {
       const path = this.buffers.length === 0 ? this.location : `${this.location}.${this.buffers.length}`;
-      buffer = { path, size: 0, pieces: [] };
+      buffer = { path, size: 0, pieces: [], own };
       this.buffers.push(buffer);
       offset = 0;
     }
@@ -193,6 +202,8 @@ class ExternalDataSink {
 
   files(): ExternalDataFile[] {
     return this.buffers.map(({ path, size, pieces }) => {
+      // A buffer holding one tensor is that tensor's bytes: hand over the view, no copy.
+      if (pieces.length === 1 && pieces[0].offset === 0) return { path, data: pieces[0].bytes };
       const data = new Uint8Array(size);
       for (const piece of pieces) data.set(piece.bytes, piece.offset);
       return { path, data };
@@ -285,6 +296,7 @@ function writeAttribute(name: string, attr: OnnxAttribute, node: OnnxNode, sink:
 }
 
 function writeTensor(tensor: OnnxTensor, sink: ExternalDataSink | null): ProtoWriter {
+  if (tensor.file) return writeFileTensor(tensor, tensor.file);
   const bytes = tensorBytes(tensor);
   const w = new ProtoWriter();
   w.packedInt64Field(1, tensor.dims); // dims
@@ -300,6 +312,55 @@ function writeTensor(tensor: OnnxTensor, sink: ExternalDataSink | null): ProtoWr
     w.bytesField(9, bytes); // raw_data
   }
   return w;
+}
+
+/** A tensor whose bytes are already in a file: only {location, offset, length} go into the model. */
+function writeFileTensor(tensor: OnnxTensor, file: NonNullable<OnnxTensor['file']>): ProtoWriter {
+  const where = `tensor '${tensor.name}'`;
+  const count = checkedCount(tensor, where);
+  const expected = count * BYTES_PER_ELEMENT[tensor.dtype];
+  if (file.length !== expected) throw new OnnxEmitError(`${where}: its file bytes are ${file.length} long but ${tensor.dtype}[${tensor.dims}] needs ${expected}`);
+  if (!Number.isSafeInteger(file.offset) || file.offset < 0) throw new OnnxEmitError(`${where}: bad file offset ${file.offset}`);
+  checkLocation(file.location);
+  const w = new ProtoWriter();
+  w.packedInt64Field(1, tensor.dims); // dims
+  w.int64Field(2, dataTypeCode(tensor.dtype, where)); // data_type
+  w.stringField(8, tensor.name); // name
+  w.messageField(13, stringEntry('location', file.location)); // external_data
+  w.messageField(13, stringEntry('offset', String(file.offset)));
+  w.messageField(13, stringEntry('length', String(file.length)));
+  w.int64Field(14, 1); // data_location = EXTERNAL
+  return w;
+}
+
+/**
+ * An initializer that refers to bytes already in a file (`location` relative to the folder
+ * onnxruntime resolves external data in) instead of carrying them: nothing is read or copied here.
+ */
+export function fileTensor(name: string, dtype: OnnxDataType, dims: number[], file: { location: string; offset: number; length?: number }): OnnxTensor {
+  const count = dims.reduce((a, b) => a * b, 1);
+  const length = file.length ?? count * BYTES_PER_ELEMENT[dtype];
+  const empty = new (TYPED_ARRAY_FOR_DTYPE[dtype] as unknown as new (n: number) => OnnxTensor['data'])(0);
+  return { name, dtype, dims, data: empty, file: { location: file.location, offset: file.offset, length } };
+}
+
+const BYTES_PER_ELEMENT: Record<OnnxDataType, number> = {
+  float32: 4, float64: 8, int32: 4, int64: 8, int8: 1, uint8: 1, bool: 1, float16: 2, bfloat16: 2,
+};
+
+function checkedCount(tensor: OnnxTensor, where: string): number {
+  dataTypeCode(tensor.dtype, where);
+  for (const d of tensor.dims) {
+    if (!Number.isInteger(d) || d < 0) throw new OnnxEmitError(`${where}: dims [${tensor.dims}] must be non-negative integers`);
+  }
+  return tensor.dims.reduce((a, b) => a * b, 1);
+}
+
+/** onnxruntime refuses external data outside the model's folder: only plain relative names. */
+function checkLocation(location: string): void {
+  if (location === '' || location.startsWith('/') || location.includes('\\') || location.split('/').includes('..')) {
+    throw new OnnxEmitError(`external data location '${location}' must be a plain relative file name`);
+  }
 }
 
 /** The tensor's elements as little-endian bytes, after checking dtype, dims and element count agree. */

@@ -33,6 +33,13 @@ export type OnnxTensor = {
   dtype: OnnxDataType;
   dims: number[];
   data: OnnxTensorData;
+  /**
+   * Bytes that already live in a file (e.g. a tensor of a safetensors checkpoint): the model refers to
+   * them as external data and `data` stays empty. onnxruntime resolves `location` against the model's
+   * folder (or the session option `session.model_external_initializers_file_folder_path`) and maps
+   * the file instead of copying it. See `fileTensor` in emit.ts.
+   */
+  file?: { location: string; offset: number; length: number };
 };
 
 export type OnnxAttribute =
