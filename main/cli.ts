@@ -18,6 +18,7 @@ import { registerPairsCommands } from './cli/pairs.ts';
 import { registerPipelineCommands } from './cli/pipeline.ts';
 import { registerExportCommands } from './cli/export.ts';
 import { registerNeuronsCommands } from './cli/neurons.ts';
+import { registerSelfCorrectCommand } from './cli/data-selfcorrect.ts';
 import { installModelResolution } from './cli/model-option.ts';
 
 export function buildProgram(): Command {
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerWorkspaceCommands(program);
   registerDataCommands(program);
   registerBuildCommands(program); // adds `data build` to the data group
+  registerSelfCorrectCommand(program); // adds `data selfcorrect`
   registerDevicesCommand(program);
   registerServeCommand(program);
   registerRewardCommands(program);
