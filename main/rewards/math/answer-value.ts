@@ -1,12 +1,16 @@
-// The structured reading of a normalized answer: a scalar expression, an equation, an ordered tuple, an
-// unordered set (or a bare comma list of solutions), an interval or a union of intervals. Anything the
-// parser does not understand is kept as text and compared as a string.
+// The structured reading of a normalized answer: a scalar expression, an equation, a relation (inequality
+// or ≠), a matrix, an ordered tuple, an unordered set (or a bare comma list of solutions), an interval or a
+// union of intervals. Anything the parser does not understand is kept as text and compared as a string.
+//
+// Chains and approximations: `x = 5+5+1 = 7 = 11` is its last value (the worked steps before it do not
+// count); `x = 1/3 \approx 0.33` is its exact side (what comes before the first \approx), and `x \approx 11`
+// is 11.
 import { bracketsWrapWhole, splitTopLevel } from '../text-scan.ts';
-import { ExpressionError, parseExpression, type Expr } from './expression.ts';
+import { ExpressionError, parseExpression, variablesOf, type Expr } from './expression.ts';
 
 export type AnswerValue =
   /** A value; `assigned` keeps the variable of `y = 2x + 1` so it can still be compared as an equation. */
-  | { kind: 'scalar'; expr: Expr; text: string; assigned?: string }
+  | { kind: 'scalar'; expr: Expr; text: string; assigned?: string; percent?: boolean }
   /** `lhs = rhs` that is not just `x = value`: kept as lhs - rhs. */
   | { kind: 'equation'; expr: Expr; text: string }
   | { kind: 'tuple'; open: string; close: string; items: AnswerValue[] }
@@ -14,9 +18,17 @@ export type AnswerValue =
   /** A bare comma list ("1, 2"): the solutions of an equation, compared ignoring order. */
   | { kind: 'list'; items: AnswerValue[] }
   | { kind: 'union'; items: AnswerValue[] }
+  /** `lhs op rhs` kept as `lhs - rhs op 0` with op one of < ≤ ≠ (> and ≥ are flipped); `interval` is the
+   *  same set as an interval when the relation is `variable op value`. */
+  | { kind: 'relation'; op: RelationOp; expr: Expr; text: string; interval: AnswerValue | null }
+  /** pmatrix / bmatrix / array …: rows of cells, compared element-wise. */
+  | { kind: 'matrix'; rows: AnswerValue[][] }
   | { kind: 'text'; text: string };
 
+export type RelationOp = '<' | '<=' | '!=';
+
 const MAX_ITEMS = 64;
+const MAX_CELLS = 256;
 
 /** `x =`, `x_1 =`, `y=` (a lone variable on the left of the only `=`). */
 const LONE_VARIABLE = /^\s*(?:\\?[a-zA-Z]{1,6}(?:_\{?[a-zA-Z0-9]{1,4}\}?)?|\\theta)\s*$/;
@@ -70,10 +82,109 @@ function items(parts: string[]): AnswerValue[] | null {
   return parts.map((p) => parseAnswerValue(p));
 }
 
+const RELATION_OPS = ['\\le', '\\ge', '\\ne', '<', '>', '='] as const;
+
+/** Top-level relation symbols of a normalized answer, in order, with the text between them. */
+function splitRelations(s: string): { parts: string[]; ops: string[] } {
+  const parts: string[] = [];
+  const ops: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i];
+    if (ch === '(' || ch === '[' || ch === '{') depth++;
+    else if (ch === ')' || ch === ']' || ch === '}') depth--;
+    else if (depth === 0 && (ch === '<' || ch === '>' || ch === '=')) {
+      parts.push(s.slice(start, i));
+      ops.push(ch);
+      start = i + 1;
+    } else if (ch === '\\') {
+      if (depth === 0) {
+        const op = RELATION_OPS.find((o) => o.length === 3 && s.startsWith(o, i) && !/[a-zA-Z]/.test(s[i + 3] ?? ''));
+        if (op) {
+          parts.push(s.slice(start, i));
+          ops.push(op);
+          start = i + 3;
+          i += 2;
+          continue;
+        }
+      }
+      i++;
+    }
+  }
+  parts.push(s.slice(start));
+  return { parts, ops };
+}
+
+function asRelation(lhs: string, op: string, rhs: string, text: string): AnswerValue | null {
+  const l = scalarOrText(lhs);
+  const r = scalarOrText(rhs);
+  if (l.kind !== 'scalar' || r.kind !== 'scalar') return null;
+  // a > b is b - a < 0; a ≥ b is b - a ≤ 0.
+  const flip = op === '>' || op === '\\ge';
+  const norm: RelationOp = op === '\\ne' ? '!=' : op === '<' || op === '>' ? '<' : '<=';
+  const expr: Expr = flip ? { kind: 'bin', op: '-', left: r.expr, right: l.expr } : { kind: 'bin', op: '-', left: l.expr, right: r.expr };
+  return { kind: 'relation', op: norm, expr, text, interval: norm === '!=' ? null : toInequalityInterval(text) };
+}
+
+const MATRIX_ENVS = ['pmatrix', 'bmatrix', 'Bmatrix', 'vmatrix', 'Vmatrix', 'matrix', 'smallmatrix', 'array'];
+
+/** `\begin{pmatrix}1 & 0 \cr 0 & 1\end{pmatrix}` (optionally inside one pair of brackets) as rows of cells. */
+function parseMatrix(text: string): AnswerValue | null {
+  let s = text.trim();
+  if ((s.startsWith('(') || s.startsWith('[')) && bracketsWrapWhole(s)) s = s.slice(1, -1).trim();
+  if (!s.startsWith('\\begin{')) return null;
+  const close = s.indexOf('}');
+  const env = s.slice(7, close);
+  if (!MATRIX_ENVS.includes(env)) return null;
+  const end = `\\end{${env}}`;
+  if (!s.endsWith(end) || s.indexOf(end) !== s.length - end.length) return null;
+  let body = s.slice(close + 1, s.length - end.length);
+  // array's column spec: \begin{array}{cc}.
+  if (env === 'array' && body.trimStart().startsWith('{')) {
+    const b = body.trimStart();
+    const specEnd = b.indexOf('}');
+    body = b.slice(specEnd + 1);
+  }
+  const rowTexts = splitTopLevel(body, '\\cr').map((r) => r.trim());
+  while (rowTexts.length > 0 && rowTexts[rowTexts.length - 1] === '') rowTexts.pop();
+  if (rowTexts.length === 0) return null;
+  const rows: AnswerValue[][] = [];
+  let cells = 0;
+  for (const row of rowTexts) {
+    const cellTexts = splitTopLevel(row, '&');
+    cells += cellTexts.length;
+    if (cells > MAX_CELLS) return null;
+    rows.push(cellTexts.map((c) => parseAnswerValue(c)));
+  }
+  return { kind: 'matrix', rows };
+}
+
 /** Reads a normalized answer into its structure. Never throws on malformed input. */
 export function parseAnswerValue(normalized: string): AnswerValue {
-  const s = normalized.trim();
+  let s = normalized.trim();
   if (s.length === 0) return { kind: 'text', text: s };
+
+  // 28\% (the normalizer's single spelling of a trailing percent): the number, flagged.
+  if (s.endsWith('\\%') && s.length > 2) {
+    const inner = parseAnswerValue(s.slice(0, -2));
+    return inner.kind === 'scalar' ? { ...inner, percent: true } : { kind: 'text', text: s };
+  }
+
+  // `x \in [-2, 7]`: the set the variable belongs to.
+  const member = /^\s*(\\?[a-zA-Z]{1,6}(?:_\{?[a-zA-Z0-9]{1,4}\}?)?)\s*\\in(?![a-zA-Z])/.exec(s);
+  if (member && isVariableName(member[1])) return parseAnswerValue(s.slice(member[0].length));
+
+  const matrix = s.includes('\\begin{') ? parseMatrix(s) : null;
+  if (matrix) return matrix;
+
+  // The exact side of an approximation: `x = 1/3 \approx 0.33` is `x = 1/3`, `x \approx 11` is `x = 11`.
+  const approx = splitTopLevel(s, '\\approx');
+  if (approx.length > 1) {
+    const exact = approx[0].trim();
+    if (exact === '' || isVariableName(exact)) s = `${exact}=${approx[approx.length - 1]}`.replace(/^=/, '');
+    else s = exact;
+  }
 
   const unionParts = splitTopLevel(s, '\\cup');
   if (unionParts.length > 1) {
@@ -109,6 +220,11 @@ export function parseAnswerValue(normalized: string): AnswerValue {
   if (bracketsWrapWhole(s)) {
     const inner = s.slice(1, -1);
     const parts = splitTopLevel(inner);
+    // `{1, 3}` (braces left unescaped) is the set.
+    if (s[0] === '{' && s[s.length - 1] === '}' && parts.length >= 2) {
+      const parsed = items(parts);
+      if (parsed) return { kind: 'set', items: parsed };
+    }
     if (parts.length >= 2) {
       const parsed = items(parts);
       if (parsed) return { kind: 'tuple', open: s[0], close: s[s.length - 1], items: parsed };
@@ -122,21 +238,33 @@ export function parseAnswerValue(normalized: string): AnswerValue {
     return parsed ? { kind: 'list', items: parsed } : { kind: 'text', text: s };
   }
 
+  const { parts: relParts, ops } = splitRelations(s);
+  if (ops.length > 0 && ops.some((o) => o !== '=')) {
+    if (ops.length === 1) return asRelation(relParts[0], ops[0], relParts[1], s) ?? { kind: 'text', text: s };
+    const interval = ops.every((o) => o !== '=' && o !== '\\ne') ? toInequalityInterval(s) : null;
+    return interval ?? { kind: 'text', text: s };
+  }
+
   const eqParts = splitTopLevel(s, '=');
+  if (eqParts.length > 2) {
+    // A chain of worked steps: the last value is the answer (`x = 5+5+1 = 7 = 11` is 11).
+    const last = eqParts[eqParts.length - 1];
+    if (last.trim() === '') return { kind: 'text', text: s };
+    const value = parseAnswerValue(last);
+    return value.kind === 'scalar' && isVariableName(eqParts[0]) ? { ...value, assigned: eqParts[0].trim() } : value;
+  }
   if (eqParts.length === 2) {
     const [lhs, rhs] = eqParts;
     if (rhs.trim() === '') return { kind: 'text', text: s };
     if (isVariableName(lhs)) return parseAnswerValue(rhs);
     const l = scalarOrText(lhs);
     const r = scalarOrText(rhs);
+    // A computation written out (`\frac{1}{2} \cdot 2 = 1`): both sides constant, the result is the answer.
+    if (l.kind === 'scalar' && r.kind === 'scalar' && variablesOf(l.expr).size === 0 && variablesOf(r.expr).size === 0) return r;
     if (l.kind === 'scalar' && r.kind === 'scalar') {
       return { kind: 'equation', expr: { kind: 'bin', op: '-', left: l.expr, right: r.expr }, text: s };
     }
     return { kind: 'text', text: s };
   }
-  if (eqParts.length > 2) return { kind: 'text', text: s };
-
-  const inequality = toInequalityInterval(s);
-  if (inequality) return inequality;
   return scalarOrText(s);
 }

@@ -1,62 +1,86 @@
 // Two evaluators over the same expression tree:
-//  - exact: BigInt rationals, for answers made only of rational arithmetic (and perfect roots), so
-//    0.125 = 1/8 = \frac{2}{16} is decided without rounding;
+//  - exact: BigInt rationals in scientific notation (scaled.ts), for answers made only of rational
+//    arithmetic (and perfect roots), so 0.125 = 1/8 = \frac{2}{16} is decided without rounding and
+//    10^{-99999999} stays a tiny non-zero number;
 //  - numeric: float64 with variables bound, for radicals, pi and algebraic expressions, compared at
 //    several pseudo-random points.
 import type { Expr } from './expression.ts';
 import * as Q from './rational.ts';
-import type { Rational } from './rational.ts';
+import * as S from './scaled.ts';
+import { TOO_BIG, type ScaledResult } from './scaled.ts';
 
-/** The exact rational value, or null when the expression is not rational (or too large to keep exact). */
-export function evaluateExact(e: Expr): Rational | null {
+/**
+ * The exact value: a Scaled number; null when the expression is not rational (variables, pi, irrational
+ * roots) or undefined (1/0); TOO_BIG when it is rational but too large to keep exact (the caller must then
+ * not trust a float comparison).
+ */
+export function evaluateExact(e: Expr): ScaledResult {
   switch (e.kind) {
     case 'num':
-      return e.value;
+      return S.fromRational(e.value);
     case 'var':
     case 'const':
     case 'fn':
       return null;
     case 'neg': {
       const a = evaluateExact(e.arg);
-      return a && Q.neg(a);
+      return a === null || a === TOO_BIG ? a : S.neg(a);
     }
     case 'fact': {
       const a = evaluateExact(e.arg);
-      if (!a || !Q.isInteger(a) || a.num < 0n || a.num > 300n) return null;
+      if (a === null || a === TOO_BIG) return a;
+      const n = S.toBigInt(a);
+      if (n === null || n < 0n) return null;
+      if (n > 300n) return TOO_BIG;
       let r = 1n;
-      for (let k = 2n; k <= a.num; k++) r *= k;
-      return Q.rational(r);
+      for (let k = 2n; k <= n; k++) r *= k;
+      return S.fromRational(Q.rational(r)!);
     }
     case 'root': {
       const a = evaluateExact(e.arg);
-      const k = e.index ? evaluateExact(e.index) : Q.rational(2n);
-      if (!a || !k || !Q.isInteger(k) || k.num > 64n) return null;
-      return Q.rootExact(a, Number(k.num));
+      if (a === null || a === TOO_BIG) return a;
+      const kv = e.index ? evaluateExact(e.index) : S.fromRational({ num: 2n, den: 1n });
+      if (kv === null || kv === TOO_BIG) return null;
+      const k = S.toBigInt(kv);
+      if (k === null || k < 1n || k > 64n) return null;
+      if (a.r.num < 0n && k % 2n === 0n) return null;
+      return S.rootExact(a, Number(k));
     }
     case 'bin': {
       const a = evaluateExact(e.left);
-      if (!a) return null;
+      if (a === null) return null;
       const b = evaluateExact(e.right);
-      if (!b) return null;
+      if (b === null) return null;
+      if (a === TOO_BIG || b === TOO_BIG) return TOO_BIG;
       switch (e.op) {
         case '+':
-          return Q.add(a, b);
+          return S.add(a, b);
         case '-':
-          return Q.sub(a, b);
+          return S.sub(a, b);
         case '*':
-          return Q.mul(a, b);
+          return S.mul(a, b);
         case '/':
-          return Q.div(a, b);
-        case '^': {
-          if (Q.isInteger(b)) return Q.powInt(a, b.num);
-          // a^(p/q) is exact when the q-th root of a is.
-          if (b.den > 64n) return null;
-          const root = Q.rootExact(a, Number(b.den));
-          return root && Q.powInt(root, b.num);
-        }
+          return S.div(a, b);
+        case '^':
+          return exactPower(a, b);
       }
     }
   }
+}
+
+function exactPower(a: S.Scaled, b: S.Scaled): ScaledResult {
+  const nb = S.normalize(b);
+  if (S.isInteger(nb)) {
+    if (nb.e > 15n) return S.isZero(a) ? S.ZERO : TOO_BIG;
+    return S.powInt(a, nb.r.num * 10n ** nb.e);
+  }
+  // a^(p/q) is exact when the q-th root of a is.
+  const q = Q.rational(nb.r.num, nb.r.den * (nb.e < 0n ? 10n ** -nb.e : 1n));
+  if (!q || q.den > 64n) return null;
+  if (a.r.num < 0n && q.den % 2n === 0n) return null;
+  const root = S.rootExact(a, Number(q.den));
+  if (root === null || root === TOO_BIG) return root;
+  return S.powInt(root, q.num);
 }
 
 const FUNCTIONS: Record<string, (x: number) => number> = {

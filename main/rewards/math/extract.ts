@@ -1,9 +1,18 @@
-// Finds the final answer in a model response: the last \boxed{} / \fbox{} (nested braces allowed), else the
-// last answer phrase in English or Korean, else (optionally) the whole short text or the last number.
-// Only indexOf/lastIndexOf and a brace scanner: linear in the response length.
+// Finds the final answer in a model response, in this priority order (like Math-Verify's, boxed first):
+//   1. the last \boxed{} / \fbox{} (nested braces allowed; an unclosed last one falls back to the one before);
+//   2. the last answer phrase: English ("final answer is", "the answer is", "answer:") or Korean ("최종 답은",
+//      "정답은", "답:"), and failing those a Korean conclusion "따라서 … 이다/입니다"; the phrase's sentence is
+//      narrowed to its value ("The largest $n$ is 34." → 34, "구하는 값은 12이다" → 12);
+//   3. with fallback 'auto' (the default): the last LaTeX math in the text ($…$, $$…$$, \(…\), \[…\], an
+//      align/equation environment's last line, a bare matrix environment), then the whole text when it is
+//      one short line that reads as an answer, then the last number (not one inside a word like "AZ2A").
+// Inline math ($…$, \(…\)) does not span lines; display math does. Scanners use indexOf and one forward
+// pass, so the work stays linear in the response length even on unclosed delimiters.
 import { closeBrace, skipSpaces } from '../text-scan.ts';
+import { parseAnswerValue, type AnswerValue } from './answer-value.ts';
+import { normalizeAnswer } from './normalize.ts';
 
-export type ExtractMethod = 'boxed' | 'answer_phrase' | 'whole' | 'last_number' | 'none';
+export type ExtractMethod = 'boxed' | 'answer_phrase' | 'conclusion' | 'math' | 'whole' | 'last_number' | 'none';
 
 export type Extraction = {
   /** The raw answer text (before normalization), or null when nothing was found. */
@@ -16,11 +25,14 @@ export type Extraction = {
 export type ExtractOptions = {
   /**
    * What to use when there is no \boxed{} and no answer phrase:
-   * 'short' (default) the whole text when it is short and on one line (a bare answer like "42");
-   * 'last_number' the last number in the text (lenient, rewards unformatted answers);
-   * 'none' nothing (strict).
+   * 'auto' (default) the last LaTeX math, else the whole short one-line text when it reads as an answer,
+   *   else the last number;
+   * 'math' the last LaTeX math only;
+   * 'short' the whole text when it is short and on one line (a bare answer like "42");
+   * 'last_number' the last number in the text;
+   * 'none' nothing (boxed and answer phrases only).
    */
-  fallback?: 'short' | 'last_number' | 'none';
+  fallback?: 'auto' | 'math' | 'short' | 'last_number' | 'none';
 };
 
 /** A whole text at most this long (one line) counts as a bare answer under the 'short' fallback. */
@@ -100,28 +112,236 @@ function lastPhrase(text: string): [string, number] | null {
   return answer ? [answer, start] : null;
 }
 
-function lastNumber(text: string): [string, number] | null {
-  let end = text.length;
-  while (end > 0 && !/\d/.test(text[end - 1])) end--;
-  if (end === 0) return null;
-  let start = end;
-  while (start > 0 && /[\d.,]/.test(text[start - 1])) start--;
-  if (start > 0 && text[start - 1] === '-') start--;
-  while (text[start] === '.' || text[start] === ',') start++;
-  return [text.slice(start, end), start];
+/** Letters after a number that are a unit, not part of a word ("1,000.99m²", "5cm", "12kg"). */
+const UNIT_WORDS = new Set(['m', 'cm', 'mm', 'km', 'kg', 'g', 'mg', 'l', 'ml', 's', 'h', 'min', 'ft', 'in', 'mi', 'mph', 'pct', 'st', 'nd', 'rd', 'th']);
+
+/** The last number in text[from, to) that stands alone: not glued to letters on the left ("AZYUK2A", "x2")
+ *  nor on the right except a unit. Thousands commas and a decimal point are kept for the normalizer. */
+function lastNumber(text: string, from = 0, to = text.length): [string, number] | null {
+  const re = /\d[\d,]*(?:\.\d+)?(?:\/\d+(?![\d,.]))?/g;
+  re.lastIndex = from;
+  let best: [string, number] | null = null;
+  for (let m = re.exec(text); m && m.index < to; m = re.exec(text)) {
+    let value = m[0];
+    let start = m.index;
+    while (value.endsWith(',')) value = value.slice(0, -1);
+    const end = start + value.length;
+    if (end > to) break;
+    const before = text[start - 1] ?? '';
+    if (/[A-Za-z_^\\]/.test(before)) continue;
+    // A decimal point glued on the left (".5") belongs to the number.
+    if (before === '.' && /\d/.test(text[start - 2] ?? '') === false) {
+      start--;
+      value = '.' + value;
+    }
+    if (text[start - 1] === '-' && !/[\dA-Za-z)]/.test(text[start - 2] ?? '')) {
+      start--;
+      value = '-' + value;
+    }
+    const after = /^[A-Za-z]+/.exec(text.slice(end, end + 8));
+    if (after && !UNIT_WORDS.has(after[0].toLowerCase())) continue;
+    best = [value, start];
+  }
+  return best;
+}
+
+const DISPLAY_ENVS = new Set([
+  'align', 'align*', 'aligned', 'equation', 'equation*', 'gather', 'gather*', 'gathered', 'eqnarray', 'eqnarray*',
+  'multline', 'multline*', 'displaymath', 'math', 'split', 'flalign', 'flalign*',
+]);
+const MATRIX_ENVS = new Set(['pmatrix', 'bmatrix', 'Bmatrix', 'vmatrix', 'Vmatrix', 'matrix', 'array', 'smallmatrix']);
+
+/** Index of the next `$` at or after `from` that is not escaped as `\$`, or -1. */
+function nextDollar(text: string, from: number, to: number): number {
+  let i = text.indexOf('$', from);
+  while (i >= 0 && i < to && text[i - 1] === '\\' && text[i - 2] !== '\\') i = text.indexOf('$', i + 1);
+  return i >= 0 && i < to ? i : -1;
+}
+
+/** The last line of an align-like block (`a &= b \\ &= c` → `= c`), without alignment marks. */
+function lastAlignedLine(body: string): string {
+  const lines = body.split('\\\\').map((l) => l.trim()).filter((l) => l.length > 0 && l !== '\\nonumber');
+  const last = (lines[lines.length - 1] ?? '').replace(/\\(?:nonumber|notag)\b/g, '').replace(/&/g, '');
+  return last.trim();
+}
+
+/** The last LaTeX math in text[from, to): [content, index]. One forward pass. */
+export function lastMath(text: string, from = 0, to = text.length): [string, number] | null {
+  let best: [string, number] | null = null;
+  // Once a closing delimiter is known to be absent, it is not searched for again (linear on junk).
+  let noParen = false;
+  let noBracket = false;
+  let noDisplayDollar = false;
+  let i = from;
+  while (i < to) {
+    const c = text.charCodeAt(i);
+    if (c === 92 /* \ */) {
+      const next = text[i + 1];
+      if (next === '(' && !noParen) {
+        const close = text.indexOf('\\)', i + 2);
+        if (close < 0 || close >= to) noParen = true;
+        else {
+          const body = text.slice(i + 2, close);
+          if (!body.includes('\n')) best = [body, i + 2];
+          i = close + 2;
+          continue;
+        }
+      } else if (next === '[' && !noBracket) {
+        const close = text.indexOf('\\]', i + 2);
+        if (close < 0 || close >= to) noBracket = true;
+        else {
+          best = [text.slice(i + 2, close), i + 2];
+          i = close + 2;
+          continue;
+        }
+      } else if (next === 'b' && text.startsWith('\\begin{', i)) {
+        const nameEnd = text.indexOf('}', i + 7);
+        const env = nameEnd > 0 && nameEnd - i < 40 ? text.slice(i + 7, nameEnd) : '';
+        if (DISPLAY_ENVS.has(env) || MATRIX_ENVS.has(env)) {
+          const endTag = `\\end{${env}}`;
+          const close = text.indexOf(endTag, nameEnd + 1);
+          if (close > 0 && close < to) {
+            best = DISPLAY_ENVS.has(env)
+              ? [lastAlignedLine(text.slice(nameEnd + 1, close)), nameEnd + 1]
+              : [text.slice(i, close + endTag.length), i];
+            i = close + endTag.length;
+            continue;
+          }
+        }
+      }
+      i += 2;
+      continue;
+    }
+    if (c === 36 /* $ */) {
+      if (text[i + 1] === '$') {
+        if (!noDisplayDollar) {
+          const close = text.indexOf('$$', i + 2);
+          if (close < 0 || close >= to) noDisplayDollar = true;
+          else {
+            best = [text.slice(i + 2, close), i + 2];
+            i = close + 2;
+            continue;
+          }
+        }
+        i += 2;
+        continue;
+      }
+      const close = nextDollar(text, i + 1, to);
+      if (close < 0) break;
+      const body = text.slice(i + 1, close);
+      // Inline math stays on one line; otherwise this `$` was a currency sign and the next one may open.
+      if (!body.includes('\n') && body.trim() !== '') {
+        best = [body, i + 1];
+        i = close + 1;
+      } else i = close;
+      continue;
+    }
+    i++;
+  }
+  if (best) {
+    const trimmed = best[0].trim();
+    if (trimmed === '') return null;
+    return [trimmed, best[1]];
+  }
+  return null;
+}
+
+/** True when the text normalizes to a structured answer (a number, expression, tuple...), not loose text. */
+function readsAsAnswer(text: string): boolean {
+  if (text.length > 400) return false;
+  const normalized = normalizeAnswer(text);
+  return normalized !== '' && structured(parseAnswerValue(normalized));
+}
+
+/** No part of the value is loose text ("the number is 10, 3" splits into a list with text items). */
+function structured(v: AnswerValue): boolean {
+  switch (v.kind) {
+    case 'text':
+      return false;
+    case 'tuple':
+    case 'set':
+    case 'list':
+    case 'union':
+      return v.items.every(structured);
+    case 'matrix':
+      return v.rows.every((row) => row.every(structured));
+    default:
+      return true;
+  }
+}
+
+const COPULAS = [' is ', ' are ', ' equals ', ' was ', ' be ', '은 ', '는 ', '이 ', '가 ', '= '];
+
+/**
+ * Narrows a phrase's sentence to its value: the sentence itself when it reads as an answer; else what follows
+ * the last copula ("The largest $n$ is 34" → "34"); else its last math; else its last number; else the
+ * sentence as text ("The answer is Evelyn").
+ */
+function refine(sentence: string, index: number): [string, number] {
+  if (readsAsAnswer(sentence) || !/\d|\$|\\/.test(sentence)) return [sentence, index];
+  const lower = sentence.toLowerCase();
+  let cut = -1;
+  for (const copula of COPULAS) {
+    const at = lower.lastIndexOf(copula);
+    if (at >= 0 && at + copula.length > cut) cut = at + copula.length;
+  }
+  if (cut > 0) {
+    const tail = sentence.slice(cut).trim();
+    if (tail && readsAsAnswer(tail)) return [tail, index + sentence.indexOf(tail, cut)];
+  }
+  const math = lastMath(sentence);
+  if (math && readsAsAnswer(math[0])) return [math[0], index + math[1]];
+  const num = lastNumber(sentence);
+  if (num) return [num[0], index + num[1]];
+  return [sentence, index];
+}
+
+/** Korean conclusion: the last "따라서 …" / "그러므로 …" sentence that ends in 이다 / 입니다. */
+function lastConclusion(text: string): [string, number] | null {
+  for (const marker of ['따라서', '그러므로']) {
+    const at = text.lastIndexOf(marker);
+    if (at < 0) continue;
+    let start = at + marker.length;
+    while (start < text.length && (text[start] === ' ' || text[start] === ',')) start++;
+    let end = start;
+    const limit = Math.min(text.length, start + PHRASE_CAPTURE_CHARS);
+    while (end < limit && text[end] !== '\n' && !(text[end] === '.' && !(/\d/.test(text[end - 1] ?? '') && /\d/.test(text[end + 1] ?? '')))) end++;
+    const sentence = text.slice(start, end).trim();
+    const ending = /(이다|입니다|이에요|예요|다)$/.exec(sentence);
+    if (!ending) continue;
+    return refine(sentence, start);
+  }
+  return null;
 }
 
 export function extractAnswer(text: string, options: ExtractOptions = {}): Extraction {
   const boxed = lastBoxed(text);
   if (boxed) return { answer: boxed[0], method: 'boxed', index: boxed[1] };
   const phrase = lastPhrase(text);
-  if (phrase) return { answer: phrase[0], method: 'answer_phrase', index: phrase[1] };
-  const fallback = options.fallback ?? 'short';
+  if (phrase) {
+    const [answer, index] = refine(phrase[0], phrase[1]);
+    return { answer, method: 'answer_phrase', index };
+  }
+  const fallback = options.fallback ?? 'auto';
+  if (fallback === 'none') return { answer: null, method: 'none', index: -1 };
+  // A box was opened but never closed (a truncated or broken answer): nothing else stands in for it.
+  if (text.includes('\\boxed') || text.includes('\\fbox')) return { answer: null, method: 'none', index: -1 };
+  if (fallback === 'auto') {
+    const conclusion = lastConclusion(text);
+    if (conclusion) return { answer: conclusion[0], method: 'conclusion', index: conclusion[1] };
+  }
+  if (fallback === 'auto' || fallback === 'math') {
+    const math = lastMath(text);
+    if (math) return { answer: math[0], method: 'math', index: math[1] };
+  }
   const trimmed = text.trim();
-  if (fallback === 'short' && trimmed.length > 0 && trimmed.length <= SHORT_ANSWER_CHARS && !trimmed.includes('\n')) {
+  const short = trimmed.length > 0 && trimmed.length <= SHORT_ANSWER_CHARS && !trimmed.includes('\n');
+  // A short line is a bare answer; under 'auto' only when it reads as one (or holds no number at all, like
+  // "Evelyn"): "the number is 1,000.99€" goes on to its last number.
+  if (short && (fallback === 'short' || (fallback === 'auto' && (readsAsAnswer(trimmed) || !/\d/.test(trimmed))))) {
     return { answer: trimmed, method: 'whole', index: text.indexOf(trimmed) };
   }
-  if (fallback === 'last_number') {
+  if (fallback === 'last_number' || fallback === 'auto') {
     const num = lastNumber(text);
     if (num) return { answer: num[0], method: 'last_number', index: num[1] };
   }

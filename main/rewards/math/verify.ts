@@ -1,16 +1,29 @@
 // Math answer verification: extract → normalize → read structure → decide equivalence.
 //
-// Equivalence, in order of preference: identical normalized strings; exact rational arithmetic (BigInt)
-// for numbers, fractions, decimals and perfect roots; float64 evaluation for radicals and pi; evaluation at
-// fixed pseudo-random points for expressions with variables; element-wise for tuples, order-free for sets
-// and solution lists, bracket-exact for intervals. Every step is bounded: the response, the answer and the
-// expression all have size limits, and nothing recurses without a depth limit.
+// Equivalence, in order of preference: identical normalized strings; exact rational arithmetic (BigInt, in
+// scientific notation so 10^{-99999999} is never rounded to 0) for numbers, fractions, decimals and perfect
+// roots; float64 evaluation for radicals and pi; evaluation at fixed pseudo-random points for expressions
+// with variables; element-wise for tuples and matrices, order-free for sets and solution lists,
+// bracket-exact for intervals; relations by their normalized `lhs - rhs` up to a positive factor (a
+// non-zero one for = and ≠). Every step is bounded: the response, the answer and the expression all have
+// size limits, and nothing recurses without a depth limit.
+//
+// Policies, stated once:
+// - PERCENT: a value written with a percent sign (`28%`, `28\%`, `28 pct`, `28 percent`, `28퍼센트`) equals
+//   the same number without it (28, the MATH convention of answering "in percent") and its fraction
+//   (0.28). Without a percent sign on either side, 0.28 and 28 are different answers.
+// - ROUNDING: rational values must be exactly equal (0.3333333333 is not 1/3, 7 is never 8). The one
+//   allowance is a decimal with at least 6 digits after the point against an irrational value, which has
+//   no exact decimal: it must be that value correctly rounded (1.414214 for √2, 3.141593 for π).
+// - Floats (radicals, pi, trig): relative tolerance relTol (1e-9) plus an absolute 1e-15 for float noise
+//   around zero; a number too small or too large for a double is never compared in floats.
 import { parseAnswerValue, type AnswerValue } from './answer-value.ts';
 import { evaluateExact, evaluateNumeric } from './evaluate.ts';
 import { variablesOf, type Expr } from './expression.ts';
-import { extractAnswer, type ExtractOptions } from './extract.ts';
+import { extractAnswer, SHORT_ANSWER_CHARS, type ExtractOptions } from './extract.ts';
 import { MAX_ANSWER_CHARS, normalizeAnswer } from './normalize.ts';
-import * as Q from './rational.ts';
+import * as S from './scaled.ts';
+import { TOO_BIG } from './scaled.ts';
 
 /** Responses longer than this are not examined (a verdict with reason 'input_too_long'). */
 export const MAX_RESPONSE_CHARS = 1_000_000;
@@ -78,6 +91,32 @@ function close(a: number, b: number, relTol: number): boolean {
   return Math.abs(a - b) <= relTol * Math.max(1, Math.abs(a), Math.abs(b));
 }
 
+/** Constants only: relative tolerance, and an absolute one only at float-noise level (cos(π/2) = 0). */
+function closeConstant(a: number, b: number, relTol: number): boolean {
+  if (!Number.isFinite(a) || !Number.isFinite(b)) return false;
+  if (a === b) return true;
+  return Math.abs(a - b) <= relTol * Math.max(Math.abs(a), Math.abs(b)) + 1e-15;
+}
+
+/** Digits after the point of a plain decimal literal (`-0.333333`), or -1 when the expression is not one. */
+function decimalPlaces(e: Expr): number {
+  const lit = e.kind === 'neg' ? e.arg : e;
+  if (lit.kind !== 'num') return -1;
+  const dot = lit.text.indexOf('.');
+  return dot < 0 ? -1 : lit.text.length - dot - 1;
+}
+
+const MIN_ROUNDED_PLACES = 6;
+
+/** ROUNDING policy: `d` (a decimal with ≥ 6 places) is the irrational constant `x` rounded to that many places. */
+function roundsTo(d: Expr, x: Expr): boolean {
+  const places = decimalPlaces(d);
+  if (places < MIN_ROUNDED_PLACES || evaluateExact(x) !== null) return false;
+  const a = evaluateNumeric(d, new Map());
+  const b = evaluateNumeric(x, new Map());
+  return Number.isFinite(a) && Number.isFinite(b) && Math.abs(a - b) <= 0.5 * 10 ** -places * (1 + 1e-9);
+}
+
 function infinitySign(e: Expr): number {
   if (e.kind === 'const' && e.name === 'inf') return 1;
   if (e.kind === 'neg') return -infinitySign(e.arg);
@@ -91,11 +130,18 @@ function compareScalars(a: Expr, b: Expr, relTol: number): Match {
   const ib = infinitySign(b);
   if (ia !== 0 || ib !== 0) return ia === ib ? 'equal_numeric' : null;
   const ra = evaluateExact(a);
-  const rb = ra && evaluateExact(b);
-  if (ra && rb) return Q.equals(ra, rb) ? 'equal_rational' : null;
+  const rb = evaluateExact(b);
+  if (ra && rb && ra !== TOO_BIG && rb !== TOO_BIG) {
+    return S.equals(ra, rb) ? 'equal_rational' : null;
+  }
+  // A rational too large to keep exact, or one outside double range, is never decided in floats: that is
+  // how 10^{-99999999} used to become 0.
+  if (ra === TOO_BIG || rb === TOO_BIG) return null;
+  if ((ra && !S.inFloatRange(ra)) || (rb && !S.inFloatRange(rb))) return null;
   const vars = [...new Set([...variablesOf(a), ...variablesOf(b)])].sort();
   if (vars.length === 0) {
-    return close(evaluateNumeric(a, new Map()), evaluateNumeric(b, new Map()), relTol) ? 'equal_numeric' : null;
+    if (closeConstant(evaluateNumeric(a, new Map()), evaluateNumeric(b, new Map()), relTol)) return 'equal_numeric';
+    return roundsTo(a, b) || roundsTo(b, a) ? 'equal_rounded' : null;
   }
   let valid = 0;
   for (let p = 0; p < POINTS.length; p++) {
@@ -111,6 +157,21 @@ function compareScalars(a: Expr, b: Expr, relTol: number): Match {
 
 /** Two equations are the same when lhs-rhs of one is a constant non-zero multiple of the other's. */
 function compareEquations(a: Expr, b: Expr, relTol: number): Match {
+  const ratio = equationRatio(a, b);
+  return ratio !== null && ratio !== 0 ? 'equal_equation' : null;
+}
+
+/** Relations: `lhs - rhs < 0` forms must be positive multiples (a negative one would flip the relation); ≠
+ *  is an equation's complement, so any non-zero multiple. */
+function compareRelations(a: AnswerValue & { kind: 'relation' }, b: AnswerValue & { kind: 'relation' }): Match {
+  if (a.op !== b.op) return null;
+  const ratio = equationRatio(a.expr, b.expr);
+  if (ratio === null || ratio === 0) return null;
+  return a.op === '!=' || ratio > 0 ? 'equal_relation' : null;
+}
+
+/** The constant ratio (lhs-rhs of a) / (lhs-rhs of b) over the evaluation points, or null when not constant. */
+function equationRatio(a: Expr, b: Expr): number | null {
   const vars = [...new Set([...variablesOf(a), ...variablesOf(b)])].sort();
   let ratio: number | null = null;
   let valid = 0;
@@ -126,7 +187,7 @@ function compareEquations(a: Expr, b: Expr, relTol: number): Match {
     else if (!close(r, ratio, 1e-7)) return null;
     valid++;
   }
-  return valid >= 3 && ratio !== null && ratio !== 0 ? 'equal_equation' : null;
+  return valid >= 3 ? ratio : null;
 }
 
 function textKey(text: string): string {
@@ -164,12 +225,41 @@ function asEquation(v: { expr: Expr; assigned?: string }): Expr {
 
 const WORD = /^[a-zA-Z]{2,}$/;
 
+const HUNDRED: Expr = { kind: 'num', value: { num: 100n, den: 1n }, text: '100' };
+
+/** PERCENT policy: x% is x, and x/100. */
+function comparePercent(a: AnswerValue & { kind: 'scalar' }, b: AnswerValue & { kind: 'scalar' }, relTol: number): Match {
+  const same = compareScalars(a.expr, b.expr, relTol);
+  if (same || a.percent === b.percent) return same && 'equal_percent';
+  const [p, other] = a.percent ? [a, b] : [b, a];
+  return compareScalars({ kind: 'bin', op: '/', left: p.expr, right: HUNDRED }, other.expr, relTol) ? 'equal_percent' : null;
+}
+
+function compareMatrices(a: AnswerValue[][], b: AnswerValue[][], relTol: number): Match {
+  if (a.length !== b.length) return null;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i].length !== b[i].length) return null;
+    for (let j = 0; j < a[i].length; j++) if (compareValues(a[i][j], b[i][j], relTol) === null) return null;
+  }
+  return 'equal_matrix';
+}
+
 export function compareValues(a: AnswerValue, b: AnswerValue, relTol: number): Match {
   if (a.kind === 'scalar' && b.kind === 'scalar') {
     // Short words ("yes", "no") parse as products of variables; as words they compare case-insensitively.
     if (WORD.test(a.text) && WORD.test(b.text) && a.text.toLowerCase() === b.text.toLowerCase()) return 'equal_string';
+    if (a.percent || b.percent) return comparePercent(a, b, relTol);
     return compareScalars(a.expr, b.expr, relTol);
   }
+  if (a.kind === 'matrix' && b.kind === 'matrix') return compareMatrices(a.rows, b.rows, relTol);
+  if (a.kind === 'relation' && b.kind === 'relation') {
+    const byExpr = compareRelations(a, b);
+    if (byExpr) return byExpr;
+    return a.interval && b.interval && compareValues(a.interval, b.interval, relTol) ? 'equal_relation' : null;
+  }
+  // `x \ge 3` against `[3, \infty)`: the relation read as the interval it describes.
+  if (a.kind === 'relation' && a.interval && b.kind !== 'text') return compareValues(a.interval, b, relTol);
+  if (b.kind === 'relation' && b.interval && a.kind !== 'text') return compareValues(a, b.interval, relTol);
   if (a.kind === 'equation' && b.kind === 'equation') return compareEquations(a.expr, b.expr, relTol);
   // `2x + y = 1` against `y = 1 - 2x`: the assignment read back as an equation.
   if (a.kind === 'equation' && b.kind === 'scalar' && b.assigned) return compareEquations(a.expr, asEquation(b), relTol);
@@ -196,10 +286,15 @@ export function compareValues(a: AnswerValue, b: AnswerValue, relTol: number): M
   return null;
 }
 
-/** Extraction for the gold answer: a boxed answer inside a worked solution, else the whole gold text. */
+/** The gold answer: a boxed answer inside a worked solution; else the gold text itself when it is a short
+ *  line ("28\\%", "$x \\ge 5$", "Evelyn"); else, for a long worked solution, what extraction finds in it. */
 function goldAnswer(gold: string): string {
   const e = extractAnswer(gold, { fallback: 'none' });
-  return e.method === 'boxed' && e.answer !== null ? e.answer : gold;
+  if (e.method === 'boxed' && e.answer !== null) return e.answer;
+  const trimmed = gold.trim();
+  if (trimmed.length <= SHORT_ANSWER_CHARS && !trimmed.includes('\n')) return gold;
+  const found = extractAnswer(gold);
+  return found.answer ?? gold;
 }
 
 /**

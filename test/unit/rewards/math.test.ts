@@ -43,9 +43,11 @@ describe('verdict shape and reasons', () => {
     assert.equal(verifyMath('\\boxed{C}', '12').reason, 'choice_without_options');
     assert.equal(verifyMath('\\boxed{' + '1'.repeat(1200) + '}', '1').reason, 'answer_too_long');
   });
-  it('fallback last_number is opt-in', () => {
+  it('fallback: auto (default) reads the last number of free text; short and none do not', () => {
     const text = 'We compute 3 + 4 and get\n7';
-    assert.equal(verifyMath(text, '7').correct, false);
+    assert.equal(verifyMath(text, '7').correct, true);
+    assert.equal(verifyMath(text, '8').correct, false);
+    assert.equal(verifyMath(text, '7', { fallback: 'short' }).reason, 'no_answer');
     assert.equal(verifyMath(text, '7', { fallback: 'last_number' }).correct, true);
     assert.equal(verifyMath('42', '42', { fallback: 'none' }).reason, 'no_answer');
   });
@@ -75,7 +77,9 @@ describe('normalization', () => {
       ['\\dfrac{1}{2}', '\\frac{1}{2}'],
       ['\\left( 1, 2 \\right)', '( 1, 2 )'],
       ['90^\\circ', '90'],
-      ['15\\%', '15'],
+      ['15\\%', '15\\%'], // the percent is kept as one trailing mark (PERCENT policy in verify.ts)
+      ['28 pct', '28\\%'],
+      ['28퍼센트', '28\\%'],
       ['\\text{5 cm}', '5'],
       ['$x$', 'x'],
       ['5입니다', '5'],
