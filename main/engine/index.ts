@@ -12,7 +12,7 @@ export { GraphBuildError } from './ir/errors.ts';
 export * as op from './ops/api.ts';
 export { PRIMITIVES, type PrimitiveOp, type OpDef } from './ops/primitives.ts';
 export { gradients, type GradientOptions } from './autodiff.ts';
-export { checkpointedGradients, type CheckpointChain } from './recompute.ts';
+export { chainSegments, checkpointedGradients, type CheckpointChain, type RecomputeSegment } from './recompute.ts';
 export { lower, LoweringError, type LowerOptions } from './lower.ts';
 
 // Composites

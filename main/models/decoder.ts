@@ -80,6 +80,7 @@ export interface DecoderGraphOptions {
    * Training graphs of causal LMs: the loss as chunked cross-entropy over this many vocabulary blocks
    * (engine nn.chunkedLinearCrossEntropy), so the [batch·seq, vocab] logits never exist whole in the
    * forward or the backward. The loss is the same; `checkpoints` then holds its recompute segments.
+   * The head is the plain weight: a projection hook is not applied to lm_head (callers refuse LoRA on it).
    */
   lossChunks?: number;
   /** Fixed batch / sequence sizes instead of symbolic ones (train-step shape buckets). */
@@ -243,9 +244,6 @@ export function buildDecoderGraph(config: ModelConfig, options: DecoderGraphOpti
   const segments: RecomputeSegment[] = checkpointing ? chainSegments({ boundaries, rebuild }) : [];
   if (options.lossChunks !== undefined && labels) {
     if (config.task !== 'causal-lm' || options.lastPositionLogits) throw new Error('decoder: lossChunks is for causal-LM training graphs (labels, full-sequence logits)');
-    if (options.projection && !config.tieWordEmbeddings && options.projection('lm_head', normed, w('lm_head.weight'), undefined) !== undefined && adaptsHead(g, normed)) {
-      throw new Error('decoder: lossChunks cannot wrap an adapted lm_head (LoRA on lm_head); leave lm_head out of the targets');
-    }
     // The head's input as a boundary: final norm (a segment of its own) → chunked cross-entropy blocks.
     const top = checkpointing ? h : g.scope('loss_boundary', () => op.stopGradient(h));
     const flatNorm = (x: Tensor) => g.scope('model.norm', () => op.reshape(nn.rmsNorm(x, w('model.norm.weight'), config.rmsNormEps), [-1, config.hiddenSize]));

@@ -19,7 +19,7 @@ import type { ModelConfig } from './config.ts';
 import { buildDecoderGraph, type DecoderDType, type DecoderGraph, type Projection } from './decoder.ts';
 import { weightData } from './decoder-session.ts';
 import { SeededRandom } from './init.ts';
-import { initLoraWeights, loraAdapterFrom, loraDropoutFeeds, loraProjection, loraTensors, type LoraGraph } from './lora.ts';
+import { initLoraWeights, loraAdapterFrom, loraDropoutFeeds, loraProjection, loraTargets, loraTensors, type LoraGraph } from './lora.ts';
 import type { LoraAdapter, LoraConfig } from './peft.ts';
 import { applyNeuronSlices, neuronSlices, planSelection, selectiveProjection, type Selection, type SelectivePlan } from './selective.ts';
 
@@ -56,6 +56,8 @@ export interface FineTuneOptions {
   externalDataPieceBytes?: number;
   /** Activation checkpointing per decoder layer (see DecoderGraphOptions.gradientCheckpointing). */
   gradientCheckpointing?: boolean;
+  /** Cross-entropy over this many vocabulary blocks (DecoderGraphOptions.lossChunks): the [tokens, vocab] logits never whole. */
+  lossChunks?: number;
 }
 
 /** Name of the loss-scale input (FineTuneOptions.lossScale). */
@@ -122,6 +124,7 @@ export class FineTuner {
     let selective: ReturnType<typeof selectiveProjection> | null = null;
     if (method.kind === 'lora') {
       lora = loraProjection(config, method.lora, { dtype, dropout: true });
+      if (options.lossChunks !== undefined && loraTargets(config, method.lora).has('lm_head')) throw new Error('fine-tune: lossChunks (chunked cross-entropy) cannot adapt lm_head with LoRA; drop lm_head from target_modules or lossChunks');
       projection = lora.projection;
     } else if (method.kind === 'selective') {
       plan = planSelection(config, method.selection);
@@ -130,7 +133,7 @@ export class FineTuner {
       slices = neuronSlices(config, plan, weights);
     } else if (method.kind !== 'full') throw new Error(`fine-tune: unknown method ${(method as { kind: string }).kind}`);
 
-    const decoder = buildDecoderGraph(config, { dtype, labels: true, projection, packedSegments: options.packedSegments, gradientCheckpointing: options.gradientCheckpointing });
+    const decoder = buildDecoderGraph(config, { dtype, labels: true, projection, packedSegments: options.packedSegments, gradientCheckpointing: options.gradientCheckpointing, lossChunks: options.lossChunks });
     let trainable: string[];
     let initialParams: TensorMap;
     if (method.kind === 'full') {

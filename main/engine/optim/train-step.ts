@@ -16,7 +16,7 @@ import type { DType } from '../ir/dtype.ts';
 import { isStaticShape } from '../ir/dim.ts';
 import { Graph, type Tensor, type TensorData } from '../ir/graph.ts';
 import { gradients } from '../autodiff.ts';
-import { checkpointedGradients, type CheckpointChain } from '../recompute.ts';
+import { checkpointedGradients, type CheckpointChain, type RecomputeSegment } from '../recompute.ts';
 import { lower } from '../lower.ts';
 import * as op from '../ops/api.ts';
 import { adamwRowSparseUpdate, adamwScalars, adamwUpdate, DEFAULT_ADAMW, type AdamWConfig } from './adamw.ts';
@@ -87,7 +87,7 @@ export type TrainStepOptions = OptimizerOptions & {
   /** Extra scalar outputs (e.g. token accuracy), by output name. */
   metrics?: Record<string, Tensor>;
   /** Activation checkpointing: segments the backward recomputes instead of reading (../recompute.ts). */
-  checkpoints?: CheckpointChain | null;
+  checkpoints?: CheckpointChain | readonly RecomputeSegment[] | null;
 };
 
 export const STEP_NAMES = {
@@ -247,7 +247,7 @@ function checkScalarLoss(loss: Tensor): void {
   if (loss.rank !== 0) throw new TypeError(`train step: loss must be a scalar, got ${loss}`);
 }
 
-function requireGrads(loss: Tensor, params: Tensor[], who: string, checkpoints?: CheckpointChain | null): Tensor[] {
+function requireGrads(loss: Tensor, params: Tensor[], who: string, checkpoints?: CheckpointChain | readonly RecomputeSegment[] | null): Tensor[] {
   const grads = checkpoints ? checkpointedGradients(loss, params, checkpoints) : gradients(loss, params);
   return grads.map((g, i) => {
     if (!g) throw new TypeError(`${who}: trainable param '${params[i].name}' does not affect the loss (freeze it instead)`);

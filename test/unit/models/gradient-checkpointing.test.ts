@@ -20,11 +20,11 @@ const batch = lmBatch([{ ids: [1, 5, 7, 9, 11, 13, 17] }, { ids: [1, 4, 8, 15, 1
 
 type Built = { model: Uint8Array; params: { name: string; shape: number[] }[]; gradNames: string[] };
 
-function build(config: ModelConfig, checkpointing: boolean, withLora: boolean): Built & { graphNodes: { name: string; inputs: (string | null)[] }[] } {
+function build(config: ModelConfig, checkpointing: boolean, withLora: boolean, lossChunks?: number): Built & { graphNodes: { name: string; inputs: (string | null)[] }[]; headReaders: string[] } {
   const lora = withLora ? loraProjection(config, loraConfig({ r: 2, loraAlpha: 4, targetModules: ['q_proj', 'k_proj', 'down_proj'] }), { dtype: 'float64', dropout: false }) : null;
-  const decoder = buildDecoderGraph(config, { dtype: 'float64', labels: true, gradientCheckpointing: checkpointing, projection: lora?.projection });
+  const decoder = buildDecoderGraph(config, { dtype: 'float64', labels: true, gradientCheckpointing: checkpointing, projection: lora?.projection, lossChunks });
   const params = decoder.graph.params;
-  const grads = checkpointing ? checkpointedGradients(decoder.loss!, params, decoder.checkpoints!) : gradients(decoder.loss!, params);
+  const grads = decoder.checkpoints ? checkpointedGradients(decoder.loss!, params, decoder.checkpoints!) : gradients(decoder.loss!, params);
   const outputs: Record<string, Tensor> = { loss: decoder.loss! };
   const gradNames: string[] = [];
   grads.forEach((g, i) => {
@@ -32,10 +32,13 @@ function build(config: ModelConfig, checkpointing: boolean, withLora: boolean): 
     outputs[`grad/${params[i].name}`] = g;
     gradNames.push(params[i].name);
   });
-  const model = encodeModel(lower(decoder.graph, { outputs, name: 'ckpt' }));
+  const lowered = lower(decoder.graph, { outputs, name: 'ckpt' });
+  const model = encodeModel(lowered);
+  const head = config.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
+  const headReaders = lowered.graph.nodes.filter((n) => n.inputs.includes(head)).map((n) => n.opType);
   // Node → producer scope of each input, for the structural check.
   const graphNodes = decoder.graph.nodes.map((n) => ({ name: n.name, inputs: n.inputs.map((t) => t.producer?.name ?? null) }));
-  return { model, params: params.map((p) => ({ name: p.name, shape: p.shape as number[] })), gradNames, graphNodes };
+  return { model, params: params.map((p) => ({ name: p.name, shape: p.shape as number[] })), gradNames, graphNodes, headReaders };
 }
 
 function feeds(config: ModelConfig, built: Built, withLora: boolean, override?: { name: string; index: number; delta: number }): Record<string, ort.Tensor> {
@@ -64,27 +67,42 @@ async function run(model: Uint8Array, feed: Record<string, ort.Tensor>): Promise
   return out;
 }
 
-for (const [label, config, withLora] of [
-  ['qwen2 tied head', tinyConfig('qwen2', { tie: true }), false],
-  ['qwen3 untied head, q/k norms', tinyConfig('qwen3', { tie: false }), false],
-  ['qwen2 with LoRA', tinyConfig('qwen2', { tie: false }), true],
+for (const [label, config, withLora, checkpointing, lossChunks] of [
+  ['qwen2 tied head', tinyConfig('qwen2', { tie: true }), false, true, undefined],
+  ['qwen3 untied head, q/k norms', tinyConfig('qwen3', { tie: false }), false, true, undefined],
+  ['qwen2 with LoRA', tinyConfig('qwen2', { tie: false }), true, true, undefined],
+  ['qwen2 tied head, chunked cross-entropy (3 uneven vocabulary blocks)', tinyConfig('qwen2', { tie: true }), false, true, 3],
+  ['qwen3 untied head, chunked cross-entropy alone (no layer checkpointing)', tinyConfig('qwen3', { tie: false }), false, false, 4],
 ] as const) {
-  test(`gradient checkpointing (${label}): same gradients as the plain backward in float64, finite differences agree`, async () => {
+  test(`recompute (${label}): same loss and gradients as the plain backward in float64, finite differences agree`, async () => {
     const plain = build(config, false, withLora);
-    const ckpt = build(config, true, withLora);
+    const ckpt = build(config, checkpointing, withLora, lossChunks);
+    if (lossChunks) {
+      // The head weight is only ever read a block at a time (Slice), never multiplied whole.
+      assert.ok(ckpt.headReaders.length > 0 && ckpt.headReaders.every((op) => op === 'Slice' || op === 'Gather'), `head readers: ${ckpt.headReaders}`);
+      assert.ok(plain.headReaders.some((op) => op === 'Gemm' || op === 'MatMul'), 'the check would see a whole-vocabulary product');
+    }
     assert.deepEqual(ckpt.gradNames, plain.gradNames, 'the same parameters get gradients');
 
     // Structure: no backward node reads a value computed inside a forward layer.
     const forwardLayer = /^model\.layers\.\d+\//;
+    if (!checkpointing) return void (await compare(plain, ckpt, config, withLora));
     const leaks = ckpt.graphNodes.filter((n) => n.name.startsWith('grad') && n.inputs.some((p) => p !== null && forwardLayer.test(p)));
     assert.deepEqual(leaks.map((n) => n.name).slice(0, 3), [], 'backward nodes reading forward-layer activations');
     const plainLeaks = plain.graphNodes.filter((n) => n.name.startsWith('grad') && n.inputs.some((p) => p !== null && forwardLayer.test(p)));
     assert.ok(plainLeaks.length > 0, 'the check would see the plain backward reading forward activations');
 
+    await compare(plain, ckpt, config, withLora);
+  });
+}
+
+async function compare(plain: ReturnType<typeof build>, ckpt: ReturnType<typeof build>, config: ModelConfig, withLora: boolean): Promise<void> {
+  {
     const feed = feeds(config, plain, withLora);
     const a = await run(plain.model, feed);
     const b = await run(ckpt.model, feed);
-    assert.equal((b.loss.data as Float64Array)[0], (a.loss.data as Float64Array)[0], 'same forward loss');
+    const [la, lb] = [(a.loss.data as Float64Array)[0], (b.loss.data as Float64Array)[0]];
+    assert.ok(Math.abs(la - lb) <= 1e-12 * Math.abs(la), `same forward loss: ${la} vs ${lb}`);
     for (const name of plain.gradNames) {
       const ga = a[`grad/${name}`].data as Float64Array;
       const gb = b[`grad/${name}`].data as Float64Array;
@@ -93,7 +111,7 @@ for (const [label, config, withLora] of [
       assert.ok(worst < 1e-6, `${name}: relative gradient error ${worst}`);
     }
     // Central differences on a few entries of early-layer parameters (the ones only the recomputed backward reaches).
-    const probes = ckpt.gradNames.filter((n) => n.includes('layers.0.') || n.includes('embed_tokens')).slice(0, 4);
+    const probes = [...ckpt.gradNames.filter((n) => n.includes('layers.0.') || n.includes('embed_tokens')).slice(0, 1), ...ckpt.gradNames.filter((n) => n.includes('lm_head') || n.includes('model.norm')).slice(0, 1)];
     for (const name of probes) {
       const g = b[`grad/${name}`].data as Float64Array;
       const index = g.reduce((best, v, i) => (Math.abs(v) > Math.abs(g[best]) ? i : best), 0);
@@ -103,20 +121,24 @@ for (const [label, config, withLora] of [
       const fd = ((up.loss.data as Float64Array)[0] - (down.loss.data as Float64Array)[0]) / (2 * eps);
       assert.ok(Math.abs(fd - g[index]) <= 1e-6 * Math.max(1, Math.abs(fd)), `${name}[${index}]: finite difference ${fd} vs gradient ${g[index]}`);
     }
-  });
+  }
 }
 
-test('FineTuner with gradientCheckpointing takes the same float64 steps as without', async () => {
+test('FineTuner with gradientCheckpointing (and chunked cross-entropy) takes the same float64 steps as without', async () => {
   const config = tinyConfig('qwen3', { tie: true });
   const results = [];
-  for (const gradientCheckpointing of [false, true]) {
-    const tuner = await FineTuner.create(config, randomWeights(config, 6), { kind: 'full' }, { provider: 'cpu', dtype: 'float64', gradientCheckpointing });
+  for (const variant of [{}, { gradientCheckpointing: true }, { gradientCheckpointing: true, lossChunks: 3 }]) {
+    const tuner = await FineTuner.create(config, randomWeights(config, 6), { kind: 'full' }, { provider: 'cpu', dtype: 'float64', ...variant });
     const steps = [];
     for (let i = 0; i < 2; i++) steps.push(await tuner.step(batch, 1e-3));
     results.push({ steps, state: await tuner.readState() });
     await tuner.release();
   }
-  const [plain, ckpt] = results;
+  const [plain, ...others] = results;
+  for (const ckpt of others) checkSame(plain, ckpt);
+});
+
+function checkSame(plain: { steps: { loss: number; metrics: Record<string, number> }[]; state: { params: Record<string, { data: ArrayLike<number> }> } }, ckpt: typeof plain): void {
   plain.steps.forEach((s, i) => {
     assert.ok(Math.abs(s.loss - ckpt.steps[i].loss) < 1e-12 * Math.abs(s.loss), `step ${i + 1} loss ${s.loss} vs ${ckpt.steps[i].loss}`);
     assert.ok(Math.abs(s.metrics.grad_norm - ckpt.steps[i].metrics.grad_norm) < 1e-9 * s.metrics.grad_norm, `grad_norm ${s.metrics.grad_norm} vs ${ckpt.steps[i].metrics.grad_norm}`);
@@ -126,4 +148,4 @@ test('FineTuner with gradientCheckpointing takes the same float64 steps as witho
     const b = ckpt.state.params[name].data as Float64Array;
     for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) < 1e-12, `${name}[${i}] ${a[i]} vs ${b[i]}`);
   }
-});
+}
