@@ -260,6 +260,8 @@ export const contract = {
       dataset: datasetName,
       source: importSource,
       format: z.enum(['jsonl', 'json', 'csv', 'parquet']).optional(),
+      /** CSV text encoding (main/data/import/encoding.ts); auto when omitted. */
+      encoding: z.enum(['auto', 'utf-8', 'cp949', 'utf-16le', 'utf-16be']).optional(),
       onDuplicate: z.enum(['ask', 'import', 'skip']).default('ask'),
     }),
   ),

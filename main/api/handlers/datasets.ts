@@ -52,6 +52,7 @@ export const datasetsHandlers: HandlerGroup<'datasets'> = {
       path,
       fileName,
       format,
+      ...(input.encoding ? { encoding: input.encoding } : {}),
       sha256,
       removeSourceWhenDone: source.kind === 'upload',
     };

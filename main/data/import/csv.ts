@@ -122,6 +122,8 @@ export async function* parseCsv(chunks: AsyncIterable<Buffer>, options: CsvParse
     try {
       text = decoder.decode(raw);
     } catch {
+      // Without a header no row can be read: fail the file with the hint instead of "no header row".
+      if (!header) throw new ImportError('invalid_input', `the header row (line ${startLine}) is not valid UTF-8; a file saved by Korean Excel is CP949: import it with encoding cp949 (or utf-16le for "Unicode text")`);
       batch.errors.push({ line: startLine, reason: INVALID_UTF8_CSV_REASON });
       return;
     }

@@ -4,13 +4,15 @@ import { rm } from 'node:fs/promises';
 import type { ImportFormat, ImportSummary } from '../../api/contract.ts';
 import type { JobContext } from '../job-kind.ts';
 import { openWorkspace } from '../../store/index.ts';
-import { importDataset } from '../../data/import/index.ts';
+import { importDataset, type CsvEncoding } from '../../data/import/index.ts';
 
 export type ImportJobInput = {
   dataset: string;
   path: string;
   fileName: string;
   format: ImportFormat;
+  /** CSV text encoding; auto-detected when omitted. */
+  encoding?: CsvEncoding;
   sha256: string;
   /** Uploaded files are temporary: remove them once imported (or failed). */
   removeSourceWhenDone: boolean;
@@ -26,6 +28,7 @@ export async function run(raw: unknown, ctx: JobContext): Promise<ImportSummary>
       dataset: input.dataset,
       path: input.path,
       format: input.format,
+      encoding: input.encoding,
       fileName: input.fileName,
       signal: ctx.signal,
       onProgress: (p) =>

@@ -118,3 +118,33 @@ test('CLI: `data import x.csv` reads a CP949 Excel file (auto) and --encoding ut
   const bad = await run(process.execPath, [bin, 'data', 'import', u16, '--dataset', 'u', '--workspace', ws, '--encoding', 'latin9']).then(() => null, (e) => e);
   assert.match(bad.stderr, /unknown encoding "latin9"/);
 });
+
+test('API: datasets.import carries the encoding to the import job (the UI\'s choice)', async () => {
+  const { dispatch } = await import('../../../main/api/router.ts');
+  const { handlers } = await import('../../../main/api/handlers/index.ts');
+  const { AppSession } = await import('../../../main/api/session.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'csv-enc-api-'));
+  const session = new AppSession();
+  const call = async (method: string, input: unknown) => {
+    const r = (await dispatch(method as never, input as never, { transport: 'http', session }, handlers)) as { ok: boolean; value?: any; error?: unknown };
+    if (!r.ok) assert.fail(JSON.stringify(r.error));
+    return r.value;
+  };
+  try {
+    const ws = join(dir, 'ws');
+    await call('workspace.open', { path: ws, create: true });
+    // Valid UTF-8 and valid CP949 at once would be ambiguous; this CP949 file is not UTF-8, so "utf-8" rejects.
+    const file = join(ws, 'excel.csv');
+    writeFileSync(file, iconv(csvText(ROWS, '\r\n'), 'CP949'));
+    const started = await call('datasets.import', { dataset: 'excel', source: { kind: 'path', path: file }, encoding: 'cp949' });
+    const final = await session.current!.jobs.wait(started.jobId);
+    assert.equal(final.status, 'succeeded', final.error);
+    assert.deepEqual(final.result, { dataset: 'excel', imported: 3, rejected: 0, errors: [] });
+    const forced = await call('datasets.import', { dataset: 'forced', source: { kind: 'path', path: file }, encoding: 'utf-8', onDuplicate: 'import' });
+    const failed = await session.current!.jobs.wait(forced.jobId);
+    assert.equal(failed.status, 'failed');
+    assert.match(String(failed.error), /header row \(line 1\) is not valid UTF-8.*encoding cp949/);
+  } finally {
+    await session.close();
+  }
+});

@@ -109,6 +109,8 @@ export const en = {
   'import.replaces': 'A dataset named “{name}” exists; importing replaces its rows.',
   'import.format': 'Format',
   'import.format.auto': 'Detect from file name',
+  'import.encoding': 'Text encoding',
+  'import.encoding.auto': 'Detect (BOM, UTF-8, then CP949)',
   'import.start': 'Import',
   'import.uploading': 'Uploading {file}… {percent}%',
   'import.starting': 'Starting import of {file}…',

@@ -111,6 +111,8 @@ export const ko: Messages = {
   'import.replaces': '“{name}” 데이터셋이 이미 있습니다. 가져오면 기존 행을 대체합니다.',
   'import.format': '형식',
   'import.format.auto': '파일 이름으로 판단',
+  'import.encoding': '문자 인코딩',
+  'import.encoding.auto': '자동 감지 (BOM, UTF-8, 그다음 CP949)',
   'import.start': '가져오기',
   'import.uploading': '{file} 업로드 중… {percent}%',
   'import.starting': '{file} 가져오기를 시작하는 중…',

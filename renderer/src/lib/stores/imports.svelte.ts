@@ -43,10 +43,14 @@ export type ImportPhase =
 
 export type ActiveImport = { fileName: string; dataset: string; phase: ImportPhase };
 
+/** CSV text encodings the import accepts (main/data/import/encoding.ts). */
+export type CsvEncoding = 'auto' | 'utf-8' | 'cp949' | 'utf-16le' | 'utf-16be';
+
 export type DuplicateQuestion = {
   file: File;
   dataset: string;
   format: ImportFormat | undefined;
+  encoding?: CsvEncoding;
   source: Source;
   /** From the error's details: the dataset the same content went into, and when. */
   existing: { dataset: string; importedAt: string | null };
@@ -113,7 +117,7 @@ class ImportsStore {
   }
 
   /** Imports the file in front of the queue into `dataset`. */
-  async start(dataset: string, format: ImportFormat | undefined): Promise<void> {
+  async start(dataset: string, format: ImportFormat | undefined, encoding?: CsvEncoding): Promise<void> {
     const file = this.#queue[0];
     if (!file) return;
     this.#queue = this.#queue.slice(1);
@@ -125,7 +129,7 @@ class ImportsStore {
       tracked.phase = { step: 'uploading', loaded, total };
     });
     if (!uploaded.ok) return this.#fail(tracked, uploaded.error);
-    await this.#begin(tracked, file, format, uploaded.value, 'ask');
+    await this.#begin(tracked, file, format, uploaded.value, 'ask', encoding);
   }
 
   /** Answer to the duplicate question: import the same file again. */
@@ -136,7 +140,7 @@ class ImportsStore {
     const entry: ActiveImport = { fileName: q.file.name, dataset: q.dataset, phase: { step: 'starting' } };
     this.#active = [...this.#active, entry];
     const tracked = this.#active[this.#active.length - 1];
-    await this.#begin(tracked, q.file, q.format, q.source, 'import');
+    await this.#begin(tracked, q.file, q.format, q.source, 'import', q.encoding);
   }
 
   /** Answer to the duplicate question: keep what is there and show the earlier dataset. */
@@ -168,14 +172,15 @@ class ImportsStore {
     format: ImportFormat | undefined,
     source: Source,
     onDuplicate: 'ask' | 'import',
+    encoding?: CsvEncoding,
   ): Promise<void> {
     tracked.phase = { step: 'starting' };
     // The back end keeps an upload through the duplicate question, so "import again" reuses its id.
-    const res = await api.call('datasets.import', { dataset: tracked.dataset, source, format, onDuplicate });
+    const res = await api.call('datasets.import', { dataset: tracked.dataset, source, format, onDuplicate, ...(encoding ? { encoding } : {}) });
     if (!res.ok) {
       if (res.error.code === 'duplicate') {
         this.#remove(tracked);
-        this.#duplicate = { file, dataset: tracked.dataset, format, source, existing: duplicateDetails(res.error, tracked.dataset) };
+        this.#duplicate = { file, dataset: tracked.dataset, format, encoding, source, existing: duplicateDetails(res.error, tracked.dataset) };
         return;
       }
       return this.#fail(tracked, res.error);
