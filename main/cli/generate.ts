@@ -39,6 +39,7 @@ interface GenerateCliOptions {
   stop?: string[];
   dtype: string;
   provider: string;
+  keepStoredDtype?: boolean;
   json?: boolean;
 }
 
@@ -60,17 +61,20 @@ export function registerGenerateCommand(program: Command): void {
     .option('--stop <text>', 'stop string (repeatable)', collect)
     .option('--dtype <dtype>', 'float32 or float64', 'float32')
     .option('--provider <name>', 'execution provider: cpu, cuda, webgpu or auto', 'cpu')
-    .option('--json', 'print the results as JSON')
+    .option('--keep-stored-dtype', 'bf16/f16 checkpoints: keep the weights half-size in memory and cast them at every use (half the memory, slower decoding)')
+    .option('--json', 'print the results as JSON (with loadSeconds, timeToFirstTokenSeconds and peakRssBytes)')
     .action(
       cliAction(async (opts: GenerateCliOptions) => {
         if (!opts.prompt === !opts.inputIds) throw new Error('pass --prompt or --input-ids (exactly one kind)');
         if (opts.chat && !opts.prompt) throw new Error('--chat needs --prompt');
         if (opts.dtype !== 'float32' && opts.dtype !== 'float64') throw new Error(`--dtype must be float32 or float64, got "${opts.dtype}"`);
         if (!['cpu', 'cuda', 'webgpu', 'auto'].includes(opts.provider)) throw new Error(`--provider must be cpu, cuda, webgpu or auto, got "${opts.provider}"`);
-        const { loadModel } = await import('../models/weights.ts');
+        const loadStarted = performance.now();
+        const { openModelFolder } = await import('../models/weight-files.ts');
         const { DecoderSession } = await import('../models/decoder-session.ts');
         const { generate } = await import('../models/generate.ts');
-        const { config, weights, generationConfig } = loadModel(opts.model);
+        // Headers only: the session maps the checkpoint files itself (no copy of the weights in JS).
+        const { config, weightFiles, generationConfig } = openModelFolder(opts.model);
         if (config.task !== 'causal-lm') throw new Error(`${config.architecture} is not a causal language model`);
 
         const needTokenizer = !!opts.prompt || !!opts.stop?.length || !opts.json;
@@ -91,7 +95,9 @@ export function registerGenerateCommand(program: Command): void {
         const decode = tokenizer ? (ids: readonly number[]) => tokenizer!.decode(ids, { skipSpecialTokens: true }) : undefined;
 
         // Head on the last position only, greedy in the graph: generation never needs the other positions' logits.
-        const session = await DecoderSession.create(config, weights, { dtype: opts.dtype, kvCache: true, lastPositionLogits: true, provider: opts.provider as ProviderRequest });
+        const session = await DecoderSession.create(config, new Map(), { dtype: opts.dtype, kvCache: true, lastPositionLogits: true, provider: opts.provider as ProviderRequest, weightFiles, keepStoredDtype: opts.keepStoredDtype });
+        const loadSeconds = (performance.now() - loadStarted) / 1000;
+        let firstToken: number | null = null;
         const streaming = !opts.json && prompts.length === 1 && opts.n === 1 && !!decode;
         let printed = '';
         const started = performance.now();
@@ -102,20 +108,20 @@ export function registerGenerateCommand(program: Command): void {
           stopTokenIds,
           stopStrings: opts.stop,
           decode,
-          onToken: streaming
-            ? (() => {
-                const ids: number[] = [];
-                return (e: { token: number }) => {
-                  ids.push(e.token);
-                  const text = decode!(ids);
-                  // Print only whole characters: a partial UTF-8 sequence decodes to U+FFFD until completed.
-                  if (text.startsWith(printed) && !text.endsWith('\uFFFD')) {
-                    process.stdout.write(text.slice(printed.length));
-                    printed = text;
-                  }
-                };
-              })()
-            : undefined,
+          onToken: (() => {
+            const ids: number[] = [];
+            return (e: { token: number }) => {
+              firstToken ??= performance.now();
+              if (!streaming) return;
+              ids.push(e.token);
+              const text = decode!(ids);
+              // Print only whole characters: a partial UTF-8 sequence decodes to U+FFFD until completed.
+              if (text.startsWith(printed) && !text.endsWith('\uFFFD')) {
+                process.stdout.write(text.slice(printed.length));
+                printed = text;
+              }
+            };
+          })(),
         });
         const seconds = (performance.now() - started) / 1000;
         await session.release();
@@ -124,6 +130,10 @@ export function registerGenerateCommand(program: Command): void {
           process.stdout.write(JSON.stringify({
             architecture: config.architecture, engine: `onnx-${opts.dtype === 'float64' ? 'f64' : 'f32'}`,
             prompts, sequences: results, generatedTokens: generated, seconds, tokensPerSecond: generated / seconds,
+            // Start-up and memory (issue #30): headers, tokenizer and session ready; prompt to first token;
+            // the process's peak resident set so far (weights mapped from the files count once read).
+            loadSeconds, timeToFirstTokenSeconds: firstToken === null ? null : (firstToken - started) / 1000,
+            peakRssBytes: process.resourceUsage().maxRSS * 1024,
           }) + '\n');
           return;
         }

@@ -5,6 +5,7 @@ import type { SafeTensor } from '../engine/safetensors.ts';
 import type { ModelConfig } from './config.ts';
 import { DecoderSession } from './decoder-session.ts';
 import type { DecoderDType } from './decoder.ts';
+import { openModelFolder, type WeightFiles } from './weight-files.ts';
 
 export class RewardModel {
   private constructor(
@@ -12,9 +13,15 @@ export class RewardModel {
     private readonly session: DecoderSession,
   ) {}
 
-  static async create(config: ModelConfig, weights: ReadonlyMap<string, SafeTensor>, options: { dtype?: DecoderDType } = {}): Promise<RewardModel> {
+  static async create(config: ModelConfig, weights: ReadonlyMap<string, SafeTensor>, options: { dtype?: DecoderDType; weightFiles?: WeightFiles } = {}): Promise<RewardModel> {
     if (config.task !== 'sequence-classification') throw new Error(`reward model: ${config.architecture} is not a sequence classifier (expected *ForSequenceClassification with score.weight)`);
-    return new RewardModel(config, await DecoderSession.create(config, weights, { dtype: options.dtype }));
+    return new RewardModel(config, await DecoderSession.create(config, weights, { dtype: options.dtype, weightFiles: options.weightFiles }));
+  }
+
+  /** A reward model straight from its folder: the session maps the checkpoint files (no copy in JS). */
+  static async fromFolder(dir: string, options: { dtype?: DecoderDType } = {}): Promise<RewardModel> {
+    const { config, weightFiles } = openModelFolder(dir);
+    return RewardModel.create(config, new Map(), { ...options, weightFiles });
   }
 
   /** Scores [numLabels] per sequence (a reward model has numLabels = 1: use `rewards`). */

@@ -65,12 +65,11 @@ export type Scorer = { name: string; batchSize: number; score(batch: readonly Co
 
 async function rewardModelScorer(spec: Extract<ScorerRecipe, { type: 'reward_model' }>, baseDir: string, log: (line: string) => void): Promise<Scorer> {
   const dir = resolve(baseDir, spec.model_dir);
-  const { loadModel } = await import('../models/weights.ts');
   const { Tokenizer } = await import('../models/tokenizer.ts');
   const { RewardModel } = await import('../models/reward-model.ts');
-  const { config, weights } = loadModel(dir);
   const tokenizer = Tokenizer.load(dir);
-  const model = await RewardModel.create(config, weights);
+  // The session maps the checkpoint files: no copy of the weights in JS.
+  const model = await RewardModel.fromFolder(dir);
   return {
     name: spec.name,
     batchSize: spec.batch_size,

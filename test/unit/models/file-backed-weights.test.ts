@@ -8,6 +8,7 @@ import { bfloat16BitsToFloat32, float32ToBfloat16Bits } from '../../../main/engi
 import { DecoderSession } from '../../../main/models/decoder-session.ts';
 import { generate } from '../../../main/models/generate.ts';
 import { referenceLogits } from '../../../main/models/reference.ts';
+import { RewardModel } from '../../../main/models/reward-model.ts';
 import { openModelFolder } from '../../../main/models/weight-files.ts';
 import { loadModel, saveModel } from '../../../main/models/weights.ts';
 import { maxRelativeError, randomWeights, tempDir, tinyConfig } from '../../helpers/model-fixtures.ts';
@@ -72,4 +73,21 @@ test('an in-memory weight overrides its file; a missing weight is named', async 
   await session.release();
   opened.weightFiles.tensors.delete('model.norm.weight');
   await assert.rejects(DecoderSession.create(config, new Map(), { weightFiles: opened.weightFiles }), /model\.norm\.weight is missing/);
+});
+
+test('reward model from its folder (mapped, bf16 cast at use) scores like the loaded float32 model', async () => {
+  const config = tinyConfig('qwen2', { task: 'sequence-classification', numLabels: 1 });
+  const weights = randomWeights(config, 11);
+  const dir = tempDir('file-rm-');
+  saveModel(dir, { config, weights, generationConfig: null }, { dtype: 'BF16' });
+  const loaded = loadModel(dir);
+  const sequences = [[3, 4, 5, 6, 7], [8, 9], [10, 11, 12]];
+  const viaMemory = await RewardModel.create(loaded.config, loaded.weights);
+  const viaFiles = await RewardModel.fromFolder(dir);
+  const a = await viaMemory.rewards(sequences);
+  const b = await viaFiles.rewards(sequences);
+  a.forEach((r, i) => assert.ok(Math.abs(r - b[i]) <= 1e-5 * Math.max(1, Math.abs(r)), `sequence ${i}: ${r} vs ${b[i]}`));
+  assert.ok(new Set(b).size === 3, 'scores differ between sequences');
+  await viaMemory.release();
+  await viaFiles.release();
 });

@@ -28,6 +28,10 @@ test('saenggak generate: --input-ids batch as JSON equals the library; --prompt 
   await session.release();
   assert.deepEqual(out.prompts, [[9707, 1879], [40]]);
   assert.deepEqual(out.sequences.map((s: { tokens: number[] }) => s.tokens), expected.map((s) => s.tokens));
+  // Start-up and memory fields (issue #30).
+  assert.ok(out.loadSeconds > 0 && out.loadSeconds < 60, `loadSeconds ${out.loadSeconds}`);
+  assert.ok(out.timeToFirstTokenSeconds > 0 && out.timeToFirstTokenSeconds <= out.seconds, `timeToFirstTokenSeconds ${out.timeToFirstTokenSeconds} within ${out.seconds}`);
+  assert.ok(Number.isSafeInteger(out.peakRssBytes) && out.peakRssBytes > 20 * 2 ** 20, `peakRssBytes ${out.peakRssBytes}`);
 
   const sampled = JSON.parse((await saenggak('generate', '--model', dir, '--prompt', 'hello', '--chat', '--max-new-tokens', '3', '--temperature', '0.8', '--top-p', '0.9', '--seed', '5', '--n', '2', '--json')).stdout);
   const chat = Tokenizer.load(dir).encodeChat([{ role: 'user', content: 'hello' }], { addGenerationPrompt: true });
