@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
-import { checkpointedGradients, encodeModel, gradients, lower, type Tensor } from '../../../main/engine/index.ts';
+import { checkpointedGradients, encodeModel, gradients, lower, type StepResult, type Tensor, type TrainState } from '../../../main/engine/index.ts';
 import type { ModelConfig } from '../../../main/models/config.ts';
 import { buildDecoderGraph } from '../../../main/models/decoder.ts';
 import { FineTuner, lmBatch } from '../../../main/models/fine-tune.ts';
@@ -138,7 +138,7 @@ test('FineTuner with gradientCheckpointing (and chunked cross-entropy) takes the
   for (const ckpt of others) checkSame(plain, ckpt);
 });
 
-function checkSame(plain: { steps: { loss: number; metrics: Record<string, number> }[]; state: { params: Record<string, { data: ArrayLike<number> }> } }, ckpt: typeof plain): void {
+function checkSame(plain: { steps: StepResult[]; state: TrainState }, ckpt: typeof plain): void {
   plain.steps.forEach((s, i) => {
     assert.ok(Math.abs(s.loss - ckpt.steps[i].loss) < 1e-12 * Math.abs(s.loss), `step ${i + 1} loss ${s.loss} vs ${ckpt.steps[i].loss}`);
     assert.ok(Math.abs(s.metrics.grad_norm - ckpt.steps[i].metrics.grad_norm) < 1e-9 * s.metrics.grad_norm, `grad_norm ${s.metrics.grad_norm} vs ${ckpt.steps[i].metrics.grad_norm}`);
