@@ -7,6 +7,7 @@ import { registerWorkspaceCommands } from './cli/workspace.ts';
 import { registerDataCommands } from './cli/data.ts';
 import { registerBuildCommands } from './cli/build.ts';
 import { registerDevicesCommand } from './cli/devices.ts';
+import { registerSetupCommands } from './cli/setup.ts';
 import { registerServeCommand } from './cli/serve.ts';
 import { registerRewardCommands } from './cli/reward.ts';
 import { registerModelCommands } from './cli/model.ts';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerBuildCommands(program); // adds `data build` to the data group
   registerSelfCorrectCommand(program); // adds `data selfcorrect`
   registerDevicesCommand(program);
+  registerSetupCommands(program);
   registerServeCommand(program);
   registerRewardCommands(program);
   registerModelCommands(program);

@@ -38,8 +38,9 @@ export class DigestMismatchError extends Error {
     readonly file: string,
     readonly expected: string,
     readonly actual: string,
+    what = 'the download was deleted and nothing was installed',
   ) {
-    super(`${file}: SHA-256 ${actual} does not match the recorded ${expected}; the download was deleted and nothing was installed`);
+    super(`${file}: SHA-256 ${actual} does not match the expected ${expected}; ${what}`);
   }
 }
 

@@ -4,7 +4,7 @@
 // it in with a rename. A failure at any step leaves the previous state untouched: no half-installed runtime.
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { downloadVerified, sha256File, type DownloadProgress } from './download.ts';
+import { DigestMismatchError, downloadVerified, sha256File, type DownloadProgress } from './download.ts';
 import { extractZipEntry, listZipEntries } from './zip.ts';
 import { resolveRelease, type GpuRelease, type ReleaseTable } from './releases.ts';
 import { bundledOrtBinDir, bundledOrtVersion, gpuRuntimeRoot } from './paths.ts';
@@ -27,6 +27,10 @@ export type InstallOptions = {
   bundledBinDir?: string;
   /** Install although the project has no digest for the archive (its measured digest is reported). */
   allowUnrecordedDigest?: boolean;
+  /** Base URL replacing nuget.org's flat container (same paths below it). */
+  mirror?: string;
+  /** Expected SHA-256 of the archive where the app has none recorded. */
+  sha256?: string;
   onProgress?: (p: InstallProgress) => void;
   signal?: AbortSignal;
   retries?: number;
@@ -43,6 +47,26 @@ export type InstallResult = {
 };
 
 export class UnrecordedDigestError extends Error {}
+
+/**
+ * `--mirror URL` serves the same files from elsewhere (a company NuGet mirror): only the URL prefix
+ * changes, the recorded digests still decide. `--sha256 HEX` supplies a digest for an archive the app has
+ * none for; where one is recorded it must agree.
+ */
+function withOverrides(release: GpuRelease, options: Pick<InstallOptions, 'mirror' | 'sha256'>): GpuRelease {
+  const files = release.files.map((file, i) => {
+    let { url, sha256 } = file;
+    if (options.mirror) url = options.mirror.replace(/\/?$/, '/') + url.replace(/^https:\/\/api\.nuget\.org\/v3-flatcontainer\//, '');
+    if (options.sha256 && i === 0) {
+      const given = options.sha256.toLowerCase();
+      if (!/^[0-9a-f]{64}$/.test(given)) throw new Error(`--sha256 must be 64 hex digits, got "${options.sha256}"`);
+      if (sha256 && sha256 !== given) throw new Error(`--sha256 ${given} disagrees with the digest recorded for ${file.name} (${sha256}); refusing`);
+      sha256 = given;
+    }
+    return { ...file, url, sha256 };
+  });
+  return { ...release, files };
+}
 
 export function runtimeFolderName(release: Pick<GpuRelease, 'onnxruntime' | 'target'>): string {
   return `onnxruntime-${release.onnxruntime}-${release.target}`;
@@ -65,7 +89,7 @@ export async function installGpuRuntime(options: InstallOptions = {}): Promise<I
   const onnxruntime = options.onnxruntime ?? bundledOrtVersion();
   const platform = options.platform ?? process.platform;
   const arch = options.arch ?? process.arch;
-  const release = resolveRelease(onnxruntime, platform, arch, options.table);
+  const release = withOverrides(resolveRelease(onnxruntime, platform, arch, options.table), options);
   checkDigestsRecorded(release, options.allowUnrecordedDigest ?? false);
 
   const downloads = join(root, 'downloads');
@@ -74,6 +98,18 @@ export async function installGpuRuntime(options: InstallOptions = {}): Promise<I
   const archivePaths: string[] = [];
   for (const file of release.files) {
     const partPath = join(downloads, `${file.name}.part`);
+    const placed = join(downloads, file.name);
+    if (existsSync(placed)) {
+      // Offline: the user put the archive here by hand. Same digest rule, no network.
+      const got = { sha256: await sha256File(placed), bytes: statSync(placed).size };
+      if (file.sha256 && got.sha256 !== file.sha256.toLowerCase()) {
+        throw new DigestMismatchError(file.name, file.sha256, got.sha256, `${placed} was left where it is and nothing was installed`);
+      }
+      options.onProgress?.({ phase: 'download', file: file.name, receivedBytes: got.bytes, totalBytes: got.bytes, resumedFrom: got.bytes, attempt: 0 });
+      archives.push({ name: file.name, sha256: got.sha256, bytes: got.bytes, recorded: Boolean(file.sha256) });
+      archivePaths.push(placed);
+      continue;
+    }
     const got = await downloadVerified({
       file: file.name,
       url: file.url,
@@ -125,7 +161,8 @@ export async function installGpuRuntime(options: InstallOptions = {}): Promise<I
     rmSync(staging, { recursive: true, force: true });
     throw error;
   }
-  for (const path of archivePaths) rmSync(path, { force: true });
+  // The verified archive is no longer needed (hundreds of MB); a hand-placed one is the user's to keep.
+  for (const path of archivePaths) if (path.endsWith('.part')) rmSync(path, { force: true });
   const previous = readState(root);
   writeState(root, {
     ...previous,
@@ -142,9 +179,9 @@ export async function installGpuRuntime(options: InstallOptions = {}): Promise<I
 }
 
 /** `--dry-run --json`: what would be fetched, without touching the network or the disk. */
-export function dryRunPlan(options: Pick<InstallOptions, 'onnxruntime' | 'platform' | 'arch' | 'table'> = {}) {
+export function dryRunPlan(options: Pick<InstallOptions, 'onnxruntime' | 'platform' | 'arch' | 'table' | 'mirror' | 'sha256'> = {}) {
   const onnxruntime = options.onnxruntime ?? bundledOrtVersion();
-  const release = resolveRelease(onnxruntime, options.platform ?? process.platform, options.arch ?? process.arch, options.table);
+  const release = withOverrides(resolveRelease(onnxruntime, options.platform ?? process.platform, options.arch ?? process.arch, options.table), options);
   return {
     onnxruntime,
     target: release.target,

@@ -227,3 +227,27 @@ test('an unknown onnxruntime version and an unrecorded digest are refused before
     await s.done();
   }
 });
+
+test('offline: an archive placed by hand in downloads/ is installed without any request, and kept; a wrong one is refused', async () => {
+  const { zip, contents } = releaseArchive();
+  const server = await startReleaseServer({});
+  const s = await scratch();
+  try {
+    mkdirSync(join(s.root, 'downloads'), { recursive: true });
+    const placed = join(s.root, 'downloads', ARCHIVE);
+    writeFileSync(placed, Buffer.from('a different file'));
+    await assert.rejects(
+      installGpuRuntime({ userData: s.userData, onnxruntime: '1.30.0', platform: 'linux', arch: 'x64', table: tableFor(server.url, sha256(zip)) }),
+      /left where it is and nothing was installed/,
+    );
+    assert.equal(existsSync(join(s.root, 'state.json')), false);
+    writeFileSync(placed, zip);
+    await installGpuRuntime({ userData: s.userData, onnxruntime: '1.30.0', platform: 'linux', arch: 'x64', table: tableFor(server.url, sha256(zip)) });
+    assert.equal(server.requests.length, 0);
+    assert.ok(readFileSync(join(s.root, 'onnxruntime-1.30.0-linux-x64-cuda12', PROVIDERS[0]!)).equals(contents[PROVIDERS[0]!]!));
+    assert.ok(existsSync(placed), "the user's file stays");
+  } finally {
+    await server.close();
+    await s.done();
+  }
+});
