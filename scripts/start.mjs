@@ -5,7 +5,7 @@
 //    first start we run `node node_modules/electron/install.js` ourselves.
 // 2. Electron needs a display. On Linux without DISPLAY / WAYLAND_DISPLAY (a server, a container) it
 //    cannot open a window.
-// If either fails, we say why and start serve mode instead (building the UI first if needed) and print
+// If either fails, we say why and start serve mode instead (which builds the UI first if needed) and print
 // the URL to open. Otherwise we build the Electron bundle and launch it.
 // Extra arguments go to `saenggak serve` (e.g. `npm start -- --workspace ~/lab --port 8080`).
 import { spawn, spawnSync } from 'node:child_process';
@@ -45,10 +45,9 @@ function run(command, args, options = {}) {
   }
 }
 
-function buildRendererIfMissing() {
-  if (existsSync(join(root, 'dist', 'renderer', 'index.html'))) return;
-  console.log('Building the UI (dist/renderer)...');
-  run(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn']);
+/** Builds dist/renderer when it is missing or older than its sources (main/server/ui-build.ts says which). */
+function buildRendererIfNeeded() {
+  run(process.execPath, ['--import', 'tsx', join(root, 'main', 'server', 'ui-build.ts')]);
 }
 
 /** Hands the terminal to a child and exits with its status (Ctrl+C reaches it directly). */
@@ -63,10 +62,10 @@ if (!reason && !electronBinary()) reason = installElectron();
 
 if (reason) {
   console.log(`\nCannot start the desktop app: ${reason}.\nStarting serve mode instead: open the URL below in a browser.\n`);
-  buildRendererIfMissing();
+  // `saenggak serve` builds the UI itself when it is missing or stale.
   handOver(process.execPath, [join(root, 'bin', 'saenggak.js'), 'serve', ...passThrough]);
 } else {
-  buildRendererIfMissing();
+  buildRendererIfNeeded();
   run(process.execPath, [join(root, 'scripts', 'build-electron.mjs')]);
   // ELECTRON_RUN_AS_NODE from a parent shell would turn the app into plain Node: drop it.
   const env = { ...process.env };

@@ -69,10 +69,12 @@ export function registerServeCommand(program: Command): void {
     .option('--host <host>', 'interface to listen on (other than loopback exposes the app to the network)', '127.0.0.1')
     .option('--port <port>', 'port (0 = any free port)', '5123')
     .option('--workspace <dir>', `workspace to open at start (default: $${WORKSPACE_ENV}); created when missing`)
-    .option('--ui <dir>', 'folder of the built UI (default: dist/renderer)')
+    .option('--ui <dir>', 'folder of the built UI (default: dist/renderer, built first when missing or older than its sources)')
     .action(
       cliAction(async (options: ServeOptions) => {
         const port = parsePort(options.port);
+        // A fresh clone has no built UI, and a pull can leave a stale one: build it first (seconds).
+        if (!options.ui) await (await import('../server/ui-build.ts')).ensureUiBuilt();
         const { startServer } = await import('../server.ts');
         warnIfExposed(options.host, port, 'read and change your workspace');
         const server = await startServer({
