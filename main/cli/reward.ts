@@ -13,30 +13,75 @@ export function parseChoiceOptions(values: readonly string[] | undefined): strin
   return [...values];
 }
 
+const FALLBACKS = ['auto', 'math', 'short', 'last_number', 'none'];
+
+type MathCase = { pred: string; gold: string; options?: string[] | Record<string, string> };
+
+/** Reads `{pred, gold, options?}` rows; every bad row is reported with its line number before anything runs. */
+async function readCases(file: string): Promise<MathCase[]> {
+  const { readFile } = await import('node:fs/promises');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read --input ${file}: ${(err as Error).message}`);
+  }
+  const cases: MathCase[] = [];
+  const problems: string[] = [];
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === '') return;
+    let row: unknown;
+    try {
+      row = JSON.parse(line);
+    } catch {
+      problems.push(`line ${i + 1}: not JSON`);
+      return;
+    }
+    const r = row as Record<string, unknown>;
+    if (typeof r !== 'object' || r === null || Array.isArray(r)) problems.push(`line ${i + 1}: expected an object {pred, gold}`);
+    else if (typeof r.pred !== 'string' || typeof r.gold !== 'string') problems.push(`line ${i + 1}: "pred" and "gold" must be strings`);
+    else if (r.options !== undefined && (typeof r.options !== 'object' || r.options === null)) problems.push(`line ${i + 1}: "options" must be a list or a letter → value map`);
+    else cases.push({ pred: r.pred, gold: r.gold, options: r.options as MathCase['options'] });
+  });
+  if (problems.length) throw new Error(`${file}: ${problems.length} bad row(s): ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? '; …' : ''}`);
+  return cases;
+}
+
 export function registerRewardCommands(program: Command): void {
   const reward = program.command('reward').description('check math answers, language consistency and format of a response');
 
   reward
     .command('math')
-    .description('verify a predicted answer (or a whole response) against the gold answer')
-    .requiredOption('--pred <text>', 'the prediction: a bare answer or a full response with \\boxed{} / "정답:"')
-    .requiredOption('--gold <text>', 'the gold answer')
+    .description('verify a predicted answer (or a whole response) against the gold answer; --input checks a JSONL file of cases')
+    .option('--pred <text>', 'the prediction: a bare answer or a full response with \\boxed{} / "정답:" / LaTeX math')
+    .option('--gold <text>', 'the gold answer')
+    .option('--input <file>', 'a JSONL file of {pred, gold, options?} rows: one verdict per line, in order')
     .option('--options <choices...>', 'multiple-choice options: values read as A, B, C... or A=value pairs')
-    .option('--fallback <mode>', 'without \\boxed{} or an answer phrase: short | last_number | none', 'short')
+    .option('--fallback <mode>', 'without \\boxed{} or an answer phrase: auto | math | short | last_number | none', 'auto')
+    .option('--answer-from <region>', 'summary: after a closed </think> only, as the accuracy reward does (an unclosed <think> has no answer) | all', 'summary')
     .option('--json', 'print {correct, extracted, pred, gold, reason}')
     .action(
-      cliAction(async (opts: { pred: string; gold: string; options?: string[]; fallback: string; json?: boolean }) => {
-        if (!['short', 'last_number', 'none'].includes(opts.fallback)) {
-          throw new Error(`--fallback must be short, last_number or none, got "${opts.fallback}"`);
+      cliAction(async (opts: { pred?: string; gold?: string; input?: string; options?: string[]; fallback: string; answerFrom: string; json?: boolean }) => {
+        if (!FALLBACKS.includes(opts.fallback)) throw new Error(`--fallback must be ${FALLBACKS.join(', ')}; got "${opts.fallback}"`);
+        if (opts.answerFrom !== 'summary' && opts.answerFrom !== 'all') throw new Error(`--answer-from must be summary or all, got "${opts.answerFrom}"`);
+        if (opts.input !== undefined && (opts.pred !== undefined || opts.gold !== undefined)) throw new Error('use either --input or --pred/--gold, not both');
+        if (opts.input === undefined && (opts.pred === undefined || opts.gold === undefined)) throw new Error('--pred and --gold are required (or --input CASES.jsonl)');
+        const { verifyResponse } = await import('../rewards/accuracy-reward.ts');
+        const settings = { fallback: opts.fallback as 'auto', answerFrom: opts.answerFrom as 'summary' };
+        const cases = opts.input !== undefined ? await readCases(opts.input) : [{ pred: opts.pred!, gold: opts.gold!, options: parseChoiceOptions(opts.options) }];
+        const lines: string[] = [];
+        for (const c of cases) {
+          // The same function the accuracy reward calls, so an unclosed <think> gets the same verdict here.
+          const v = verifyResponse(c.pred, c.gold, c.options, settings);
+          const out = { correct: v.correct, extracted: v.extracted, pred: v.pred, gold: v.gold, reason: v.reason };
+          lines.push(
+            opts.json
+              ? JSON.stringify(out)
+              : `${v.correct ? 'correct' : 'wrong'} (${v.reason}): extracted ${JSON.stringify(v.extracted)} → ${v.pred ?? '(none)'} vs gold ${v.gold}`,
+          );
         }
-        const { verifyMath } = await import('../rewards/math/verify.ts');
-        const v = verifyMath(opts.pred, opts.gold, {
-          options: parseChoiceOptions(opts.options),
-          fallback: opts.fallback as 'short',
-        });
-        const out = { correct: v.correct, extracted: v.extracted, pred: v.pred, gold: v.gold, reason: v.reason };
-        if (opts.json) process.stdout.write(JSON.stringify(out) + '\n');
-        else process.stdout.write(`${v.correct ? 'correct' : 'wrong'} (${v.reason}): extracted ${JSON.stringify(v.extracted)} → ${v.pred ?? '(none)'} vs gold ${v.gold}\n`);
+        process.stdout.write(lines.length ? lines.join('\n') + '\n' : '');
       }),
     );
 

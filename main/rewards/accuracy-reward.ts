@@ -26,7 +26,10 @@ export function answerRegion(response: string, options: AccuracyOptions = {}): s
 /** Verdict for one response (full response, not just the answer). */
 export function verifyResponse(response: string, gold: string, choices?: ChoiceOptions, options: AccuracyOptions = {}): MathVerdict {
   const region = answerRegion(response, options);
-  if (region === null) return { correct: false, extracted: null, pred: null, gold, reason: 'unclosed_thinking' };
+  if (region === null) {
+    // The gold is still reported normalized, as in every other verdict.
+    return { correct: false, extracted: null, pred: null, gold: verifyMath('', gold).gold, reason: 'unclosed_thinking' };
+  }
   return verifyMath(region, gold, { ...options, options: choices });
 }
 

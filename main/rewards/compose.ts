@@ -27,7 +27,7 @@ export const rewardConfigSchema = z
     accuracy: z
       .object({
         weight,
-        fallback: z.enum(['short', 'last_number', 'none']).optional(),
+        fallback: z.enum(['auto', 'math', 'short', 'last_number', 'none']).optional(),
         answerFrom: z.enum(['summary', 'all']).optional(),
         relTol: z.number().positive().optional(),
       })

@@ -151,6 +151,9 @@ const DISPLAY_ENVS = new Set([
 ]);
 const MATRIX_ENVS = new Set(['pmatrix', 'bmatrix', 'Bmatrix', 'vmatrix', 'Vmatrix', 'matrix', 'array', 'smallmatrix']);
 
+/** Text that is prose, not math: Hangul syllables, or two plain words in a row ("and the"). */
+const PROSE = /[\uac00-\ud7a3]|(?:^|\s)[a-zA-Z]{3,}\s+[a-zA-Z]{3,}(?=\s|$)/;
+
 /** Index of the next `$` at or after `from` that is not escaped as `\$`, or -1. */
 function nextDollar(text: string, from: number, to: number): number {
   let i = text.indexOf('$', from);
@@ -161,8 +164,9 @@ function nextDollar(text: string, from: number, to: number): number {
 /** The last line of an align-like block (`a &= b \\ &= c` → `= c`), without alignment marks. */
 function lastAlignedLine(body: string): string {
   const lines = body.split('\\\\').map((l) => l.trim()).filter((l) => l.length > 0 && l !== '\\nonumber');
-  const last = (lines[lines.length - 1] ?? '').replace(/\\(?:nonumber|notag)\b/g, '').replace(/&/g, '');
-  return last.trim();
+  const last = (lines[lines.length - 1] ?? '').replace(/\\(?:nonumber|notag)\b/g, '').replace(/&/g, '').trim();
+  // A continuation line `&= 90^\circ` is the value after its `=`.
+  return last.startsWith('=') ? last.slice(1).trim() : last;
 }
 
 /** The last LaTeX math in text[from, to): [content, index]. One forward pass. */
@@ -229,8 +233,9 @@ export function lastMath(text: string, from = 0, to = text.length): [string, num
       const close = nextDollar(text, i + 1, to);
       if (close < 0) break;
       const body = text.slice(i + 1, close);
-      // Inline math stays on one line; otherwise this `$` was a currency sign and the next one may open.
-      if (!body.includes('\n') && body.trim() !== '') {
+      // Inline math stays on one line and holds no prose (Hangul, long words); otherwise this `$` was a
+      // currency sign ("$10 이고 … $12") and the next one may open.
+      if (!body.includes('\n') && body.trim() !== '' && !PROSE.test(body)) {
         best = [body, i + 1];
         i = close + 1;
       } else i = close;

@@ -203,6 +203,7 @@ export function normalizeAnswer(raw: string): string {
   s = stripMathDelimiters(s);
   // Thousands separators only when the whole answer is one grouped number ("1,234" is not a pair here,
   // but "(1,234)" stays a pair).
+  if (/^-?0,\d+$/.test(s)) s = s.replace(',', '.');
   if (/^-?\d{1,3}(,\d{3})+(\.\d+)?$/.test(s)) s = s.replace(/,/g, '');
   if (/^-?\d{1,3}( \d{3})+(\.\d+)?$/.test(s)) s = s.replace(/ /g, '');
   // Decimal commas, where a thousands reading is impossible: "0,111" (a group never starts with 0) and
