@@ -35,7 +35,7 @@ export function madeModelConfig(make: MakeModel, tokenizer: Tokenizer): ModelCon
 function prepareTokenizer(make: MakeModel, workspace: string, scratch: string): string {
   if (make.tokenizer === 'qwen') return bundledQwenTokenizerDir();
   if (make.tokenizer === 'compact') {
-    writeCompactTokenizer(scratch, arithmeticAlphabet());
+    writeCompactTokenizer(scratch, arithmeticAlphabet() + (make.extraCharacters ?? ''));
     return scratch;
   }
   return workspacePath(workspace, make.tokenizer);

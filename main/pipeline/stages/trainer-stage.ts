@@ -75,7 +75,7 @@ export function recipeModelConfig(recipe: PipelineRecipe, workspace: string): Mo
     if ('make' in stage) {
       const tokenizer = stage.make.tokenizer === 'compact' ? null : Tokenizer.load(stage.make.tokenizer === 'qwen' ? bundledQwenTokenizerDir() : workspacePath(workspace, stage.make.tokenizer));
       if (tokenizer) return madeModelConfig(stage.make, tokenizer);
-      const vocabSize = compactVocabSize(arithmeticAlphabet());
+      const vocabSize = compactVocabSize(arithmeticAlphabet() + (stage.make.extraCharacters ?? ''));
       return madeModelConfig(stage.make, { vocabSize, eosTokenId: 2, bosTokenId: null, padTokenId: 0, tokenToId: () => 0 } as unknown as Tokenizer);
     }
     if ('path' in stage) return loadModelConfig(workspacePath(workspace, stage.path));
