@@ -84,6 +84,8 @@ export const rmConfigSchema = z
     // Where and how to compute
     provider: z.enum(['auto', 'cpu', 'cuda', 'webgpu']).default('cpu'),
     dtype: z.enum(['float32', 'float64']).default('float32'),
+    /** Recompute each decoder layer in the backward pass instead of keeping its activations (same gradients, less memory). */
+    gradientCheckpointing: z.boolean().default(false),
   })
   .strict();
 

@@ -81,6 +81,8 @@ export interface RewardStepOptions {
   seed?: number;
   /** Resume: the LoRA dropout generator's state from a checkpoint. */
   dropoutRng?: RngState;
+  /** Recompute each decoder layer in the backward pass (DecoderGraphOptions.gradientCheckpointing). */
+  gradientCheckpointing?: boolean;
 }
 
 /** One batch as the step graph takes it. */
@@ -139,7 +141,7 @@ export class RewardModelStep {
     // The score only at each row's last real token: the last layer runs its queries and MLP there alone.
     // Not with LoRA dropout, whose [batch, seq, width] masks the projections read at every position.
     const lastPositionScores = !(method.kind === 'lora' && method.lora.loraDropout > 0);
-    const decoder = buildDecoderGraph(config, { dtype, projection, batchSize: 2 * P, lastPositionScores });
+    const decoder = buildDecoderGraph(config, { dtype, projection, batchSize: 2 * P, lastPositionScores, gradientCheckpointing: options.gradientCheckpointing });
     const g = decoder.graph;
     const margin = g.input('margin', dtype, [P]);
     const rewards = lastPositionScores ? op.reshape(decoder.logits, [2 * P]) : lastTokenRewards(g, decoder.logits, decoder.attentionMask);
@@ -157,6 +159,7 @@ export class RewardModelStep {
       adamw: options.adamw,
       maxGradNorm: options.maxGradNorm,
       metrics: { accuracy: bt.accuracy, margin: bt.meanMargin, chosen: bt.meanChosen, rejected: bt.meanRejected },
+      checkpoints: decoder.checkpoints,
     });
     const all: TensorMap = new Map([...weights, ...extraInitial]);
     const frozen: Record<string, TensorData> = {};

@@ -121,6 +121,7 @@ export async function runRewardModelTraining(input: RmConfigInput | RmConfig, op
       seed: config.seed,
       state: checkpoint ? { params: checkpoint.params, optimizerState: checkpoint.optimizerState, step: checkpoint.step } : undefined,
       dropoutRng: checkpoint?.rng ?? undefined,
+      gradientCheckpointing: config.gradientCheckpointing,
     });
     metrics = run.openMetrics({ resumeAfterStep: checkpoint?.step ?? 0 });
     await run.update({ status: 'running', step: checkpoint?.step ?? 0, totalSteps });

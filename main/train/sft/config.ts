@@ -130,6 +130,10 @@ export const sftConfigSchema = z
     provider: z.enum(['auto', 'cpu', 'cuda', 'webgpu']).default('auto'),
     /** Master weights and compute dtype (float64 for exactness tests). */
     dtype: z.enum(['float32', 'float64']).default('float32'),
+    /** Recompute each decoder layer in the backward pass instead of keeping its activations (same gradients, less memory, some extra compute). */
+    gradientCheckpointing: z.boolean().default(false),
+    /** Cross-entropy over this many vocabulary blocks, so the [tokens, vocab] logits never exist whole (LoRA on lm_head is refused with it). */
+    lossChunks: z.number().int().positive().optional(),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -102,6 +102,8 @@ export class SftTrainer {
       packedSegments: config.packing,
       gradAccumulation: config.gradAccumulation,
       lossScale: true,
+      gradientCheckpointing: config.gradientCheckpointing,
+      lossChunks: config.lossChunks,
     });
     let metrics: MetricsLog | null = null;
     let step = 0;

@@ -14,6 +14,7 @@ import { FineTuner, lmBatch } from '../../../main/models/fine-tune.ts';
 import { loraProjection } from '../../../main/models/lora.ts';
 import { initLoraWeights } from '../../../main/models/lora.ts';
 import { loraConfig } from '../../../main/models/peft.ts';
+import { RewardModelStep, rewardModelFromBase } from '../../../main/train/rm/model.ts';
 import { randomWeights, tinyConfig } from '../../helpers/model-fixtures.ts';
 
 const batch = lmBatch([{ ids: [1, 5, 7, 9, 11, 13, 17] }, { ids: [1, 4, 8, 15, 16] }]);
@@ -149,3 +150,20 @@ function checkSame(plain: { steps: StepResult[]; state: TrainState }, ckpt: type
     for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) < 1e-12, `${name}[${i}] ${a[i]} vs ${b[i]}`);
   }
 }
+
+test('reward-model step with gradientCheckpointing (last-position scores) takes the same float64 steps as without', async () => {
+  const lm = tinyConfig('qwen2', { tie: false });
+  const { config, weights } = rewardModelFromBase(lm, randomWeights(lm, 8), { padTokenId: 0, seed: 5 });
+  const sequences = [[1, 5, 7, 9], [1, 4, 8, 15, 16], [1, 5, 7, 3], [1, 30, 31]];
+  const out = [];
+  for (const gradientCheckpointing of [false, true]) {
+    const step = await RewardModelStep.create(config, weights, { kind: 'full' }, { pairsPerBatch: 2, dtype: 'float64', gradientCheckpointing });
+    const r = [await step.step({ sequences, margins: [0, 0] }, 1e-3), await step.step({ sequences, margins: [0, 0] }, 1e-3)];
+    out.push(r);
+    await step.runner.release();
+  }
+  out[0].forEach((r, i) => {
+    assert.ok(Math.abs(r.loss - out[1][i].loss) < 1e-12, `step ${i + 1}: loss ${r.loss} vs ${out[1][i].loss}`);
+    assert.ok(Math.abs(r.gradNorm - out[1][i].gradNorm) < 1e-9 * r.gradNorm, `step ${i + 1}: grad norm ${r.gradNorm} vs ${out[1][i].gradNorm}`);
+  });
+});
