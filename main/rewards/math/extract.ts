@@ -115,34 +115,44 @@ function lastPhrase(text: string): [string, number] | null {
 /** Letters after a number that are a unit, not part of a word ("1,000.99m²", "5cm", "12kg"). */
 const UNIT_WORDS = new Set(['m', 'cm', 'mm', 'km', 'kg', 'g', 'mg', 'l', 'ml', 's', 'h', 'min', 'ft', 'in', 'mi', 'mph', 'pct', 'st', 'nd', 'rd', 'th']);
 
+const isDigitCode = (c: number) => c >= 48 && c <= 57;
+const isLetterCode = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+
 /** The last number in text[from, to) that stands alone: not glued to letters on the left ("AZYUK2A", "x2")
- *  nor on the right except a unit. Thousands commas and a decimal point are kept for the normalizer. */
+ *  nor on the right except a unit. Thousands commas, a decimal point and a `/denominator` are kept for the
+ *  normalizer. Scans backwards with character tests only, so junk like "A1A1…" costs one pass. */
 function lastNumber(text: string, from = 0, to = text.length): [string, number] | null {
-  const re = /\d[\d,]*(?:\.\d+)?(?:\/\d+(?![\d,.]))?/g;
-  re.lastIndex = from;
-  let best: [string, number] | null = null;
-  for (let m = re.exec(text); m && m.index < to; m = re.exec(text)) {
-    let value = m[0];
-    let start = m.index;
-    while (value.endsWith(',')) value = value.slice(0, -1);
-    const end = start + value.length;
-    if (end > to) break;
-    const before = text[start - 1] ?? '';
-    if (/[A-Za-z_^\\]/.test(before)) continue;
-    // A decimal point glued on the left (".5") belongs to the number.
-    if (before === '.' && /\d/.test(text[start - 2] ?? '') === false) {
-      start--;
+  let i = to - 1;
+  while (i >= from) {
+    // The end of the next candidate: the last digit at or before i.
+    while (i >= from && !isDigitCode(text.charCodeAt(i))) i--;
+    if (i < from) return null;
+    const end = i + 1;
+    let start = i;
+    while (start > from) {
+      const c = text.charCodeAt(start - 1);
+      if (isDigitCode(c) || ((c === 44 || c === 46 || c === 47) && start - 2 >= from && isDigitCode(text.charCodeAt(start - 2)))) start--;
+      else break;
+    }
+    i = start - 1;
+    const before = start > 0 ? text.charCodeAt(start - 1) : 0;
+    if (isLetterCode(before) || before === 95 /* _ */ || before === 94 /* ^ */ || before === 92 /* \ */) continue;
+    let runEnd = end;
+    while (runEnd < text.length && runEnd - end < 8 && isLetterCode(text.charCodeAt(runEnd))) runEnd++;
+    if (runEnd > end && !UNIT_WORDS.has(text.slice(end, runEnd).toLowerCase())) continue;
+    let value = text.slice(start, end);
+    let at = start;
+    if (before === 46 /* . */ && !isDigitCode(text.charCodeAt(start - 2))) {
+      at--;
       value = '.' + value;
     }
-    if (text[start - 1] === '-' && !/[\dA-Za-z)]/.test(text[start - 2] ?? '')) {
-      start--;
+    if (text.charCodeAt(at - 1) === 45 /* - */ && !/[\dA-Za-z)]/.test(text[at - 2] ?? '')) {
+      at--;
       value = '-' + value;
     }
-    const after = /^[A-Za-z]+/.exec(text.slice(end, end + 8));
-    if (after && !UNIT_WORDS.has(after[0].toLowerCase())) continue;
-    best = [value, start];
+    return [value, at];
   }
-  return best;
+  return null;
 }
 
 const DISPLAY_ENVS = new Set([
@@ -176,6 +186,7 @@ export function lastMath(text: string, from = 0, to = text.length): [string, num
   let noParen = false;
   let noBracket = false;
   let noDisplayDollar = false;
+  const unclosed = new Set<string>();
   let i = from;
   while (i < to) {
     const c = text.charCodeAt(i);
@@ -199,12 +210,18 @@ export function lastMath(text: string, from = 0, to = text.length): [string, num
           continue;
         }
       } else if (next === 'b' && text.startsWith('\\begin{', i)) {
-        const nameEnd = text.indexOf('}', i + 7);
-        const env = nameEnd > 0 && nameEnd - i < 40 ? text.slice(i + 7, nameEnd) : '';
-        if (DISPLAY_ENVS.has(env) || MATRIX_ENVS.has(env)) {
+        let nameEnd = -1;
+        for (let k = i + 7; k < Math.min(to, i + 40); k++) if (text[k] === '}') {
+          nameEnd = k;
+          break;
+        }
+        const env = nameEnd > 0 ? text.slice(i + 7, nameEnd) : '';
+        if ((DISPLAY_ENVS.has(env) || MATRIX_ENVS.has(env)) && !unclosed.has(env)) {
           const endTag = `\\end{${env}}`;
           const close = text.indexOf(endTag, nameEnd + 1);
-          if (close > 0 && close < to) {
+          // Never closed: later \begin{env} are not searched again (linear on thousands of them).
+          if (close < 0 || close >= to) unclosed.add(env);
+          else {
             best = DISPLAY_ENVS.has(env)
               ? [lastAlignedLine(text.slice(nameEnd + 1, close)), nameEnd + 1]
               : [text.slice(i, close + endTag.length), i];
