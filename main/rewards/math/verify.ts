@@ -36,9 +36,10 @@ export type MathVerdict = {
   pred: string | null;
   /** Normalized gold answer. */
   gold: string;
-  /** Why: 'equal_string', 'equal_rational', 'equal_numeric', 'equal_symbolic', 'equal_equation', 'equal_tuple',
-   *  'equal_set', 'equal_interval', 'equal_choice', 'not_equal', 'no_answer', 'empty_gold', 'input_too_long',
-   *  'answer_too_long', 'choice_without_options'. */
+  /** Why: 'equal_string', 'equal_rational', 'equal_numeric', 'equal_rounded', 'equal_symbolic', 'equal_equation',
+   *  'equal_relation', 'equal_percent', 'equal_matrix', 'equal_tuple', 'equal_set', 'equal_interval', 'equal_choice',
+   *  'not_equal', 'no_answer', 'empty_gold', 'input_too_long', 'answer_too_long', 'choice_without_options'
+   *  (and 'unclosed_thinking' from verifyResponse). */
   reason: string;
 };
 
