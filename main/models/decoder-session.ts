@@ -11,6 +11,7 @@ import type { LoraAdapter } from './peft.ts';
 import { newKvName, spliceKvConcat } from './kv-cache.ts';
 import { attachFileWeights, encodeSessionModel, weightSessionOptions } from './session-weights.ts';
 import type { WeightFiles } from './weight-files.ts';
+import { createWithOptimizedCache, optimizedCacheKey, type CachedSession } from './optimized-cache.ts';
 
 type Weights = ReadonlyMap<string, SafeTensor>;
 
@@ -41,6 +42,12 @@ export interface CompileOptions {
    * memory of float32; each run pays the casts). Default false: cast once at load (float32 in memory).
    */
   keepStoredDtype?: boolean;
+  /**
+   * A folder for onnxruntime's optimised graphs (optimized-cache.ts), for sessions whose weights all come
+   * from `weightFiles`: the first start saves the optimised graph with its folded float32 weights, later
+   * starts map that instead of optimising and casting again. Keyed by model, shapes and engine version.
+   */
+  optimizedCacheDir?: string;
 }
 
 /** Weight data in the graph's float type (float64 graphs get widened copies). */
@@ -137,6 +144,8 @@ export class DecoderSession {
     readonly kvCache: boolean,
     readonly lastPositionLogits: boolean,
     private readonly session: ort.InferenceSession,
+    /** The optimised-graph cache entry this session was made from or saved to (null: no cache). */
+    readonly optimizedCache: CachedSession | null = null,
   ) {}
 
   static async create(config: ModelConfig, weights: Weights, options: CompileOptions & { sessionOptions?: ort.InferenceSession.SessionOptions } = {}): Promise<DecoderSession> {
@@ -161,7 +170,15 @@ export class DecoderSession {
     const graphOptimizationLevel = dtype === 'float64' ? 'basic' : 'all';
     const { provider } = await chooseExecutionProvider(options.provider ?? 'cpu');
     const weightOptions = weightSessionOptions(encoded, options.weightFiles, { keepStoredDtype: options.keepStoredDtype, extra: options.sessionOptions?.extra as Record<string, unknown> | undefined });
-    const session = await ort.InferenceSession.create(encoded.model, { graphOptimizationLevel, executionProviders: [provider], ...options.sessionOptions, ...weightOptions });
+    const sessionOptions: ort.InferenceSession.SessionOptions = { graphOptimizationLevel, executionProviders: [provider], ...options.sessionOptions, ...weightOptions };
+    const create = (source: Uint8Array | string, o: ort.InferenceSession.SessionOptions) => (typeof source === 'string' ? ort.InferenceSession.create(source, o) : ort.InferenceSession.create(source, o));
+    if (options.optimizedCacheDir && options.weightFiles && encoded.externalData.length === 0) {
+      const settings = { graphOptimizationLevel: sessionOptions.graphOptimizationLevel, provider, freeDimensionOverrides: sessionOptions.freeDimensionOverrides ?? null, extra: sessionOptions.extra ?? null };
+      const key = optimizedCacheKey({ model: encoded.model, files: options.weightFiles, settings });
+      const { session, cache } = await createWithOptimizedCache(options.optimizedCacheDir, key, encoded.model, sessionOptions, create);
+      return new DecoderSession(config, dtype, !!options.kvCache, lastPositionLogits, session, cache);
+    }
+    const session = await create(encoded.model, sessionOptions);
     return new DecoderSession(config, dtype, !!options.kvCache, lastPositionLogits, session);
   }
 
