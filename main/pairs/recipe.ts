@@ -18,7 +18,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { endpointFields as endpoint } from '../data/build/recipe.ts';
+import { endpointFields as endpoint, requestFields } from '../data/build/recipe.ts';
 
 const name = z.string().regex(/^[\p{L}\p{N}_.-]+$/u, 'use letters, digits, "_", "-" and "." only').max(128);
 const columns = {
@@ -34,6 +34,7 @@ export const generatorSchema = z.discriminatedUnion('type', [
     requests_per_second: z.number().positive().optional(),
     temperature: z.number().min(0).max(2).optional(),
     max_tokens: z.int().positive().optional(),
+    ...requestFields,
     system_prompt: z.string().optional(),
   }),
   z.strictObject({

@@ -161,6 +161,9 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
         requestsPerSecond: t.requests_per_second,
         temperature: t.temperature,
         maxTokens: t.max_tokens,
+        sampling: t.sampling,
+        extraBody: t.extra_body,
+        deadlineMs: t.deadline_s ? t.deadline_s * 1000 : undefined,
         systemPrompt: t.system_prompt,
         stream: t.stream,
         timeoutMs: t.timeout_s ? t.timeout_s * 1000 : undefined,
@@ -191,7 +194,8 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   } finally {
     responseLog.close();
   }
-  log(`generation: ${generation.generatedNow} new, ${generation.alreadyDone} from earlier runs, ${generation.failed} failed permanently`);
+  const reasons = Object.entries(generation.failedByReason).map(([code, n]) => `${code} ${n}`).join(', ');
+  log(`generation: ${generation.generatedNow} new, ${generation.alreadyDone} from earlier runs, ${generation.failed} skipped${reasons ? ` (${reasons}; reasons in responses.jsonl, asked again on the next run)` : ''}`);
 
   // Samples in a fixed order (prompt, teacher, sample index) whatever order responses arrived in.
   const byKey = new Map(responseLog.all().map((e) => [`${e.prompt_id}/${e.teacher}/${e.sample_idx}`, e]));

@@ -1,13 +1,19 @@
 // Resumable generation: every (prompt, teacher, sample) that the response log does not hold yet is sent
 // to its teacher; replies are appended to the log and fsynced in small batches (every `flushMs`), and only
 // then reported as done. Stopping (abort) or crashing at any moment and calling this again with the same
-// log finishes the remaining work without duplicates: the log's keys are the done set.
+// log finishes the remaining work without duplicates: the log's successful keys are the done set.
+// A prompt the teacher answers with a permanent error (HTTP 400, a malformed 200 that stays malformed,
+// a reply past the per-request deadline) is skipped with its reason recorded and counted; the next run
+// asks it again. Errors that stop the build name the prompt id.
 import { setMaxListeners } from 'node:events';
 import type { LoggedResponse, ResponseLog } from './response-log.ts';
 import { TeacherError, type TeacherClient } from './teacher-client.ts';
 
-/** What generation needs of a teacher: an OpenAI-compatible TeacherClient, or a local model with the same three members. */
-export type ResponseGenerator = Pick<TeacherClient, 'name' | 'concurrency' | 'generate'>;
+/**
+ * What generation needs of a teacher: an OpenAI-compatible TeacherClient, or a local model with the same
+ * three members. `generateMany` (several samples of one prompt in one request, `n`) is used when present.
+ */
+export type ResponseGenerator = Pick<TeacherClient, 'name' | 'concurrency' | 'generate'> & Partial<Pick<TeacherClient, 'generateMany'>>;
 
 export type GenerationPrompt = { id: string; prompt: string };
 
@@ -26,9 +32,18 @@ export type GenerateOptions = {
   onLog?: (line: string) => void;
 };
 
-export type GenerationSummary = { total: number; generatedNow: number; alreadyDone: number; failed: number };
+export type GenerationSummary = {
+  total: number;
+  generatedNow: number;
+  alreadyDone: number;
+  /** Samples skipped in this run with a recorded reason (asked again on the next run). */
+  failed: number;
+  /** Those skips by error kind (`http`, `bad_response`, `deadline`, …). */
+  failedByReason: Record<string, number>;
+};
 
-type WorkItem = { prompt: GenerationPrompt; sampleIdx: number };
+/** The samples of one prompt a teacher still owes (asked together with `n` when the teacher can). */
+type WorkItem = { prompt: GenerationPrompt; sampleIdxs: number[] };
 
 /** Runs the missing generations. Throws the first error that stops the build (auth, exhausted retries, abort). */
 export async function generateResponses(options: GenerateOptions): Promise<GenerationSummary> {
@@ -43,10 +58,20 @@ export async function generateResponses(options: GenerateOptions): Promise<Gener
   // Each teacher's workers take items from a shared cursor (no array shifting per request).
   const queues = teachers.map((teacher) => {
     const items: WorkItem[] = [];
-    for (let s = 0; s < samplesPerPrompt; s++) for (const prompt of prompts) if (!log.has(prompt.id, teacher.name, s)) items.push({ prompt, sampleIdx: s });
+    const batched = typeof teacher.generateMany === 'function';
+    if (batched) {
+      for (const prompt of prompts) {
+        const sampleIdxs: number[] = [];
+        for (let s = 0; s < samplesPerPrompt; s++) if (!log.has(prompt.id, teacher.name, s)) sampleIdxs.push(s);
+        if (sampleIdxs.length) items.push({ prompt, sampleIdxs });
+      }
+    } else {
+      for (let s = 0; s < samplesPerPrompt; s++) for (const prompt of prompts) if (!log.has(prompt.id, teacher.name, s)) items.push({ prompt, sampleIdxs: [s] });
+    }
     return { teacher, items, next: 0 };
   });
-  const alreadyDone = total - queues.reduce((sum, q) => sum + q.items.length, 0);
+  const alreadyDone = total - queues.reduce((sum, q) => sum + q.items.reduce((n, item) => n + item.sampleIdxs.length, 0), 0);
+  const failedByReason: Record<string, number> = {};
   let done = alreadyDone;
   let failed = 0;
   let generatedNow = 0;
@@ -85,27 +110,37 @@ export async function generateResponses(options: GenerateOptions): Promise<Gener
       if (stop.signal.aborted) return;
       if (queue.next >= items.length) return;
       const item = items[queue.next++];
-      const base = { prompt_id: item.prompt.id, teacher: teacher.name, sample_idx: item.sampleIdx, created_at: '' };
+      const base = (sampleIdx: number) => ({ prompt_id: item.prompt.id, teacher: teacher.name, sample_idx: sampleIdx, created_at: '' });
+      const skip = (sampleIdx: number, error: TeacherError) => {
+        log.add({ ...base(sampleIdx), status: 'error', thinking: '', answer: '', thinking_source: 'none', finish_reason: null, usage: null, error: error.message, error_code: error.code, created_at: new Date().toISOString() });
+        failedByReason[error.code] = (failedByReason[error.code] ?? 0) + 1;
+        options.onLog?.(`prompt ${item.prompt.id} sample ${sampleIdx}: ${error.message} (skipped and recorded; asked again on the next run)`);
+      };
       try {
-        const reply = await teacher.generate(item.prompt.prompt, stop.signal);
-        const entry: LoggedResponse = {
-          ...base,
-          status: 'ok',
-          thinking: reply.thinking,
-          answer: reply.answer,
-          thinking_source: reply.thinkingSource,
-          finish_reason: reply.finishReason,
-          usage: reply.usage,
-          created_at: new Date().toISOString(),
-        };
-        log.add(entry);
+        const replies =
+          item.sampleIdxs.length > 1 && teacher.generateMany
+            ? await teacher.generateMany(item.prompt.prompt, item.sampleIdxs, stop.signal)
+            : [await teacher.generate(item.prompt.prompt, stop.signal, item.sampleIdxs[0])];
+        replies.forEach((reply, i) => {
+          if (reply instanceof TeacherError) return skip(item.sampleIdxs[i], reply);
+          const entry: LoggedResponse = {
+            ...base(item.sampleIdxs[i]),
+            status: 'ok',
+            thinking: reply.thinking,
+            answer: reply.answer,
+            thinking_source: reply.thinkingSource,
+            finish_reason: reply.finishReason,
+            usage: reply.usage,
+            created_at: new Date().toISOString(),
+          };
+          log.add(entry);
+        });
       } catch (error) {
         if (error instanceof TeacherError && error.permanent) {
-          log.add({ ...base, status: 'error', thinking: '', answer: '', thinking_source: 'none', finish_reason: null, usage: null, error: error.message, created_at: new Date().toISOString() });
-          options.onLog?.(`prompt ${item.prompt.id}: ${error.message} (recorded, not retried)`);
+          for (const s of item.sampleIdxs) skip(s, error);
           continue;
         }
-        if (!firstError && !(error instanceof TeacherError && error.code === 'aborted')) firstError = error;
+        if (!firstError && !(error instanceof TeacherError && error.code === 'aborted')) firstError = withPromptId(error, item.prompt.id, teacher.name);
         stop.abort(error);
         return;
       }
@@ -128,5 +163,13 @@ export async function generateResponses(options: GenerateOptions): Promise<Gener
   }
   if (firstError) throw firstError;
   if (options.signal?.aborted) throw new Error('generation stopped; run the build again to resume');
-  return { total, generatedNow, alreadyDone, failed };
+  return { total, generatedNow, alreadyDone, failed, failedByReason };
+}
+
+/** The error that stops a build, with the prompt it happened on (the message is what the user sees). */
+function withPromptId(error: unknown, promptId: string, teacher: string): unknown {
+  const where = `prompt ${promptId} (teacher ${teacher})`;
+  if (error instanceof TeacherError) return new TeacherError(`${where}: ${error.message}`, error.code, error.status, error.attempts, error.permanent);
+  if (error instanceof Error) return new Error(`${where}: ${error.message}`, { cause: error });
+  return error;
 }

@@ -21,12 +21,44 @@ export const endpointFields = {
   max_retries: z.int().min(0).max(20).optional(),
 };
 
+/**
+ * OpenAI chat-completions sampling fields, passed to the server as written. `n` caps the samples asked in
+ * one request (the client batches a prompt's samples with `n` when the server honours it; 1 turns that off).
+ */
+export const samplingSchema = z.strictObject({
+  temperature: z.number().min(0).max(2).optional(),
+  top_p: z.number().gt(0).max(1).optional(),
+  seed: z.int().optional(),
+  stop: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+  n: z.int().min(1).max(128).optional(),
+  max_tokens: z.int().positive().optional(),
+  max_completion_tokens: z.int().positive().optional(),
+  presence_penalty: z.number().min(-2).max(2).optional(),
+  frequency_penalty: z.number().min(-2).max(2).optional(),
+  logit_bias: z.record(z.string(), z.number().min(-100).max(100)).optional(),
+  reasoning_effort: z.enum(['minimal', 'low', 'medium', 'high']).optional(),
+  user: z.string().optional(),
+}, { error: (issue) => (issue.code === 'unrecognized_keys' ? `sampling takes OpenAI fields only (temperature, top_p, seed, stop, n, max_tokens, max_completion_tokens, presence_penalty, frequency_penalty, logit_bias, reasoning_effort, user); put server-specific fields such as ${(issue as { keys: string[] }).keys.join(', ')} in extra_body` : undefined) });
+
+/** Sampling and request-body fields every OpenAI-compatible generator takes (teachers; the pairs recipe's generators). */
+export const requestFields = {
+  sampling: samplingSchema.optional(),
+  /** Server-specific body fields merged last (vLLM: chat_template_kwargs, repetition_penalty, top_k, min_p). */
+  extra_body: z
+    .record(z.string(), z.unknown())
+    .refine((body) => !['model', 'messages', 'stream', 'stream_options'].some((k) => k in body), 'extra_body may not set model, messages, stream or stream_options (the client sets them)')
+    .optional(),
+  /** Overall deadline per request in seconds, not reset by streamed tokens (default max(timeout_s, 1800)). */
+  deadline_s: z.number().positive().optional(),
+};
+
 export const teacherSchema = z.strictObject({
   name,
   ...endpointFields,
   requests_per_second: z.number().positive().optional(),
   temperature: z.number().min(0).max(2).optional(),
   max_tokens: z.int().positive().optional(),
+  ...requestFields,
   system_prompt: z.string().optional(),
   /** Stream replies (server-sent events): timeout_s then counts silence, and a cut stream is retried. */
   stream: z.boolean().optional(),

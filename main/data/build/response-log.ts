@@ -2,9 +2,12 @@
 // arrive and fsynced per batch. A response counts as acknowledged (progress, stats) only once its batch
 // is on disk, so a crash loses at most unacknowledged work, which the resumed run simply asks for again.
 //
-// Resume rules: on open, complete lines are read back and their keys (prompt_id, teacher, sample_idx)
-// become the done set; a torn last line (the process died mid-write) is cut off; a key seen twice (cannot
-// happen through this class, but a hand-edited file might) keeps its first line.
+// Resume rules: on open, complete lines are read back and the keys (prompt_id, teacher, sample_idx) of
+// successful responses become the done set; a torn last line (the process died mid-write) is cut off; a
+// successful key seen twice (cannot happen through this class, but a hand-edited file might) keeps its
+// first line. Error lines (a 400, a malformed reply, a runaway stream) record why a sample was skipped but
+// do not make it done: the next run asks again, and a later line for the key (success or a newer error)
+// supersedes the error in `all()`.
 import { closeSync, existsSync, fsync, fsyncSync, ftruncateSync, openSync, readFileSync, write, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type { TeacherUsage } from './teacher-client.ts';
@@ -13,7 +16,7 @@ export type LoggedResponse = {
   prompt_id: string;
   teacher: string;
   sample_idx: number;
-  /** 'ok', or 'error' for a request the server rejected permanently (kept so it is not retried forever). */
+  /** 'ok', or 'error' for a sample skipped in that run (the reason is kept; the next run retries it). */
   status: 'ok' | 'error';
   thinking: string;
   answer: string;
@@ -21,6 +24,8 @@ export type LoggedResponse = {
   finish_reason: string | null;
   usage: TeacherUsage | null;
   error?: string;
+  /** TeacherError code of an error line (`http`, `bad_response`, `deadline`, …). */
+  error_code?: string;
   created_at: string;
 };
 
@@ -34,9 +39,13 @@ const fsyncAsync = promisify(fsync);
 export class ResponseLog {
   private readonly fd: number;
   private readonly done = new Set<string>();
-  private readonly entries: LoggedResponse[] = [];
+  /** The latest error line of each key that has no success yet. */
+  private readonly errored = new Map<string, LoggedResponse>();
+  private entries: LoggedResponse[] = [];
   private pending: string[] = [];
   private pendingEntries: LoggedResponse[] = [];
+  /** Keys queued since the last flush (a key is queued once). */
+  private readonly pendingKeys = new Set<string>();
   private closed = false;
   /** The async flush in progress (they run one at a time, in order). */
   private flushing: Promise<unknown> = Promise.resolve();
@@ -46,12 +55,20 @@ export class ResponseLog {
   private constructor(readonly path: string, fd: number, entries: LoggedResponse[], tornBytes: number) {
     this.fd = fd;
     this.tornBytes = tornBytes;
-    for (const entry of entries) {
-      const key = responseKey(entry.prompt_id, entry.teacher, entry.sample_idx);
-      if (this.done.has(key)) continue;
+    for (const entry of entries) this.acknowledge(entry);
+  }
+
+  /** Takes an on-disk line into the in-memory view (done set, superseded errors). */
+  private acknowledge(entry: LoggedResponse): void {
+    const key = responseKey(entry.prompt_id, entry.teacher, entry.sample_idx);
+    if (this.done.has(key)) return;
+    const earlier = this.errored.get(key);
+    if (earlier) this.entries = this.entries.filter((e) => e !== earlier);
+    if (entry.status === 'ok') {
+      this.errored.delete(key);
       this.done.add(key);
-      this.entries.push(entry);
-    }
+    } else this.errored.set(key, entry);
+    this.entries.push(entry);
   }
 
   /** Opens (creating when missing) the log at `path`, reading back what an earlier run wrote. */
@@ -84,6 +101,7 @@ export class ResponseLog {
     return new ResponseLog(path, fd, entries, totalBytes - validBytes);
   }
 
+  /** A successful response is on record (error lines do not count: those samples are asked again). */
   has(promptId: string, teacher: string, sampleIdx: number): boolean {
     return this.done.has(responseKey(promptId, teacher, sampleIdx));
   }
@@ -93,16 +111,17 @@ export class ResponseLog {
     return this.entries;
   }
 
+  /** Keys on record: successes plus samples whose last line is an error. */
   get size(): number {
-    return this.done.size;
+    return this.done.size + this.errored.size;
   }
 
   /** Queues one response; it becomes acknowledged at the next `flush`. Duplicate keys are ignored. */
   add(entry: LoggedResponse): void {
     if (this.closed) throw new Error('ResponseLog: add after close');
     const key = responseKey(entry.prompt_id, entry.teacher, entry.sample_idx);
-    if (this.done.has(key)) return;
-    this.done.add(key);
+    if (this.done.has(key) || this.pendingKeys.has(key)) return;
+    this.pendingKeys.add(key);
     this.pending.push(JSON.stringify(entry) + '\n');
     this.pendingEntries.push(entry);
   }
@@ -113,6 +132,7 @@ export class ResponseLog {
     const taken = { buffer: Buffer.from(this.pending.join(''), 'utf8'), entries: this.pendingEntries };
     this.pending = [];
     this.pendingEntries = [];
+    this.pendingKeys.clear();
     return taken;
   }
 
@@ -123,7 +143,7 @@ export class ResponseLog {
     let offset = 0;
     while (offset < taken.buffer.length) offset += writeSync(this.fd, taken.buffer, offset);
     fsyncSync(this.fd);
-    this.entries.push(...taken.entries);
+    for (const entry of taken.entries) this.acknowledge(entry);
     return taken.entries;
   }
 
@@ -139,7 +159,7 @@ export class ResponseLog {
       let offset = 0;
       while (offset < taken.buffer.length) offset += (await writeAsync(this.fd, taken.buffer, offset)).bytesWritten;
       await fsyncAsync(this.fd);
-      this.entries.push(...taken.entries);
+      for (const entry of taken.entries) this.acknowledge(entry);
       return taken.entries;
     };
     const next = this.flushing.then(run);

@@ -6,6 +6,18 @@
 // has a request-rate limit (token bucket), a system prompt, and returns the thinking separately:
 // `reasoning_content` (vLLM, DeepSeek) or `reasoning` (Ollama, OpenRouter) when the server splits it,
 // else a `<think>…</think>` block at the start of the content.
+//
+// Request body: `model`, `messages`, then every OpenAI-compatible sampling field the recipe sets
+// (`sampling`: top_p, seed, stop, max_tokens, …), then `extraBody` merged last (server-specific fields such
+// as vLLM's `chat_template_kwargs: {enable_thinking}` or `repetition_penalty`). Several samples of one
+// prompt go out as one request with `n` when the server honours it; a server that answers fewer choices
+// (Ollama ignores `n`) or refuses `n` is detected once and then asked once per sample. With a `seed`,
+// sample i is asked with seed + i so separate requests do not repeat one another.
+//
+// Two clocks bound an attempt: `timeoutMs` (whole reply, or silence when streaming) and `deadlineMs`, an
+// overall deadline per request that streaming activity does not reset (a teacher that streams forever is cut).
+// A malformed 200 (`{"choices": []}`) is retried; when retries are spent it is a permanent error for that
+// prompt only (recorded with its reason, asked again on the next run), not the end of the build.
 import { parseRetryAfter } from '../../rewards/index.ts';
 import { redact } from '../../rewards/judge/redact.ts';
 import { splitThinking } from '../../rewards/think-split.ts';
@@ -27,6 +39,12 @@ export type TeacherOptions = {
   requestsPerSecond?: number;
   temperature?: number;
   maxTokens?: number;
+  /** OpenAI-compatible sampling fields, sent as written (snake_case, the wire names). */
+  sampling?: TeacherSampling;
+  /** Server-specific body fields, merged last (they may override anything but model, messages and stream). */
+  extraBody?: Record<string, unknown>;
+  /** Overall deadline per request in ms, not reset by streamed bytes (default max(timeoutMs, 30 min)). */
+  deadlineMs?: number;
   systemPrompt?: string;
   /** Per-attempt timeout in ms, headers and body (default 600 000: long reasoning traces take minutes). With `stream`, an idle timeout: no bytes for this long. */
   timeoutMs?: number;
@@ -44,6 +62,26 @@ export type TeacherOptions = {
   log?: (line: string) => void;
 };
 
+/** The OpenAI chat-completions sampling fields a teacher may set (names as on the wire). */
+export type TeacherSampling = {
+  temperature?: number;
+  top_p?: number;
+  seed?: number;
+  stop?: string | string[];
+  /** Upper bound on choices per request; 1 turns batching with `n` off. Default: all samples a prompt still needs. */
+  n?: number;
+  max_tokens?: number;
+  max_completion_tokens?: number;
+  presence_penalty?: number;
+  frequency_penalty?: number;
+  logit_bias?: Record<string, number>;
+  reasoning_effort?: string;
+  user?: string;
+};
+
+/** Keys extraBody may not set: they are the request itself, not options of it. */
+export const RESERVED_BODY_KEYS = ['model', 'messages', 'stream', 'stream_options'] as const;
+
 export type TeacherUsage = { promptTokens: number; completionTokens: number };
 
 export type TeacherReply = {
@@ -57,7 +95,7 @@ export type TeacherReply = {
   attempts: number;
 };
 
-export type TeacherErrorCode = 'http' | 'timeout' | 'network' | 'bad_response' | 'aborted' | 'invalid_options';
+export type TeacherErrorCode = 'http' | 'timeout' | 'deadline' | 'network' | 'bad_response' | 'aborted' | 'invalid_options';
 
 export class TeacherError extends Error {
   override readonly name = 'TeacherError';
@@ -84,19 +122,17 @@ function chatUrl(baseUrl: string): string {
   return `${base}/v1/chat/completions`;
 }
 
-type Attempt = { ok: true; reply: Omit<TeacherReply, 'attempts'> } | { ok: false; error: TeacherError; retry: boolean; retryAfterMs: number | null };
+type Reply = Omit<TeacherReply, 'attempts'>;
+type Attempt = { ok: true; replies: Reply[] } | { ok: false; error: TeacherError; retry: boolean; retryAfterMs: number | null };
 
 type ChoiceMessage = { content?: unknown; reasoning_content?: unknown; reasoning?: unknown };
 type Completion = { choices?: { message?: ChoiceMessage; finish_reason?: unknown }[]; usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } };
 
-/** Reads a completion body into a reply, or explains what is missing. */
-export function readCompletion(json: unknown): Omit<TeacherReply, 'attempts'> | string {
-  const completion = json as Completion;
-  const choice = completion?.choices?.[0];
+function readChoice(choice: NonNullable<Completion['choices']>[number] | undefined, index: number): Omit<Reply, 'usage'> | string {
   const message = choice?.message;
   if (!message || typeof message.content !== 'string') {
     // Some servers send content null with everything in reasoning (length cut): still a string is required.
-    if (!message || (message.content !== null && message.content !== undefined)) return 'JSON without choices[0].message.content';
+    if (!message || (message.content !== null && message.content !== undefined)) return `JSON without choices[${index}].message.content`;
   }
   const content = typeof message.content === 'string' ? message.content : '';
   const field = typeof message.reasoning_content === 'string' ? message.reasoning_content : typeof message.reasoning === 'string' ? message.reasoning : null;
@@ -114,12 +150,39 @@ export function readCompletion(json: unknown): Omit<TeacherReply, 'attempts'> | 
       thinkingSource = 'think_tags';
     }
   }
-  const usage = completion.usage;
-  const tokens =
-    usage && typeof usage.prompt_tokens === 'number' && typeof usage.completion_tokens === 'number'
-      ? { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens }
-      : null;
-  return { thinking, answer, thinkingSource, finishReason: typeof choice?.finish_reason === 'string' ? choice.finish_reason : null, usage: tokens };
+  return { thinking, answer, thinkingSource, finishReason: typeof choice?.finish_reason === 'string' ? choice.finish_reason : null };
+}
+
+function readUsage(completion: Completion): TeacherUsage | null {
+  const usage = completion?.usage;
+  return usage && typeof usage.prompt_tokens === 'number' && typeof usage.completion_tokens === 'number'
+    ? { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens }
+    : null;
+}
+
+/** Reads a completion body into a reply (its first choice), or explains what is missing. */
+export function readCompletion(json: unknown): Reply | string {
+  const replies = readCompletions(json, 1);
+  return typeof replies === 'string' ? replies : replies[0];
+}
+
+/**
+ * Every choice of a completion, in `index` order (at most `max`), or what is wrong. The usage (the whole
+ * request's) goes with the first reply so sums over replies stay right.
+ */
+export function readCompletions(json: unknown, max: number): Reply[] | string {
+  const completion = json as Completion;
+  if (typeof completion !== 'object' || completion === null) return 'the body is not a JSON object';
+  const choices = Array.isArray(completion.choices) ? [...completion.choices] : [];
+  if (choices.length === 0) return 'JSON without choices[0].message.content (choices is empty or missing)';
+  choices.sort((a, b) => Number((a as { index?: unknown }).index ?? 0) - Number((b as { index?: unknown }).index ?? 0));
+  const replies: Reply[] = [];
+  for (let i = 0; i < Math.min(max, choices.length); i++) {
+    const reply = readChoice(choices[i], i);
+    if (typeof reply === 'string') return reply;
+    replies.push({ ...reply, usage: i === 0 ? readUsage(completion) : null });
+  }
+  return replies;
 }
 
 export class TeacherClient {
@@ -128,6 +191,7 @@ export class TeacherClient {
   private readonly semaphore: Semaphore;
   private readonly bucket: TokenBucket | null;
   private readonly timeoutMs: number;
+  private readonly deadlineMs: number;
   private readonly maxRetries: number;
   private readonly backoffMs: number;
   private readonly maxBackoffMs: number;
@@ -136,17 +200,25 @@ export class TeacherClient {
   private readonly poster: KeepAlivePoster;
   /** The same for every request: built once. */
   private readonly headers: Record<string, string>;
+  /** Whether the server honours `n` (null until the first multi-sample request tells). */
+  private nSupported: boolean | null = null;
 
   constructor(private readonly options: TeacherOptions) {
     const bad = (message: string) => new TeacherError(`teacher "${options.name}": ${message}`, 'invalid_options', null, 0, true);
     if (!options.name) throw bad('name is required');
     if (!options.baseUrl || !/^https?:\/\//.test(options.baseUrl)) throw bad('base_url must be an http(s) URL');
     if (!options.model) throw bad('model is required');
+    const s = options.sampling ?? {};
+    if (options.temperature !== undefined && s.temperature !== undefined && options.temperature !== s.temperature) throw bad(`temperature ${options.temperature} and sampling.temperature ${s.temperature} disagree; set one`);
+    if (options.maxTokens !== undefined && s.max_tokens !== undefined && options.maxTokens !== s.max_tokens) throw bad(`max_tokens ${options.maxTokens} and sampling.max_tokens ${s.max_tokens} disagree; set one`);
+    if (s.n !== undefined && !(Number.isSafeInteger(s.n) && s.n >= 1)) throw bad(`sampling.n must be an integer >= 1, got ${s.n}`);
+    for (const key of RESERVED_BODY_KEYS) if (options.extraBody && key in options.extraBody) throw bad(`extra_body.${key} is not allowed (the client sets ${key} itself)`);
     this.name = options.name;
     this.url = chatUrl(options.baseUrl);
     this.semaphore = new Semaphore(options.concurrency ?? 4);
     this.bucket = options.requestsPerSecond ? new TokenBucket(options.requestsPerSecond) : null;
     this.timeoutMs = options.timeoutMs ?? 600_000;
+    this.deadlineMs = options.deadlineMs ?? Math.max(this.timeoutMs, 1_800_000);
     this.maxRetries = options.maxRetries ?? 5;
     this.backoffMs = options.backoffMs ?? 1000;
     this.maxBackoffMs = options.maxBackoffMs ?? 60_000;
@@ -170,20 +242,101 @@ export class TeacherClient {
     return this.options.concurrency ?? 4;
   }
 
+  /** Whether the server was found to honour `n` (null: not asked yet). */
+  get supportsN(): boolean | null {
+    return this.nSupported;
+  }
+
   private redact(text: string): string {
     return redact(text, [this.options.apiKey]);
   }
 
-  /** One response to `prompt`. Throws TeacherError after the last retry (or at once when retrying cannot help). */
-  async generate(prompt: string, signal?: AbortSignal): Promise<TeacherReply> {
+  /** The JSON body: model and messages, the sampling fields, `n` when batching, stream, then extraBody last. */
+  requestBody(prompt: string, n = 1, sampleIdx = 0): Record<string, unknown> {
+    const messages = this.options.systemPrompt ? [{ role: 'system', content: this.options.systemPrompt }] : [];
+    messages.push({ role: 'user', content: prompt });
+    const { n: _cap, ...sampling } = this.options.sampling ?? {};
+    if (this.options.temperature !== undefined) sampling.temperature = this.options.temperature;
+    if (this.options.maxTokens) sampling.max_tokens = this.options.maxTokens;
+    if (sampling.seed !== undefined) sampling.seed += sampleIdx;
+    return {
+      model: this.options.model,
+      messages,
+      ...sampling,
+      ...(n > 1 ? { n } : {}),
+      ...(this.options.stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+      ...this.options.extraBody,
+    };
+  }
+
+  /** One response to `prompt` (sample `sampleIdx`: it offsets the seed). Throws TeacherError after the last retry (or at once when retrying cannot help). */
+  async generate(prompt: string, signal?: AbortSignal, sampleIdx = 0): Promise<TeacherReply> {
+    return (await this.request(prompt, 1, sampleIdx, signal))[0];
+  }
+
+  /**
+   * Outcomes for several samples of one prompt (sample indexes `sampleIdxs`, in order): one request with
+   * `n` while the server honours it, else one request per sample. Detection happens once per client.
+   * A permanent error (this prompt cannot be answered now) is that sample's outcome; other errors throw.
+   */
+  async generateMany(prompt: string, sampleIdxs: readonly number[], signal?: AbortSignal): Promise<(TeacherReply | TeacherError)[]> {
+    const cap = this.options.sampling?.n ?? 128;
+    const out: (TeacherReply | TeacherError)[] = [];
+    const permanent = (error: unknown): TeacherError => {
+      if (error instanceof TeacherError && error.permanent) return error;
+      throw error;
+    };
+    let rest = [...sampleIdxs];
+    while (rest.length > 0) {
+      const batch = this.options.stream || this.nSupported === false ? 1 : Math.min(cap, rest.length);
+      if (batch === 1) {
+        out.push(await this.generate(prompt, signal, rest[0]).catch(permanent));
+        rest = rest.slice(1);
+        continue;
+      }
+      let replies: TeacherReply[];
+      try {
+        replies = await this.request(prompt, batch, rest[0], signal);
+      } catch (error) {
+        // A 400/422 to a request with `n` from a server not known to honour `n` may be about `n` itself:
+        // ask per sample from now on (a 400 about the prompt then comes back for that one sample).
+        if (this.nSupported !== true && error instanceof TeacherError && error.code === 'http' && (error.status === 400 || error.status === 422)) {
+          if (this.nSupported === null) this.options.log?.(`teacher ${this.name}: the server refused n=${batch} (${error.message}); sending one request per sample`);
+          this.nSupported = false;
+          continue;
+        }
+        // Every sample of the batch was in the failed request.
+        const failure = permanent(error);
+        for (let i = 0; i < batch; i++) out.push(failure);
+        rest = rest.slice(batch);
+        continue;
+      }
+      if (replies.length < batch) {
+        if (this.nSupported === null) this.options.log?.(`teacher ${this.name}: asked for n=${batch}, got ${replies.length} choice(s); sending one request per sample`);
+        this.nSupported = false;
+      } else this.nSupported = true;
+      out.push(...replies.slice(0, batch));
+      rest = rest.slice(Math.min(batch, replies.length));
+    }
+    return out;
+  }
+
+  private async request(prompt: string, n: number, sampleIdx: number, signal?: AbortSignal): Promise<TeacherReply[]> {
     const release = await this.semaphore.acquire();
     try {
       for (let attempt = 1; ; attempt++) {
         if (signal?.aborted) throw new TeacherError('generation aborted', 'aborted', null, attempt - 1, false);
         if (this.bucket) await this.bucket.take(signal);
-        const result = await this.attempt(prompt, attempt, signal);
-        if (result.ok) return { ...result.reply, attempts: attempt };
-        if (!result.retry || attempt > this.maxRetries) throw result.error;
+        const result = await this.attempt(prompt, n, sampleIdx, attempt, signal);
+        if (result.ok) return result.replies.map((reply) => ({ ...reply, attempts: attempt }));
+        if (!result.retry || attempt > this.maxRetries) {
+          // A malformed 200 that stays malformed is about this prompt (or this server's answer to it):
+          // skip the prompt with the reason, not the whole build.
+          if (result.error.code === 'bad_response' && result.retry) {
+            throw new TeacherError(`${result.error.message} (after ${attempt} attempts)`, 'bad_response', result.error.status, attempt, true);
+          }
+          throw result.error;
+        }
         const backoff = Math.min(this.maxBackoffMs, this.backoffMs * 2 ** (attempt - 1)) * (0.5 + Math.random() * 0.5);
         const delayMs = result.retryAfterMs !== null ? Math.min(this.maxRetryAfterMs, result.retryAfterMs) : Math.round(backoff);
         this.options.log?.(`teacher ${this.name}: attempt ${attempt} failed (${result.error.message}); retrying in ${delayMs} ms`);
@@ -194,28 +347,22 @@ export class TeacherClient {
     }
   }
 
-  private async attempt(prompt: string, attempt: number, signal?: AbortSignal): Promise<Attempt> {
-    // One timer and one abort listener per attempt; the transport hands back how to tear the request down.
-    let cancelled: 'timeout' | 'aborted' | null = null;
+  private async attempt(prompt: string, n: number, sampleIdx: number, attempt: number, signal?: AbortSignal): Promise<Attempt> {
+    // Timers and one abort listener per attempt; the transport hands back how to tear the request down.
+    let cancelled: 'timeout' | 'deadline' | 'aborted' | null = null;
     let destroy: ((reason: Error) => void) | null = null;
-    const cancel = (why: 'timeout' | 'aborted') => {
+    const cancel = (why: 'timeout' | 'deadline' | 'aborted') => {
       cancelled ??= why;
       destroy?.(new Error(`request ${why}`));
     };
     const onAbort = () => cancel('aborted');
     signal?.addEventListener('abort', onAbort, { once: true });
     const timer = setTimeout(() => cancel('timeout'), this.timeoutMs);
+    // The overall deadline: streamed bytes do not move it.
+    const deadline = setTimeout(() => cancel('deadline'), this.deadlineMs);
     // Streaming: the timeout counts silence, not the whole reply.
     const activity = () => void timer.refresh();
-    const messages = this.options.systemPrompt ? [{ role: 'system', content: this.options.systemPrompt }] : [];
-    messages.push({ role: 'user', content: prompt });
-    const body = JSON.stringify({
-      model: this.options.model,
-      messages,
-      ...(this.options.temperature !== undefined ? { temperature: this.options.temperature } : {}),
-      ...(this.options.maxTokens ? { max_tokens: this.options.maxTokens } : {}),
-      ...(this.options.stream ? { stream: true, stream_options: { include_usage: true } } : {}),
-    });
+    const body = JSON.stringify(this.requestBody(prompt, n, sampleIdx));
     const fail = (message: string, code: TeacherErrorCode, status: number | null, retry: boolean, retryAfterMs: number | null = null, permanent = false): Attempt => ({
       ok: false,
       error: new TeacherError(this.redact(`teacher ${this.name}: ${message}`), code, status, attempt, permanent),
@@ -231,10 +378,11 @@ export class TeacherClient {
       const streamed = this.options.stream && ok && (res.header('content-type') ?? '').includes('text/event-stream');
       if (streamed) {
         const result = await readStreamedCompletion(res.chunks, activity);
+        if (cancelled) throw new Error(`request ${cancelled}`);
         if (!result.ok) return fail(result.reason, 'bad_response', res.status, true);
-        const reply = readCompletion(result.completion);
-        if (typeof reply === 'string') return fail(reply, 'bad_response', res.status, true);
-        return { ok: true, reply };
+        const replies = readCompletions(result.completion, n);
+        if (typeof replies === 'string') return fail(replies, 'bad_response', res.status, true);
+        return { ok: true, replies };
       }
       const raw = await res.text();
       if (!ok) {
@@ -249,16 +397,19 @@ export class TeacherClient {
       } catch {
         return fail(`body is not JSON (truncated?): ${raw.slice(0, 120)}`, 'bad_response', res.status, true);
       }
-      const reply = readCompletion(json);
-      if (typeof reply === 'string') return fail(reply, 'bad_response', res.status, true);
-      return { ok: true, reply };
+      const replies = readCompletions(json, n);
+      if (typeof replies === 'string') return fail(`${replies}: ${raw.slice(0, 120)}`, 'bad_response', res.status, true);
+      return { ok: true, replies };
     } catch (err) {
       if (signal?.aborted) return fail('generation aborted', 'aborted', null, false);
-      if (cancelled === 'timeout') return fail(`request timed out after ${this.timeoutMs} ms`, 'timeout', null, true);
+      if (cancelled === 'timeout') return fail(`request timed out after ${this.timeoutMs} ms${this.options.stream ? ' of silence' : ''}`, 'timeout', null, true);
+      // A reply still running at the deadline is runaway generation for this prompt: skip it, ask again next run.
+      if (cancelled === 'deadline') return fail(`no complete reply within the ${this.deadlineMs} ms deadline per request (deadline_s)`, 'deadline', null, false, null, true);
       const code = (err as NodeJS.ErrnoException).code;
       return fail(`request to ${this.url} failed: ${code ?? (err as Error).message}`, 'network', null, true);
     } finally {
       clearTimeout(timer);
+      clearTimeout(deadline);
       signal?.removeEventListener('abort', onAbort);
     }
   }

@@ -73,7 +73,8 @@ test('generation logs every (prompt, teacher, sample) once; permanent errors are
   const server = await startFakeTeacher({ faults: ['ok', '400', '500'] });
   const dir = tmp();
   try {
-    const teachers = ['a', 'b'].map((name) => new TeacherClient({ name, baseUrl: server.url, model: name, concurrency: 2, backoffMs: 1 }));
+    // sampling.n 1: one request per sample, so the single 400 fault costs exactly one sample.
+    const teachers = ['a', 'b'].map((name) => new TeacherClient({ name, baseUrl: server.url, model: name, concurrency: 2, backoffMs: 1, sampling: { n: 1 } }));
     const prompts = Array.from({ length: 5 }, (_, i) => ({ id: `p${i}`, prompt: `문제 ${i}` }));
     const log = ResponseLog.open(join(dir, 'responses.jsonl'));
     const summary = await generateResponses({ prompts, teachers, samplesPerPrompt: 3, log });
