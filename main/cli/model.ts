@@ -177,14 +177,22 @@ export function registerModelCommands(program: Command): void {
 
   model
     .command('export')
-    .description('write a transformers.js inference folder (onnx/model.onnx with a KV cache, config, tokenizer)')
+    .description('write a transformers.js inference folder (onnx/model.onnx with a KV cache, config, tokenizer), a GGUF for llama.cpp, or a GGUF + Modelfile for Ollama')
     .requiredOption('--model <dir>', 'model folder (causal LM)')
-    .requiredOption('--out <dir>', 'the folder to write')
+    .requiredOption('--out <path>', 'the folder to write (onnx, ollama) or the .gguf file (gguf, ollama)')
+    .option('--format <format>', 'onnx (transformers.js), gguf (llama.cpp, LM Studio) or ollama (GGUF + Modelfile)', 'onnx')
+    .option('--quant <type>', 'gguf/ollama: f32, f16, bf16, q8_0 or q4_k_m', 'f16')
+    .option('--name <name>', 'gguf/ollama: general.name (default: the model folder name)')
     .option('--adapter <dir>', 'a PEFT LoRA folder to merge into the weights first')
     .option('--external-data', 'put the weights in onnx/model.onnx_data (automatic above 2 GB)')
     .option('--json', 'print the result as JSON')
     .action(
-      cliAction(async (opts: { model: string; out: string; adapter?: string; externalData?: boolean; json?: boolean }) => {
+      cliAction(async (opts: { model: string; out: string; format: string; quant: string; name?: string; adapter?: string; externalData?: boolean; json?: boolean }) => {
+        if (opts.format === 'gguf' || opts.format === 'ollama') {
+          const { runGgufExport } = await import('./export-gguf.ts');
+          return runGgufExport({ ...opts, format: opts.format });
+        }
+        if (opts.format !== 'onnx') throw new Error(`--format must be onnx, gguf or ollama, got "${opts.format}"`);
         const { loadModel } = await import('../models/weights.ts');
         const { exportTransformersJs } = await import('../models/export-onnx.ts');
         const { config, weights, generationConfig } = loadModel(opts.model);

@@ -32,51 +32,55 @@ export interface PlannedTensor {
 
 const align = (n: number, a: number) => Math.ceil(n / a) * a;
 
-/** Serialises little-endian values into growing chunks (header only; tensor data goes straight to the file). */
+/** Serialises little-endian values into one growing buffer (header only; tensor data goes straight to the file). */
 class ByteSink {
-  private chunks: Buffer[] = [];
+  private buf = Buffer.alloc(1 << 16);
   length = 0;
-  push(b: Buffer): void {
-    this.chunks.push(b);
-    this.length += b.length;
+  private room(n: number): number {
+    if (this.length + n > this.buf.length) {
+      const next = Buffer.alloc(Math.max(this.buf.length * 2, this.length + n));
+      this.buf.copy(next, 0, 0, this.length);
+      this.buf = next;
+    }
+    const at = this.length;
+    this.length += n;
+    return at;
+  }
+  push(b: Uint8Array): void {
+    const at = this.room(b.length);
+    this.buf.set(b, at);
   }
   u32(n: number): void {
-    const b = Buffer.alloc(4);
-    b.writeUInt32LE(n >>> 0);
-    this.push(b);
+    { const at = this.room(4); this.buf.writeUInt32LE(n >>> 0, at); }
   }
   u64(n: number | bigint): void {
-    const b = Buffer.alloc(8);
-    b.writeBigUInt64LE(BigInt(n));
-    this.push(b);
+    { const at = this.room(8); this.buf.writeBigUInt64LE(BigInt(n), at); }
   }
   string(s: string): void {
-    const bytes = Buffer.from(s, 'utf8');
-    this.u64(bytes.length);
-    this.push(bytes);
+    const len = Buffer.byteLength(s, 'utf8');
+    this.u64(len);
+    const at = this.room(len);
+    this.buf.write(s, at, len, 'utf8');
   }
   scalar(type: GGUFValueType, v: string | number | boolean | bigint): void {
-    const b = (n: number) => Buffer.alloc(n);
-    let out: Buffer;
     switch (type) {
-      case GGUFValueType.UINT8: out = b(1); out.writeUInt8(Number(v)); break;
-      case GGUFValueType.INT8: out = b(1); out.writeInt8(Number(v)); break;
-      case GGUFValueType.UINT16: out = b(2); out.writeUInt16LE(Number(v)); break;
-      case GGUFValueType.INT16: out = b(2); out.writeInt16LE(Number(v)); break;
-      case GGUFValueType.UINT32: out = b(4); out.writeUInt32LE(Number(v)); break;
-      case GGUFValueType.INT32: out = b(4); out.writeInt32LE(Number(v)); break;
-      case GGUFValueType.FLOAT32: out = b(4); out.writeFloatLE(Number(v)); break;
-      case GGUFValueType.FLOAT64: out = b(8); out.writeDoubleLE(Number(v)); break;
-      case GGUFValueType.UINT64: out = b(8); out.writeBigUInt64LE(BigInt(v)); break;
-      case GGUFValueType.INT64: out = b(8); out.writeBigInt64LE(BigInt(v)); break;
-      case GGUFValueType.BOOL: out = b(1); out.writeUInt8(v ? 1 : 0); break;
-      case GGUFValueType.STRING: this.string(String(v)); return;
+      case GGUFValueType.UINT8: { const at = this.room(1); this.buf.writeUInt8(Number(v), at); } break;
+      case GGUFValueType.INT8: { const at = this.room(1); this.buf.writeInt8(Number(v), at); } break;
+      case GGUFValueType.UINT16: { const at = this.room(2); this.buf.writeUInt16LE(Number(v), at); } break;
+      case GGUFValueType.INT16: { const at = this.room(2); this.buf.writeInt16LE(Number(v), at); } break;
+      case GGUFValueType.UINT32: { const at = this.room(4); this.buf.writeUInt32LE(Number(v), at); } break;
+      case GGUFValueType.INT32: { const at = this.room(4); this.buf.writeInt32LE(Number(v), at); } break;
+      case GGUFValueType.FLOAT32: { const at = this.room(4); this.buf.writeFloatLE(Number(v), at); } break;
+      case GGUFValueType.FLOAT64: { const at = this.room(8); this.buf.writeDoubleLE(Number(v), at); } break;
+      case GGUFValueType.UINT64: { const at = this.room(8); this.buf.writeBigUInt64LE(BigInt(v), at); } break;
+      case GGUFValueType.INT64: { const at = this.room(8); this.buf.writeBigInt64LE(BigInt(v), at); } break;
+      case GGUFValueType.BOOL: { const at = this.room(1); this.buf.writeUInt8(v ? 1 : 0, at); } break;
+      case GGUFValueType.STRING: this.string(String(v)); break;
       default: throw new Error(`GGUF: ${GGUFValueType[type] ?? type} is not a scalar type`);
     }
-    this.push(out);
   }
   concat(): Buffer {
-    return Buffer.concat(this.chunks, this.length);
+    return this.buf.subarray(0, this.length);
   }
 }
 

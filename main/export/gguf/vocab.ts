@@ -8,7 +8,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelConfig } from '../../models/config.ts';
-import { Tokenizer } from '../../models/tokenizer.ts';
 import { TokenType } from './constants.ts';
 
 export interface GgufVocab {
@@ -88,10 +87,18 @@ export function buildGgufVocab(dir: string, config: ModelConfig): GgufVocab {
   }
   const merges = (model.merges ?? []).map((m) => (Array.isArray(m) ? `${m[0]} ${m[1]}` : m));
 
-  const tokenizer = Tokenizer.load(dir);
-  const tokenizerConfig = JSON.parse(readFileSync(join(dir, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
+  // Special tokens as SpecialVocab reads them: tokenizer_config.json first, config.json for what it lacks.
+  const configPath = join(dir, 'tokenizer_config.json');
+  const tokenizerConfig = (existsSync(configPath) ? JSON.parse(readFileSync(configPath, 'utf8')) : {}) as Record<string, unknown>;
+  const idOf = (key: string): number | null => {
+    const v = tokenizerConfig[key];
+    const text = typeof v === 'string' ? v : v && typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string' ? (v as { content: string }).content : null;
+    if (text === null) return null;
+    const id = added.find((t) => t.content === text)?.id ?? model.vocab![text];
+    return typeof id === 'number' ? id : null;
+  };
   const bool = (v: unknown) => (typeof v === 'boolean' ? v : null);
-  const eosTokenId = tokenizer.eosTokenId ?? config.eosTokenIds[0] ?? null;
+  const eosTokenId = idOf('eos_token') ?? config.eosTokenIds[0] ?? null;
   const stop = new Set<string>();
   for (const id of [eosTokenId, ...config.eosTokenIds]) if (id !== null && id < tokens.length && tokenTypes[id] === TokenType.CONTROL) stop.add(tokens[id]);
   // ChatML turns end with <|im_end|>; base Qwen checkpoints name <|endoftext|> as eos, so list both.
@@ -102,12 +109,26 @@ export function buildGgufVocab(dir: string, config: ModelConfig): GgufVocab {
     tokens,
     tokenTypes,
     merges,
-    bosTokenId: tokenizer.bosTokenId ?? config.bosTokenId,
+    bosTokenId: idOf('bos_token') ?? config.bosTokenId,
     eosTokenId,
-    padTokenId: tokenizer.padTokenId ?? config.padTokenId,
+    padTokenId: idOf('pad_token') ?? config.padTokenId,
     addBosToken: bool(tokenizerConfig.add_bos_token),
     addEosToken: bool(tokenizerConfig.add_eos_token),
-    chatTemplate: tokenizer.chatTemplate,
+    chatTemplate: defaultChatTemplate(dir, tokenizerConfig),
     stopTokens: [...stop],
   };
+}
+
+/** The default chat template: tokenizer_config.json's `chat_template` (a string or named list), else chat_template.jinja / .json. */
+function defaultChatTemplate(dir: string, tokenizerConfig: Record<string, unknown>): string | null {
+  const pick = (v: unknown): string | null => {
+    if (typeof v === 'string') return v;
+    if (Array.isArray(v)) return (v.find((e) => e && e.name === 'default' && typeof e.template === 'string') as { template: string } | undefined)?.template ?? null;
+    return null;
+  };
+  const fromConfig = pick(tokenizerConfig.chat_template);
+  if (fromConfig) return fromConfig;
+  if (existsSync(join(dir, 'chat_template.jinja'))) return readFileSync(join(dir, 'chat_template.jinja'), 'utf8');
+  if (existsSync(join(dir, 'chat_template.json'))) return pick(JSON.parse(readFileSync(join(dir, 'chat_template.json'), 'utf8')).chat_template);
+  return null;
 }
