@@ -40,6 +40,7 @@ interface GenerateCliOptions {
   dtype: string;
   provider: string;
   keepStoredDtype?: boolean;
+  optimizedCache?: string;
   json?: boolean;
 }
 
@@ -62,6 +63,7 @@ export function registerGenerateCommand(program: Command): void {
     .option('--dtype <dtype>', 'float32 or float64', 'float32')
     .option('--provider <name>', 'execution provider: cpu, cuda, webgpu or auto', 'cpu')
     .option('--keep-stored-dtype', 'bf16/f16 checkpoints: keep the weights half-size in memory and cast them at every use (half the memory, slower decoding)')
+    .option('--optimized-cache <dir>', 'save onnxruntime\'s optimised graph (with folded float32 weights) here on the first start and map it on later ones')
     .option('--json', 'print the results as JSON (with loadSeconds, timeToFirstTokenSeconds and peakRssBytes)')
     .action(
       cliAction(async (opts: GenerateCliOptions) => {
@@ -95,7 +97,7 @@ export function registerGenerateCommand(program: Command): void {
         const decode = tokenizer ? (ids: readonly number[]) => tokenizer!.decode(ids, { skipSpecialTokens: true }) : undefined;
 
         // Head on the last position only, greedy in the graph: generation never needs the other positions' logits.
-        const session = await DecoderSession.create(config, new Map(), { dtype: opts.dtype, kvCache: true, lastPositionLogits: true, provider: opts.provider as ProviderRequest, weightFiles, keepStoredDtype: opts.keepStoredDtype });
+        const session = await DecoderSession.create(config, new Map(), { dtype: opts.dtype, kvCache: true, lastPositionLogits: true, provider: opts.provider as ProviderRequest, weightFiles, keepStoredDtype: opts.keepStoredDtype, optimizedCacheDir: opts.optimizedCache });
         const loadSeconds = (performance.now() - loadStarted) / 1000;
         let firstToken: number | null = null;
         const streaming = !opts.json && prompts.length === 1 && opts.n === 1 && !!decode;
@@ -134,6 +136,7 @@ export function registerGenerateCommand(program: Command): void {
             // the process's peak resident set so far (weights mapped from the files count once read).
             loadSeconds, timeToFirstTokenSeconds: firstToken === null ? null : (firstToken - started) / 1000,
             peakRssBytes: process.resourceUsage().maxRSS * 1024,
+            ...(session.optimizedCache ? { optimizedCache: session.optimizedCache } : {}),
           }) + '\n');
           return;
         }
