@@ -49,6 +49,8 @@ export const makeModelSchema = z
      * `qwen`: the bundled Qwen tokenizer (151k ids), or a folder holding tokenizer.json.
      */
     tokenizer: z.union([z.enum(['compact', 'qwen']), z.string().min(1)]).default('compact'),
+    /** Characters the compact tokenizer knows besides the arithmetic task's (e.g. the self-correction phrases). */
+    extraCharacters: z.string().optional(),
     seed: z.int().min(0).default(0),
   })
   .refine((m) => (m.preset === undefined) !== (m.shape === undefined), { message: 'set exactly one of model.make.preset (tiny | small) or model.make.shape' });
@@ -158,6 +160,10 @@ export const pipelineRecipeSchema = z.strictObject({
   pairs: stageConfig.optional(),
   rewardModel: stageConfig.optional(),
   grpo: stageConfig.optional(),
+  /** GRPO arms × seeds from the same model, compared over seeds (stages/ablation.ts). */
+  ablation: stageConfig.optional(),
+  /** Seed 001's comparison: full / LoRA / discovered neurons / random neurons on self-correction data → the same GRPO (stages/alignment.ts). */
+  alignment: stageConfig.optional(),
   eval: evalStageSchema.optional(),
   report: reportStageSchema.optional(),
 });

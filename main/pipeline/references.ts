@@ -11,6 +11,8 @@ export const STAGE_OUTPUT_KEYS: Record<StageName, readonly string[]> = {
   pairs: ['output'],
   rewardModel: ['output', 'run'],
   grpo: ['output', 'run'],
+  ablation: ['output', 'report'],
+  alignment: ['output', 'report'],
   eval: ['output'],
   report: ['output', 'html', 'markdown'],
 };

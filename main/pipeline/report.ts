@@ -86,7 +86,13 @@ export function beforeAfterSvg(results: EvalResults): string {
   return parts.join('');
 }
 
-export function reportMarkdown(title: string, stages: readonly StageRow[], results: EvalResults | null): string {
+/** A section a stage adds to the report (e.g. the GRPO ablation), in both formats. */
+export interface ReportSection {
+  markdown: string;
+  html: string;
+}
+
+export function reportMarkdown(title: string, stages: readonly StageRow[], results: EvalResults | null, sections: readonly ReportSection[] = []): string {
   const lines = [`# ${title}`, '', '## Stages', '', '| stage | status | seconds | summary |', '|---|---|---:|---|'];
   for (const s of stages) lines.push(`| ${s.name} | ${s.status} | ${s.seconds.toFixed(1)} | ${summaryText(s.summary)} |`);
   if (results) {
@@ -100,10 +106,11 @@ export function reportMarkdown(title: string, stages: readonly StageRow[], resul
     lines.push(`| model | ${results.benchmarks.map((b) => b.name).join(' | ')} |`, `|---|${results.benchmarks.map(() => '---:').join('|')}|`);
     for (const m of results.models) lines.push(`| ${ROLE_LABEL[m.role]} | ${results.benchmarks.map((b) => { const c = cell(results, m.role, b.name); return c ? `${pct(c.accuracy)} / ${pct(c.lang)}` : '–'; }).join(' | ')} |`);
   }
+  for (const s of sections) lines.push('', s.markdown.trimEnd());
   return lines.join('\n') + '\n';
 }
 
-export function reportHtml(title: string, stages: readonly StageRow[], results: EvalResults | null): string {
+export function reportHtml(title: string, stages: readonly StageRow[], results: EvalResults | null, sections: readonly ReportSection[] = []): string {
   const stageRows = stages.map((s) => `<tr><td>${esc(s.name)}</td><td class="st-${esc(s.status)}">${esc(s.status)}</td><td>${s.seconds.toFixed(1)}</td><td class="l">${esc(summaryText(s.summary))}</td></tr>`).join('');
   let body = '';
   if (results) {
@@ -137,15 +144,16 @@ th:first-child,td:first-child,td.l{text-align:left}.st-failed{color:#b91c1c}.st-
 <h2>Stages</h2>
 <table id="stages"><thead><tr><th>stage</th><th>status</th><th>seconds</th><th>summary</th></tr></thead><tbody>${stageRows}</tbody></table>
 ${body}
+${sections.map((s) => s.html).join('\n')}
 </body></html>
 `;
 }
 
 /** Writes report.md and/or report.html into `dir`. */
-export async function writePipelineReport(dir: string, title: string, stages: readonly StageRow[], results: EvalResults | null, formats: readonly ('md' | 'html')[] = ['md', 'html']): Promise<{ markdown?: string; html?: string }> {
+export async function writePipelineReport(dir: string, title: string, stages: readonly StageRow[], results: EvalResults | null, formats: readonly ('md' | 'html')[] = ['md', 'html'], sections: readonly ReportSection[] = []): Promise<{ markdown?: string; html?: string }> {
   await mkdir(dir, { recursive: true });
   const paths: { markdown?: string; html?: string } = {};
-  if (formats.includes('md')) await writeFileAtomic((paths.markdown = join(dir, 'report.md')), reportMarkdown(title, stages, results));
-  if (formats.includes('html')) await writeFileAtomic((paths.html = join(dir, 'report.html')), reportHtml(title, stages, results));
+  if (formats.includes('md')) await writeFileAtomic((paths.markdown = join(dir, 'report.md')), reportMarkdown(title, stages, results, sections));
+  if (formats.includes('html')) await writeFileAtomic((paths.html = join(dir, 'report.html')), reportHtml(title, stages, results, sections));
   return paths;
 }

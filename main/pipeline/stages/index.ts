@@ -1,6 +1,8 @@
 // The stage implementations, by name.
 import type { StageDefinition } from '../stage.ts';
 import type { StageName } from '../stage-names.ts';
+import { ablationStage } from './ablation.ts';
+import { alignmentStage } from './alignment.ts';
 import { dataStage } from './data.ts';
 import { evalStage } from './eval.ts';
 import { grpoStage } from './grpo.ts';
@@ -17,6 +19,8 @@ export const STAGES: Record<StageName, StageDefinition> = {
   pairs: pairsStage,
   rewardModel: rewardModelStage,
   grpo: grpoStage,
+  ablation: ablationStage,
+  alignment: alignmentStage,
   eval: evalStage,
   report: reportStage,
 };

@@ -34,6 +34,7 @@ export const recipeEn = {
   'recipe.stage.pairs': 'Preference pairs',
   'recipe.stage.rewardModel': 'Reward model',
   'recipe.stage.grpo': 'GRPO',
+  'recipe.stage.ablation': 'GRPO ablation',
   'recipe.stage.eval': 'Evaluation',
   'recipe.stage.report': 'Report',
   'recipe.eta': 'ETA {time}',

@@ -36,6 +36,7 @@ export const recipeKo: Record<keyof typeof recipeEn, string> = {
   'recipe.stage.pairs': '선호 쌍',
   'recipe.stage.rewardModel': '보상 모델',
   'recipe.stage.grpo': 'GRPO',
+  'recipe.stage.ablation': 'GRPO 비교 실험',
   'recipe.stage.eval': '평가',
   'recipe.stage.report': '리포트',
   'recipe.eta': '남은 시간 {time}',
