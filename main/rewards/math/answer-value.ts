@@ -33,8 +33,15 @@ const MAX_CELLS = 256;
 /** `x =`, `x_1 =`, `y=` (a lone variable on the left of the only `=`). */
 const LONE_VARIABLE = /^\s*(?:\\?[a-zA-Z]{1,6}(?:_\{?[a-zA-Z0-9]{1,4}\}?)?|\\theta)\s*$/;
 
+/** `f(x)`, `g(x, y)`: a function named by one letter applied to variables. */
+const FUNCTION_NAME = /^\s*[a-zA-Z](?:_\{?[a-zA-Z0-9]{1,4}\}?)?\((?:\s*[a-zA-Z]\s*,)*\s*[a-zA-Z]\s*\)\s*$/;
+/** `(p, q)`: a tuple of variables, as in `(p, q) = (3, 2)`. */
+const VARIABLE_TUPLE = /^\s*\((?:\s*\\?[a-zA-Z]{1,6}(?:_\{?[a-zA-Z0-9]{1,4}\}?)?\s*,)+\s*\\?[a-zA-Z]{1,6}(?:_\{?[a-zA-Z0-9]{1,4}\}?)?\s*\)\s*$/;
+
+/** What may stand on the left of an answer's `=` and name it: `x`, `x_1`, `\theta`, `f(x)`, `(p, q)`. */
 function isVariableName(text: string): boolean {
-  return LONE_VARIABLE.test(text) && text.trim().length <= 12;
+  if (text.trim().length > 24) return false;
+  return (LONE_VARIABLE.test(text) && text.trim().length <= 12) || FUNCTION_NAME.test(text) || VARIABLE_TUPLE.test(text);
 }
 
 function toInequalityInterval(text: string): AnswerValue | null {

@@ -290,8 +290,17 @@ class Parser {
     if (name === 'infty' || name === 'infin') return { kind: 'const', name: 'inf' };
     if (GREEK.has(name)) return { kind: 'var', name };
     if (FUNCTIONS.has(name)) {
+      // `\sin^2 x`, `\sec^{2}(y)`: the power applies to the value; `\sin^{-1}` is the inverse function.
+      let power: Expr | null = null;
+      if (this.isOp('^')) {
+        this.pos++;
+        power = this.argument();
+      }
+      const inverse = power !== null && power.kind === 'neg' && power.arg.kind === 'num' && power.arg.text === '1' && FUNCTIONS.has('arc' + name);
       const arg = this.isOp('(') || this.isOp('{') ? this.primary() : this.power();
-      return { kind: 'fn', name, arg };
+      if (inverse) return { kind: 'fn', name: 'arc' + name, arg };
+      const call: Expr = { kind: 'fn', name, arg };
+      return power ? { kind: 'bin', op: '^', left: call, right: power } : call;
     }
     throw new ExpressionError(`unsupported command \\${name}`);
   }

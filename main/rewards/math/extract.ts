@@ -69,6 +69,43 @@ function lastBoxed(text: string): [string, number] | null {
   return null;
 }
 
+/** Text between two boxes that only joins them: `\boxed{1} and \boxed{2}`, `$\boxed{1}$, $\boxed{2}$`. */
+const CONNECTORS = [
+  '\\text{ and }', '\\text{and}', '\\text{ or }', '\\text{or}', '\\quad', '\\qquad', '\\(', '\\)', '\\[', '\\]',
+  '\\,', '\\;', '\\\\', ' and ', ' or ', '그리고', '또는', '및', '와', '과', ',', ';', '$', '&', '.',
+];
+const MAX_BOXES = 16;
+
+function onlyConnectors(gap: string): boolean {
+  if (gap.length > 60) return false;
+  let rest = ` ${gap} `;
+  for (const c of CONNECTORS) rest = rest.split(c).join(' ');
+  return rest.trim() === '';
+}
+
+/**
+ * The last box together with the boxes just before it that only connectors separate, as one list
+ * ("\boxed{1} and \boxed{2}" → "1, 2"): several answers are compared as a set, and hedging between two
+ * boxes is not rewarded as if only the last one counted.
+ */
+function boxedRun(text: string, last: [string, number]): [string, number] {
+  const answers = [last[0]];
+  let start = Math.max(text.lastIndexOf('\\boxed', last[1]), text.lastIndexOf('\\fbox', last[1]));
+  let index = last[1];
+  while (answers.length < MAX_BOXES && start > 0) {
+    const prev = Math.max(text.lastIndexOf('\\boxed', start - 1), text.lastIndexOf('\\fbox', start - 1));
+    if (prev < 0) break;
+    const open = skipSpaces(text, prev + (text.startsWith('\\boxed', prev) ? 6 : 5));
+    if (text[open] !== '{') break;
+    const close = closeBrace(text, open, start);
+    if (close < 0 || !onlyConnectors(text.slice(close, start))) break;
+    answers.unshift(text.slice(open + 1, close - 1));
+    index = open + 1;
+    start = prev;
+  }
+  return answers.length === 1 ? last : [answers.join(', '), index];
+}
+
 /** Phrases that introduce a final answer; matched case-insensitively, the last occurrence wins. */
 const PHRASES = [
   'final answer is', 'final answer:', 'the answer is', 'answer is:', 'answer:', 'answer is',
@@ -338,7 +375,10 @@ function lastConclusion(text: string): [string, number] | null {
 
 export function extractAnswer(text: string, options: ExtractOptions = {}): Extraction {
   const boxed = lastBoxed(text);
-  if (boxed) return { answer: boxed[0], method: 'boxed', index: boxed[1] };
+  if (boxed) {
+    const all = boxedRun(text, boxed);
+    return { answer: all[0], method: 'boxed', index: all[1] };
+  }
   const phrase = lastPhrase(text);
   if (phrase) {
     const [answer, index] = refine(phrase[0], phrase[1]);
