@@ -13,6 +13,7 @@ import { pairsMethods, type PairsEvents } from './contracts/pairs.ts';
 import { pipelineMethods, type PipelineEvents } from './contracts/pipeline.ts';
 import { rmMethods, type RmEvents } from './contracts/rm.ts';
 import { rewardServerMethods } from './contracts/rewardServer.ts';
+import { neuronsMethods } from './contracts/neurons.ts';
 
 export type { MethodDef } from './method.ts';
 // Each later stage keeps its value types and methods in contracts/<area>.ts; they are part of this one contract.
@@ -22,6 +23,7 @@ export * from './contracts/pairs.ts';
 export * from './contracts/pipeline.ts';
 export * from './contracts/rm.ts';
 export * from './contracts/rewardServer.ts';
+export * from './contracts/neurons.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Shared value types
@@ -335,6 +337,7 @@ export const contract = {
   ...pipelineMethods,
   ...rmMethods,
   ...rewardServerMethods,
+  ...neuronsMethods,
 } as const;
 
 export type Contract = typeof contract;

@@ -13,7 +13,7 @@ export type { StageName } from '../../pipeline/stage-names.ts';
 export type { CheckFinding } from '../../pipeline/stage.ts';
 
 const recipePath = z.string().min(1).max(4096);
-const stageName = z.enum(['model', 'data', 'sft', 'pairs', 'rewardModel', 'grpo', 'ablation', 'eval', 'report']);
+const stageName = z.enum(['model', 'data', 'sft', 'pairs', 'rewardModel', 'grpo', 'ablation', 'alignment', 'eval', 'report']);
 
 export const pipelineMethods = {
   /** Bundled recipes (assets/recipes), recipes that ran in this workspace, and the `extra` files the user opened. */

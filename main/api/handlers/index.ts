@@ -13,6 +13,7 @@ import { pairsHandlers } from './pairs.ts';
 import { rmHandlers } from './rm.ts';
 import { pipelineHandlers } from './pipeline.ts';
 import { rewardServerHandlers } from './reward-server.ts';
+import { neuronsHandlers } from './neurons.ts';
 
 export const handlers: Handlers = {
   ...appHandlers,
@@ -27,4 +28,5 @@ export const handlers: Handlers = {
   ...rmHandlers,
   ...pipelineHandlers,
   ...rewardServerHandlers,
+  ...neuronsHandlers,
 };

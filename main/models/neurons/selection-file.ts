@@ -4,6 +4,7 @@
 // turns it into the { "layer": [neurons] } map the trainer plans with. Also here: picking the top neurons
 // from scores, a random selection of the same shape (the control arm of the alignment recipe) and the
 // overlap of two selections (the Neurons page).
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { Rng } from '../../engine/rng.ts';
 
@@ -99,10 +100,21 @@ export function isSelectionFile(value: unknown): value is { layers: { layer: num
 }
 
 /**
- * A selection file → { "layer": [neurons] } (layers with no neuron left out); anything else unchanged,
- * so a schema can preprocess `method.neurons` with it and still report errors on a malformed map.
+ * A selection file (its contents, or the path of a .json file) → { "layer": [neurons] } (layers with no
+ * neuron left out); anything else unchanged, so a schema can preprocess `method.neurons` with it and still
+ * report errors on a malformed map. A path that cannot be read throws with the reason.
  */
 export function neuronsFromSelection(value: unknown): unknown {
+  if (typeof value === 'string' && value.endsWith('.json')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(value, 'utf8'));
+    } catch (error) {
+      throw new Error(`method.neurons: cannot read the selection file ${value}: ${(error as Error).message}`);
+    }
+    if (!isSelectionFile(parsed)) throw new Error(`method.neurons: ${value} is not a neuron selection file (no "layers" list)`);
+    value = parsed;
+  }
   if (!isSelectionFile(value)) return value;
   const parsed = neuronSelectionSchema.safeParse(value);
   if (!parsed.success) return value; // the map schema then reports the mismatch

@@ -6,6 +6,7 @@ import { pairsEn } from './pairs.en.ts';
 import { evaluateEn } from './evaluate.en.ts';
 import { recipeEn } from './recipe.en.ts';
 import { devicesEn } from './devices.en.ts';
+import { neuronsEn } from './neurons.en.ts';
 
 export const en = {
   'app.name': 'Saenggak Lab',
@@ -20,6 +21,7 @@ export const en = {
   'nav.rewardModel': 'Reward model',
   'nav.pairs': 'Pairs',
   'nav.recipe': 'Recipe',
+  'nav.neurons': 'Neurons',
   'nav.soon': 'soon',
   'nav.workspace': 'Workspace',
   'nav.switchWorkspace': 'Switch workspace',
@@ -272,6 +274,7 @@ export const en = {
   ...evaluateEn,
   ...recipeEn,
   ...devicesEn,
+  ...neuronsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -7,6 +7,7 @@ import { pairsKo } from './pairs.ko.ts';
 import { evaluateKo } from './evaluate.ko.ts';
 import { recipeKo } from './recipe.ko.ts';
 import { devicesKo } from './devices.ko.ts';
+import { neuronsKo } from './neurons.ko.ts';
 
 
 export const ko: Messages = {
@@ -22,6 +23,7 @@ export const ko: Messages = {
   'nav.rewardModel': '보상 모델',
   'nav.pairs': '선호 쌍',
   'nav.recipe': '레시피',
+  'nav.neurons': '뉴런',
   'nav.soon': '준비 중',
   'nav.workspace': '워크스페이스',
   'nav.switchWorkspace': '워크스페이스 바꾸기',
@@ -273,4 +275,5 @@ export const ko: Messages = {
   ...evaluateKo,
   ...recipeKo,
   ...devicesKo,
+  ...neuronsKo,
 };

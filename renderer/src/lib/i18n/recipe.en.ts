@@ -35,6 +35,7 @@ export const recipeEn = {
   'recipe.stage.rewardModel': 'Reward model',
   'recipe.stage.grpo': 'GRPO',
   'recipe.stage.ablation': 'GRPO ablation',
+  'recipe.stage.alignment': 'Korean alignment arms',
   'recipe.stage.eval': 'Evaluation',
   'recipe.stage.report': 'Report',
   'recipe.eta': 'ETA {time}',

@@ -37,6 +37,7 @@ export const recipeKo: Record<keyof typeof recipeEn, string> = {
   'recipe.stage.rewardModel': '보상 모델',
   'recipe.stage.grpo': 'GRPO',
   'recipe.stage.ablation': 'GRPO 비교 실험',
+  'recipe.stage.alignment': '한국어 정렬 비교(튜닝 방식별)',
   'recipe.stage.eval': '평가',
   'recipe.stage.report': '리포트',
   'recipe.eta': '남은 시간 {time}',

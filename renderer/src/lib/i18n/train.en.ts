@@ -115,6 +115,7 @@ export const trainEn = {
   'train.form.loraR': 'LoRA rank (r)',
   'train.form.loraAlpha': 'LoRA alpha',
   'train.form.layers': 'Layers to train (e.g. 0, 1)',
+  'train.form.neurons': 'Neuron selection file (optional)',
   'train.form.maxSeqLength': 'Max sequence length',
   'train.form.packing': 'Pack several examples per row',
   'train.form.batchSize': 'Batch size (sequences)',

@@ -116,6 +116,7 @@ export const trainKo: Record<keyof typeof trainEn, string> = {
   'train.form.loraR': 'LoRA 랭크 (r)',
   'train.form.loraAlpha': 'LoRA 알파',
   'train.form.layers': '학습할 레이어 (예: 0, 1)',
+  'train.form.neurons': '뉴런 선택 파일 (선택)',
   'train.form.maxSeqLength': '최대 시퀀스 길이',
   'train.form.packing': '한 행에 여러 예제 패킹',
   'train.form.batchSize': '배치 크기 (시퀀스)',

@@ -1,6 +1,6 @@
 // Which page is shown. Kept in the URL hash so back/forward work in a browser and in Electron (file://).
-export type Page = 'workspace' | 'datasets' | 'jobs' | 'devices' | 'rewards' | 'train' | 'pairs' | 'reward-model' | 'evaluate' | 'recipe';
-const pages: Page[] = ['workspace', 'datasets', 'jobs', 'devices', 'rewards', 'train', 'pairs', 'reward-model', 'evaluate', 'recipe'];
+export type Page = 'workspace' | 'datasets' | 'jobs' | 'devices' | 'rewards' | 'train' | 'pairs' | 'reward-model' | 'evaluate' | 'recipe' | 'neurons';
+const pages: Page[] = ['workspace', 'datasets', 'jobs', 'devices', 'rewards', 'train', 'pairs', 'reward-model', 'evaluate', 'recipe', 'neurons'];
 
 /** Pages that work without an open workspace (they use no workspace data). */
 export const workspaceFreePages: ReadonlySet<Page> = new Set<Page>(['workspace', 'rewards']);

@@ -14,6 +14,8 @@ export type SftForm = {
   loraAlpha: number;
   /** Comma-separated layer indices for selective tuning. */
   layers: string;
+  /** Selective tuning: a neuron selection file (`saenggak neurons find`, the Neurons page's "Tune these"); '' for none. */
+  neurons: string;
   maxSeqLength: number;
   packing: boolean;
   batchSize: number;
@@ -71,6 +73,7 @@ export function defaultSftForm(): SftForm {
     loraR: 16,
     loraAlpha: 32,
     layers: '',
+    neurons: '',
     maxSeqLength: 1024,
     packing: true,
     batchSize: 8,
@@ -141,7 +144,7 @@ export function sftConfigFrom(f: SftForm): Record<string, unknown> {
   const c: Record<string, unknown> = {
     model: f.model.trim(),
     data: f.dataset.trim(),
-    method: method(f.method, f.loraR, f.loraAlpha, f.layers),
+    method: { ...method(f.method, f.loraR, f.loraAlpha, f.layers), ...(f.method === 'selective' && f.neurons.trim() ? { neurons: f.neurons.trim() } : {}) },
     packing: f.packing,
     decay: f.decay,
     provider: f.provider,

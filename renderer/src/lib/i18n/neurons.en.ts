@@ -1,0 +1,21 @@
+// English strings of the Neurons page. Keys start with `neurons.`; the Korean twin is neurons.ko.ts.
+export const neuronsEn = {
+  'neurons.title': 'Language neurons',
+  'neurons.intro': 'MLP neurons specific to one language (saenggak neurons find): where they are, how many per layer, how two selections agree — and tuning only them.',
+  'neurons.empty': 'No selections yet. Run `saenggak neurons find --model DIR --lang ko=ko.txt --lang en=en.txt --out <workspace>/neurons/ko.json`, or the korean-alignment recipe.',
+  'neurons.files': 'Selections',
+  'neurons.heat': 'Scores by layer × neuron bucket',
+  'neurons.heatHint': 'Each cell is the highest score among {size} neighbouring neurons; darker is more specific to {target}.',
+  'neurons.layer': 'Layer {layer}',
+  'neurons.chosen': 'Chosen neurons',
+  'neurons.share': 'Share of each layer selected',
+  'neurons.shareValue': '{count} of {total} ({percent})',
+  'neurons.compare': 'Compare with',
+  'neurons.compareNone': 'nothing',
+  'neurons.overlap': '{shared} shared neurons, Jaccard {jaccard}',
+  'neurons.overlapLayer': 'layer {layer}: {shared} shared, Jaccard {jaccard}',
+  'neurons.tune': 'Tune these',
+  'neurons.tuneHint': 'Opens a new SFT run that trains only these neurons (selective tuning).',
+  'neurons.meta': '{method} · target {target} · {count} neurons · {model}',
+  'neurons.noHeat': 'This selection has no score map (random selections have none).',
+} as const;
