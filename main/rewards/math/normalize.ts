@@ -192,6 +192,8 @@ export function normalizeAnswer(raw: string): string {
   s = replaceAllLiteral(s, '\\infin', '\\infty');
   s = replaceAllLiteral(s, '~', ' ');
   s = unwrapCommands(s, UNWRAP);
+  // Several answers joined by "and" ("6 and 8", "1$ and $2") are a list, like "6, 8". "or" is left alone.
+  if (s.includes(' and ')) s = replaceAllLiteral(replaceAllLiteral(s, '$ and $', ' and '), ' and ', ', ');
   s = trimTrailing(s.trim(), '.。').trim();
   s = stripSentenceEnding(s);
   s = stripTrailingUnits(s);
