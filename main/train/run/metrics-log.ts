@@ -3,6 +3,7 @@
 // line (the process died mid-write) is ignored by readers and cut off by the next writer; a resumed run
 // first truncates the points after its checkpoint's step, so the file never holds two curves.
 import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync, fstatSync, writeSync } from 'node:fs';
+import { TensorBoardWriter } from './tensorboard.ts';
 
 /** One point: the optimizer step, which split it belongs to, and numbers (loss, lr, grad_norm, tokens_per_s, ...). */
 export interface MetricRecord {
@@ -46,13 +47,13 @@ export function readMetrics(path: string, from = 0): MetricsPage {
 }
 
 export class MetricsLog {
-  private constructor(private readonly fd: number, readonly path: string) {}
+  private constructor(private readonly fd: number, readonly path: string, private readonly tensorboard: TensorBoardWriter | null = null) {}
 
   /**
    * Opens for appending. With `resumeAfterStep`, drops every point with step > that value (what the
    * killed run logged after its last checkpoint; the resumed run logs those steps again).
    */
-  static open(path: string, options: { resumeAfterStep?: number } = {}): MetricsLog {
+  static open(path: string, options: { resumeAfterStep?: number; tensorboardDir?: string } = {}): MetricsLog {
     let keep: number | null = null;
     if (existsSync(path)) {
       const bytes = readFileSync(path);
@@ -78,7 +79,8 @@ export class MetricsLog {
       ftruncateSync(fd, keep);
       fsyncSync(fd);
     }
-    return new MetricsLog(fd, path);
+    // The same points also go to a TensorBoard events file (`<split>/<metric>` tags) when asked for.
+    return new MetricsLog(fd, path, options.tensorboardDir ? TensorBoardWriter.open(options.tensorboardDir) : null);
   }
 
   /** Appends points and fsyncs them; they are durable when this returns. */
@@ -90,9 +92,22 @@ export class MetricsLog {
     let offset = 0;
     while (offset < buffer.length) offset += writeSync(this.fd, buffer, offset);
     fsyncSync(this.fd);
+    if (this.tensorboard) {
+      for (const r of records) {
+        const scalars: Record<string, number> = {};
+        for (const [k, v] of Object.entries(r)) if (k !== 'step' && typeof v === 'number') scalars[`${r.split}/${k}`] = v;
+        this.tensorboard.scalars(r.step as number, scalars);
+      }
+    }
+  }
+
+  /** A text entry for TensorBoard's Text tab (sample rollouts); a no-op when the run writes no TensorBoard files. */
+  appendText(step: number, tag: string, text: string): void {
+    this.tensorboard?.text(step, tag, text);
   }
 
   close(): void {
     closeSync(this.fd);
+    this.tensorboard?.close();
   }
 }

@@ -13,6 +13,7 @@ import { stringify } from 'yaml';
 import { writeFileAtomic } from '../../store/durable.ts';
 import { workspacePaths } from '../../store/workspace.ts';
 import { MetricsLog, readMetrics, type MetricsPage } from './metrics-log.ts';
+import { tensorboardEnabled } from './tensorboard.ts';
 
 export const RUN_FORMAT = 'saenggak-run/1';
 
@@ -123,8 +124,10 @@ export class RunFolder {
     return info;
   }
 
-  openMetrics(options: { resumeAfterStep?: number } = {}): MetricsLog {
-    return MetricsLog.open(this.metricsPath, options);
+  /** Metrics, mirrored to runs/<name>/tb/ for TensorBoard unless `tensorboard: false` or SAENGGAK_TENSORBOARD=0. */
+  openMetrics(options: { resumeAfterStep?: number; tensorboard?: boolean } = {}): MetricsLog {
+    const tb = options.tensorboard ?? tensorboardEnabled();
+    return MetricsLog.open(this.metricsPath, { resumeAfterStep: options.resumeAfterStep, tensorboardDir: tb ? join(this.dir, 'tb') : undefined });
   }
 
   readMetrics(from = 0): MetricsPage {
