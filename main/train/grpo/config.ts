@@ -8,6 +8,7 @@
 // batch shaping (dynamic sampling, difficulty filter, replay), optimisation and bookkeeping.
 import { z } from 'zod';
 import { rewardConfigSchema } from '../../rewards/compose.ts';
+import { neuronsFromSelection } from '../../models/neurons/selection-file.ts';
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().min(0);
@@ -32,12 +33,14 @@ export const loraMethodSchema = z
   })
   .strict();
 
-/** Train only some weights: whole layers, named parameters (exact names or /regex/ strings). */
+/** Train only some weights: whole layers, named parameters (exact names or /regex/ strings), MLP neurons. */
 export const selectiveMethodSchema = z
   .object({
     kind: z.literal('selective'),
     layers: z.array(nonNegativeInt).optional(),
     parameters: z.array(z.string().min(1)).optional(),
+    /** MLP neurons per layer ({ "0": [3, 17] }), or a `saenggak neurons find` selection file (its contents or its .json path). */
+    neurons: z.preprocess(neuronsFromSelection, z.record(z.string().regex(/^\d+$/, 'layer index'), z.array(nonNegativeInt))).optional(),
   })
   .strict();
 

@@ -20,7 +20,7 @@ import { buildDecoderGraph, type DecoderGraph, type Projection } from '../../mod
 import { weightData } from '../../models/decoder-session.ts';
 import { initLoraWeights, loraAdapterFrom, loraProjection, loraTensors, type LoraGraph } from '../../models/lora.ts';
 import { loraConfig, type LoraAdapter, type LoraConfig } from '../../models/peft.ts';
-import { planSelection, selectiveProjection } from '../../models/selective.ts';
+import { applyNeuronSlices, neuronSlices, planSelection, selectiveProjection, type SelectivePlan } from '../../models/selective.ts';
 import type { GrpoMethod } from './config.ts';
 import { grpoObjective, maskedEntropy, type ObjectiveOptions } from './objective.ts';
 
@@ -81,23 +81,25 @@ export function loraConfigOf(method: Extract<GrpoMethod, { kind: 'lora' }>): Lor
 }
 
 /** The decoder graph for a method, with the names of its trainable params. */
-function methodDecoder(config: ModelConfig, method: GrpoMethod): { decoder: DecoderGraph; trainable: string[]; lora: LoraGraph | null } {
+function methodDecoder(config: ModelConfig, method: GrpoMethod): { decoder: DecoderGraph; trainable: string[]; lora: LoraGraph | null; plan: SelectivePlan | null } {
   let projection: Projection | undefined;
   let lora: LoraGraph | null = null;
-  let whole: Set<string> | null = null;
   if (method.kind === 'lora') {
     // Rollouts are sampled without dropout, and the ratio must compare like with like: no LoRA dropout in GRPO.
     lora = loraProjection(config, loraConfigOf(method), { dtype: 'float32', dropout: false });
     projection = lora.projection;
   } else if (method.kind === 'selective') {
-    const plan = planSelection(config, { layers: method.layers, parameters: method.parameters?.map(parameterPattern) });
-    projection = selectiveProjection(plan, 'float32').projection;
-    whole = plan.wholeParams;
+    const neurons = Object.fromEntries(Object.entries(method.neurons ?? {}).map(([layer, list]) => [Number(layer), list]));
+    const plan = planSelection(config, { layers: method.layers, parameters: method.parameters?.map(parameterPattern), neurons });
+    const selective = selectiveProjection(plan, 'float32');
+    projection = selective.projection;
+    // Selected neurons train as slices of their weights (models/selective.ts); the names exist once the graph is built.
+    const decoder = buildDecoderGraph(config, { dtype: 'float32', projection });
+    return { decoder, trainable: [...plan.wholeParams, ...selective.sliceParams.keys()], lora, plan };
   }
   const decoder = buildDecoderGraph(config, { dtype: 'float32', projection });
-  const trainable =
-    method.kind === 'full' ? [...decoder.weights.keys()] : method.kind === 'lora' ? [...lora!.params.values()].flatMap(({ a, b }) => [a.name, b.name]) : [...whole!];
-  return { decoder, trainable, lora };
+  const trainable = method.kind === 'full' ? [...decoder.weights.keys()] : [...lora!.params.values()].flatMap(({ a, b }) => [a.name, b.name]);
+  return { decoder, trainable, lora, plan: null };
 }
 
 /** "/regex/" strings are regular expressions; anything else is an exact weight name. */
@@ -120,6 +122,8 @@ export class Policy {
     private readonly reference: Record<string, HostTensor>,
     private readonly loraCfg: LoraConfig | null,
     readonly usesReference: boolean,
+    /** Selective tuning's plan when it trains neuron slices (they are written back into the weights for rollouts and the output). */
+    private readonly plan: SelectivePlan | null = null,
   ) {}
 
   static async create(config: ModelConfig, weights: Weights, method: GrpoMethod, options: PolicyOptions & { adapter?: LoraAdapter }): Promise<Policy> {
@@ -152,6 +156,7 @@ export class Policy {
     // --- initial trainable values
     const loraCfg = method.kind === 'lora' ? loraConfigOf(method) : null;
     const initial: TensorMap = method.kind === 'lora' ? loraTensors(options.adapter?.lora ?? initLoraWeights(config, loraCfg!, 0)) : new Map(weights);
+    if (train.plan?.neurons.size) for (const [name, t] of neuronSlices(config, train.plan, weights)) initial.set(name, t);
     const host = (name: string): HostTensor => {
       const t = initial.get(name);
       if (!t) throw new Error(`policy: no initial value for trainable ${name}`);
@@ -180,7 +185,7 @@ export class Policy {
       if (method.kind === 'lora' && name.endsWith('.lora_B.weight')) h.data = new Float32Array(h.data.length);
       reference[name] = h;
     }
-    return new Policy(config, method, weights, runner, scorer, train.trainable, reference, loraCfg, usesReference);
+    return new Policy(config, method, weights, runner, scorer, train.trainable, reference, loraCfg, usesReference, train.plan?.neurons.size ? train.plan : null);
   }
 
   /** Per-token log-probs [B, S] of `batch` under the current policy, or the reference. */
@@ -225,7 +230,11 @@ export class Policy {
     if (this.loraCfg) return { weights: this.baseWeights, adapter: loraAdapterFrom(this.loraCfg, trained) };
     const merged: TensorMap = new Map(this.baseWeights);
     for (const [name, t] of trained) merged.set(name, t);
-    return { weights: merged };
+    if (!this.plan) return { weights: merged };
+    // Neuron slices are not weights of the model: write them into their rows / columns and drop them.
+    const written = applyNeuronSlices(this.config, this.plan, merged, trained);
+    for (const name of trained.keys()) if (name.endsWith('.selected_neurons')) written.delete(name);
+    return { weights: written };
   }
 
   async trainedTensors(): Promise<TensorMap> {
