@@ -17,6 +17,12 @@ Configuration (environment variables, read at every call):
     SAENGGAK_REWARD_PARALLEL   requests in flight at once for a split batch, default 4 (the server scores
                                one request while it reads the next)
 
+The math accuracy is decided by the server, with the same TypeScript verifier as ``saenggak reward math``
+and the in-app accuracy reward (boxed answers, answer phrases, LaTeX math, relations, matrices, percentages,
+exact scientific notation; see docs/math-verification.md), so this file never re-implements it and cannot
+drift from it: test/unit/rewards/math-verify-cases.test.ts runs every fixture case through this file under
+python3 and through the TypeScript verifier and requires the same verdict.
+
 Only Python's standard library is used, so the file runs in any verl environment as is.
 """
 

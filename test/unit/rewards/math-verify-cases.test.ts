@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startRewardServer, type RunningRewardServer } from '../../../main/export/reward-server.ts';
 import { verifyResponse } from '../../../main/rewards/accuracy-reward.ts';
+import { computeRewards } from '../../../main/rewards/index.ts';
 import { extractAnswer } from '../../../main/rewards/math/extract.ts';
 import * as S from '../../../main/rewards/math/scaled.ts';
 import { verifyMath } from '../../../main/rewards/math/verify.ts';
@@ -146,6 +147,18 @@ describe('saenggak reward math --input', () => {
     const single = spawnSync(process.execPath, [bin, 'reward', 'math', '--pred', CASES[k].pred, '--gold', CASES[k].gold, '--json'], { encoding: 'utf8' });
     assert.equal(single.status, 0, single.stderr);
     assert.equal(single.stdout.trimEnd(), lines[k]);
+  });
+  it('agrees with the composed reward on an unclosed <think> (no answer, accuracy 0)', async () => {
+    const bin = resolve(import.meta.dirname, '../../../bin/saenggak.js');
+    const response = '<think>생각해 보면 답은 7';
+    const r = spawnSync(process.execPath, [bin, 'reward', 'math', '--pred', response, '--gold', '7', '--json'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { correct: false, extracted: null, pred: null, gold: '7', reason: 'unclosed_thinking' });
+    const [composed] = await computeRewards([{ prompt: 'p', response, gold: '7' }], { accuracy: { weight: 1 } });
+    assert.equal(composed.components.accuracy?.score, 0);
+    // --answer-from all reads the whole response instead.
+    const all = spawnSync(process.execPath, [bin, 'reward', 'math', '--pred', response, '--gold', '7', '--answer-from', 'all', '--json'], { encoding: 'utf8' });
+    assert.equal(JSON.parse(all.stdout).correct, true);
   });
   it('rejects bad rows with their line numbers before printing anything', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'saenggak-math-cases-'));
