@@ -34,6 +34,12 @@ const UNICODE: [string, string][] = [
   ['¥', ''],
   ['₩', ''],
   ['％', '%'],
+  // Korean exam choices are numbered ① … ⑤; the gold is the choice number.
+  ['①', '1'],
+  ['②', '2'],
+  ['③', '3'],
+  ['④', '4'],
+  ['⑤', '5'],
 ];
 
 /** Commands removed outright: sizing, spacing and style that do not change a value. */
