@@ -17,6 +17,8 @@
 //                       the server selects so the token is not echoed. Node clients may send the Bearer
 //                       header instead. The server sends `{event, data}` messages and ignores what it gets;
 //                       a malformed frame closes that one connection, never the server.
+//   files               calls read and write only inside the open workspace and the `allowPaths` folders
+//                       (`--allow-path DIR`); anything else is `forbidden` (uploads go through /api/upload).
 //   anything else       the built renderer (dist/renderer; public: it holds no data), SPA fallback to
 //                       index.html, strict CSP.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -54,6 +56,11 @@ export type ServerOptions = {
   maxCallBytes?: number;
   /** Largest upload. */
   maxUploadBytes?: number;
+  /**
+   * Folders (besides the workspace) that calls may read and write (`--allow-path`). Serve mode is always
+   * scoped: paths outside the open workspace and these folders are refused with `forbidden`.
+   */
+  allowPaths?: string[];
   /** Host names (besides localhost and IP literals) a browser may use to reach this server. */
   allowedHostNames?: string[];
 };
@@ -144,6 +151,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const maxCallBytes = options.maxCallBytes ?? DEFAULT_MAX_CALL_BYTES;
   const ownSession = !options.session;
   const session = options.session ?? new AppSession();
+  session.restrictPaths([...(options.allowPaths ?? []), ...(options.workspace ? [options.workspace] : [])]);
   if (options.workspace) await session.openWorkspace(options.workspace, true);
 
   const isAuthorized = (req: IncomingMessage) => tokensEqual(expectedToken, bearerToken(req.headers.authorization));

@@ -241,7 +241,8 @@ export const importSource = z.discriminatedUnion('kind', [
 ]);
 
 export const contract = {
-  'app.info': method<{ version: string; transport: 'electron' | 'http'; workspace: WorkspaceInfo | null }>()(
+  /** `allowedPaths`: serve mode's folders (besides the open workspace) that calls may use; null when unrestricted. */
+  'app.info': method<{ version: string; transport: 'electron' | 'http'; workspace: WorkspaceInfo | null; allowedPaths: string[] | null }>()(
     z.object({}),
   ),
 

@@ -1,11 +1,12 @@
 // The back end's state shared by every call on every transport: the open workspace, its job runner, the
 // event bus, and where uploads go. One session per app (Electron window or serve process).
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { openWorkspace, type Workspace } from '../store/index.ts';
 import { JobRunner, type JobRunnerOptions } from '../jobs/runner.ts';
 import type { WorkspaceInfo } from './contract.ts';
 import { ApiFailure } from './errors.ts';
+import { PathScope } from './path-scope.ts';
 import { EventBus } from './events.ts';
 
 export type OpenWorkspaceState = { workspace: Workspace; jobs: JobRunner };
@@ -24,11 +25,31 @@ export class AppSession {
   #current: OpenWorkspaceState | null = null;
   /** Serialises workspace switches so two opens cannot interleave. */
   #switching: Promise<unknown> = Promise.resolve();
+  /** Serve mode's file-system scope; null in the desktop app (its user picks files with native dialogs). */
+  #scope: PathScope | null = null;
   /** Things that live as long as the session (the Devices page's reward server), stopped by close(). */
   readonly #onClose: (() => Promise<void>)[] = [];
 
   constructor(options: AppSessionOptions = {}) {
     this.#options = options;
+  }
+
+  /** From now on, paths from callers must lie inside these folders or the open workspace (serve mode). */
+  restrictPaths(roots: readonly string[]): void {
+    this.#scope = new PathScope(roots);
+  }
+
+  /** The allowed folders (besides the open workspace), or null when paths are not restricted. */
+  get allowedPaths(): readonly string[] | null {
+    return this.#scope?.roots ?? null;
+  }
+
+  /**
+   * A caller's path, resolved; in serve mode refused (`forbidden`) unless it lies inside the open workspace
+   * or an allowed folder. `what` names it in the message ("export target", "recipe").
+   */
+  checkPath(path: string, what: string): string {
+    return this.#scope ? this.#scope.check(path, what, this.#current?.workspace.root) : resolve(path);
   }
 
   get current(): OpenWorkspaceState | null {
@@ -43,6 +64,8 @@ export class AppSession {
 
   async openWorkspace(path: string, create = false): Promise<WorkspaceInfo> {
     const next = this.#switching.then(async () => {
+      // Checked here, in the queue, against the workspace open when this call's turn comes.
+      if (this.#scope) this.checkPath(path, create ? 'new workspace folder' : 'workspace');
       const workspace = await openWorkspace(path, { create });
       if (this.#current && this.#current.workspace.root === workspace.root) {
         await workspace.close();

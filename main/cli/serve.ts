@@ -1,11 +1,12 @@
 // `saenggak serve`: the app in a browser (serve mode, main/server.ts). Listens on 127.0.0.1 unless --host
 // says otherwise; prints the URL that carries the access token.
 // `saenggak serve rewards`: the reward composition over HTTP for trainers elsewhere (main/export/reward-server.ts).
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { isLoopbackHost } from '../server/auth.ts';
 import { cliAction, WORKSPACE_ENV } from './workspace.ts';
 
-type ServeOptions = { host: string; port: string; workspace?: string; ui?: string };
+type ServeOptions = { host: string; port: string; workspace?: string; ui?: string; allowPath: string[] };
 type ServeRewardsOptions = {
   host: string;
   port: string;
@@ -69,6 +70,12 @@ export function registerServeCommand(program: Command): void {
     .option('--host <host>', 'interface to listen on (other than loopback exposes the app to the network)', '127.0.0.1')
     .option('--port <port>', 'port (0 = any free port)', '5123')
     .option('--workspace <dir>', `workspace to open at start (default: $${WORKSPACE_ENV}); created when missing`)
+    .option(
+      '--allow-path <dir>',
+      'a folder the browser may read and write besides the workspace (repeatable; everything else is refused)',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .option('--ui <dir>', 'folder of the built UI (default: dist/renderer, built first when missing or older than its sources)')
     .action(
       cliAction(async (options: ServeOptions) => {
@@ -77,13 +84,16 @@ export function registerServeCommand(program: Command): void {
         if (!options.ui) await (await import('../server/ui-build.ts')).ensureUiBuilt();
         const { startServer } = await import('../server.ts');
         warnIfExposed(options.host, port, 'read and change your workspace');
-        const server = await startServer({
-          host: options.host,
-          port,
-          workspace: options.workspace ?? process.env[WORKSPACE_ENV],
-          staticDir: options.ui,
-        });
-        process.stdout.write(`Saenggak Lab is serving at:\n\n  ${server.url}\n\nOpen it in a browser. Ctrl+C stops.\n`);
+        const workspace = options.workspace ?? process.env[WORKSPACE_ENV];
+        // With neither a workspace nor --allow-path the browser could open nothing: the current folder it is.
+        const allowPaths = options.allowPath.map((p) => resolve(p));
+        if (!workspace && allowPaths.length === 0) allowPaths.push(process.cwd());
+        const server = await startServer({ host: options.host, port, workspace, staticDir: options.ui, allowPaths });
+        const scope = [...(workspace ? [resolve(workspace)] : []), ...allowPaths];
+        process.stdout.write(
+          `Saenggak Lab is serving at:\n\n  ${server.url}\n\nOpen it in a browser. Ctrl+C stops.\n` +
+            `Files: the browser may read and write only inside ${scope.join(', ')} (add folders with --allow-path DIR).\n`,
+        );
         stopOnSignals(server);
       }),
     );

@@ -4,7 +4,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { startServer } from '../../main/server.ts';
 import type { JobRecord, MethodInput, MethodName, MethodOutput, Result } from '../../main/api/contract.ts';
 
@@ -24,6 +24,46 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
+/**
+ * Waits until the page shows what the app renders when it reports something (a job's progress message, a
+ * stage's status change, a run finishing), for as long as that takes: background work on a loaded machine
+ * takes what it takes, so there is no wall-clock limit here (#31: a 60 s wait for an ETA failed on a busy CI
+ * machine). The test runner's per-test timeout is the backstop; `unless` ends the wait early, with a clear
+ * failure, when the page shows that the awaited state will never come (the job failed or ended without it).
+ */
+export async function untilShown(locator: Locator, unless?: Locator | (() => Promise<string | null>)): Promise<void> {
+  const shown = locator.waitFor({ timeout: 0 });
+  if (!unless) return shown;
+  let done = false;
+  const ended =
+    typeof unless === 'function'
+      ? (async () => {
+          // A check of the app's own state (a job's status), asked again until it says why to stop or the wait ends.
+          for (;;) {
+            const reason = await unless();
+            if (done) return;
+            if (reason) throw new Error(`${reason} before ${locator}`);
+            await new Promise((r) => setTimeout(r, 250));
+          }
+        })()
+      : unless.waitFor({ timeout: 0 }).then(async () => {
+          throw new Error(`the page showed ${await unless.evaluate((e) => e.outerHTML.slice(0, 300)).catch(() => '(gone)')} before ${locator}`);
+        });
+  // The loser is abandoned; keep its rejection (page closed) from surfacing as unhandled.
+  shown.catch(() => {});
+  ended.catch(() => {});
+  try {
+    return await Promise.race([shown, ended]);
+  } finally {
+    done = true;
+  }
+}
+
+/** Like untilShown, for a condition on the page's DOM (text of a status, a chart's point count). */
+export async function untilTrue<A = undefined>(page: Page, condition: (arg: A) => boolean, arg?: A): Promise<void> {
+  await page.waitForFunction(condition as (arg: unknown) => boolean, arg, { timeout: 0 });
+}
+
 export type AppUnderTest = {
   page: Page;
   context: BrowserContext;
@@ -35,6 +75,8 @@ export type AppUnderTest = {
   call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>>;
   /** Uploads bytes and imports them as a dataset, then waits for the import job to finish. */
   importBytes(dataset: string, fileName: string, bytes: Uint8Array<ArrayBuffer> | string): Promise<JobRecord>;
+  /** Why the app's jobs will not finish (a failed job, with its kind and error), or null: for untilShown's `unless`. */
+  failedJob(): Promise<string | null>;
   /** Stops serve mode while the page stays open (to see how the UI copes). */
   stopServer(): Promise<void>;
   close(): Promise<void>;
@@ -48,8 +90,11 @@ export type StartOptions = {
 
 /** Starts serve mode on a fresh workspace and opens its printed URL in a new browser context. */
 export async function openApp(browser: Browser, options: StartOptions = {}): Promise<AppUnderTest> {
-  const workspace = await mkdtemp(join(tmpdir(), 'saenggak-e2e-'));
-  const server = await startServer({ workspace, port: 0 });
+  // Serve mode reads and writes only inside allowed folders: the test's own temporary folder (the workspace,
+  // and files a test puts beside it) is the one allowed folder.
+  const base = await mkdtemp(join(tmpdir(), 'saenggak-e2e-'));
+  const workspace = join(base, 'ws');
+  const server = await startServer({ workspace, port: 0, allowPaths: [base] });
   const context = await browser.newContext({
     viewport: options.viewport ?? { width: 1280, height: 800 },
     colorScheme: options.colorScheme ?? 'light',
@@ -120,11 +165,15 @@ export async function openApp(browser: Browser, options: StartOptions = {}): Pro
     problems,
     call,
     importBytes,
+    failedJob: async () => {
+      const failed = (await call('jobs.list', { limit: 50 })).find((j) => j.status === 'failed');
+      return failed ? `job ${failed.kind} ${failed.id} failed: ${failed.error ?? ''}\nproblems: ${problems.join('; ')}` : null;
+    },
     stopServer,
     close: async () => {
       await context.close();
       await stopServer();
-      await rm(workspace, { recursive: true, force: true });
+      await rm(base, { recursive: true, force: true });
     },
   };
 }

@@ -26,5 +26,6 @@ export const appHandlers: HandlerGroup<'app'> = {
     version,
     transport: ctx.transport,
     workspace: (await ctx.session.current?.workspace.info()) ?? null,
+    allowedPaths: ctx.session.allowedPaths ? [...ctx.session.allowedPaths] : null,
   }),
 };

@@ -1,5 +1,5 @@
 import { rm, stat } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
+import { basename } from 'node:path';
 import type { HandlerGroup } from '../router.ts';
 import { ApiFailure } from '../errors.ts';
 import { resolveUpload } from '../uploads.ts';
@@ -25,7 +25,7 @@ export const datasetsHandlers: HandlerGroup<'datasets'> = {
   'datasets.import': async (input, ctx) => {
     const { workspace, jobs } = ctx.session.requireWorkspace();
     const { source } = input;
-    const path = source.kind === 'path' ? resolve(source.path) : await resolveUpload(ctx.session, source.uploadId);
+    const path = source.kind === 'path' ? ctx.session.checkPath(source.path, 'import file') : await resolveUpload(ctx.session, source.uploadId);
     const fileName = source.kind === 'path' ? basename(source.path) : source.fileName;
     await requireFile(path);
     // Uploads are stored under a random id: their original name carries the extension.
@@ -77,7 +77,8 @@ export const datasetsHandlers: HandlerGroup<'datasets'> = {
 
   'datasets.export': async (input, ctx) => {
     const { workspace } = ctx.session.requireWorkspace();
-    return exportDataset({ workspace, dataset: input.name, path: resolve(input.path), format: input.format, chat: input.chat, columns: input.columns });
+    const path = ctx.session.checkPath(input.path, 'export target');
+    return exportDataset({ workspace, dataset: input.name, path, format: input.format, chat: input.chat, columns: input.columns });
   },
 
   'datasets.buildStats': (input, ctx) => readBuildStats(ctx.session.requireWorkspace().workspace, input.name),

@@ -2,6 +2,7 @@
 // rest reads the workspace's evals/ folder.
 import type { HandlerGroup } from '../router.ts';
 import { ApiFailure } from '../errors.ts';
+import { isPlainName, requireSafeName } from '../names.ts';
 import type { EvalJobInput } from '../../jobs/kinds/eval.ts';
 import { evaluationDetail, listEvaluations, listModelCandidates, writeComparisonReport } from '../../eval/catalog.ts';
 
@@ -20,7 +21,14 @@ export const evalHandlers: HandlerGroup<'eval'> = {
 
   'eval.start': async (input, ctx) => {
     const { jobs } = ctx.session.requireWorkspace();
-    const jobInput: EvalJobInput = { ...input };
+    // Models and benchmarks are names in the workspace or paths; paths must be inside serve mode's folders.
+    const scoped = (value: string, what: string) => (isPlainName(value) ? value : ctx.session.checkPath(value, what));
+    const jobInput: EvalJobInput = {
+      ...input,
+      models: input.models.map((m) => scoped(m, 'model folder')),
+      benchmarks: input.benchmarks.map((b) => scoped(b, 'benchmark file')),
+      ...(input.base ? { base: scoped(input.base, 'base model folder') } : {}),
+    };
     const title = `Evaluate ${input.models.length} model${input.models.length > 1 ? 's' : ''} on ${input.benchmarks.join(', ')}`;
     const job = await jobs.start('eval', jobInput, title);
     return { jobId: job.id };
@@ -28,12 +36,13 @@ export const evalHandlers: HandlerGroup<'eval'> = {
 
   'eval.list': (_input, ctx) => listEvaluations(ctx.session.requireWorkspace().workspace.root),
 
-  'eval.get': (input, ctx) => lookup(() => evaluationDetail(ctx.session.requireWorkspace().workspace.root, input.name, input.offset, input.limit)),
+  'eval.get': (input, ctx) =>
+    lookup(() => evaluationDetail(ctx.session.requireWorkspace().workspace.root, requireSafeName(input.name, 'evaluation name'), input.offset, input.limit)),
 
   'eval.report': async (input, ctx) => {
     const root = ctx.session.requireWorkspace().workspace.root;
     try {
-      return await writeComparisonReport(root, input.names);
+      return await writeComparisonReport(root, input.names.map((n) => requireSafeName(n, 'evaluation name')));
     } catch (error) {
       const message = (error as Error).message;
       if (/^no evaluation named/.test(message)) throw new ApiFailure('not_found', message);

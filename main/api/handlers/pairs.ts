@@ -1,7 +1,6 @@
 // Handlers of the pairs area's contract methods (contracts/pairs.ts): preference sets, hand labeling,
 // agreement and the build job. Labels go through LabelLog (one in-process queue per set, fsync before the
 // call resolves), so a label the UI shows as saved is on disk.
-import { resolve } from 'node:path';
 import type { HandlerGroup } from '../router.ts';
 import type { PairItem, PairLabel, PairSetInfo } from '../contract.ts';
 import { ApiFailure } from '../errors.ts';
@@ -162,7 +161,7 @@ export const pairsHandlers: HandlerGroup<'pairs'> = {
       }
       jobInput = { recipe: input.recipe };
     } else {
-      const path = resolve(input.recipePath);
+      const path = ctx.session.checkPath(input.recipePath, 'pairs recipe');
       const { readPairsRecipeFile } = await import('../../pairs/recipe.ts');
       try {
         collection = (await readPairsRecipeFile(path)).collection;

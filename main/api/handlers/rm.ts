@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HandlerGroup } from '../router.ts';
 import { ApiFailure } from '../errors.ts';
+import { isPlainName, requireSafeName } from '../names.ts';
 import type { RmJobInput } from '../../jobs/kinds/rm.ts';
 import { freeRunName, listRuns, RunFolder } from '../../train/run/index.ts';
 import { listModelFolders, listPreferenceSets } from '../../train/rm/catalog.ts';
@@ -30,14 +31,16 @@ export const rmHandlers: HandlerGroup<'rm'> = {
 
   'rm.train': async (input, ctx) => {
     const { workspace, jobs } = ctx.session.requireWorkspace();
-    const name = input.name ?? freeRunName(workspace.root, 'rm');
+    const name = input.name ? requireSafeName(input.name, 'run name') : freeRunName(workspace.root, 'rm');
+    const model = isPlainName(input.model) ? input.model : ctx.session.checkPath(input.model, 'model folder');
+    const data = isPlainName(input.data) ? input.data : ctx.session.checkPath(input.data, 'preference data');
     if (input.name && RunFolder.inWorkspace(workspace.root, name).exists()) throw new ApiFailure('conflict', `a run named "${name}" already exists`);
     let config;
     try {
       config = parseRmConfig({
         name,
-        model: input.model,
-        data: input.data,
+        model,
+        data,
         method: input.method === 'lora' ? { kind: 'lora', r: input.loraRank, alpha: 2 * input.loraRank } : { kind: 'full' },
         epochs: input.epochs,
         learningRate: input.learningRate,
@@ -60,7 +63,8 @@ export const rmHandlers: HandlerGroup<'rm'> = {
 
   'rm.evaluate': async (input, ctx) => {
     const { jobs } = ctx.session.requireWorkspace();
-    const jobInput: RmJobInput = { action: 'evaluate', models: input.models, data: input.data };
+    const scoped = (value: string, what: string) => (isPlainName(value) ? value : ctx.session.checkPath(value, what));
+    const jobInput: RmJobInput = { action: 'evaluate', models: input.models.map((m) => scoped(m, 'reward model')), data: scoped(input.data, 'benchmark data') };
     const job = await jobs.start('rm', jobInput, `Evaluate ${input.models.length} reward model${input.models.length > 1 ? 's' : ''} on ${input.data}`);
     return { jobId: job.id };
   },

@@ -13,6 +13,7 @@ import type { RunKindName, RunRecord, RunState } from '../contracts/runs.ts';
 import type { AppSession } from '../session.ts';
 import type { JobRunner } from '../../jobs/runner.ts';
 import { ApiFailure } from '../errors.ts';
+import { configPaths } from '../names.ts';
 import { RunFolder, freeRunName, listRuns, type RunInfo } from '../../train/run/index.ts';
 import { validateConfig } from './run-config.ts';
 import { readSamples, sampleSteps } from './run-samples.ts';
@@ -151,6 +152,8 @@ export const runsHandlers: HandlerGroup<'runs'> = {
   'runs.start': async (input, ctx) => {
     const { workspace, jobs } = ctx.session.requireWorkspace();
     const config = validateConfig(input.kind, input.config);
+    // Serve mode: every file and folder the config names must be inside the allowed folders.
+    for (const { at, path } of configPaths(config)) ctx.session.checkPath(path, `${at}`);
     const asked = typeof config.name === 'string' && config.name ? config.name : null;
     let name: string;
     try {

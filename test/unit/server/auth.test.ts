@@ -13,7 +13,7 @@ async function withServer(fn: (server: RunningServer, dir: string) => Promise<vo
   await mkdir(join(staticDir, 'assets'), { recursive: true });
   await writeFile(join(staticDir, 'index.html'), '<!doctype html><title>Saenggak</title>');
   await writeFile(join(staticDir, 'assets', 'app.js'), 'console.log(1)');
-  const server = await startServer({ staticDir, port: 0 });
+  const server = await startServer({ staticDir, port: 0, allowPaths: [dir] });
   try {
     await fn(server, dir);
   } finally {

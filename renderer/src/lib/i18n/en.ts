@@ -48,6 +48,7 @@ export const en = {
   'workspace.intro':
     'A workspace is a folder that holds everything: a LanceDB database with your datasets, job records and run artifacts.',
   'workspace.serverNote': 'Paths refer to the machine running “saenggak serve”, not to this browser’s computer.',
+  'workspace.allowedPaths': 'This server reads and writes only inside the open workspace and these folders (add one with “saenggak serve --allow-path DIR”):',
   'workspace.path': 'Folder path',
   'workspace.pathPlaceholder': '/home/me/saenggak-workspace',
   'workspace.open': 'Open',

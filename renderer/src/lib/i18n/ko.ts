@@ -50,6 +50,7 @@ export const ko: Messages = {
   'workspace.intro':
     '워크스페이스는 모든 것을 담는 폴더입니다. 데이터셋이 들어 있는 LanceDB 데이터베이스와 작업 기록, 실행 결과물이 여기에 저장됩니다.',
   'workspace.serverNote': '경로는 이 브라우저가 아니라 “saenggak serve”가 실행 중인 컴퓨터 기준입니다.',
+  'workspace.allowedPaths': '이 서버는 열린 작업 공간과 아래 폴더 안에서만 읽고 씁니다 (“saenggak serve --allow-path DIR”로 폴더 추가):',
   'workspace.path': '폴더 경로',
   'workspace.pathPlaceholder': '/home/me/saenggak-workspace',
   'workspace.open': '열기',

@@ -18,6 +18,7 @@ class WorkspaceStore {
   #current = $state<WorkspaceInfo | null>(null);
   #version = $state('');
   #transport = $state<'electron' | 'http'>(api.transport);
+  #allowedPaths = $state<string[] | null>(null);
   #loaded = $state(false);
   #busy = $state(false);
   #error = $state<ApiError | null>(null);
@@ -39,6 +40,10 @@ class WorkspaceStore {
   }
   get transport(): 'electron' | 'http' {
     return this.#transport;
+  }
+  /** Serve mode's folders the server may use besides the open workspace; null when unrestricted. */
+  get allowedPaths(): string[] | null {
+    return this.#allowedPaths;
   }
   /** False until the first answer from the back end. */
   get loaded(): boolean {
@@ -64,6 +69,7 @@ class WorkspaceStore {
     this.#error = null;
     this.#version = res.value.version;
     this.#transport = res.value.transport;
+    this.#allowedPaths = res.value.allowedPaths;
     this.#current = res.value.workspace;
     if (res.value.workspace) this.#remember(res.value.workspace.path);
   }
