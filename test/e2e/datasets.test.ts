@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
-import { launchChromium, openApp, type AppUnderTest } from '../helpers/browser.ts';
+import { launchChromium, openApp, type AppUnderTest, untilShown } from '../helpers/browser.ts';
 
 const ARTIFACTS = resolve(import.meta.dirname, '..', 'artifacts');
 
@@ -62,8 +62,9 @@ describe('datasets page (serve mode, Chromium)', () => {
     assert.equal(await name.inputValue(), 'math_prompts', 'dataset name suggested from the file name');
     await page.getByTestId('import-start').click();
 
-    await page.getByTestId('dataset-title').filter({ hasText: 'math_prompts' }).waitFor();
-    await page.getByTestId('dataset-rows').filter({ hasText: '4 rows' }).waitFor();
+    // The import runs as a job: wait for what its end shows, however long a busy machine takes.
+    await untilShown(page.getByTestId('dataset-title').filter({ hasText: 'math_prompts' }), app.failedJob);
+    await untilShown(page.getByTestId('dataset-rows').filter({ hasText: '4 rows' }), app.failedJob);
     // A row's content, in the right column, in the windowed table.
     const table = page.getByTestId('virtual-table');
     await table.getByRole('gridcell', { name: '정육면체의 모서리는 몇 개인가요?' }).waitFor();
@@ -105,10 +106,10 @@ describe('datasets page (serve mode, Chromium)', () => {
     const name = page.getByTestId('import-name');
     await name.waitFor();
     assert.equal(await name.inputValue(), 'dropped');
-    assert.equal(await page.getByTestId('import-dialog').locator('select').inputValue(), 'csv');
+    assert.equal(await page.getByTestId('import-dialog').getByLabel('Format').inputValue(), 'csv');
     await page.getByTestId('import-start').click();
-    await page.getByTestId('dataset-title').filter({ hasText: 'dropped' }).waitFor();
-    await page.getByTestId('dataset-rows').filter({ hasText: '2 rows' }).waitFor();
+    await untilShown(page.getByTestId('dataset-title').filter({ hasText: 'dropped' }), app.failedJob);
+    await untilShown(page.getByTestId('dataset-rows').filter({ hasText: '2 rows' }), app.failedJob);
     // The quoted comma stays inside its field.
     await page.getByTestId('virtual-table').getByRole('gridcell', { name: 'Is 91 prime? Explain, briefly' }).waitFor();
     assert.equal(await page.locator('.drop-overlay').count(), 0);
@@ -155,7 +156,7 @@ describe('datasets page (serve mode, Chromium)', () => {
     const target = join(app.workspace, 'from-ui.jsonl');
     await page.getByTestId('export-dialog').getByRole('textbox').fill(target);
     await page.getByTestId('export-dialog').getByRole('button', { name: 'Export' }).click();
-    await page.getByText(`Wrote 4 rows to ${target}.`).waitFor();
+    await untilShown(page.getByText(`Wrote 4 rows to ${target}.`), app.failedJob);
     const written = (await readFile(target, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.deepEqual(
       written.map((r) => r.prompt),
@@ -175,7 +176,7 @@ describe('datasets page (serve mode, Chromium)', () => {
     const target = join(app.workspace, 'from-ui.parquet');
     await dialog.getByRole('textbox').fill(target);
     await dialog.getByRole('button', { name: 'Export' }).click();
-    await page.getByText(`Wrote 4 rows to ${target}.`).waitFor();
+    await untilShown(page.getByText(`Wrote 4 rows to ${target}.`), app.failedJob);
     const file = await asyncBufferFromFile(target);
     const rows = (await parquetReadObjects({ file })) as { messages: { role: string; content: string }[] }[];
     assert.deepEqual(

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { launchChromium, openApp, type AppUnderTest } from '../helpers/browser.ts';
+import { launchChromium, openApp, untilShown, type AppUnderTest } from '../helpers/browser.ts';
 import { createModelFolder } from '../../main/models/init.ts';
 import { workspacePaths } from '../../main/store/index.ts';
 
@@ -46,7 +46,7 @@ describe('evaluate page (serve mode, Chromium)', () => {
     await page.getByTestId('eval-start').click();
 
     const table = page.getByTestId('eval-comparison');
-    await table.waitFor({ timeout: 120_000 });
+    await untilShown(table, app.failedJob);
     assert.match(await table.innerText(), /mini_math/);
     const row = table.locator('tbody tr', { hasText: 'tiny' });
     assert.equal(await row.count(), 1);

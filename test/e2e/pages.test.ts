@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import { launchChromium, openApp, type AppUnderTest } from '../helpers/browser.ts';
+import { launchChromium, openApp, untilShown, type AppUnderTest } from '../helpers/browser.ts';
 
 describe('jobs and devices pages (serve mode, Chromium)', () => {
   let browser: Browser;
@@ -52,7 +52,7 @@ describe('jobs and devices pages (serve mode, Chromium)', () => {
     const { page } = app;
     await page.getByTestId('nav-devices').click();
     const providers = page.getByTestId('providers-table');
-    await providers.waitFor({ timeout: 60_000 });
+    await untilShown(providers); // the device probe takes what it takes on a busy machine
     const cpuRow = providers.locator('tr', { hasText: 'cpu' });
     assert.match(await cpuRow.innerText(), /Available/);
     const info = await app.call('devices.info', {});

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { launchChromium, openApp, type AppUnderTest } from '../helpers/browser.ts';
+import { launchChromium, openApp, untilShown, untilTrue, type AppUnderTest } from '../helpers/browser.ts';
 
 const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts');
 
@@ -59,19 +59,23 @@ describe('recipe page (serve mode, Chromium)', () => {
     await page.getByTestId('recipe-check').click();
     await page.getByTestId('recipe-check-report').getByText('The recipe can run.').waitFor();
 
-    // Run, then stop during SFT once it has taken a few steps: the stage shows "stopped".
+    // Run, then stop during SFT once it has taken a few steps: the stage shows "stopped". Each wait is for
+    // what the app reports (stage status, the progress message with its ETA), however long the machine
+    // takes; a run that ends first fails the wait at once.
+    const status = (value: string) => page.locator(`[data-testid="recipe-status"][data-status="${value}"]`);
+    const ended = page.locator('[data-testid="recipe-status"][data-status="finished"], [data-testid="recipe-status"][data-status="failed"]');
     await page.getByTestId('recipe-run').click();
     const sft = page.locator('li[data-stage="sft"]');
-    await page.locator('li[data-stage="sft"][data-status="running"]').waitFor({ timeout: 60_000 });
-    await sft.getByText(/ETA/).waitFor({ timeout: 60_000 });
+    await untilShown(page.locator('li[data-stage="sft"][data-status="running"]'), ended);
+    await untilShown(sft.getByText(/ETA/), ended);
     await page.getByTestId('recipe-stop').click();
-    await page.locator('[data-testid="recipe-status"][data-status="stopped"]').waitFor({ timeout: 60_000 });
+    await untilShown(status('stopped'), ended);
     assert.equal(await sft.getAttribute('data-status'), 'stopped');
     assert.equal(await page.locator('li[data-stage="eval"]').getAttribute('data-status'), 'pending');
 
     // Resume: the finished stages are skipped, SFT continues, everything finishes.
     await page.getByTestId('recipe-run').getByText('Resume').click();
-    await page.locator('[data-testid="recipe-status"][data-status="finished"]').waitFor({ timeout: 120_000 });
+    await untilShown(status('finished'), status('failed'));
     assert.deepEqual(await stages.evaluateAll((els) => els.map((e) => e.getAttribute('data-status'))), ['skipped', 'skipped', 'finished', 'finished', 'finished']);
     const beforeAfter = page.getByTestId('recipe-before-after');
     await beforeAfter.waitFor();
@@ -91,7 +95,7 @@ describe('recipe page (serve mode, Chromium)', () => {
 
     // Nothing changed: a second run skips every stage.
     await page.getByTestId('recipe-run').click();
-    await page.waitForFunction(() => Array.from(document.querySelectorAll('[data-testid="recipe-stages"] li')).every((li) => li.getAttribute('data-status') === 'skipped'), null, { timeout: 60_000 });
+    await untilTrue(page, () => Array.from(document.querySelectorAll('[data-testid="recipe-stages"] li')).every((li) => li.getAttribute('data-status') === 'skipped'));
     assert.deepEqual(app.problems, []);
   });
 });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { launchChromium, openApp, type AppUnderTest } from '../helpers/browser.ts';
+import { launchChromium, openApp, untilShown, type AppUnderTest } from '../helpers/browser.ts';
 import { makeTinyBase, syntheticPreferences } from '../unit/rm/fixtures.ts';
 
 const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts');
@@ -41,12 +41,12 @@ describe('reward model page (serve mode, Chromium)', () => {
     await page.getByTestId('rm-pairs').fill('8');
     await page.getByTestId('rm-start').click();
 
-    await page.waitForSelector('[data-testid="rm-run-status"][data-status="finished"]', { timeout: 120_000 });
+    await untilShown(page.locator('[data-testid="rm-run-status"][data-status="finished"]'), page.locator('[data-testid="rm-run-status"][data-status="failed"]'));
     assert.equal(await page.getByTestId('rm-run-select').inputValue(), 'rm');
     // The charts drew the training curve (and the held-out point), the histogram the held-out scores.
     // The charts redraw on the next metrics poll after the run's last line, so wait for each curve.
     for (const chart of ['rm-chart-loss', 'rm-chart-accuracy', 'rm-chart-margin']) {
-      await page.getByTestId(chart).locator('path').first().waitFor({ state: 'attached', timeout: 10_000 });
+      await page.getByTestId(chart).locator('path').first().waitFor({ state: 'attached', timeout: 0 });
       assert.ok((await page.getByTestId(chart).locator('path').count()) > 0, `${chart} drew a curve`);
     }
     const histogram = page.getByTestId('rm-histogram');
@@ -62,10 +62,7 @@ describe('reward model page (serve mode, Chromium)', () => {
     await page.locator('[data-testid="rm-eval-model"][data-name="rm/output"]').check();
     await page.getByTestId('rm-eval-start').click();
     const row = page.locator('[data-testid="rm-compare"] tr[data-model="rm"]');
-    await row.waitFor({ timeout: 60_000 }).catch(async (error) => {
-      const jobs = await app.call('jobs.list', { limit: 10 });
-      throw new Error(`${(error as Error).message}\njobs: ${JSON.stringify(jobs.map((j) => [j.kind, j.status, j.error]))}\nproblems: ${app.problems.join('; ')}`);
-    });
+    await untilShown(row, app.failedJob);
     const headers = await page.getByTestId('rm-compare').locator('th').allInnerTexts();
     assert.deepEqual(headers.slice(0, 6), ['Model', 'Chat', 'Chat Hard', 'Safety', 'Reasoning', 'Overall']);
     const overall = Number(await row.locator('td[data-col="overall"]').innerText());

@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { launchChromium, openApp, type AppUnderTest } from '../helpers/browser.ts';
+import { launchChromium, openApp, untilTrue, type AppUnderTest } from '../helpers/browser.ts';
 
 const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts');
 const ITEM = { prompt: '6 × 7은?', response: '<think>\n6에 7을 곱하면 42이다.\n</think>\n정답은 \\boxed{42}', ground_truth: '42', lang: 'ko', data_source: 'e2e' };
@@ -66,7 +66,7 @@ describe('reward server switch on the Devices page (serve mode, Chromium)', () =
       assert.equal(results[0].components.accuracy.score, 1);
     }
     // The page polls about once a second: the counts and the rate move without a click.
-    await page.waitForFunction(() => document.querySelector('[data-testid="reward-server-requests"]')?.textContent?.trim() === '3', undefined, { timeout: 10_000 });
+    await untilTrue(page, () => document.querySelector('[data-testid="reward-server-requests"]')?.textContent?.trim() === '3');
     assert.equal((await page.getByTestId('reward-server-items').innerText()).trim(), '6');
     assert.ok(Number(await page.getByTestId('reward-server-rps').innerText()) > 0);
     await mkdir(ARTIFACTS, { recursive: true });

@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { launchChromium, openApp, type AppUnderTest } from '../helpers/browser.ts';
+import { launchChromium, openApp, untilShown, untilTrue, type AppUnderTest } from '../helpers/browser.ts';
 import { RunFolder } from '../../main/train/run/index.ts';
 import { arithmeticAlphabet, arithmeticProblems, arithmeticRow, writeCompactTokenizer } from '../../main/train/tasks/index.ts';
 import { Tokenizer } from '../../main/models/tokenizer.ts';
@@ -236,8 +236,8 @@ describe('train page (serve mode, Chromium)', () => {
     await form.getByTestId('run-start').click();
 
     const view = page.locator('[data-testid="run-view"][data-run="tiny-sft"]');
-    await view.waitFor({ timeout: 60_000 });
-    await page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.textContent?.trim() === 'finished', null, { timeout: 120_000 });
+    await untilShown(view);
+    await untilTrue(page, () => document.querySelector('[data-testid="run-status"]')?.textContent?.trim() === 'finished');
     // The charts hold exactly what the trainer logged: one train point per optimizer step, eval every 2.
     const logged = await app.call('runs.metrics', { name: 'tiny-sft', from: 0 });
     const trainSteps = new Set(logged.records.filter((r) => r.split === 'train').map((r) => r.step));
@@ -245,21 +245,22 @@ describe('train page (serve mode, Chromium)', () => {
     assert.equal(trainSteps.size, 6);
     assert.ok(evalSteps.size >= 3, `eval points at ${[...evalSteps]}`);
     const loss = view.getByTestId('chart-loss');
-    await page.waitForFunction(() => document.querySelector('[data-testid="run-view"] [data-testid="chart-loss"] path[data-series="loss"]')?.getAttribute('data-points') === '6', null, { timeout: 60_000 });
-    await page.waitForFunction(
+    await untilTrue(page, () => document.querySelector('[data-testid="run-view"] [data-testid="chart-loss"] path[data-series="loss"]')?.getAttribute('data-points') === '6');
+    await untilTrue(
+      page,
       (n) => document.querySelector('[data-testid="run-view"] [data-testid="chart-loss"] path[data-series="eval/loss"]')?.getAttribute('data-points') === String(n),
       evalSteps.size,
-      { timeout: 30_000 },
     );
     for (const chart of ['chart-lr', 'chart-gradNorm', 'chart-throughput']) await view.getByTestId(chart).locator('path.line').first().waitFor();
     assert.match(await view.innerText(), /step 6 \/ 6/);
     // The job's log is shown and the run's output is listed as a model to start from.
     const logPanel = view.getByTestId('run-log-panel');
     if (!(await logPanel.evaluate((d) => (d as HTMLDetailsElement).open))) await view.getByText('Log', { exact: true }).click();
-    await page.waitForFunction(() => (document.querySelector('[data-testid="run-log"]')?.textContent ?? '').includes('finished'), null, { timeout: 30_000 });
-    // The run's output is listed as a model to start from (polled: the listing reads run.json, written last).
+    await untilTrue(page, () => (document.querySelector('[data-testid="run-log"]')?.textContent ?? '').includes('finished'));
+    // The run's output is listed as a model to start from (polled until it is: the listing reads run.json,
+    // written last; the test runner's timeout is the backstop).
     let models = await app.call('runs.models', {});
-    for (let i = 0; i < 50 && !models.some((m) => m.source === 'run' && m.run === 'tiny-sft'); i++) {
+    while (!models.some((m) => m.source === 'run' && m.run === 'tiny-sft')) {
       await new Promise((r) => setTimeout(r, 200));
       models = await app.call('runs.models', {});
     }
@@ -273,24 +274,25 @@ describe('train page (serve mode, Chromium)', () => {
       kind: 'sft',
       config: { name: 'long-sft', model: student, data: 'arith-sft', method: { kind: 'full' }, maxSeqLength: 256, batchSize: 2, maxSteps: 20000, evalSplit: 0, saveEvery: 0, provider: 'cpu' },
     });
-    await page.locator('[data-testid="run-row"][data-run="long-sft"]').click({ timeout: 60_000 });
+    await untilShown(page.locator('[data-testid="run-row"][data-run="long-sft"]'));
+    await page.locator('[data-testid="run-row"][data-run="long-sft"]').click();
     const view = page.locator('[data-testid="run-view"][data-run="long-sft"]');
     const stepOf = async () => Number(/step (\d+)/.exec(await view.innerText())?.[1] ?? 0);
-    await page.waitForFunction(() => /step ([3-9]|\d\d+) \//.test(document.querySelector('[data-testid="run-view"]')?.textContent ?? ''), null, { timeout: 60_000 });
+    await untilTrue(page, () => /step ([3-9]|\d\d+) \//.test(document.querySelector('[data-testid="run-view"]')?.textContent ?? ''));
     await view.getByTestId('run-stop').click();
-    await page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.textContent?.trim() === 'stopped', null, { timeout: 60_000 });
+    await untilTrue(page, () => document.querySelector('[data-testid="run-status"]')?.textContent?.trim() === 'stopped');
     const stoppedAt = await stepOf();
     assert.ok(stoppedAt >= 3 && stoppedAt < 20000, `stopped at ${stoppedAt}`);
     const details = await app.call('runs.get', { name: 'long-sft' });
     assert.equal(details.checkpoints.at(-1), stoppedAt, 'a checkpoint at the stopping step');
 
     await view.getByTestId('run-resume').click();
-    await page.waitForFunction((at) => {
+    await untilTrue(page, (at) => {
       const m = /step (\d+) \//.exec(document.querySelector('[data-testid="run-view"]')?.textContent ?? '');
       return m !== null && Number(m[1]) >= at + 2;
-    }, stoppedAt, { timeout: 60_000 });
+    }, stoppedAt);
     await view.getByTestId('run-stop').click();
-    await page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.textContent?.trim() === 'stopped', null, { timeout: 60_000 });
+    await untilTrue(page, () => document.querySelector('[data-testid="run-status"]')?.textContent?.trim() === 'stopped');
     // One curve: every step once, continuing from the checkpoint.
     const steps = (await app.call('runs.metrics', { name: 'long-sft', from: 0 })).records.filter((r) => r.split === 'train').map((r) => r.step);
     assert.deepEqual(steps, Array.from({ length: steps.length }, (_, i) => i + 1));
