@@ -109,21 +109,37 @@ async function attemptOnce(options: DownloadOptions, attempt: number): Promise<v
   let received = resumedFrom;
   let lastReport = 0;
   const report = () => options.onProgress?.({ file, receivedBytes: received, totalBytes: total, resumedFrom, attempt });
-  res.on('data', (chunk: Buffer) => {
-    received += chunk.length;
-    const now = Date.now();
-    if (now - lastReport >= 100) {
-      lastReport = now;
-      report();
-    }
-  });
+  // Every byte that arrived is written before the attempt ends, also when the connection is cut (a
+  // pipeline would destroy the file stream on the read error and drop its pending writes).
   const out = createWriteStream(partPath, { flags: resumedFrom > 0 ? 'a' : 'w' });
-  try {
-    await pipeline(res, out);
-  } catch (error) {
-    if (signal?.aborted) throw error;
-    throw new CutConnection(`${file}: connection cut after ${received} bytes (${(error as Error).message})`);
-  }
+  let writeError: Error | null = null;
+  out.on('error', (error) => (writeError = error));
+  // Flowing mode: each chunk is handed to the file as it is parsed, so a cut loses nothing that arrived
+  // (an async iterator would throw on the abort and drop the chunks still buffered in the stream).
+  const cut = await new Promise<Error | null>((resolve) => {
+    res.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (!out.write(chunk)) {
+        res.pause();
+        out.once('drain', () => res.resume());
+      }
+      const now = Date.now();
+      if (now - lastReport >= 100) {
+        lastReport = now;
+        report();
+      }
+    });
+    res.once('error', (error) => resolve(error));
+    res.once('close', () => resolve(res.complete ? null : new Error('the server closed the connection early')));
+    out.once('error', () => {
+      res.destroy();
+      resolve(null);
+    });
+  });
+  if (!writeError) await new Promise<void>((r) => out.end(() => r()));
+  if (writeError) throw new Error(`${file}: writing ${partPath} failed: ${(writeError as Error).message}`);
+  if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+  if (cut) throw new CutConnection(`${file}: connection cut after ${received} bytes (${cut.message})`);
   report();
   if (!res.complete || (announced !== null && received - resumedFrom < announced)) {
     throw new CutConnection(`${file}: connection cut after ${received} of ${total ?? '?'} bytes`);

@@ -120,8 +120,9 @@ test('install: progress events, a connection cut twice is resumed with Range req
         if (p.phase === 'download') progress.push({ received: p.receivedBytes, total: p.totalBytes, attempt: p.attempt });
       },
     });
-    // Three requests: fresh, then resumed from what had arrived before each cut (at most the 100 kB the
-    // server sent per cut; the kernel may drop the tail of a destroyed socket).
+    // Three requests: fresh, then resumed from what was on disk after each cut. The server sent exactly
+    // 100 kB before closing each time; Node's HTTP client may drop the last chunk it had parsed but not yet
+    // emitted when the connection ends early, so a resume point is at most, not exactly, 100 kB further.
     const ranges = server.requests.map((r) => r.range);
     assert.equal(ranges.length, 3);
     assert.equal(ranges[0], null);

@@ -9,7 +9,7 @@ export type ServedRequest = { path: string; range: string | null };
 export type ReleaseServer = {
   url: string;
   requests: ServedRequest[];
-  /** Cut the next `times` responses after `bytes` body bytes (socket destroyed mid-body). */
+  /** Cut the next `times` responses after `bytes` body bytes (connection closed mid-body). */
   cutNext(times: number, bytes: number): void;
   close(): Promise<void>;
 };
@@ -41,7 +41,8 @@ export async function startReleaseServer(files: Record<string, Buffer>): Promise
     const rest = body.subarray(start);
     if (cuts > 0) {
       cuts--;
-      res.write(rest.subarray(0, Math.min(cutBytes, rest.length)), () => res.socket?.destroy());
+      // Half-close after the bytes are flushed: the client gets exactly cutBytes, then a premature end.
+      res.write(rest.subarray(0, Math.min(cutBytes, rest.length)), () => res.socket?.end());
       return;
     }
     res.end(rest);
