@@ -80,7 +80,7 @@ export function registerDataCommands(program: Command): void {
 
   data
     .command('export')
-    .description('export a dataset to JSONL (rows as stored, or --chat) or Parquet (chat format: messages as list<struct<role, content>>)')
+    .description('export a dataset to JSONL (rows as stored, or --chat) or Parquet (chat format: messages as list<struct<role, content>>); every column is kept unless --columns narrows them')
     .requiredOption('--dataset <name>', 'dataset name')
     .requiredOption('--out <file>', 'the file to write (replaced atomically)')
     .option('--format <format>', 'jsonl | parquet (default: from the --out extension, else jsonl)')
@@ -88,11 +88,12 @@ export function registerDataCommands(program: Command): void {
     .option('--prompt-column <name>', 'for rows without "messages": the user turn column (default prompt)')
     .option('--response-column <name>', 'for rows without "messages": the assistant turn column (default response, answer or completion)')
     .option('--system-column <name>', 'for rows without "messages": a system prompt column')
+    .option('--columns <names>', 'comma-separated columns to write (default: every column; chat format always writes messages)')
     .option('--workspace <dir>', 'workspace folder (default: $SAENGGAK_WORKSPACE)')
     .option('--json', 'print {dataset, path, rows, format, chat} as one JSON object')
     .action(
       cliAction(
-        async (options: { dataset: string; out: string; format?: string; chat?: boolean; promptColumn?: string; responseColumn?: string; systemColumn?: string; workspace?: string; json?: boolean }) => {
+        async (options: { dataset: string; out: string; format?: string; chat?: boolean; promptColumn?: string; responseColumn?: string; systemColumn?: string; columns?: string; workspace?: string; json?: boolean }) => {
           const { openWorkspace } = await import('../store/index.ts');
           const { exportDataset, EXPORT_FORMATS } = await import('../data/export.ts');
           if (options.format !== undefined && !(EXPORT_FORMATS as readonly string[]).includes(options.format)) {
@@ -101,7 +102,9 @@ export function registerDataCommands(program: Command): void {
           const columns = { prompt: options.promptColumn, response: options.responseColumn, system: options.systemColumn };
           const ws = await openWorkspace(workspaceFrom(options.workspace));
           try {
-            const result = await exportDataset({ workspace: ws, dataset: options.dataset, path: options.out, format: options.format as 'jsonl' | undefined, chat: options.chat, columns });
+            const keepColumns = options.columns?.split(',').map((c) => c.trim()).filter(Boolean);
+            if (options.columns !== undefined && !keepColumns?.length) throw new Error('--columns needs at least one column name');
+            const result = await exportDataset({ workspace: ws, dataset: options.dataset, path: options.out, format: options.format as 'jsonl' | undefined, chat: options.chat, columns, keepColumns });
             if (options.json) process.stdout.write(JSON.stringify({ dataset: options.dataset, ...result }) + '\n');
             else process.stdout.write(`Wrote ${result.rows} rows of "${options.dataset}" to ${result.path} (${result.format}${result.chat ? ', chat format' : ''})\n`);
           } finally {

@@ -63,23 +63,25 @@ export function registerPairsCommands(program: Command): void {
 
   pairs
     .command('export')
-    .description('write a preference set as TRL prompt/chosen/rejected (+margin) rows; .jsonl or .parquet by extension')
+    .description('write a preference set as prompt/chosen/rejected (+margin) rows for TRL or verl; .jsonl or .parquet by extension')
     .requiredOption('--set <name>', 'the preference set')
     .requiredOption('--out <file>', 'output file (.jsonl or .parquet)')
+    .option('--format <layout>', 'trl-conversational (chat turns: TRL applies the chat template) | trl-plain (plain text, no template) | verl (verl RMDataset) | raw (every stored field)', 'trl-conversational')
     .option('--metadata', 'also write category, lang, chosen_model, rejected_model and pair_id')
     .option('--labels <labeler>', "apply this labeler's labels: swap pairs they reversed, drop ties, both-bad and skips")
     .option('--workspace <dir>', 'workspace folder (default: $SAENGGAK_WORKSPACE)')
-    .option('--json', 'print {path, rows, format, dropped, swapped}')
+    .option('--json', 'print {path, rows, format, layout, dropped, swapped}')
     .action(
-      cliAction(async (options: WorkspaceOption & { set: string; out: string; metadata?: boolean; labels?: string }) => {
+      cliAction(async (options: WorkspaceOption & { set: string; out: string; format: string; metadata?: boolean; labels?: string }) => {
         const { openWorkspace } = await import('../store/index.ts');
-        const { exportPreferenceSet, exportFormatOf } = await import('../pairs/export.ts');
+        const { exportPreferenceSet, exportFormatOf, parsePairLayout } = await import('../pairs/export.ts');
         exportFormatOf(options.out); // fail on a bad extension before opening anything
+        const layout = parsePairLayout(options.format);
         const ws = await openWorkspace(workspaceFrom(options.workspace));
         try {
-          const result = await exportPreferenceSet(ws, { set: options.set, out: options.out, metadata: options.metadata, humanLabels: options.labels });
+          const result = await exportPreferenceSet(ws, { set: options.set, out: options.out, metadata: options.metadata, humanLabels: options.labels, layout });
           if (options.json) process.stdout.write(JSON.stringify(result) + '\n');
-          else process.stdout.write(`Wrote ${result.rows} pairs to ${result.path} (${result.format})${options.labels ? `; ${result.swapped} swapped, ${result.dropped} dropped by ${options.labels}'s labels` : ''}\n`);
+          else process.stdout.write(`Wrote ${result.rows} pairs to ${result.path} (${result.format}, ${result.layout})${options.labels ? `; ${result.swapped} swapped, ${result.dropped} dropped by ${options.labels}'s labels` : ''}\n`);
         } finally {
           await ws.close();
         }

@@ -38,10 +38,12 @@ test('Parquet export round-trips messages as list<struct<role, content>> (read b
     const result = await exportDataset({ workspace: ws, dataset: 'built', path: out });
     assert.deepEqual(result, { path: out, rows: 3, format: 'parquet', chat: true });
     const { metadata, rows } = await readParquet(out);
-    assert.deepEqual(rows, built.map((r) => ({ messages: r.messages })));
+    // Every column comes along (#25.5): the nested provenance as a JSON column.
+    assert.deepEqual(rows, built);
     // The standard three-level LIST of a struct, as pyarrow writes it.
     const schema = parquetSchema(metadata);
-    assert.deepEqual(schema.children.map((c) => c.element.name), ['messages']);
+    assert.deepEqual(schema.children.map((c) => c.element.name), ['messages', 'prompt', 'provenance']);
+    assert.deepEqual(schema.children.slice(1).map((c) => [c.element.type, c.element.converted_type]), [['BYTE_ARRAY', 'UTF8'], ['BYTE_ARRAY', 'JSON']]);
     const messages = schema.children[0];
     assert.equal(messages.element.converted_type, 'LIST');
     assert.equal(messages.children[0].element.repetition_type, 'REPEATED');
@@ -83,8 +85,8 @@ test('JSONL chat export: messages per line; rows without messages are mapped fro
     const result = await exportDataset({ workspace: ws, dataset: 'qa', path: out, chat: true, columns: { prompt: 'question', response: 'solution', system: 'sys' } });
     assert.equal(result.chat, true);
     assert.deepEqual(readFileSync(out, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l)), [
-      { messages: [{ role: 'system', content: '수학 선생님처럼 답하세요.' }, { role: 'user', content: '1+1?' }, { role: 'assistant', content: '2' }] },
-      { messages: [{ role: 'user', content: '2+2?' }, { role: 'assistant', content: '4' }] },
+      { messages: [{ role: 'system', content: '수학 선생님처럼 답하세요.' }, { role: 'user', content: '1+1?' }, { role: 'assistant', content: '2' }], ...rows[0] },
+      { messages: [{ role: 'user', content: '2+2?' }, { role: 'assistant', content: '4' }], ...rows[1] },
     ]);
     // Without a column mapping the row cannot become a conversation: the error names the row and its columns, and no file is written.
     const bad = join(dir, 'bad.parquet');

@@ -97,8 +97,8 @@ test('pairs.* methods: build job, items and filters, labels and undo, compare, d
     const bin = resolve(import.meta.dirname, '..', '..', '..', 'bin', 'saenggak.js');
     const run = promisify(execFile);
     const out = join(dir, 'prefs.jsonl');
-    const exported = await run(process.execPath, [bin, 'pairs', 'export', '--set', 'api-bvw', '--out', out, '--labels', 'ann', '--json', '--workspace', join(dir, 'ws')]);
-    assert.deepEqual(JSON.parse(exported.stdout), { path: out, rows: 4, format: 'jsonl', dropped: 0, swapped: 1 });
+    const exported = await run(process.execPath, [bin, 'pairs', 'export', '--set', 'api-bvw', '--out', out, '--labels', 'ann', '--format', 'trl-plain', '--json', '--workspace', join(dir, 'ws')]);
+    assert.deepEqual(JSON.parse(exported.stdout), { path: out, rows: 4, format: 'jsonl', layout: 'trl-plain', dropped: 0, swapped: 1 });
     const lines = (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     assert.deepEqual(Object.keys(lines[0]), ['prompt', 'chosen', 'rejected', 'margin']);
     assert.match(lines[1].chosen, /from z/);

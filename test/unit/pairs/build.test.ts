@@ -100,12 +100,12 @@ describe('pairs build (fake OpenAI generators and judges)', () => {
   it('exports TRL prompt/chosen/rejected/margin as JSONL and Parquet, optionally with a labeler’s corrections', async () => {
     const pairs = await readPreferenceSet(ws, 'demo-bvw');
     const jsonl = join(dir, 'out.jsonl');
-    assert.equal((await exportPreferenceSet(ws, { set: 'demo-bvw', out: jsonl })).rows, 4);
+    assert.equal((await exportPreferenceSet(ws, { set: 'demo-bvw', out: jsonl, layout: 'trl-plain' })).rows, 4);
     const rows = (await readFile(jsonl, 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l));
     assert.deepEqual(rows, pairs.map((p) => ({ prompt: p.prompt, chosen: p.chosen, rejected: p.rejected, margin: p.margin })));
 
     const parquet = join(dir, 'out.parquet');
-    await exportPreferenceSet(ws, { set: 'demo-bvw', out: parquet, metadata: true });
+    await exportPreferenceSet(ws, { set: 'demo-bvw', out: parquet, metadata: true, layout: 'trl-plain' });
     const bytes = await readFile(parquet);
     const read = await parquetReadObjects({ file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer });
     assert.deepEqual(read.map((r) => [r.prompt, r.chosen, r.rejected, r.margin, r.category, r.chosen_model]), pairs.map((p) => [p.prompt, p.chosen, p.rejected, p.margin, p.category, p.chosen_model]));
@@ -114,7 +114,7 @@ describe('pairs build (fake OpenAI generators and judges)', () => {
     const log = labelLog(ws, 'demo-bvw');
     await log.label({ pairId: pairs[0].pair_id, labeler: 'bob', choice: 'first', shownOrder: ['rejected', 'chosen'] });
     await log.label({ pairId: pairs[1].pair_id, labeler: 'bob', choice: 'tie', shownOrder: ['rejected', 'chosen'] });
-    const corrected = await exportPreferenceSet(ws, { set: 'demo-bvw', out: jsonl, humanLabels: 'bob' });
+    const corrected = await exportPreferenceSet(ws, { set: 'demo-bvw', out: jsonl, humanLabels: 'bob', layout: 'trl-plain' });
     assert.deepEqual([corrected.rows, corrected.swapped, corrected.dropped], [3, 1, 1]);
     const first = JSON.parse((await readFile(jsonl, 'utf8')).split('\n')[0]);
     assert.deepEqual([first.chosen, first.rejected], [pairs[0].rejected, pairs[0].chosen]);
