@@ -73,17 +73,26 @@ export function registerModelCommands(program: Command): void {
     .option('--seq <n>', 'sequence length for the activation estimate', positiveInt('--seq'), 1024)
     .option('--lora-rank <n>', 'LoRA rank for the LoRA column', positiveInt('--lora-rank'), 16)
     .option('--weight-bytes <n>', 'bytes per stored weight (4 float32, 2 bf16)', positiveInt('--weight-bytes'), 4)
+    .option('--method <m>', 'full or lora: which method peakBytes and breakdown describe', 'full')
+    .option('--precision <p>', 'fp32, bf16 or fp16 compute (master weights and moments stay fp32)', 'fp32')
+    .option('--checkpointing <on|off>', 'activation checkpointing per decoder layer', 'off')
+    .option('--loss-chunks <n>', 'chunked cross-entropy over n vocabulary blocks', positiveInt('--loss-chunks'))
+    .option('--device <d>', 'cpu, cuda or webgpu (where the step runs)', 'cpu')
     .option('--json', 'print as JSON')
     .action(
-      cliAction(async (opts: { model: string; batch: number; seq: number; loraRank: number; weightBytes: number; json?: boolean }) => {
+      cliAction(async (opts: { model: string; batch: number; seq: number; loraRank: number; weightBytes: number; method: string; precision: string; checkpointing: string; lossChunks?: number; device: string; json?: boolean }) => {
         const { loadModelConfig } = await import('../models/config.ts');
         const { parameterCounts, estimateTrainingMemory, formatBytes, formatCount } = await import('../models/memory.ts');
+        const { planTrainingMemory } = await import('../models/memory-plan.ts');
+        if (opts.checkpointing !== 'on' && opts.checkpointing !== 'off') throw new Error(`--checkpointing must be on or off, got "${opts.checkpointing}"`);
         const config = loadModelConfig(opts.model);
         const params = parameterCounts(config);
-        const memory = estimateTrainingMemory(config, { batchSize: opts.batch, seqLength: opts.seq, loraRank: opts.loraRank, weightBytes: opts.weightBytes });
+        const settings = { precision: opts.precision as never, checkpointing: opts.checkpointing === 'on', lossChunks: opts.lossChunks, device: opts.device as never };
+        const memory = estimateTrainingMemory(config, { batchSize: opts.batch, seqLength: opts.seq, loraRank: opts.loraRank, weightBytes: opts.weightBytes, ...settings });
+        const plan = planTrainingMemory(config, { batchSize: opts.batch, seqLength: opts.seq, method: opts.method as never, loraRank: opts.loraRank, hostWeightBytes: opts.weightBytes, ...settings });
         if (opts.json) {
           const { raw: _raw, ...summary } = config;
-          process.stdout.write(JSON.stringify({ config: summary, parameters: params, memory }) + '\n');
+          process.stdout.write(JSON.stringify({ config: summary, parameters: params, memory: { ...memory, ...plan } }) + '\n');
           return;
         }
         const lines = [
@@ -97,7 +106,7 @@ export function registerModelCommands(program: Command): void {
           `  per layer    ${formatCount(params.perLayer).padStart(9)}  (attention ${formatCount(params.perLayerAttention)}, MLP ${formatCount(params.perLayerMlp)}, norms ${formatCount(params.perLayerNorms)})`,
           `  all layers   ${formatCount(params.layers).padStart(9)}`,
           '',
-          `training memory estimate at batch ${opts.batch} × length ${opts.seq} (float32 states, AdamW, no checkpointing)`,
+          `training memory at batch ${opts.batch} × length ${opts.seq} (AdamW; pieces, then the planner's peak counting every copy)`,
           `               ${'full'.padStart(10)} ${`LoRA r=${opts.loraRank}`.padStart(12)}`,
         ];
         const row = (label: string, key: 'trainableParameters' | 'weights' | 'gradients' | 'optimizer' | 'activations' | 'total') => {
@@ -109,7 +118,10 @@ export function registerModelCommands(program: Command): void {
         row('gradients', 'gradients');
         row('AdamW', 'optimizer');
         row('activations', 'activations');
-        row('total', 'total');
+        row('peak', 'total');
+        const fits = Object.entries(plan.fits).filter(([, ok]) => ok).map(([gpu]) => gpu);
+        lines.push('', `${opts.method} at ${plan.precision}, checkpointing ${opts.checkpointing}, on ${plan.device}: peak ${formatBytes(plan.peakBytes)} (${Object.entries(plan.breakdown).map(([k, v]) => `${k} ${formatBytes(v)}`).join(', ')})`);
+        lines.push(`fits GPUs of: ${fits.length ? fits.join(', ') : 'none of 24, 40, 80 GB'}`);
         process.stdout.write(lines.join('\n') + '\n');
       }),
     );

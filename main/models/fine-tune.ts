@@ -12,7 +12,7 @@
 import * as ort from 'onnxruntime-node';
 import {
   buildApplyStep, buildGradAccumulationStep, buildTrainStep, encodeModelWithExternalData, EXTERNAL_DATA_PIECE_BYTES, lower, op, toOrtTensor, TrainStepRunner,
-  type AdamWConfig, type HostTensor, type ProviderRequest, type RngState, type StepResult, type Tensor, type TensorData, type TrainState,
+  type AdamWConfig, type HostTensor, type ProviderRequest, type RngState, type StepResult, type Tensor, type TensorData, type TrainState, type TrainStepRunnerOptions,
 } from '../engine/index.ts';
 import type { SafeTensor, TensorMap } from '../engine/safetensors.ts';
 import type { ModelConfig } from './config.ts';
@@ -56,6 +56,8 @@ export interface FineTuneOptions {
   externalDataPieceBytes?: number;
   /** Activation checkpointing per decoder layer (see DecoderGraphOptions.gradientCheckpointing). */
   gradientCheckpointing?: boolean;
+  /** onnxruntime session options of the step graphs (e.g. enableCpuMemArena). */
+  sessionOptions?: TrainStepRunnerOptions['sessionOptions'];
   /** Cross-entropy over this many vocabulary blocks (DecoderGraphOptions.lossChunks): the [tokens, vocab] logits never whole. */
   lossChunks?: number;
 }
@@ -167,7 +169,7 @@ export class FineTuner {
           const apply = buildApplyStep(step.signature.trainable, { adamw: options.adamw, maxGradNorm: options.maxGradNorm });
           return { accumulate: { model: step.toOnnx(frozen), signature: step.signature }, apply: { model: apply.toOnnx(), signature: apply.signature } };
         })();
-    const runner = await TrainStepRunner.create(graphs, { params: initial }, { provider: options.provider, externalDataPieceBytes: options.externalDataPieceBytes });
+    const runner = await TrainStepRunner.create(graphs, { params: initial }, { provider: options.provider, externalDataPieceBytes: options.externalDataPieceBytes, sessionOptions: options.sessionOptions });
     return new FineTuner(config, method, runner, decoder, trainable, weights, lora, plan, dtype, options);
   }
 

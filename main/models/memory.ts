@@ -9,10 +9,12 @@
 //               outputs, q/k/v before and after rotary, the attention output, gate/up/SiLU/product of
 //               the MLP, the attention probabilities (heads × length per token), plus the final norm and
 //               the logits with their softmax (2 × vocab per token, usually the largest single term).
-// It is an estimate for planning (± tens of percent); allocator slack and workspace are not counted.
+// Those pieces are the textbook view; each column's `total` is the planner's peak (memory-plan.ts), which
+// counts every copy the engine holds and is calibrated against measured RSS on CPU.
 
 import type { ModelConfig } from './config.ts';
 import { expectedWeightShapes } from './weights.ts';
+import { planTrainingMemory, type PlanDevice, type Precision } from './memory-plan.ts';
 
 export interface ParameterCounts {
   total: number;
@@ -78,6 +80,11 @@ export interface MemoryEstimateOptions {
   weightBytes?: number;
   loraRank?: number;
   loraTargets?: readonly string[];
+  /** Passed to the planner (memory-plan.ts), which gives each column's `total`. */
+  precision?: Precision;
+  checkpointing?: boolean;
+  lossChunks?: number;
+  device?: PlanDevice;
 }
 
 export interface MemoryBreakdown {
@@ -130,7 +137,11 @@ export function estimateTrainingMemory(config: ModelConfig, options: MemoryEstim
     activations: fullActivations,
     total: 0,
   };
-  full.total = full.weights + full.gradients + full.optimizer + full.activations;
+  // The total is the planner's peak: every copy the engine holds (both sides of the fused step, the
+  // loaded checkpoint, the runtime), calibrated against measured RSS; the pieces above are the textbook view.
+  const plan = (method: 'full' | 'lora') =>
+    planTrainingMemory(config, { batchSize, seqLength, method, loraRank: rank, loraTargets: targets, precision: options.precision, checkpointing: options.checkpointing, lossChunks: options.lossChunks, device: options.device, hostWeightBytes: weightBytes }).peakBytes;
+  full.total = plan('full');
 
   const loraParams = loraParameterCount(config, rank, targets);
   const lora = {
@@ -143,7 +154,7 @@ export function estimateTrainingMemory(config: ModelConfig, options: MemoryEstim
     activations: 4 * tokens * activationFloatsPerToken(config, seqLength, rank, targets.length),
     total: 0,
   };
-  lora.total = lora.weights + lora.gradients + lora.optimizer + lora.activations;
+  lora.total = plan('lora');
   return { batchSize, seqLength, full, lora };
 }
 

@@ -1,0 +1,20 @@
+// Peak RSS of a full fine-tuning step with and without gradient checkpointing (one process per setting).
+import { loraConfig } from '../../main/models/peft.ts';
+import { planTrainingMemory } from '../../main/models/memory-plan.ts';
+import { FineTuner, lmBatch } from '../../main/models/fine-tune.ts';
+import { initWeights } from '../../main/models/init.ts';
+import { presetConfig } from '../../main/models/presets.ts';
+const [ckpt, B, S, layers, method, vocab, chunks] = [process.argv[2] === 'on', Number(process.argv[3]), Number(process.argv[4]), Number(process.argv[5]), process.argv[6] ?? 'full', Number(process.argv[7] ?? 2048), process.argv[8] ? Number(process.argv[8]) : undefined];
+const base = presetConfig('qwen2', 'tiny', { vocabSize: vocab, bosTokenId: 1, eosTokenIds: [2], padTokenId: 0 });
+const config = { ...base, hiddenSize: 256, intermediateSize: 704, numLayers: layers, numHeads: 8, numKvHeads: 2, headDim: 32 };
+const weights = initWeights(config, { seed: 1, std: 0.02 });
+const rssBefore = process.memoryUsage().rss;
+const tuner = await FineTuner.create(config, weights, method === 'lora' ? { kind: 'lora', lora: loraConfig({ r: 8, loraAlpha: 16, targetModules: ['q_proj', 'v_proj'] }) } : { kind: 'full' }, { provider: 'cpu', gradientCheckpointing: ckpt, lossChunks: chunks, sessionOptions: process.env.ARENA === 'off' ? { enableCpuMemArena: false } : undefined });
+const examples = Array.from({ length: B }, (_, b) => ({ ids: Array.from({ length: S }, (_, t) => 3 + ((b * 7 + t * 13) % 2000)) }));
+const batch = lmBatch(examples);
+const t0 = performance.now();
+for (let i = 0; i < 3; i++) await tuner.step(batch, 1e-4);
+const ms = (performance.now() - t0) / 3;
+const plan = planTrainingMemory(config, { batchSize: B, seqLength: S, method: method as 'full' | 'lora', loraRank: 8, loraTargets: ['q_proj', 'v_proj'], checkpointing: ckpt, lossChunks: chunks });
+console.log(JSON.stringify({ planMiB: Math.round(plan.peakBytes / 2 ** 20), err: +((plan.peakBytes / process.resourceUsage().maxRSS / 1024 - 1)).toFixed(3), bd: Object.fromEntries(Object.entries(plan.breakdown).map(([k, v]) => [k, Math.round(v / 2 ** 20)])), ckpt, vocab, chunks, B, S, layers, method, peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024), baseRssMiB: Math.round(rssBefore / 2 ** 20), msPerStep: Math.round(ms) }));
+await tuner.release();
