@@ -100,8 +100,8 @@ function adversarialSet(): { name: string; response: string; gold: string }[] {
     { name: 'A1 ×50k (numbers in words)', response: 'A1'.repeat(50_000), gold: '1' },
     { name: '1, ×50k (one long number)', response: '1,'.repeat(50_000), gold: '1' },
     { name: '따라서 ×25k', response: '따라서 '.repeat(25_000), gold: '1' },
-    { name: 'chained relation ×300', response: `$${'-x > '.repeat(300)}1$`, gold: 'x < 1' },
-    { name: '16×16 matrix of powers', response: `$\\begin{pmatrix}${Array.from({ length: 16 }, () => Array.from({ length: 16 }, (_, j) => `x^{${j}}`).join('&')).join('\\\\')}\\end{pmatrix}$`, gold: `\\begin{bmatrix}${Array.from({ length: 16 }, () => Array.from({ length: 16 }, (_, j) => `x^{${j}}`).join('&')).join('\\\\')}\\end{bmatrix}` },
+    { name: 'chained relation ×150', response: `$${'-x > '.repeat(150)}1$`, gold: 'x < 1' },
+    { name: '10×10 matrix of powers', response: `$\\begin{pmatrix}${Array.from({ length: 10 }, () => Array.from({ length: 10 }, (_, j) => `x^{${j}}`).join('&')).join('\\\\')}\\end{pmatrix}$`, gold: `\\begin{bmatrix}${Array.from({ length: 10 }, () => Array.from({ length: 10 }, (_, j) => `x^{${j}}`).join('&')).join('\\\\')}\\end{bmatrix}` },
     { name: '10^{-99999999} vs 0', response: '\\boxed{10^{-99999999}}', gold: '0' },
     { name: 'many variables', response: `\\boxed{${Array.from({ length: 26 }, (_, i) => String.fromCharCode(97 + i)).join('+')}}`, gold: 'z+y+x+w+v+u+t+s+r+q+p+o+n+m+l+k+j+i+h+g+f+e+d+c+b+a' },
   ];
