@@ -139,6 +139,28 @@ describe('pairs labeling (serve mode, Chromium)', () => {
     const agreeing = decisive.filter((e) => (e.choice === 'first' ? e.shownOrder[0] : e.shownOrder[1]) === 'chosen').length;
     assert.equal(annAll.n, decisive.length);
     assert.equal(annAll.agreement, agreeing / decisive.length);
+
+    // After the reload every labeled pair is shown in the order it was labeled in, so the badge
+    // ("Your label: response 1") points at the response the labeler chose (the sides were reshuffled before).
+    await page.getByTestId('pairs-filter').selectOption('labeled');
+    const seen = new Set<string>();
+    for (let i = 0; i < 4; i++) {
+      const current = page.getByTestId('pairs-current');
+      // Wait for the filtered queue's next labeled pair (the filter applies after a fetch).
+      await page.waitForFunction(
+        ([labeled, done]) => {
+          const id = document.querySelector('[data-testid="pairs-current"]')?.getAttribute('data-pair-id');
+          return !!id && labeled.includes(id) && !done.includes(id);
+        },
+        [[...byPair.keys()], [...seen]],
+      );
+      const id = (await current.getAttribute('data-pair-id'))!;
+      seen.add(id);
+      const label = byPair.get(id)!;
+      assert.deepEqual(await shownOrder(page), label.shownOrder, `pair ${id} is shown as it was labeled`);
+      await page.getByTestId('pairs-current-label').filter({ hasText: `Your label: ${({ first: 'response 1', second: 'response 2', tie: 'tie', both_bad: 'both bad', skip: 'skipped' } as Record<string, string>)[label.choice]}` }).waitFor();
+      if (i < 3) await page.getByRole('button', { name: 'Next' }).click();
+    }
   });
 
   it('renders markdown, math and collapsible thinking, and never the responses’ HTML', async () => {

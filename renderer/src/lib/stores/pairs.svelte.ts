@@ -81,7 +81,7 @@ class PairsStore {
   }
   get currentOrder(): PairShownOrder | null {
     const item = this.current;
-    return item ? this.orderOf(item.pairId) : null;
+    return item ? this.orderOf(item) : null;
   }
   /** Index in the loaded page (for previous/next). */
   get position(): number {
@@ -135,7 +135,13 @@ class PairsStore {
     return this.#sessionTimes.length;
   }
 
-  orderOf(pairId: string): PairShownOrder {
+  /**
+   * The screen order of a pair: a labeled pair is shown as it was when labeled (its label records the
+   * order), so "Your label: response 1" points at the side the labeler chose, also after a reload.
+   */
+  orderOf(item: Pick<PairItem, 'pairId' | 'label'>): PairShownOrder {
+    if (item.label) return item.label.shownOrder;
+    const pairId = item.pairId;
     let order = this.#orders.get(pairId);
     if (!order) {
       order = randomOrder();
@@ -236,7 +242,7 @@ class PairsStore {
   async label(choice: PairLabelChoice): Promise<void> {
     const item = this.current;
     if (!item || this.#busy) return;
-    const shownOrder = this.orderOf(item.pairId);
+    const shownOrder = this.orderOf(item);
     this.#busy = true;
     const res = await api.call('pairs.label', { set: this.set, pairId: item.pairId, labeler: this.#labeler, choice, shownOrder, comment: this.comment.trim() });
     this.#busy = false;
