@@ -249,9 +249,17 @@ export const alignmentStage: StageDefinition = {
     let done = 0;
     const step = () => ctx.progress({ done: ++done, total, unit: 'runs' });
     const start = await evaluate(c.model, undefined, 'start');
+    ctx.log(`alignment: start model: accuracy ${(100 * start.accuracy).toFixed(1)}%, Korean ${(100 * start.korean).toFixed(1)}%`);
     step();
-    const results: ArmResult[] = [];
-    for (const [arm, over] of arms) {
+    // Every arm's SFT and GRPO config is built and checked before the first run: a typo in the last arm
+    // should not cost the others' time.
+    const { sftConfigSchema } = await loadArea<{ sftConfigSchema: z.ZodType }>('sft', ['sftConfigSchema']);
+    const { grpoConfigSchema } = await loadArea<{ grpoConfigSchema: z.ZodType }>('grpoConfig', ['grpoConfigSchema']);
+    const issues = (schema: z.ZodType, config: Plain, at: string) => {
+      const parsed = schema.safeParse(config);
+      return parsed.success ? [] : parsed.error.issues.map((i) => `  ✖ ${at}.${i.path.join('.')}: ${i.message}`);
+    };
+    const plans = arms.map(([arm, over]) => {
       const method = { ...((over.method ?? {}) as Plain) };
       let selection: string | null = null;
       let selected: number | null = null;
@@ -261,20 +269,25 @@ export const alignmentStage: StageDefinition = {
         selection = chosen.path;
         selected = chosen.selection.layers.reduce((n, l) => n + l.neurons.length, 0);
       }
-      const sftName = `${ctx.recipe.name}-align-${arm}-sft-${ctx.runId}`;
       const { method: _armMethod, ...armRest } = over;
       // The arm's method replaces the shared one whole; other keys merge (e.g. an arm's own learningRate).
-      const sftConfig = { ...merge(c.sft, armRest), method, model: c.model, data: sftData, name: sftName, workspace: ctx.workspace, seed: c.seed, provider: c.provider };
-      const sftOut = await trainOnce(runSft, sftConfig, ctx, `${arm} SFT`);
+      const sft = { ...merge(c.sft, armRest), method, model: c.model, data: sftData, name: `${ctx.recipe.name}-align-${arm}-sft-${ctx.runId}`, workspace: ctx.workspace, seed: c.seed, provider: c.provider };
+      const grpo = { ...c.grpo, prompts: { path: c.prompts }, heldOut: { path: c.heldout }, name: `${ctx.recipe.name}-align-${arm}-grpo-${ctx.runId}`, seed: c.seed, provider: c.provider };
+      return { arm, method, selection, selected, sft, grpo };
+    });
+    const problems = plans.flatMap((p) => [...issues(sftConfigSchema, p.sft, `alignment.arms.${p.arm} (SFT)`), ...issues(grpoConfigSchema, { ...p.grpo, model: c.model }, `alignment.grpo (arm ${p.arm})`)]);
+    if (problems.length) throw new Error(`alignment: invalid arm configs:\n${problems.join('\n')}`);
+
+    const results: ArmResult[] = [];
+    for (const { arm, method, selection, selected, sft, grpo } of plans) {
+      const sftOut = await trainOnce(runSft, sft, ctx, `${arm} SFT`);
       const tuned = materialize(sftOut, c.model, join(ctx.dir, 'arms', arm, 'merged'));
       step();
-      const grpoName = `${ctx.recipe.name}-align-${arm}-grpo-${ctx.runId}`;
-      const grpoConfig = { ...c.grpo, model: tuned, prompts: { path: c.prompts }, heldOut: { path: c.heldout }, name: grpoName, seed: c.seed, provider: c.provider };
-      const grpoOut = await trainOnce(runGrpo, grpoConfig, ctx, `${arm} GRPO`);
+      const grpoOut = await trainOnce(runGrpo, { ...grpo, model: tuned }, ctx, `${arm} GRPO`);
       const before = await evaluate(tuned, undefined, `${arm}-sft`);
       const after = await evaluate(grpoOut, existsSync(join(grpoOut, 'adapter_config.json')) ? tuned : undefined, `${arm}-grpo`);
       step();
-      results.push({ arm, method: String(method.kind), seed: c.seed, selection, selected, sftRun: sftName, grpoRun: grpoName, before, after });
+      results.push({ arm, method: String(method.kind), seed: c.seed, selection, selected, sftRun: sft.name, grpoRun: grpo.name, before, after });
       ctx.log(`alignment: ${arm}: accuracy ${(100 * before.accuracy).toFixed(1)}% → ${(100 * after.accuracy).toFixed(1)}%, Korean ${(100 * before.korean).toFixed(1)}% → ${(100 * after.korean).toFixed(1)}%`);
     }
     const out: AlignmentResults = { start: { model: c.model, scores: start }, selfcorrect: { rows: rows.length, perKind: stats.perKind }, arms: results };

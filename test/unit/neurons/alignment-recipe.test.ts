@@ -4,7 +4,7 @@
 // and seed are recorded.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -64,6 +64,26 @@ test('the korean-alignment recipe runs every arm through SFT → GRPO → evalua
     const html = readFileSync(join(ws, 'pipelines', 'korean-alignment', 'report', 'report.html'), 'utf8');
     assert.match(html, /<table id="alignment">/);
     console.log(`tiny korean-alignment recipe: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  } finally {
+    rmSync(ws, { recursive: true, force: true });
+  }
+});
+
+test('an invalid arm config fails the alignment stage before any arm trains', { timeout: 120_000 }, async () => {
+  const raw = parse(readFileSync('assets/recipes/korean-alignment.yaml', 'utf8'));
+  raw.model.make.shape = { hiddenSize: 16, numLayers: 1, numHeads: 2, numKvHeads: 2, intermediateSize: 16, maxPositionEmbeddings: 256 };
+  raw.data = { ...raw.data, train: 16, prompts: 4, heldout: 2 };
+  raw.sft = { ...raw.sft, maxSteps: 1, batchSize: 4, saveEvery: 1 };
+  raw.alignment.selfcorrect.limit = 8;
+  raw.alignment.eval = { maxNewTokens: 8 };
+  raw.alignment.arms = { full: { method: { kind: 'full' } }, broken: { method: { kind: 'lora', r: -1 } } };
+  delete raw.report;
+  const ws = mkdtempSync(join(tmpdir(), 'alignment-bad-'));
+  try {
+    const result = await runPipeline(parsePipelineRecipe(raw, 'bad arms'), { workspace: ws });
+    assert.equal(result.status, 'failed');
+    assert.match(result.error ?? '', /alignment\.arms\.broken \(SFT\)\.method/);
+    assert.ok(!readdirSync(join(ws, 'runs')).some((r) => r.includes('-align-')), 'no arm ran');
   } finally {
     rmSync(ws, { recursive: true, force: true });
   }
