@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -124,6 +124,44 @@ test('saenggak data selfcorrect --source --out --json writes a dataset of checke
     assert.notEqual(bad.status, 0);
     assert.match(bad.stderr, /unknown kind "sideways"/);
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('data selfcorrect --teacher: rows that are not the arithmetic task are written by an OpenAI-compatible teacher', { timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'selfcorrect-teacher-'));
+  let auth: string | undefined;
+  const server = createServer((req, res) => {
+    auth = req.headers.authorization;
+    req.resume();
+    req.on('end', () => {
+      res.setHeader('content-type', 'application/json');
+      const content = '<think>First, 6 times 7 is 42.\n잠깐, 다시 확인해 보자. 6을 7번 더하면 42이므로 맞습니다.</think>\n답은 \\boxed{42}입니다.';
+      res.end(JSON.stringify({ choices: [{ message: { role: 'assistant', content }, finish_reason: 'stop' }] }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    writeFileSync(join(dir, 'src.jsonl'), [{ id: 'm', prompt: '6 × 7은 얼마입니까?', answer: '42' }, ...arithmeticProblems({ count: 2, seed: 1 }).map(arithmeticRow)].map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const ws = join(dir, 'ws');
+    await (await openWorkspace(ws, { create: true })).close();
+    assert.equal(spawnSync(process.execPath, [CLI, 'data', 'import', join(dir, 'src.jsonl'), '--dataset', 'mixed', '--workspace', ws], { encoding: 'utf8' }).status, 0);
+    const port = (server.address() as { port: number }).port;
+    const child = spawn(process.execPath, [CLI, 'data', 'selfcorrect', '--source', 'mixed', '--out', 'mixed-sc', '--teacher', `http://127.0.0.1:${port}`, '--teacher-model', 'teacher-7b', '--workspace', ws, '--json'], { env: { ...process.env, SAENGGAK_TEACHER_API_KEY: 'sk-test' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    assert.equal(code, 0, stderr);
+    assert.doesNotMatch(stdout + stderr, /sk-test/, 'the API key is never printed');
+    assert.equal(auth, 'Bearer sk-test');
+    const summary = JSON.parse(stdout.trim());
+    assert.equal(summary.rows, 3);
+    assert.equal(summary.byTeacher, 1);
+    assert.equal(summary.byRule, 2);
+  } finally {
+    server.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });
