@@ -99,7 +99,9 @@ function boxedRun(text: string, last: [string, number]): [string, number] {
     if (text[open] !== '{') break;
     const close = closeBrace(text, open, start);
     if (close < 0 || !onlyConnectors(text.slice(close, start))) break;
-    answers.unshift(text.slice(open + 1, close - 1));
+    const previous = text.slice(open + 1, close - 1);
+    // The same answer boxed twice (a restated summary) is one answer, not a list.
+    if (!answers.some((x) => x.replace(/\s+/g, '') === previous.replace(/\s+/g, ''))) answers.unshift(previous);
     index = open + 1;
     start = prev;
   }

@@ -271,6 +271,11 @@ export function compareValues(a: AnswerValue, b: AnswerValue, relTol: number): M
     if (!orderedMatch(a.items, b.items, relTol)) return null;
     return isInterval(a) ? 'equal_interval' : 'equal_tuple';
   }
+  // Two written sets are equal as sets: every element of one is in the other (\{1, 1, 2\} = \{2, 1\}).
+  if (a.kind === 'set' && b.kind === 'set') {
+    const within = (xs: AnswerValue[], ys: AnswerValue[]) => xs.every((x) => ys.some((y) => compareValues(x, y, relTol) !== null));
+    return within(a.items, b.items) && within(b.items, a.items) ? 'equal_set' : null;
+  }
   if ((a.kind === 'set' || a.kind === 'list') && (b.kind === 'set' || b.kind === 'list')) {
     return unorderedMatch(a.items, b.items, relTol) ? 'equal_set' : null;
   }
