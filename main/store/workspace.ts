@@ -159,10 +159,10 @@ async function createManifest(root: string): Promise<WorkspaceManifest> {
   return manifest;
 }
 
-/** Removes registry temp files left by writers that died between write and rename. */
+/** Removes registry and lock temp files left by writers that died between write and rename (or link). */
 async function removeStaleTempFiles(root: string): Promise<void> {
   for (const name of await readdir(root)) {
-    const match = /^\.registry\.json\.(\d+)\.[0-9a-f]+\.tmp$/.exec(name);
+    const match = /^(?:\.registry\.json|registry\.lock)\.(\d+)\.[0-9a-f]+\.tmp$/.exec(name);
     if (match && !isProcessAlive(Number(match[1]))) await rm(join(root, name), { force: true });
   }
 }
