@@ -14,6 +14,7 @@ import { pipelineMethods, type PipelineEvents } from './contracts/pipeline.ts';
 import { rmMethods, type RmEvents } from './contracts/rm.ts';
 import { rewardServerMethods } from './contracts/rewardServer.ts';
 import { neuronsMethods } from './contracts/neurons.ts';
+import { gpuSetupMethods } from './contracts/gpuSetup.ts';
 
 export type { MethodDef } from './method.ts';
 // Each later stage keeps its value types and methods in contracts/<area>.ts; they are part of this one contract.
@@ -24,6 +25,7 @@ export * from './contracts/pipeline.ts';
 export * from './contracts/rm.ts';
 export * from './contracts/rewardServer.ts';
 export * from './contracts/neurons.ts';
+export * from './contracts/gpuSetup.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Shared value types
@@ -339,6 +341,7 @@ export const contract = {
   ...rmMethods,
   ...rewardServerMethods,
   ...neuronsMethods,
+  ...gpuSetupMethods,
 } as const;
 
 export type Contract = typeof contract;

@@ -5,8 +5,8 @@ import type { DevicesInfo } from '../api/contract.ts';
 import { probeProviders } from './providers.ts';
 import { listGpus } from './gpus.ts';
 
-/** The documented command that installs onnxruntime-node's CUDA libraries (scripts/setup-gpu.mjs). */
-export const GPU_SETUP_COMMAND = 'npm run setup:gpu';
+/** The documented command that installs GPU support into the user-data folder (main/cli/setup.ts). */
+export const GPU_SETUP_COMMAND = 'npx saenggak setup gpu';
 
 export function onnxruntimeVersion(): string {
   try {
@@ -20,7 +20,7 @@ export function onnxruntimeVersion(): string {
 export async function detectDevices(options: { probeTimeoutMs?: number } = {}): Promise<DevicesInfo> {
   const [providers, { gpus, source }] = await Promise.all([probeProviders(options.probeTimeoutMs), listGpus()]);
   for (const p of providers) {
-    if (p.name === 'cuda' && !p.available) p.detail += ` (the CUDA libraries install with \`${GPU_SETUP_COMMAND}\`)`;
+    if (p.name === 'cuda' && !p.available) p.detail += ` (install GPU support on the Devices page or with \`${GPU_SETUP_COMMAND}\`)`;
   }
   const cpus = os.cpus();
   return {

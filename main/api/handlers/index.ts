@@ -14,6 +14,7 @@ import { rmHandlers } from './rm.ts';
 import { pipelineHandlers } from './pipeline.ts';
 import { rewardServerHandlers } from './reward-server.ts';
 import { neuronsHandlers } from './neurons.ts';
+import { gpuSetupHandlers } from './gpu-setup.ts';
 
 export const handlers: Handlers = {
   ...appHandlers,
@@ -29,4 +30,5 @@ export const handlers: Handlers = {
   ...pipelineHandlers,
   ...rewardServerHandlers,
   ...neuronsHandlers,
+  ...gpuSetupHandlers,
 };

@@ -23,8 +23,14 @@ export type ProviderChoice = {
 /** The CUDA provider is a plug-in library next to onnxruntime-node's binding; its installer fetches it. */
 const CUDA_LIBRARIES = ['libonnxruntime_providers_shared.so', 'libonnxruntime_providers_cuda.so'];
 
-/** Folder holding onnxruntime-node's native binding and provider libraries. */
+/**
+ * Folder holding onnxruntime-node's native binding and provider libraries: the installed GPU runtime's
+ * copy when the app loaded that one (main/devices/gpu-runtime/redirect.ts publishes the loaded path under
+ * this global symbol; the engine reads it without importing app code), else the bundled package's.
+ */
 export function onnxruntimeBinFolder(): string {
+  const redirected = (globalThis as Record<symbol, { loaded?: { path: string } | null } | undefined>)[Symbol.for('saenggak.ortBindingRedirect')];
+  if (redirected?.loaded?.path) return dirname(redirected.loaded.path);
   const require = createRequire(import.meta.url);
   const packageRoot = dirname(require.resolve('onnxruntime-node/package.json'));
   return join(packageRoot, 'bin', 'napi-v6', process.platform, process.arch);
@@ -64,7 +70,7 @@ async function whyUnavailable(provider: ExecutionProviderName): Promise<string |
     if (process.platform !== 'linux' && process.platform !== 'win32') return `not built for ${process.platform}`;
     const folder = onnxruntimeBinFolder();
     const missing = CUDA_LIBRARIES.filter((lib) => !existsSync(join(folder, process.platform === 'win32' ? lib.replace(/^lib/, '').replace(/\.so$/, '.dll') : lib)));
-    if (missing.length) return `${missing.join(', ')} not in ${folder} (run \`npm run setup:gpu\`)`;
+    if (missing.length) return `${missing.join(', ')} not in ${folder} (install GPU support on the Devices page or with \`npx saenggak setup gpu\`)`;
   }
   return probeSession(provider);
 }

@@ -98,7 +98,7 @@ test('devices.info lists CPU as available and the GPU set-up command; refresh mu
     const info = value(await call('devices.info', {}));
     assert.deepEqual(info.providers.map((p) => p.name), ['cpu', 'webgpu', 'cuda']);
     assert.equal(info.providers[0]!.available, true);
-    assert.equal(info.gpuSetupCommand, 'npm run setup:gpu');
+    assert.equal(info.gpuSetupCommand, 'npx saenggak setup gpu');
     assert.match(info.onnxruntimeVersion, /^1\./);
     assert.ok(info.cpu.cores >= 1);
     assert.equal(errorCode(await call('devices.info', { refresh: 1 })), 'invalid_input');

@@ -85,7 +85,7 @@ test('devices --json prints one object with CPU available', async () => {
   assert.equal(result.code, 0, result.stderr);
   const info = JSON.parse(result.stdout);
   assert.equal(info.providers.find((p: { name: string }) => p.name === 'cpu').available, true);
-  assert.equal(info.gpuSetupCommand, 'npm run setup:gpu');
+  assert.equal(info.gpuSetupCommand, 'npx saenggak setup gpu');
 });
 
 test('serve prints a tokenized URL on loopback and warns loudly for other hosts', async () => {

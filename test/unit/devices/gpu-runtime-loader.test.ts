@@ -32,15 +32,16 @@ async function installedCopy(): Promise<{ userData: string; root: string; dir: s
 const CHILD = `
 import { loadedBinding } from './main/devices/gpu-runtime/redirect.ts';
 import { identityModel } from './main/devices/probe-model.ts';
+import { onnxruntimeBinFolder } from './main/engine/runtime/providers.ts';
 import { readFileSync } from 'node:fs';
 const ort = await import('onnxruntime-node');
 const session = await ort.InferenceSession.create(identityModel());
 const { y } = await session.run({ x: new ort.Tensor('float32', new Float32Array([7]), [1]) });
 const maps = readFileSync('/proc/self/maps', 'utf8').split('\\n').filter((l) => l.includes('libonnxruntime.so')).map((l) => l.split(/\\s+/).at(-1));
-console.log(JSON.stringify({ y: y.data[0], binding: loadedBinding(), libs: [...new Set(maps)] }));
+console.log(JSON.stringify({ y: y.data[0], binding: loadedBinding(), libs: [...new Set(maps)], engineFolder: onnxruntimeBinFolder() }));
 `;
 
-function runChild(userData: string): { y: number; binding: { path: string; fromGpuRuntime: boolean; reason: string }; libs: string[] } {
+function runChild(userData: string): { y: number; binding: { path: string; fromGpuRuntime: boolean; reason: string }; libs: string[]; engineFolder: string } {
   const out = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', CHILD], {
     cwd: join(import.meta.dirname, '..', '..', '..'),
     env: { ...process.env, SAENGGAK_USER_DATA: userData },
@@ -59,6 +60,8 @@ test('with GPU support installed, onnxruntime runs from the copy in user data', 
     assert.equal(r.binding.fromGpuRuntime, true);
     assert.equal(r.binding.path, join(s.dir, 'onnxruntime_binding.node'));
     assert.deepEqual(r.libs, [join(s.dir, 'libonnxruntime.so.1')], 'the linker mapped the copy, not the bundled library');
+    // The engine looks for the CUDA provider libraries where the loaded binding is.
+    assert.equal(r.engineFolder, s.dir);
 
     const verified = await verifyGpuRuntime({ userData: s.userData, probeCuda: false });
     assert.equal(verified.outcome, 'ok');
@@ -78,6 +81,7 @@ test('a copied binding that fails to load falls back to the bundled one and is r
     assert.equal(r.binding.fromGpuRuntime, false);
     assert.match(r.binding.reason, /failed to load/);
     assert.deepEqual(r.libs, [join(bundledOrtBinDir(), 'libonnxruntime.so.1')]);
+    assert.equal(r.engineFolder, bundledOrtBinDir());
     const state = readState(s.root);
     assert.equal(state.enabled, false);
     assert.match(state.rolledBack?.reason ?? '', /failed to load/);

@@ -6,6 +6,7 @@ import { pairsEn } from './pairs.en.ts';
 import { evaluateEn } from './evaluate.en.ts';
 import { recipeEn } from './recipe.en.ts';
 import { devicesEn } from './devices.en.ts';
+import { gpuSetupEn } from './gpuSetup.en.ts';
 import { neuronsEn } from './neurons.en.ts';
 
 export const en = {
@@ -186,8 +187,7 @@ export const en = {
   'devices.memory': 'Memory used / total',
   'devices.driver': 'Driver',
   'devices.setup': 'GPU set-up',
-  'devices.setupHint':
-    'Installs onnxruntime-node’s CUDA libraries (needs internet). Run it in the app folder, then restart the app.',
+  'devices.setupHint': 'The same install from a terminal (in a clone of the app’s sources):',
   'devices.cpu': 'CPU',
   'devices.cores.one': '{count} core',
   'devices.cores.other': '{count} cores',
@@ -275,6 +275,7 @@ export const en = {
   ...evaluateEn,
   ...recipeEn,
   ...devicesEn,
+  ...gpuSetupEn,
   ...neuronsEn,
 } as const;
 

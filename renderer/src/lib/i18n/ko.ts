@@ -7,6 +7,7 @@ import { pairsKo } from './pairs.ko.ts';
 import { evaluateKo } from './evaluate.ko.ts';
 import { recipeKo } from './recipe.ko.ts';
 import { devicesKo } from './devices.ko.ts';
+import { gpuSetupKo } from './gpuSetup.ko.ts';
 import { neuronsKo } from './neurons.ko.ts';
 
 
@@ -187,8 +188,7 @@ export const ko: Messages = {
   'devices.memory': '메모리 사용량 / 전체',
   'devices.driver': '드라이버',
   'devices.setup': 'GPU 설정',
-  'devices.setupHint':
-    'onnxruntime-node의 CUDA 라이브러리를 설치합니다(인터넷 필요). 앱 폴더에서 실행한 뒤 앱을 다시 시작하세요.',
+  'devices.setupHint': '터미널에서 같은 설치를 하려면(앱 소스를 받은 폴더에서):',
   'devices.cpu': 'CPU',
   'devices.cores.one': '{count}코어',
   'devices.cores.other': '{count}코어',
@@ -276,5 +276,6 @@ export const ko: Messages = {
   ...evaluateKo,
   ...recipeKo,
   ...devicesKo,
+  ...gpuSetupKo,
   ...neuronsKo,
 };

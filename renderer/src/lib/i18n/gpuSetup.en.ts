@@ -1,0 +1,42 @@
+// English strings of the Devices page's GPU support panel (#29). Keys start with `devices.gpuSetup.`;
+// the Korean twin is gpuSetup.ko.ts.
+export const gpuSetupEn = {
+  'devices.gpuSetup.intro':
+    'GPU training uses ONNX Runtime’s CUDA provider. Its libraries (a few hundred MB, the same files onnxruntime-node’s installer uses) are downloaded into this app’s user-data folder, checked against a SHA-256, and used by the next job.',
+  'devices.gpuSetup.notAvailable': 'No CUDA download for this machine: {reason}',
+  'devices.gpuSetup.installed': 'Installed in {dir}',
+  'devices.gpuSetup.notInstalled': 'Not installed: {why}.',
+  'devices.gpuSetup.install': 'Install GPU support',
+  'devices.gpuSetup.reinstall': 'Install again',
+  'devices.gpuSetup.recheck': 'Re-check',
+  'devices.gpuSetup.checking': 'Checking…',
+  'devices.gpuSetup.unrecorded':
+    'This app version has no recorded SHA-256 for {file}, so the download cannot be checked against one. Install only if you trust what nuget.org serves over HTTPS; the measured digest is shown afterwards.',
+  'devices.gpuSetup.allowUnrecorded': 'Install without a recorded digest',
+  'devices.gpuSetup.downloading': 'Downloading {file}: {received} of {total}',
+  'devices.gpuSetup.downloadingUnknown': 'Downloading {file}: {received}',
+  'devices.gpuSetup.resumed': 'resumed at {bytes}',
+  'devices.gpuSetup.extracting': 'Extracting {file}',
+  'devices.gpuSetup.verifying': 'Checking the installed runtime (a CUDA test session)…',
+  'devices.gpuSetup.done': 'Installed.',
+  'devices.gpuSetup.failed': 'Installation failed: {error}',
+  'devices.gpuSetup.digestRecorded': 'matches the recorded digest',
+  'devices.gpuSetup.digestNotRecorded': 'not recorded in this app',
+  'devices.gpuSetup.lastCheck': 'Last check: {detail}',
+  'devices.gpuSetup.cudaUsable': 'CUDA works: a test session was created and run.',
+  'devices.gpuSetup.cudaNotUsable': 'CUDA is not usable yet.',
+  'devices.gpuSetup.rolledBack': 'The installed runtime failed its check, so the app uses the bundled one again: {reason}',
+  'devices.gpuSetup.prerequisites': 'Prerequisites',
+  'devices.gpuSetup.requirement': 'Requirement',
+  'devices.gpuSetup.needed': 'Needs',
+  'devices.gpuSetup.for': 'For',
+  'devices.gpuSetup.where': 'Found at',
+  'devices.gpuSetup.missing': 'missing',
+  'devices.gpuSetup.installLine': 'How to install',
+  'devices.gpuSetup.offline': 'Offline machine',
+  'devices.gpuSetup.offlineSteps':
+    'On a machine with internet, download the file below. Copy it unchanged into the folder below on this machine, then press “Install GPU support”: nothing is downloaded when the file is there, and it is checked the same way.',
+  'devices.gpuSetup.offlineFile': 'File',
+  'devices.gpuSetup.offlineFolder': 'Folder',
+  'devices.gpuSetup.terminal': 'From a terminal',
+} as const;
