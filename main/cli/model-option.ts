@@ -1,9 +1,10 @@
 // Every `--model <dir>` (and `--base <dir>`) of the CLI goes through the one model resolver
 // (main/models/resolve.ts): a folder as given, or a Hugging Face id found in the local Hub cache at
-// `--revision` (default main). Installed once over the whole command tree so a command added later
+// `--revision` (default main). The same commands take `--lenient` (safetensors salvage mode). Installed once over the whole command tree so a command added later
 // gets it too, and so no command reads a Hub id as a relative path.
 import type { Command, Option } from 'commander';
 import { resolveModelPath } from '../models/resolve.ts';
+import { setSafetensorsLenientDefault } from '../engine/safetensors.ts';
 
 const MODEL_FLAGS = new Set(['--model', '--base']);
 
@@ -18,10 +19,12 @@ export function installModelResolution(root: Command): void {
     if (options.length) {
       for (const o of options) o.description += ' — or a Hugging Face id (owner/name) found in the local Hub cache';
       command.option('--revision <rev>', 'branch, tag or commit hash when --model is a Hugging Face id (default: main)');
+      command.option('--lenient', 'read safetensors files that break the format (holes, overlaps, trailing bytes, duplicate keys) to salvage them');
       // A parent's hook fires for its subcommands too (`eval rm` copies `eval`'s options), so each
       // hook resolves the values of the command it was installed on.
       command.hook('preAction', (self) => {
         const values = self.opts() as Record<string, unknown>;
+        if (values.lenient === true) setSafetensorsLenientDefault(true);
         for (const o of options) {
           const key = o.attributeName();
           const value = values[key];

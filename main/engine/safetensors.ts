@@ -13,7 +13,14 @@
 // In memory a tensor is `{dtype, shape, data}`: `dtype` is the *storage* dtype in the file, `data` the
 // typed array to compute with. F16 and BF16 are widened to Float32Array on load and narrowed again
 // (round to nearest, ties to even) on save, so a bf16 checkpoint loads as float32 and saves back as the
-// same bf16 bits. This module imports nothing from the app: the engine's checkpoints use it too.
+// same bf16 bits. F8_E4M3 / F8_E5M2 (FP8 checkpoints) are widened to Float32Array on load (exactly: every
+// FP8 value is a float32); they are written from raw Uint8Array bits only. This module imports nothing
+// from the app: the engine's checkpoints use it too.
+//
+// Reading is strict by default, as the format's reference implementation is: the header must start with
+// `{`, keys must be unique, and the tensors' byte ranges must tile the data buffer exactly (no holes, no
+// overlaps, no trailing bytes). `lenient` skips those layout rules to salvage a damaged file (each tensor
+// must still lie inside the file and have the size its dtype and shape imply).
 
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, writeFileSync, writeSync } from 'node:fs';
 import { endianness } from 'node:os';
@@ -22,10 +29,10 @@ import { join } from 'node:path';
 if (endianness() !== 'LE') throw new Error('safetensors: this reader assumes a little-endian host');
 
 /** Storage dtypes this module reads and writes (the safetensors spellings). */
-export type SafetensorsDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
+export type SafetensorsDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'F8_E4M3' | 'F8_E5M2' | 'I64' | 'I32' | 'I16' | 'I8' | 'U32' | 'U8' | 'BOOL';
 
-/** In-memory data of a tensor. F16/BF16 are Float32Array (or Uint16Array raw bits when asked for). */
-export type TensorData = Float64Array | Float32Array | Uint16Array | BigInt64Array | Int32Array | Int16Array | Int8Array | Uint8Array;
+/** In-memory data of a tensor. F16/BF16/F8 are Float32Array (or Uint16Array / Uint8Array raw bits when asked for). */
+export type TensorData = Float64Array | Float32Array | Uint16Array | Uint32Array | BigInt64Array | Int32Array | Int16Array | Int8Array | Uint8Array;
 
 /** One tensor: storage dtype, shape (row-major), and its elements. BOOL is a Uint8Array of 0/1. */
 export interface SafeTensor {
@@ -50,12 +57,23 @@ export interface TensorInfo {
 export interface ReadOptions {
   /** Only these tensors (a list of names or a predicate). Default: all. */
   names?: readonly string[] | ((name: string) => boolean);
-  /** Keep F16/BF16 as Uint16Array raw bits instead of widening to Float32Array. */
+  /** Keep F16/BF16 as Uint16Array (F8 as Uint8Array) raw bits instead of widening to Float32Array. */
   rawHalf?: boolean;
+  /** Accept headers that break the layout rules (holes, overlaps, trailing bytes, duplicate keys); for salvage. */
+  lenient?: boolean;
+}
+
+/**
+ * The CLI's `--lenient` sets this for the whole process (salvage mode); library callers pass
+ * `lenient` in the options instead.
+ */
+let lenientByDefault = false;
+export function setSafetensorsLenientDefault(lenient: boolean): void {
+  lenientByDefault = lenient;
 }
 
 const BYTES_PER_ELEMENT: Record<SafetensorsDtype, number> = {
-  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1,
+  F64: 8, F32: 4, F16: 2, BF16: 2, F8_E4M3: 1, F8_E5M2: 1, I64: 8, I32: 4, I16: 2, I8: 1, U32: 4, U8: 1, BOOL: 1,
 };
 
 /** Header length cap from the reference implementation: anything larger is corruption, not a model. */
@@ -154,6 +172,39 @@ function widenHalf(bits: Uint16Array, dtype: 'F16' | 'BF16'): Float32Array {
   return out;
 }
 
+/**
+ * FP8 bits → number (exact). E4M3 is the "fn" variant PyTorch and the OCP spec use: bias 7, no
+ * infinities, S.1111.111 is NaN, largest finite 448. E5M2 is IEEE-like: bias 15, exponent 31 is Inf/NaN.
+ */
+export function float8BitsToFloat32(bits: number, dtype: 'F8_E4M3' | 'F8_E5M2'): number {
+  const sign = bits & 0x80 ? -1 : 1;
+  if (dtype === 'F8_E4M3') {
+    const e = (bits >>> 3) & 0xf;
+    const m = bits & 0x7;
+    if (e === 0xf && m === 0x7) return NaN;
+    if (e === 0) return sign * (m / 8) * 2 ** -6;
+    return sign * (1 + m / 8) * 2 ** (e - 7);
+  }
+  const e = (bits >>> 2) & 0x1f;
+  const m = bits & 0x3;
+  if (e === 0x1f) return m !== 0 ? NaN : sign * Infinity;
+  if (e === 0) return sign * (m / 4) * 2 ** -14;
+  return sign * (1 + m / 4) * 2 ** (e - 15);
+}
+
+const float8Tables: Partial<Record<'F8_E4M3' | 'F8_E5M2', Float32Array>> = {};
+function widenFloat8(bits: Uint8Array, dtype: 'F8_E4M3' | 'F8_E5M2'): Float32Array {
+  let table = float8Tables[dtype];
+  if (!table) {
+    table = new Float32Array(256);
+    for (let b = 0; b < 256; b++) table[b] = float8BitsToFloat32(b, dtype);
+    float8Tables[dtype] = table;
+  }
+  const out = new Float32Array(bits.length);
+  for (let i = 0; i < bits.length; i++) out[i] = table[bits[i]];
+  return out;
+}
+
 function narrowToHalf(values: ArrayLike<number>, dtype: 'F16' | 'BF16'): Uint16Array {
   const out = new Uint16Array(values.length);
   if (dtype === 'BF16') {
@@ -175,7 +226,7 @@ function narrowToHalf(values: ArrayLike<number>, dtype: 'F16' | 'BF16'): Uint16A
 // Reading.
 
 /** Parses and validates the header of an open file; offsets become absolute. */
-function readHeader(fd: number, path: string): { infos: Map<string, TensorInfo>; metadata: Record<string, string> } {
+function readHeader(fd: number, path: string, lenient = lenientByDefault): { infos: Map<string, TensorInfo>; metadata: Record<string, string> } {
   const fileSize = fstatSync(fd).size;
   if (fileSize < 8) throw new Error(`safetensors ${path}: file is ${fileSize} bytes, too short for the 8-byte header length`);
   const lenBuf = Buffer.alloc(8);
@@ -186,9 +237,11 @@ function readHeader(fd: number, path: string): { infos: Map<string, TensorInfo>;
   if (8 + n > fileSize) throw new Error(`safetensors ${path}: header says ${n} bytes but the file has only ${fileSize - 8} after the length (truncated)`);
   const headerBuf = Buffer.alloc(n);
   readFully(fd, headerBuf, 8);
+  const headerText = headerBuf.toString('utf8');
+  if (!lenient) checkHeaderText(headerText, path);
   let header: unknown;
   try {
-    header = JSON.parse(headerBuf.toString('utf8'));
+    header = JSON.parse(headerText);
   } catch (err) {
     throw new Error(`safetensors ${path}: header is not valid JSON (${(err as Error).message})`);
   }
@@ -217,8 +270,68 @@ function readHeader(fd: number, path: string): { infos: Map<string, TensorInfo>;
     infos.set(name, { dtype, shape: [...shape], offset: dataStart + offsets[0], byteLength: expected });
   }
   // Files are read in data order so positioned reads walk forward through the file.
-  const ordered = [...infos.entries()].sort((a, b) => a[1].offset - b[1].offset);
+  const ordered = [...infos.entries()].sort((a, b) => a[1].offset - b[1].offset || a[1].byteLength - b[1].byteLength);
+  if (!lenient) validateSafetensorsLayout(ordered.map(([name, info]) => ({ name, begin: info.offset - dataStart, end: info.offset - dataStart + info.byteLength })), dataSize, path);
   return { infos: new Map(ordered), metadata };
+}
+
+const SALVAGE_HINT = 'the file breaks the safetensors format; pass --lenient (or { lenient: true }) to read it anyway';
+
+/** The header text must be one JSON object starting at its first byte, with no key twice. */
+function checkHeaderText(text: string, path: string): void {
+  if (!text.startsWith('{')) throw new Error(`safetensors ${path}: header does not start with "{" (starts with ${JSON.stringify(text.slice(0, 8))}); ${SALVAGE_HINT}`);
+  const duplicate = firstDuplicateTopLevelKey(text);
+  if (duplicate !== null) throw new Error(`safetensors ${path}: key ${JSON.stringify(duplicate)} appears twice in the header (JSON.parse would keep the last silently); ${SALVAGE_HINT}`);
+}
+
+/**
+ * The first key that occurs twice at the top level of a JSON object text, or null. A small scanner (not a
+ * parser): it tracks string literals and nesting depth, which is all key detection needs; the full
+ * JSON.parse that follows still rejects malformed text.
+ */
+export function firstDuplicateTopLevelKey(text: string): string | null {
+  const seen = new Set<string>();
+  let depth = 0;
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      if (depth === 1 && expectKey) {
+        let key: string;
+        try {
+          key = JSON.parse(text.slice(i, j + 1)) as string;
+        } catch {
+          return null; // malformed: JSON.parse reports it
+        }
+        if (seen.has(key)) return key;
+        seen.add(key);
+        expectKey = false;
+      }
+      i = j;
+    } else if (c === '{' || c === '[') {
+      depth++;
+      if (depth === 1 && c === '{') expectKey = true;
+    } else if (c === '}' || c === ']') depth--;
+    else if (c === ',' && depth === 1) expectKey = true;
+  }
+  return null;
+}
+
+/**
+ * The format's layout rules, as the reference implementation checks them: sorted by start, the tensors'
+ * byte ranges tile [0, dataSize) exactly — no hole between two tensors, no overlap, nothing after the
+ * last. (Zero-sized tensors take no bytes.)
+ */
+export function validateSafetensorsLayout(ranges: readonly { name: string; begin: number; end: number }[], dataSize: number, path = 'file'): void {
+  let offset = 0;
+  for (const r of ranges) {
+    if (r.begin > offset) throw new Error(`safetensors ${path}: ${r.begin - offset} byte(s) before tensor "${r.name}" belong to no tensor (a hole at data byte ${offset}); ${SALVAGE_HINT}`);
+    if (r.begin < offset) throw new Error(`safetensors ${path}: tensor "${r.name}" starts at data byte ${r.begin}, inside the previous tensor (ends at ${offset}): overlapping tensors; ${SALVAGE_HINT}`);
+    offset = r.end;
+  }
+  if (offset !== dataSize) throw new Error(`safetensors ${path}: ${dataSize - offset} trailing byte(s) after the last tensor (data ends at ${offset}, file holds ${dataSize}); ${SALVAGE_HINT}`);
 }
 
 function validateMetadata(raw: unknown, where: string): Record<string, string> {
@@ -249,6 +362,9 @@ function typedArrayFor(dtype: SafetensorsDtype, buf: ArrayBuffer, count: number)
     case 'I32': return new Int32Array(buf, 0, count);
     case 'I16': return new Int16Array(buf, 0, count);
     case 'I8': return new Int8Array(buf, 0, count);
+    case 'U32': return new Uint32Array(buf, 0, count);
+    case 'F8_E4M3':
+    case 'F8_E5M2':
     case 'U8':
     case 'BOOL': return new Uint8Array(buf, 0, count);
   }
@@ -271,10 +387,10 @@ export class SafetensorsFile {
     this.metadata = metadata;
   }
 
-  static open(path: string): SafetensorsFile {
+  static open(path: string, options: { lenient?: boolean } = {}): SafetensorsFile {
     const fd = openSync(path, 'r');
     try {
-      const { infos, metadata } = readHeader(fd, path);
+      const { infos, metadata } = readHeader(fd, path, options.lenient ?? lenientByDefault);
       return new SafetensorsFile(path, fd, infos, metadata);
     } catch (err) {
       closeSync(fd);
@@ -305,6 +421,7 @@ export class SafetensorsFile {
     const count = elementCount(info.shape);
     let data = typedArrayFor(info.dtype, bytes.buffer, count);
     if ((info.dtype === 'F16' || info.dtype === 'BF16') && !options.rawHalf) data = widenHalf(data as Uint16Array, info.dtype);
+    if ((info.dtype === 'F8_E4M3' || info.dtype === 'F8_E5M2') && !options.rawHalf) data = widenFloat8(data as Uint8Array, info.dtype);
     if (info.dtype === 'BOOL') {
       const b = data as Uint8Array;
       for (let i = 0; i < b.length; i++) if (b[i] > 1) throw new Error(`safetensors ${this.path}: tensor "${name}": BOOL byte ${b[i]} at index ${i} is not 0 or 1`);
@@ -330,8 +447,8 @@ function selector(names: ReadOptions['names']): (name: string) => boolean {
 }
 
 /** Header only: tensor infos and metadata, no tensor data read. */
-export function readSafetensorsHeader(path: string): { tensors: Map<string, TensorInfo>; metadata: Record<string, string> } {
-  const file = SafetensorsFile.open(path);
+export function readSafetensorsHeader(path: string, options: { lenient?: boolean } = {}): { tensors: Map<string, TensorInfo>; metadata: Record<string, string> } {
+  const file = SafetensorsFile.open(path, options);
   try {
     return { tensors: new Map(file.names().map((n) => [n, file.info(n)])), metadata: file.metadata };
   } finally {
@@ -345,7 +462,7 @@ export function readSafetensorsHeader(path: string): { tensors: Map<string, Tens
  * Names listed in `options.names` that the file lacks are an error.
  */
 export function readSafetensors(path: string, options: ReadOptions = {}): { tensors: TensorMap; metadata: Record<string, string> } {
-  const file = SafetensorsFile.open(path);
+  const file = SafetensorsFile.open(path, { lenient: options.lenient });
   try {
     if (Array.isArray(options.names)) for (const n of options.names) file.info(n);
     const want = selector(options.names);
@@ -388,6 +505,9 @@ function encode(name: string, t: SafeTensor): Uint8Array {
     case 'I32': ok(d instanceof Int32Array, 'an Int32Array'); out = d; break;
     case 'I16': ok(d instanceof Int16Array, 'an Int16Array'); out = d; break;
     case 'I8': ok(d instanceof Int8Array, 'an Int8Array'); out = d; break;
+    case 'U32': ok(d instanceof Uint32Array, 'a Uint32Array'); out = d; break;
+    case 'F8_E4M3':
+    case 'F8_E5M2': ok(d instanceof Uint8Array, 'a Uint8Array of raw FP8 bits (narrowing floats to FP8 is not done here)'); out = d; break;
     case 'U8': ok(d instanceof Uint8Array, 'a Uint8Array'); out = d; break;
     case 'BOOL':
       ok(d instanceof Uint8Array, 'a Uint8Array of 0/1');
@@ -587,10 +707,15 @@ function writeFullyAt(fd: number, bytes: Uint8Array, position: number): void {
 }
 
 /**
- * The safetensors files of a folder and which file holds each tensor: from `{stem}.safetensors.index.json`
- * when present, else `{stem}.safetensors`. Missing files are a clear error listing what the folder has.
+ * The safetensors files of a folder and which file holds each tensor: `{stem}.safetensors` when present
+ * (transformers' precedence), else the shards `{stem}.safetensors.index.json` names. Missing files are a
+ * clear error listing what the folder has.
  */
 export function locateSafetensors(dir: string, stem = 'model'): { files: string[]; weightMap: Map<string, string> | null } {
+  // transformers' precedence: the single file wins over an index beside it (a folder holding both is
+  // usually a re-save next to stale shards, and transformers would load the single file).
+  const single = `${stem}.safetensors`;
+  if (existsSync(join(dir, single))) return { files: [single], weightMap: null };
   const indexPath = join(dir, `${stem}.safetensors.index.json`);
   if (existsSync(indexPath)) {
     let index: SafetensorsIndex;
@@ -606,8 +731,6 @@ export function locateSafetensors(dir: string, stem = 'model'): { files: string[
     if (missing.length) throw new Error(`${indexPath} names shards that are missing: ${missing.join(', ')} (folder has: ${listing(dir)})`);
     return { files, weightMap };
   }
-  const single = `${stem}.safetensors`;
-  if (existsSync(join(dir, single))) return { files: [single], weightMap: null };
   throw new Error(`no ${single} or ${stem}.safetensors.index.json in ${dir} (folder has: ${listing(dir)})`);
 }
 
@@ -628,7 +751,7 @@ export function readSafetensorsFolder(dir: string, options: ReadOptions & { stem
   let metadata: Record<string, string> | null = null;
   for (const file of files) {
     const path = join(dir, file);
-    const handle = SafetensorsFile.open(path);
+    const handle = SafetensorsFile.open(path, { lenient: options.lenient });
     try {
       metadata ??= handle.metadata;
       for (const name of handle.names()) {
