@@ -118,8 +118,9 @@ export function unwrapCommands(text: string, names: readonly string[]): string {
 export function stripMathDelimiters(text: string): string {
   let s = text.trim();
   for (let guard = 0; guard < 8; guard++) {
-    if (s.length >= 4 && s.startsWith('$$') && s.endsWith('$$')) s = s.slice(2, -2).trim();
-    else if (s.length >= 2 && s.startsWith('$') && s.endsWith('$')) s = s.slice(1, -1).trim();
+    // Only one pair around everything: "$a$ or $b$" is two math spans, not one wrapped in dollars.
+    if (s.length >= 4 && s.startsWith('$$') && s.endsWith('$$') && s.indexOf('$$', 2) === s.length - 2) s = s.slice(2, -2).trim();
+    else if (s.length >= 2 && s.startsWith('$') && s.endsWith('$') && s.indexOf('$', 1) === s.length - 1) s = s.slice(1, -1).trim();
     else if (s.startsWith('\\(') && s.endsWith('\\)')) s = s.slice(2, -2).trim();
     else if (s.startsWith('\\[') && s.endsWith('\\]')) s = s.slice(2, -2).trim();
     else break;
