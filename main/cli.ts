@@ -21,6 +21,7 @@ import { registerExportCommands } from './cli/export.ts';
 import { registerNeuronsCommands } from './cli/neurons.ts';
 import { registerSelfCorrectCommand } from './cli/data-selfcorrect.ts';
 import { installModelResolution } from './cli/model-option.ts';
+import { installEpipeGuard } from './cli/epipe.ts';
 
 export function buildProgram(): Command {
   const program = new Command('saenggak')
@@ -48,5 +49,6 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  installEpipeGuard(); // `--json | head` ends quietly instead of crashing on EPIPE
   await buildProgram().parseAsync(argv);
 }
