@@ -357,11 +357,15 @@ function refine(sentence: string, index: number): [string, number] {
   return [sentence, index];
 }
 
-/** Korean conclusion: the last "따라서 …" / "그러므로 …" sentence that ends in 이다 / 입니다. */
+const CONCLUSION_MARKERS = ['따라서', '그러므로', '그래서', '즉,', '즉 '];
+
+/** Korean conclusion: the last "따라서 …" / "그러므로 …" / "즉, …" sentence that ends in 이다 / 입니다. */
 function lastConclusion(text: string): [string, number] | null {
-  for (const marker of ['따라서', '그러므로']) {
-    const at = text.lastIndexOf(marker);
-    if (at < 0) continue;
+  // The latest marker first, whichever word it is.
+  const found = CONCLUSION_MARKERS.map((marker) => ({ marker, at: text.lastIndexOf(marker) }))
+    .filter((m) => m.at >= 0)
+    .sort((x, y) => y.at - x.at);
+  for (const { marker, at } of found) {
     let start = at + marker.length;
     while (start < text.length && (text[start] === ' ' || text[start] === ',')) start++;
     let end = start;
