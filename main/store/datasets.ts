@@ -29,6 +29,7 @@ import { StoreError, throwIfAborted } from './errors.ts';
 import { isProcessAlive } from './lock.ts';
 import type { DatasetEntry, ImportRecord, Registry } from './registry.ts';
 import { encodeRow, type EncodedRow } from './encoded-row.ts';
+import { parseRowForDisplay } from './shallow-row.ts';
 import { canonicalizeEscapes } from './json-escapes.ts';
 import { legacySearchFilter, searchFilter } from './search-text.ts';
 import { datasetBatch, datasetSchema, int64ColumnToNumbers, LEGACY_SEARCH_TEXT, ROW_INDEX, ROW_JSON } from './table-schema.ts';
@@ -274,7 +275,7 @@ export class DatasetStore {
     const rowIndex = int64ColumnToNumbers(result, ROW_INDEX);
     const json = result.getChild(ROW_JSON)!;
     for (let i = 0; i < rowIndex.length; i++) byIndex.set(rowIndex[i], json.get(i) as string);
-    return indices.map((index) => JSON.parse(byIndex.get(index)!) as Row);
+    return indices.map((index) => parseRowForDisplay<Row>(byIndex.get(index)!));
   }
 
   private async matches(tableName: string, table: LanceTable, needle: string): Promise<number[]> {
