@@ -340,6 +340,9 @@ const COPULAS = [' is ', ' are ', ' equals ', ' was ', ' be ', '은 ', '는 ', '
  */
 function refine(sentence: string, index: number): [string, number] {
   if (readsAsAnswer(sentence) || !/\d|\$|\\/.test(sentence)) return [sentence, index];
+  // A box opened here and never closed (no closed box exists, or it would have won): a broken answer is not
+  // mined for a number.
+  if (sentence.includes('\\boxed') || sentence.includes('\\fbox')) return [sentence, index];
   const lower = sentence.toLowerCase();
   let cut = -1;
   for (const copula of COPULAS) {
