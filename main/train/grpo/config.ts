@@ -249,9 +249,15 @@ export const grpoConfigSchema = z
     provider: z.enum(['auto', 'cpu', 'cuda', 'webgpu']).default('auto'),
     /** Refuse to start when the memory estimate exceeds this many GiB (default: the device's memory). */
     memoryLimitGiB: z.number().positive().optional(),
+    /** Recompute each decoder layer in the update's backward pass instead of keeping its activations (same gradients, less memory). */
+    gradientCheckpointing: z.boolean().default(false),
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (c.method.kind === 'lora' && c.method.dropout > 0) {
+      // Rollouts are sampled without dropout and the ratio must compare like with like: refuse rather than ignore it.
+      ctx.addIssue({ code: 'custom', path: ['method', 'dropout'], message: `LoRA dropout is not supported in GRPO (the rollout policy and the ratio's policy must be the same network); set method.dropout to 0 (got ${c.method.dropout})` });
+    }
     if (c.rewards.rewardModel && !c.rewardModelPath) ctx.addIssue({ code: 'custom', path: ['rewardModelPath'], message: 'rewards.rewardModel is set: give rewardModelPath (a Qwen2ForSequenceClassification folder)' });
     if (c.rewards.judge && !c.judge) ctx.addIssue({ code: 'custom', path: ['judge'], message: 'rewards.judge is set: give judge.baseUrl and judge.model' });
     if (c.objective.miniBatch !== undefined && c.objective.miniBatch > c.rollout.promptsPerStep * c.rollout.groupSize) {

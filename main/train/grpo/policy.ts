@@ -13,7 +13,7 @@
 //   generator  weights for the KV-cache DecoderSession of the rollouts (base + adapter, or the updated
 //              full weights), rebuilt after every update (see rollout.ts for the measured cost).
 import * as ort from 'onnxruntime-node';
-import { buildTrainStep, encodeModel, lower, nn, op, TrainStepRunner, type HostTensor, type StepResult, type Tensor, type TensorData, type TrainState } from '../../engine/index.ts';
+import { buildTrainStep, encodeModelWithExternalData, EXTERNAL_DATA_PIECE_BYTES, lower, nn, op, TrainStepRunner, type HostTensor, type StepResult, type Tensor, type TensorData, type TrainState } from '../../engine/index.ts';
 import type { SafeTensor, TensorMap } from '../../engine/safetensors.ts';
 import type { ModelConfig } from '../../models/config.ts';
 import { buildDecoderGraph, type DecoderGraph, type Projection } from '../../models/decoder.ts';
@@ -39,11 +39,28 @@ export interface PolicyBatch {
   lossMask: Float32Array;
 }
 
-/** Rows of prompt ids + response ids → a PolicyBatch. `counts[i] = false` masks the whole response of row i. */
-export function packBatch(rows: readonly { prompt: readonly number[]; response: readonly number[]; counts?: boolean }[], padId: number): PolicyBatch {
+/**
+ * Lengths a packed batch is padded up to (steps of about 1.5×): the update and scorer sessions are
+ * cached per (batch, length), so without buckets every new rollout length built a new session (slow, and
+ * onnxruntime's memory grows with each one). Padding is masked everywhere (attention, loss), so the
+ * numbers are those of the unpadded batch.
+ */
+export const LENGTH_BUCKETS = [16, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048, 3072, 4096, 6144, 8192, 12288, 16384, 24576, 32768];
+
+/** The bucket a sequence of `length` tokens is padded to (beyond the table: the next multiple of 8192). */
+export function bucketLength(length: number): number {
+  return LENGTH_BUCKETS.find((b) => b >= length) ?? Math.ceil(length / 8192) * 8192;
+}
+
+/**
+ * Rows of prompt ids + response ids → a PolicyBatch, right-padded to the length bucket of the longest
+ * row (`exact: true` pads to the longest row only). `counts[i] = false` masks the whole response of row i.
+ */
+export function packBatch(rows: readonly { prompt: readonly number[]; response: readonly number[]; counts?: boolean }[], padId: number, options: { exact?: boolean } = {}): PolicyBatch {
   if (rows.length === 0) throw new Error('packBatch: no rows');
   const B = rows.length;
-  const S = Math.max(...rows.map((r) => r.prompt.length + r.response.length));
+  const longest = Math.max(...rows.map((r) => r.prompt.length + r.response.length));
+  const S = options.exact ? longest : bucketLength(longest);
   const inputIds = new BigInt64Array(B * S).fill(BigInt(padId));
   const attentionMask = new BigInt64Array(B * S);
   const positionIds = new BigInt64Array(B * S);
@@ -69,6 +86,8 @@ export interface PolicyOptions {
   provider?: 'auto' | 'cpu' | 'cuda' | 'webgpu';
   /** The rollout sampling temperature (default 1): log-probs are those of softmax(logits / temperature). */
   temperature?: number;
+  /** Recompute each decoder layer in the update's backward pass (DecoderGraphOptions.gradientCheckpointing). */
+  gradientCheckpointing?: boolean;
 }
 
 /** Logits as the sampler sees them: divided by the temperature (no op at 1). */
@@ -81,7 +100,7 @@ export function loraConfigOf(method: Extract<GrpoMethod, { kind: 'lora' }>): Lor
 }
 
 /** The decoder graph for a method, with the names of its trainable params. */
-function methodDecoder(config: ModelConfig, method: GrpoMethod): { decoder: DecoderGraph; trainable: string[]; lora: LoraGraph | null; plan: SelectivePlan | null } {
+function methodDecoder(config: ModelConfig, method: GrpoMethod, gradientCheckpointing = false): { decoder: DecoderGraph; trainable: string[]; lora: LoraGraph | null; plan: SelectivePlan | null } {
   let projection: Projection | undefined;
   let lora: LoraGraph | null = null;
   if (method.kind === 'lora') {
@@ -94,10 +113,10 @@ function methodDecoder(config: ModelConfig, method: GrpoMethod): { decoder: Deco
     const selective = selectiveProjection(plan, 'float32');
     projection = selective.projection;
     // Selected neurons train as slices of their weights (models/selective.ts); the names exist once the graph is built.
-    const decoder = buildDecoderGraph(config, { dtype: 'float32', projection });
+    const decoder = buildDecoderGraph(config, { dtype: 'float32', projection, gradientCheckpointing });
     return { decoder, trainable: [...plan.wholeParams, ...selective.sliceParams.keys()], lora, plan };
   }
-  const decoder = buildDecoderGraph(config, { dtype: 'float32', projection });
+  const decoder = buildDecoderGraph(config, { dtype: 'float32', projection, gradientCheckpointing });
   const trainable = method.kind === 'full' ? [...decoder.weights.keys()] : [...lora!.params.values()].flatMap(({ a, b }) => [a.name, b.name]);
   return { decoder, trainable, lora, plan: null };
 }
@@ -131,7 +150,7 @@ export class Policy {
     const temperature = options.temperature ?? 1;
     if (!(temperature > 0 && Number.isFinite(temperature))) throw new RangeError(`policy: temperature must be a positive number, got ${temperature}`);
     // --- update graph
-    const train = methodDecoder(config, method);
+    const train = methodDecoder(config, method, options.gradientCheckpointing);
     const g = train.decoder.graph;
     const B = 'batch_size';
     const S = 'sequence_length';
@@ -151,6 +170,7 @@ export class Policy {
       adamw: { weightDecay: options.adamw.weightDecay, beta1: options.adamw.beta1, beta2: options.adamw.beta2 },
       maxGradNorm: options.maxGradNorm,
       metrics: { ...objective.metrics, entropy: maskedEntropy(logits, mask) },
+      checkpoints: train.decoder.checkpoints,
     });
 
     // --- initial trainable values
@@ -177,7 +197,9 @@ export class Policy {
     const initializers: Record<string, TensorData> = {};
     for (const p of sg.params) if (!scoringTrainable.has(p.name)) initializers[p.name] = weightData(weights, p.name, 'float32');
     const model = lower(sg, { outputs: { log_probs: op.identity(scoreLogProbs) }, initializers });
-    const scorer = await ort.InferenceSession.create(encodeModel(model), { graphOptimizationLevel: 'all', executionProviders: ['cpu'] });
+    // Frozen weights as in-memory external data in ≤ 1 GiB pieces (no 2 GB protobuf, no 4 GiB typed array).
+    const encoded = encodeModelWithExternalData(model, { mode: 'always', location: 'scorer.bin', maxFileBytes: EXTERNAL_DATA_PIECE_BYTES });
+    const scorer = await ort.InferenceSession.create(encoded.model, { graphOptimizationLevel: 'all', executionProviders: ['cpu'], externalData: encoded.externalData });
 
     const reference: Record<string, HostTensor> = {};
     for (const name of train.trainable) {
@@ -188,9 +210,27 @@ export class Policy {
     return new Policy(config, method, weights, runner, scorer, train.trainable, reference, loraCfg, usesReference, train.plan?.neurons.size ? train.plan : null);
   }
 
-  /** Per-token log-probs [B, S] of `batch` under the current policy, or the reference. */
-  async logProbs(batch: PolicyBatch, which: 'current' | 'reference' = 'current'): Promise<Float32Array> {
-    const values = which === 'reference' ? this.reference : (await this.runner.readState()).params;
+  /**
+   * Per-token log-probs [B, S] of `batch` under the current policy, or the reference. Calls run one at a
+   * time (callers may fire a step's batches together; the scorer would otherwise hold every batch's
+   * activations at once) and read the current parameters once per optimizer step — the parameters
+   * only, never the AdamW moments.
+   */
+  logProbs(batch: PolicyBatch, which: 'current' | 'reference' = 'current'): Promise<Float32Array> {
+    const run = this.scoring.then(() => this.scoreOne(batch, which));
+    this.scoring = run.catch(() => undefined);
+    return run;
+  }
+
+  private scoring: Promise<unknown> = Promise.resolve();
+  private currentParams: { step: number; params: Promise<Record<string, HostTensor>> } | null = null;
+
+  private async scoreOne(batch: PolicyBatch, which: 'current' | 'reference'): Promise<Float32Array> {
+    let values = this.reference;
+    if (which === 'current') {
+      if (this.currentParams?.step !== this.runner.stepCount) this.currentParams = { step: this.runner.stepCount, params: this.runner.readParams() };
+      values = await this.currentParams.params;
+    }
     const feeds: Record<string, ort.Tensor> = {
       input_ids: new ort.Tensor('int64', batch.inputIds, [batch.batch, batch.seq]),
       attention_mask: new ort.Tensor('int64', batch.attentionMask, [batch.batch, batch.seq]),
@@ -250,6 +290,7 @@ export class Policy {
 
   loadState(state: TrainState): void {
     this.runner.loadState(state);
+    this.currentParams = null;
   }
 
   async release(): Promise<void> {
