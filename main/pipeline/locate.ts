@@ -21,8 +21,8 @@ export function modelCandidates(workspace: string, id: string, revision = 'main'
 }
 
 /** The first candidate folder holding a config.json, or null. */
-export function locateModel(workspace: string, id: string): string | null {
-  return modelCandidates(workspace, id).find((dir) => existsSync(join(dir, 'config.json'))) ?? null;
+export function locateModel(workspace: string, id: string, revision = 'main'): string | null {
+  return modelCandidates(workspace, id, revision).find((dir) => existsSync(join(dir, 'config.json'))) ?? null;
 }
 
 /** Where a Hugging Face dataset id is expected: <workspace>/artifacts/datasets/<owner>__<name>. */
@@ -36,8 +36,8 @@ export function locateDataset(workspace: string, id: string): string | null {
 }
 
 /** The command a user runs on a machine with internet to fetch a model into the expected folder. */
-export function modelDownloadHint(workspace: string, id: string): string {
-  return `huggingface-cli download ${id} --local-dir ${modelCandidates(workspace, id)[0]}`;
+export function modelDownloadHint(workspace: string, id: string, revision = 'main'): string {
+  return `huggingface-cli download ${id}${revision !== 'main' ? ` --revision ${revision}` : ''} --local-dir ${modelCandidates(workspace, id, revision)[0]}`;
 }
 
 export function datasetDownloadHint(workspace: string, id: string): string {

@@ -47,7 +47,7 @@ export function existingModelDir(stage: ModelStage, workspace: string): string |
     const dir = workspacePath(workspace, stage.path);
     return existsSync(join(dir, 'config.json')) ? dir : null;
   }
-  if ('hub' in stage) return locateModel(workspace, stage.hub);
+  if ('hub' in stage) return locateModel(workspace, stage.hub, stage.revision);
   return null;
 }
 
@@ -63,8 +63,8 @@ export const modelStage: StageDefinition = {
     if (!('make' in stage)) {
       const dir = existingModelDir(stage, ctx.workspace);
       if (!dir) {
-        const hint = 'hub' in stage ? `; download it on a machine with internet: ${modelDownloadHint(ctx.workspace, stage.hub)}` : '';
-        throw new Error(`model ${'hub' in stage ? stage.hub : stage.path} not found (looked in ${('hub' in stage ? modelCandidates(ctx.workspace, stage.hub) : [workspacePath(ctx.workspace, stage.path)]).join(', ')})${hint}`);
+        const hint = 'hub' in stage ? `; download it on a machine with internet: ${modelDownloadHint(ctx.workspace, stage.hub, stage.revision)}` : '';
+        throw new Error(`model ${'hub' in stage ? stage.hub : stage.path} not found (looked in ${('hub' in stage ? modelCandidates(ctx.workspace, stage.hub, stage.revision) : [workspacePath(ctx.workspace, stage.path)]).join(', ')})${hint}`);
       }
       const config = loadModelConfig(dir);
       return { outputs: { output: dir }, summary: { family: config.family, layers: config.numLayers, hidden: config.hiddenSize } };
@@ -103,8 +103,8 @@ export const modelStage: StageDefinition = {
     } else if ('path' in stage) {
       if (!existingModelDir(stage, workspace)) findings.push({ stage: 'model', level: 'error', message: `model.path: no config.json in ${workspacePath(workspace, stage.path)}` });
     } else if (!existingModelDir(stage, workspace)) {
-      const expectedAt = modelCandidates(workspace, stage.hub)[0];
-      findings.push({ stage: 'model', level: 'error', message: `model ${stage.hub} is not downloaded: put it at ${expectedAt} (${modelDownloadHint(workspace, stage.hub)})`, download: { kind: 'model', id: stage.hub, expectedAt } });
+      const expectedAt = modelCandidates(workspace, stage.hub, stage.revision)[0];
+      findings.push({ stage: 'model', level: 'error', message: `model ${stage.hub} is not downloaded: put it at ${expectedAt} (${modelDownloadHint(workspace, stage.hub, stage.revision)})`, download: { kind: 'model', id: stage.hub, expectedAt } });
     }
     return findings;
   },

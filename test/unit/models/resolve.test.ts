@@ -97,6 +97,8 @@ test('CLI: `model info --model <hub id>` reads the refs/main snapshot, --revisio
     const candidates = modelCandidates(tempDir('ws-'), id);
     assert.equal(candidates.at(-1), join(cache, 'models--Saenggak--tiny-qwen', 'snapshots', NEW));
     assert.equal(candidates.filter((c) => c.includes('snapshots')).length, 1);
+    // A recipe's `hub` stage with `revision: v1` looks at the tagged snapshot.
+    assert.equal(modelCandidates(tempDir('ws-'), id, 'v1').at(-1), join(cache, 'models--Saenggak--tiny-qwen', 'snapshots', OLD));
   } finally {
     if (saved === undefined) delete process.env.HF_HUB_CACHE;
     else process.env.HF_HUB_CACHE = saved;
