@@ -39,6 +39,8 @@ export interface MemoryPlanOptions {
   checkpointing?: boolean;
   /** Chunked cross-entropy over this many vocabulary blocks (1 = whole logits). Default 1. */
   lossChunks?: number;
+  /** Gradient accumulation (accumulate/apply graphs): float32 accumulators carried too, both copies. */
+  accumulation?: boolean;
   device?: PlanDevice;
   /** Bytes per weight of the checkpoint the trainer keeps loaded (4 today: loading widens to float32). */
   hostWeightBytes?: number;
@@ -113,7 +115,7 @@ export function planTrainingMemory(config: ModelConfig, options: MemoryPlanOptio
     // Initializers, plus the pieces they arrive in while the session is created (on CPU, onnxruntime
     // keeps its own copy; on GPUs the pieces are host memory).
     frozen: Pf * a * (device === 'cpu' ? 2 : 1),
-    trainableState: 2 * 3 * 4 * Pt,
+    trainableState: 2 * (options.accumulation ? 4 : 3) * 4 * Pt,
     gradients: 4 * Pt,
     optimizerTemps: 3 * 4 * largest,
     activations: ACTIVATION_FACTOR * a * tokens * activationValuesPerToken(config, seqLength, checkpointing, method === 'lora' ? rank * targets.length : 0),

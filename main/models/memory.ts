@@ -84,6 +84,7 @@ export interface MemoryEstimateOptions {
   precision?: Precision;
   checkpointing?: boolean;
   lossChunks?: number;
+  accumulation?: boolean;
   device?: PlanDevice;
 }
 
@@ -140,7 +141,7 @@ export function estimateTrainingMemory(config: ModelConfig, options: MemoryEstim
   // The total is the planner's peak: every copy the engine holds (both sides of the fused step, the
   // loaded checkpoint, the runtime), calibrated against measured RSS; the pieces above are the textbook view.
   const plan = (method: 'full' | 'lora') =>
-    planTrainingMemory(config, { batchSize, seqLength, method, loraRank: rank, loraTargets: targets, precision: options.precision, checkpointing: options.checkpointing, lossChunks: options.lossChunks, device: options.device, hostWeightBytes: weightBytes }).peakBytes;
+    planTrainingMemory(config, { batchSize, seqLength, method, loraRank: rank, loraTargets: targets, precision: options.precision, checkpointing: options.checkpointing, lossChunks: options.lossChunks, accumulation: options.accumulation, device: options.device, hostWeightBytes: weightBytes }).peakBytes;
   full.total = plan('full');
 
   const loraParams = loraParameterCount(config, rank, targets);

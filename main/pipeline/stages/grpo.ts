@@ -34,6 +34,6 @@ export const grpoStage = trainerStage({
     const objective = (c.objective ?? {}) as Record<string, unknown>;
     // One optimizer step holds a mini-batch of responses (default: the whole rollout batch).
     const sequences = num(objective.miniBatch, num(rollout.promptsPerStep, 8) * num(rollout.groupSize, 8));
-    return { sequences, seqLength: num(rollout.maxNewTokens, 512) + 256, loraRank: loraRank(c.method ?? { kind: 'lora' }) };
+    return { sequences, seqLength: num(rollout.maxNewTokens, 512) + 256, loraRank: loraRank(c.method ?? { kind: 'lora' }), checkpointing: c.gradientCheckpointing === true };
   },
 });

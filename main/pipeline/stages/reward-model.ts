@@ -13,5 +13,5 @@ export const rewardModelStage = trainerStage({
     ...(previousModel(outputs, ['sft', 'model']) ? { model: previousModel(outputs, ['sft', 'model']) } : {}),
     ...(typeof outputs.pairs?.output === 'string' ? { data: outputs.pairs.output } : {}),
   }),
-  memoryShape: (c) => ({ sequences: 2 * num(c.pairsPerBatch, 8), seqLength: num(c.maxLength, 1024), loraRank: loraRank(c.method) }),
+  memoryShape: (c) => ({ sequences: 2 * num(c.pairsPerBatch, 8), seqLength: num(c.maxLength, 1024), loraRank: loraRank(c.method), checkpointing: c.gradientCheckpointing === true }),
 });

@@ -20,7 +20,7 @@ export const sftStage = trainerStage({
     const seqLength = num(c.maxSeqLength, 1024);
     // A token budget per micro-batch holds batchSize / maxSeqLength full-length rows.
     const sequences = c.batchUnit === 'tokens' ? Math.max(1, Math.floor(num(c.batchSize, seqLength) / seqLength)) : num(c.batchSize, 8);
-    return { sequences, seqLength, loraRank: loraRank(c.method) };
+    return { sequences, seqLength, loraRank: loraRank(c.method), checkpointing: c.gradientCheckpointing === true, lossChunks: typeof c.lossChunks === 'number' ? c.lossChunks : undefined, accumulation: num(c.gradAccumulation, 1) > 1 };
   },
 });
 

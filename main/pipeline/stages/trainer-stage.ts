@@ -36,7 +36,7 @@ export interface TrainerStageSpec {
   /** Inputs the section may leave out, from earlier stages' outputs. */
   defaults(ctx: PlanContext): Record<string, unknown>;
   /** Batch shape for the memory estimate. */
-  memoryShape(config: Record<string, unknown>): { sequences: number; seqLength: number; loraRank?: number };
+  memoryShape(config: Record<string, unknown>): { sequences: number; seqLength: number; loraRank?: number; checkpointing?: boolean; lossChunks?: number; accumulation?: boolean };
 }
 
 /** The model a stage trains from: the latest model-producing stage before it, by recipe order. */
@@ -166,10 +166,12 @@ export function trainerStage(spec: TrainerStageSpec): StageDefinition {
       const model = recipeModelConfig(ctx.recipe, ctx.workspace);
       if (model) {
         const shape = spec.memoryShape(config);
-        const estimate = estimateTrainingMemory(spec.short === 'rm' ? { ...model, task: 'sequence-classification', numLabels: 1 } : model, { batchSize: shape.sequences, seqLength: shape.seqLength, loraRank: shape.loraRank });
+        // The planner (models/memory-plan.ts) on the device the recipe asks for; 'auto' plans for the CPU.
+        const device = ctx.recipe.provider === 'cuda' || ctx.recipe.provider === 'webgpu' ? ctx.recipe.provider : 'cpu';
+        const estimate = estimateTrainingMemory(spec.short === 'rm' ? { ...model, task: 'sequence-classification', numLabels: 1 } : model, { batchSize: shape.sequences, seqLength: shape.seqLength, loraRank: shape.loraRank, checkpointing: shape.checkpointing, lossChunks: shape.lossChunks, accumulation: shape.accumulation, device });
         const bytes = shape.loraRank ? estimate.lora.total : estimate.full.total;
         const limit = ctx.recipe.memoryGiB;
-        const what = `${shape.sequences} sequences × ${shape.seqLength} tokens${shape.loraRank ? `, LoRA r=${shape.loraRank}` : ', full fine-tuning'}`;
+        const what = `${shape.sequences} sequences × ${shape.seqLength} tokens${shape.loraRank ? `, LoRA r=${shape.loraRank}` : ', full fine-tuning'}${shape.checkpointing ? ', checkpointing' : ''}, on ${device}`;
         if (limit !== undefined && bytes > limit * 2 ** 30) findings.push({ stage: spec.name, level: 'error', memoryBytes: bytes, message: `${spec.name}: needs about ${formatBytes(bytes)} (${what}), more than memoryGiB ${limit}: lower the batch or sequence length, or use LoRA` });
         else findings.push({ stage: spec.name, level: 'info', memoryBytes: bytes, message: `${spec.name}: about ${formatBytes(bytes)} of training memory (${what})` });
       }

@@ -17,7 +17,8 @@ test('the demo recipe passes check with a memory estimate for each training stag
   assert.deepEqual(report.stages, ['model', 'data', 'sft', 'pairs', 'rewardModel', 'grpo', 'eval', 'report']);
   for (const stage of ['sft', 'rewardModel', 'grpo']) {
     const memory = report.findings.find((f) => f.stage === stage && f.memoryBytes !== undefined);
-    assert.ok(memory && memory.memoryBytes! > 0 && memory.memoryBytes! < 2 ** 30, `${stage}: a small memory estimate`);
+    // The planner counts the process (~150 MiB) and onnxruntime's working set: the demo's GRPO batch (64 × 368 tokens) plans ~1.4 GiB.
+    assert.ok(memory && memory.memoryBytes! > 0 && memory.memoryBytes! < 2 * 2 ** 30, `${stage}: a small memory estimate`);
   }
 });
 
