@@ -1,13 +1,16 @@
 // Finds the final answer in a model response, in this priority order (like Math-Verify's, boxed first):
-//   1. the last \boxed{} / \fbox{} (nested braces allowed; an unclosed last one falls back to the one before);
+//   1. the last \boxed{} / \fbox{} (nested braces allowed; an unclosed last one falls back to the one before),
+//      joined by the boxes just before it that only connectors separate ("\boxed{1} and \boxed{2}");
 //   2. the last answer phrase: English ("final answer is", "the answer is", "answer:") or Korean ("최종 답은",
-//      "정답은", "답:"), and failing those a Korean conclusion "따라서 … 이다/입니다"; the phrase's sentence is
-//      narrowed to its value ("The largest $n$ is 34." → 34, "구하는 값은 12이다" → 12);
-//   3. with fallback 'auto' (the default): the last LaTeX math in the text ($…$, $$…$$, \(…\), \[…\], an
-//      align/equation environment's last line, a bare matrix environment), then the whole text when it is
-//      one short line that reads as an answer, then the last number (not one inside a word like "AZ2A").
+//      "정답은", "답:"); the phrase's sentence is narrowed to its value ("The largest $n$ is 34." → 34);
+//   3. with fallback 'auto' (the default): the latest Korean conclusion ("따라서/그러므로/즉, … 이다/입니다"),
+//      then the last LaTeX math in the text ($…$, $$…$$, \(…\), \[…\], an align/equation environment's last
+//      line, a bare matrix environment), then the whole text when it is one short line that reads as an
+//      answer, then the last number (not one inside a word like "AZ2A"). A box opened and never closed
+//      leaves the response without an answer.
 // Inline math ($…$, \(…\)) does not span lines; display math does. Scanners use indexOf and one forward
 // pass, so the work stays linear in the response length even on unclosed delimiters.
+// docs/math-verification.md documents the whole pipeline.
 import { closeBrace, skipSpaces } from '../text-scan.ts';
 import { parseAnswerValue, type AnswerValue } from './answer-value.ts';
 import { normalizeAnswer } from './normalize.ts';
@@ -25,8 +28,8 @@ export type Extraction = {
 export type ExtractOptions = {
   /**
    * What to use when there is no \boxed{} and no answer phrase:
-   * 'auto' (default) the last LaTeX math, else the whole short one-line text when it reads as an answer,
-   *   else the last number;
+   * 'auto' (default) a Korean conclusion sentence, else the last LaTeX math, else the whole short one-line
+   *   text when it reads as an answer, else the last number;
    * 'math' the last LaTeX math only;
    * 'short' the whole text when it is short and on one line (a bare answer like "42");
    * 'last_number' the last number in the text;
