@@ -218,6 +218,8 @@ export function normalizeAnswer(raw: string): string {
   // Decimal commas, where a thousands reading is impossible: "0,111" (a group never starts with 0) and
   // "1000,99" (more than three digits before the comma). "1,22" and "-2,1" stay lists of two numbers.
   if (/^-?0,\d+$/.test(s) || /^-?\d{4,},\d+$/.test(s)) s = s.replace(',', '.');
+  // "-12; -11; -10": semicolons separate items where no comma does.
+  if (s.includes(';') && !s.includes(',')) s = replaceAllLiteral(s, ';', ',');
   s = scientificE(s);
   if (s.startsWith('+')) s = s.slice(1);
   // A mixed number, as MATH writes them: 2\frac{1}{2} is 2 + 1/2 (not the product 2 · 1/2).
