@@ -59,8 +59,9 @@ describe('jobs and devices pages (serve mode, Chromium)', () => {
     assert.equal(await providers.locator('tbody tr').count(), info.providers.length);
     const command = (await page.getByTestId('gpu-setup-command').innerText()).trim();
     assert.equal(command, info.gpuSetupCommand);
-    await page.getByRole('button', { name: 'Copy' }).click();
-    await page.getByRole('button', { name: 'Copied' }).waitFor();
+    const commandRow = page.getByTestId('gpu-setup-command-row');
+    await commandRow.getByRole('button', { name: 'Copy' }).click();
+    await commandRow.getByRole('button', { name: 'Copied' }).waitFor();
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), info.gpuSetupCommand);
   });
 

@@ -53,6 +53,11 @@ export class UnrecordedDigestError extends Error {}
  * changes, the recorded digests still decide. `--sha256 HEX` supplies a digest for an archive the app has
  * none for; where one is recorded it must agree.
  */
+/** $SAENGGAK_GPU_MIRROR: the mirror for the app and serve mode (the Devices page has no field for it). */
+function mirrorFromEnv(): string | undefined {
+  return process.env.SAENGGAK_GPU_MIRROR || undefined;
+}
+
 function withOverrides(release: GpuRelease, options: Pick<InstallOptions, 'mirror' | 'sha256'>): GpuRelease {
   const files = release.files.map((file, i) => {
     let { url, sha256 } = file;
@@ -89,7 +94,7 @@ export async function installGpuRuntime(options: InstallOptions = {}): Promise<I
   const onnxruntime = options.onnxruntime ?? bundledOrtVersion();
   const platform = options.platform ?? process.platform;
   const arch = options.arch ?? process.arch;
-  const release = withOverrides(resolveRelease(onnxruntime, platform, arch, options.table), options);
+  const release = withOverrides(resolveRelease(onnxruntime, platform, arch, options.table), { ...options, mirror: options.mirror ?? mirrorFromEnv() });
   checkDigestsRecorded(release, options.allowUnrecordedDigest ?? false);
 
   const downloads = join(root, 'downloads');
@@ -181,7 +186,10 @@ export async function installGpuRuntime(options: InstallOptions = {}): Promise<I
 /** `--dry-run --json`: what would be fetched, without touching the network or the disk. */
 export function dryRunPlan(options: Pick<InstallOptions, 'onnxruntime' | 'platform' | 'arch' | 'table' | 'mirror' | 'sha256'> = {}) {
   const onnxruntime = options.onnxruntime ?? bundledOrtVersion();
-  const release = withOverrides(resolveRelease(onnxruntime, options.platform ?? process.platform, options.arch ?? process.arch, options.table), options);
+  const release = withOverrides(resolveRelease(onnxruntime, options.platform ?? process.platform, options.arch ?? process.arch, options.table), {
+    ...options,
+    mirror: options.mirror ?? mirrorFromEnv(),
+  });
   return {
     onnxruntime,
     target: release.target,

@@ -66,8 +66,8 @@ export function libraryNeeds(cudaMajor = 12, cudnnMajor = 9): LibraryNeed[] {
 }
 
 const DRIVER_INSTALL: InstallLines = {
-  apt: 'sudo ubuntu-drivers install   (Debian: sudo apt install nvidia-driver)',
-  dnf: 'sudo dnf install akmod-nvidia   (from RPM Fusion)',
+  apt: 'sudo ubuntu-drivers install (Debian: sudo apt install nvidia-driver)',
+  dnf: 'sudo dnf install akmod-nvidia (from RPM Fusion)',
   windows: 'install the NVIDIA driver from https://www.nvidia.com/Download/index.aspx',
 };
 
