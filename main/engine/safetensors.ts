@@ -22,7 +22,7 @@
 // overlaps, no trailing bytes). `lenient` skips those layout rules to salvage a damaged file (each tensor
 // must still lie inside the file and have the size its dtype and shape imply).
 
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
 
@@ -648,9 +648,27 @@ export function planSafetensorsFolder<T extends TensorSpec>(entries: [string, T]
   return { shards, totalBytes: total };
 }
 
+/**
+ * Removes weight files of an earlier save that this one does not rewrite: the single file when saving
+ * shards, the index and shards when saving one file, shards of another count. Readers prefer
+ * `{stem}.safetensors` over an index (transformers' precedence), so a stale single file would otherwise
+ * shadow the new shards. Only names of this exact pattern are touched; transformers' save does the same.
+ */
+function removeStaleWeights(dir: string, stem: string, kept: readonly string[]): void {
+  const keep = new Set(kept);
+  const escaped = stem.replace(/[.*+?^$(){}|[\]\\]/g, '\\$&');
+  const shard = new RegExp('^' + escaped + '-\\d{5}-of-\\d{5}\\.safetensors$');
+  for (const name of readdirSync(dir)) {
+    if (keep.has(name)) continue;
+    const stale = name === `${stem}.safetensors` || name === `${stem}.safetensors.index.json` || shard.test(name);
+    if (stale) rmSync(join(dir, name), { force: true });
+  }
+}
+
 /** Writes the index when the plan has several shards; returns every file name of the folder's weights. */
 function writeIndex(dir: string, plan: FolderPlan, stem = 'model'): string[] {
   const files = plan.shards.map((s) => s.file);
+  removeStaleWeights(dir, stem, plan.shards.length === 1 ? files : [...files, `${stem}.safetensors.index.json`]);
   if (plan.shards.length === 1) return files;
   const index: SafetensorsIndex = { metadata: { total_size: plan.totalBytes }, weight_map: {} };
   for (const shard of plan.shards) for (const [name] of shard.entries) index.weight_map[name] = shard.file;

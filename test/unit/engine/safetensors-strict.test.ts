@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -92,6 +92,19 @@ test('a folder with model.safetensors and shards + index loads model.safetensors
   writeSafetensors(join(dir, 'model.safetensors'), { w: { dtype: 'F32', shape: [2], data: Float32Array.from([1, 1]) }, v: { dtype: 'F32', shape: [2], data: Float32Array.from([1, 1]) } });
   const { tensors } = readSafetensorsFolder(dir);
   assert.deepEqual([...(tensors.get('w')!.data as Float32Array)], [1, 1]);
+});
+
+test('saving a folder again removes the other layout\'s weight files, so the single file never shadows new shards', () => {
+  const dir = tmp();
+  const t = (v: number) => ({ w: { dtype: 'F32' as const, shape: [2], data: Float32Array.from([v, v]) }, v: { dtype: 'F32' as const, shape: [2], data: Float32Array.from([v, v]) } });
+  writeFileSync(join(dir, 'notes.txt'), 'kept');
+  writeSafetensorsFolder(dir, t(1));
+  writeSafetensorsFolder(dir, t(2), { maxShardSize: 8 });
+  assert.deepEqual(readdirSync(dir).sort(), ['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors', 'model.safetensors.index.json', 'notes.txt']);
+  assert.deepEqual([...(readSafetensorsFolder(dir).tensors.get('w')!.data as Float32Array)], [2, 2]);
+  writeSafetensorsFolder(dir, t(3));
+  assert.deepEqual(readdirSync(dir).sort(), ['model.safetensors', 'notes.txt']);
+  assert.deepEqual([...(readSafetensorsFolder(dir).tensors.get('w')!.data as Float32Array)], [3, 3]);
 });
 
 test('CLI: a model whose weights file has trailing bytes is refused naming --lenient, and --lenient loads it', async () => {
