@@ -14,7 +14,9 @@ import { AppSession } from './api/session.ts';
 import { handlers } from './api/handlers/index.ts';
 import { createIpcHandler } from './api/transports.ts';
 import { contentSecurityPolicy } from './server.ts';
+import { isAllowedExternalUrl } from './external-links.ts';
 import type { LaunchJobProcess } from './jobs/process-launcher.ts';
+import { setBundledProbeLauncher, type ProbeChild } from './devices/providers.ts';
 import type { WorkerMessage } from './jobs/job-kind.ts';
 
 const SCHEME = 'app';
@@ -41,6 +43,26 @@ const launchUtilityProcess: LaunchJobProcess = (entry, { env }) => {
     },
   };
 };
+
+/**
+ * The device probe as a utility process: with the RunAsNode fuse off the app binary cannot run it as plain
+ * Node. Adapts Electron's UtilityProcess to what providers.ts reads (output streams, close, error, kill).
+ */
+setBundledProbeLauncher((script, args, env) => {
+  const child = utilityProcess.fork(script, args, { stdio: 'pipe', env, serviceName: 'Saenggak Lab device probe' });
+  const probe = {
+    stdout: child.stdout,
+    stderr: child.stderr,
+    on(event: string, listener: (...args: unknown[]) => void) {
+      // A utility process reports its end as 'exit' (code only); a failed start as 'error'.
+      if (event === 'close') child.once('exit', (code) => listener(code, null));
+      else if (event === 'error') child.once('error', (...args: unknown[]) => listener(new Error(String(args[0] ?? 'utility process error'))));
+      return probe;
+    },
+    kill: () => child.kill(),
+  };
+  return probe as ProbeChild;
+});
 
 const apiSession = new AppSession({
   jobs: { launch: launchUtilityProcess, workerEntry: join(bundleDir, 'job-worker.js') },
@@ -71,6 +93,9 @@ function isOwnFrame(frameUrl: string | undefined): boolean {
   return typeof frameUrl === 'string' && frameUrl.startsWith(APP_ORIGIN + '/');
 }
 
+/** DevTools only in development: a packaged app has no way to open them (menu, shortcut or API). */
+const devToolsAllowed = (): boolean => !app.isPackaged;
+
 function buildMenu(): void {
   const template: Electron.MenuItemConstructorOptions[] = [
     ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
@@ -80,7 +105,7 @@ function buildMenu(): void {
       label: 'View',
       submenu: [
         { role: 'reload' },
-        { role: 'toggleDevTools' },
+        ...(devToolsAllowed() ? [{ role: 'toggleDevTools' as const }] : []),
         { type: 'separator' },
         { role: 'resetZoom' },
         { role: 'zoomIn' },
@@ -110,6 +135,7 @@ function createWindow(): BrowserWindow {
       allowRunningInsecureContent: false,
       webviewTag: false,
       spellcheck: false,
+      devTools: devToolsAllowed(),
     },
   });
   window.once('ready-to-show', () => window.show());
@@ -139,8 +165,8 @@ function harden(): void {
     });
     contents.on('will-attach-webview', (event) => event.preventDefault());
     contents.setWindowOpenHandler(({ url }) => {
-      // Links to documentation open in the user's browser, never in an app window.
-      if (/^https:\/\//.test(url)) void shell.openExternal(url);
+      // Links to the docs and the Hub open in the user's browser, never in an app window; others are dropped.
+      if (isAllowedExternalUrl(url)) void shell.openExternal(url);
       return { action: 'deny' };
     });
   });

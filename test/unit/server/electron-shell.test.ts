@@ -22,7 +22,8 @@ test('build-electron bundles app, preload (CJS, only requires electron), job wor
   assert.match(preload, /exposeInMainWorld\(/);
   // The probe runs as plain Node (ELECTRON_RUN_AS_NODE in the app): check it works from the bundle.
   const probe = spawnSync(process.execPath, [resolve(root, 'dist-electron', 'device-probe.js'), 'cpu'], { encoding: 'utf8' });
-  assert.deepEqual(JSON.parse(probe.stdout), { ok: true, detail: 'created and ran a session' });
+  const answer = JSON.parse(probe.stdout);
+  assert.deepEqual({ ok: answer.ok, detail: answer.detail }, { ok: true, detail: 'created and ran a session' });
 });
 
 // Code that reads a file beside itself (`new URL('./x', import.meta.url)`) reads it beside the bundle in the
@@ -72,4 +73,54 @@ test('electron-builder.yml is valid YAML with the four targets and native module
   const pkg = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8'));
   assert.equal(pkg.main, 'dist-electron/app.js', 'package.json main points at the bundle');
   assert.ok(config.files.includes('dist-electron/**/*'));
+});
+
+// #23 point 5: no fuses were configured, shell.openExternal opened any https URL, DevTools were in the
+// production menu. What can be checked without the Electron binary is checked here.
+test('electron-builder flips the fuses: no RunAsNode, no NODE_OPTIONS, cookie encryption, ASAR integrity', () => {
+  const config = YAML.parse(readFileSync(resolve(root, 'electron-builder.yml'), 'utf8'));
+  assert.deepEqual(config.electronFuses, {
+    runAsNode: false,
+    enableNodeOptionsEnvironmentVariable: false,
+    enableNodeCliInspectArguments: false,
+    enableCookieEncryption: true,
+    enableEmbeddedAsarIntegrityValidation: true,
+    onlyLoadAppFromAsar: true,
+    grantFileProtocolExtraPrivileges: false,
+  });
+  // Every key is one electron-builder knows (a misspelt fuse would be ignored silently).
+  const scheme = JSON.parse(readFileSync(resolve(root, 'node_modules', 'app-builder-lib', 'scheme.json'), 'utf8'));
+  const known = Object.keys(scheme.definitions.FuseOptionsV1.properties);
+  for (const key of Object.keys(config.electronFuses)) assert.ok(known.includes(key), `electronFuses.${key} is a fuse electron-builder knows`);
+  // With RunAsNode off the app binary cannot run scripts as Node: the device probe uses a utility process.
+  const app = readFileSync(resolve(root, 'main', 'app.ts'), 'utf8');
+  assert.match(app, /setBundledProbeLauncher\([\s\S]*utilityProcess\.fork\(/);
+});
+
+test('the app opens only https links to the docs and the Hub, and has no DevTools when packaged', async () => {
+  const { isAllowedExternalUrl } = await import('../../../main/external-links.ts');
+  for (const url of ['https://huggingface.co/Qwen/Qwen2.5-1.5B-Instruct', 'https://hf.co/datasets/x', 'https://onnxruntime.ai/docs/execution-providers/CUDA-ExecutionProvider.html']) {
+    assert.equal(isAllowedExternalUrl(url), true, url);
+  }
+  for (const url of [
+    'https://evil.example/',
+    'http://huggingface.co/',
+    'https://huggingface.co.evil.example/',
+    'https://user:pass@huggingface.co/',
+    'https://huggingface.co:8443/',
+    'file:///etc/passwd',
+    'javascript:alert(1)',
+    'ms-settings:',
+    'not a url',
+  ]) {
+    assert.equal(isAllowedExternalUrl(url), false, url);
+  }
+  const app = readFileSync(resolve(root, 'main', 'app.ts'), 'utf8');
+  // Every openExternal call sits behind the allowlist.
+  const calls = [...app.matchAll(/shell\.openExternal\(/g)].length;
+  const guarded = [...app.matchAll(/if \(isAllowedExternalUrl\(url\)\) void shell\.openExternal\(url\)/g)].length;
+  assert.ok(calls >= 1 && calls === guarded, `${guarded} of ${calls} openExternal calls use the allowlist`);
+  assert.match(app, /devTools: devToolsAllowed\(\)/);
+  assert.match(app, /const devToolsAllowed = \(\): boolean => !app\.isPackaged/);
+  assert.doesNotMatch(app, /^\s*\{ role: 'toggleDevTools' \},?$/m, 'the DevTools menu item is not unconditional');
 });
