@@ -271,7 +271,18 @@ export async function runGrpo(input: GrpoConfig | GrpoConfigInput, options: RunG
         await generator.release();
       }
       const rolloutSeconds = (performance.now() - t0) / 1000 - rewardSeconds;
-      if (groups.length === 0) throw new Error(`step ${step}: no group left to train on (${dropped} of ${sampledGroups} sampled groups had all-equal rewards${config.dynamicSampling.enabled ? ` after ${config.dynamicSampling.maxRounds} extra rounds` : ''}); raise dynamicSampling.maxRounds or rollout.groupSize`);
+      if (groups.length === 0) {
+        if (sampledGroups === 0) throw new Error(`step ${step}: no prompt could be sampled (${filtered} skipped by the difficulty filter); widen difficultyFilter.low/high`);
+        // Every sampled group taught nothing (dynamic sampling dropped them all): keep the weights, record the
+        // skipped update and go on — one barren step should not end a long run. The log says what to change.
+        log(`step ${step}: no group left to train on (${dropped} of ${sampledGroups} sampled groups had all-equal ${config.dynamicSampling.by} scores after ${config.dynamicSampling.maxRounds} extra rounds); update skipped — raise dynamicSampling.maxRounds or rollout.groupSize if this repeats`);
+        metrics.append({ step, split: 'train', skipped_update: 1, groups: 0, dropped_share: 1, filtered_prompts: filtered, rollout_s: rolloutSeconds, reward_s: rewardSeconds });
+        if (step % config.saveEvery === 0 || step === config.steps) await saveState(step);
+        if (config.evalEvery > 0 && step % config.evalEvery === 0 && step !== config.steps) await evaluate(step);
+        await run.update({ step });
+        options.onProgress?.({ step, totalSteps: config.steps, reward: NaN, accuracy: NaN });
+        continue;
+      }
       checkSignal();
 
       // ---- update
@@ -348,6 +359,8 @@ export async function runGrpo(input: GrpoConfig | GrpoConfigInput, options: RunG
       };
       metrics.append({ step, split: 'train', ...Object.fromEntries(Object.entries(lastTrain).filter(([, v]) => Number.isFinite(v))) });
       writeSamples(join(run.samplesDir, `step-${step}.jsonl`), groups, advantages, (id) => selector.score(id));
+      // TensorBoard's Text tab: the first response to the first two prompts of the step (markdown).
+      metrics.appendText(step, 'rollouts', groups.slice(0, 2).map((g) => `**${g.prompt.prompt}** (reward ${g.rewards[0]?.total.toFixed(3)})\n\n${g.responses[0]?.text ?? ''}`).join('\n\n---\n\n'));
       log(`step ${step}/${config.steps}: reward ${lastTrain.reward.toFixed(3)}, accuracy ${(lastTrain.accuracy ?? NaN).toFixed(3)}, lang ${lastTrain.lang.toFixed(3)}, kl ${lastTrain.kl.toExponential(2)}, dropped ${dropped}/${sampledGroups}`);
 
       if (step % config.saveEvery === 0 || step === config.steps) await saveState(step);
