@@ -7,7 +7,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic, type Workspace } from '../../store/index.ts';
 import { apiKeyFrom, createFilter, datasetRows } from './filters/index.ts';
-import { generateResponses, type GenerationPrompt, type GenerationProgress } from './generate.ts';
+import { generateResponses, type GenerationPrompt, type GenerationProgress, type GenerationSummary } from './generate.ts';
 import { runFilters } from './pipeline.ts';
 import { ensureHfFiles, shardRows } from './hf-prompts.ts';
 import type { PromptSource, Recipe } from './recipe.ts';
@@ -36,7 +36,7 @@ export type BuildOptions = {
 
 export type BuildProgress = GenerationProgress & { phase: 'download' | 'generate' | 'filter' | 'write'; file?: number; files?: number };
 
-export type BuildResult = { dataset: string; rows: number; buildDir: string; stats: BuildStats; generation: { total: number; generatedNow: number; alreadyDone: number; failed: number } };
+export type BuildResult = { dataset: string; rows: number; buildDir: string; stats: BuildStats; generation: GenerationSummary };
 
 type SourcePrompt = GenerationPrompt & { gold: string | null; category: string | null };
 

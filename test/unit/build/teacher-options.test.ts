@@ -195,3 +195,34 @@ test('#23.3: a streaming teacher that never ends is cut at the per-request deadl
     await denied.close();
   }
 });
+
+test('#23.3 through data build: a teacher answering one prompt with {"choices":[]} no longer fails the build', async () => {
+  const { openWorkspace } = await import('../../../main/store/index.ts');
+  const { runBuild } = await import('../../../main/data/build/build.ts');
+  const server = await mockTeacher((body, res) => {
+    if (promptOf(body) === '문제 2') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"choices":[]}');
+    completion(res, [`<think>생각</think>\n답 ${promptOf(body)}`]);
+  });
+  const ws = await openWorkspace(join(mkdtempSync(join(tmpdir(), 'teacher-build-')), 'ws'), { create: true });
+  try {
+    const writer = await ws.datasets.beginWrite('prompts');
+    await writer.append([1, 2, 3].map((i) => ({ id: `q${i}`, problem: `문제 ${i}` })) as never);
+    await writer.commit();
+    const recipe = parseRecipe({
+      output: 'distill',
+      prompts: { dataset: 'prompts', columns: { prompt: 'problem', id: 'id' } },
+      teachers: [{ name: 't', base_url: server.url, model: 'm', max_retries: 1, sampling: { top_p: 0.9 }, extra_body: { chat_template_kwargs: { enable_thinking: true } } }],
+    });
+    const lines: string[] = [];
+    const result = await runBuild({ workspace: ws, recipe, log: (l) => lines.push(l) });
+    assert.equal(result.rows, 2);
+    assert.equal(result.generation.failed, 1);
+    assert.deepEqual(result.generation.failedByReason, { bad_response: 1 });
+    assert.ok(lines.some((l) => /^prompt q2 sample 0: .*choices is empty/.test(l)), lines.join('\n'));
+    assert.ok(lines.some((l) => /1 skipped \(bad_response 1; reasons in responses\.jsonl, asked again on the next run\)/.test(l)), lines.join('\n'));
+    assert.ok(server.bodies.every((b) => b.top_p === 0.9 && b.chat_template_kwargs?.enable_thinking === true));
+  } finally {
+    await ws.close();
+    await server.close();
+  }
+});
