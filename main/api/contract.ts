@@ -142,8 +142,16 @@ export type ExecutionProviderStatus = {
 export type GpuInfo = {
   index: number;
   name: string;
+  /** GPU-… as nvidia-smi prints it: stable across reboots, unlike the index. */
+  uuid: string;
   memoryTotalMiB: number;
   memoryUsedMiB: number;
+  /** Percent busy over the last sample period; null where the driver does not say. */
+  utilization: number | null;
+  /** °C; null where not reported. */
+  temperature: number | null;
+  /** Watts drawn; null where not reported (some boards, MIG slices). */
+  powerW: number | null;
   driver: string;
 };
 
