@@ -3,6 +3,7 @@
 // search, switch to Korean, and save a screenshot for people to look at.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -115,6 +116,26 @@ describe('datasets page (serve mode, Chromium)', () => {
     assert.equal(await page.locator('.drop-overlay').count(), 0);
   });
 
+  it('imports a Korean Excel (CP949) CSV with the text encoding chosen in the form', async () => {
+    const { page } = app;
+    // Encoded by Debian's iconv; 똠 is outside EUC-KR proper, so only a real CP949 decoder gets it right.
+    const bytes = [...execFileSync('iconv', ['-f', 'UTF-8', '-t', 'CP949'], { input: '문제,정답\r\n똠방각하의 별명은?,똥강아지\r\n' })];
+    const dataTransfer = await page.evaluateHandle((b) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(b)], 'excel.csv', { type: 'text/csv' }));
+      return dt;
+    }, bytes);
+    const target = page.locator('main .page');
+    await target.dispatchEvent('dragenter', { dataTransfer });
+    await page.locator('.drop-overlay').waitFor();
+    await target.dispatchEvent('drop', { dataTransfer });
+    await page.getByTestId('import-name').waitFor();
+    await page.getByTestId('import-encoding').selectOption('cp949');
+    await page.getByTestId('import-start').click();
+    await untilShown(page.getByTestId('dataset-title').filter({ hasText: 'excel' }), app.failedJob);
+    await page.getByTestId('virtual-table').getByRole('gridcell', { name: '똠방각하의 별명은?' }).waitFor();
+  });
+
   it('searches rows by text', async () => {
     const { page } = app;
     await page.getByTestId('dataset-math_prompts').click();
@@ -193,7 +214,7 @@ describe('datasets page (serve mode, Chromium)', () => {
     await page.getByTestId('delete-confirm').click();
     await page.getByTestId('dataset-math_prompts_again').waitFor({ state: 'detached' });
     const names = (await app.call('datasets.list', {})).map((d) => d.name);
-    assert.deepEqual(names.sort(), ['dropped', 'math_prompts']);
+    assert.deepEqual(names.sort(), ['dropped', 'excel', 'math_prompts']);
   });
 
   it('ran without page errors, console errors or CSP violations', () => {
