@@ -40,7 +40,8 @@ interface GenerateCliOptions {
   dtype: string;
   provider: string;
   keepStoredDtype?: boolean;
-  optimizedCache?: string;
+  /** A folder, false (--no-optimized-cache), or undefined (the default: on for half-precision checkpoints). */
+  optimizedCache?: string | false;
   json?: boolean;
 }
 
@@ -63,7 +64,8 @@ export function registerGenerateCommand(program: Command): void {
     .option('--dtype <dtype>', 'float32 or float64', 'float32')
     .option('--provider <name>', 'execution provider: cpu, cuda, webgpu or auto', 'cpu')
     .option('--keep-stored-dtype', 'bf16/f16 checkpoints: keep the weights half-size in memory and cast them at every use (half the memory, slower decoding)')
-    .option('--optimized-cache <dir>', 'save onnxruntime\'s optimised graph (with folded float32 weights) here on the first start and map it on later ones')
+    .option('--optimized-cache <dir>', 'save onnxruntime\'s optimised graph (with folded float32 weights) here on the first start and map it on later ones (default for bf16/f16 checkpoints: SAENGGAK_CACHE_DIR or ~/.cache/saenggak-lab, /optimized-models)')
+    .option('--no-optimized-cache', 'never read or write the optimised-graph cache')
     .option('--json', 'print the results as JSON (with loadSeconds, timeToFirstTokenSeconds and peakRssBytes)')
     .action(
       cliAction(async (opts: GenerateCliOptions) => {
@@ -96,8 +98,14 @@ export function registerGenerateCommand(program: Command): void {
         const stopTokenIds = [...new Set([...config.eosTokenIds, ...(Array.isArray(genEos) ? genEos : typeof genEos === 'number' ? [genEos] : [])])];
         const decode = tokenizer ? (ids: readonly number[]) => tokenizer!.decode(ids, { skipSpecialTokens: true }) : undefined;
 
+        // A half-precision checkpoint is cast to float32 by onnxruntime's constant folding on every start
+        // (seconds per GB): unless told otherwise, the optimised graph with its folded weights is cached.
+        let optimizedCacheDir = opts.optimizedCache || undefined;
+        if (opts.optimizedCache === undefined && !opts.keepStoredDtype && [...weightFiles.tensors.values()].some((t) => t.dtype === 'BF16' || t.dtype === 'F16')) {
+          optimizedCacheDir = (await import('../models/optimized-cache.ts')).defaultOptimizedCacheDir();
+        }
         // Head on the last position only, greedy in the graph: generation never needs the other positions' logits.
-        const session = await DecoderSession.create(config, new Map(), { dtype: opts.dtype, kvCache: true, lastPositionLogits: true, provider: opts.provider as ProviderRequest, weightFiles, keepStoredDtype: opts.keepStoredDtype, optimizedCacheDir: opts.optimizedCache });
+        const session = await DecoderSession.create(config, new Map(), { dtype: opts.dtype, kvCache: true, lastPositionLogits: true, provider: opts.provider as ProviderRequest, weightFiles, keepStoredDtype: opts.keepStoredDtype, optimizedCacheDir });
         const loadSeconds = (performance.now() - loadStarted) / 1000;
         let firstToken: number | null = null;
         const streaming = !opts.json && prompts.length === 1 && opts.n === 1 && !!decode;

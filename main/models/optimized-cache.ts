@@ -13,8 +13,9 @@
 // An entry is written to a temporary folder and renamed into place, so a crash leaves no half entry.
 
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import type { WeightFiles } from './weight-files.ts';
@@ -25,6 +26,27 @@ export const OPTIMIZED_CACHE_FORMAT = 1;
 const MODEL_FILE = 'model.onnx';
 const WEIGHTS_FILE = 'weights.bin';
 const META_FILE = 'entry.json';
+
+/** Entries kept per cache folder; the least recently used beyond this are removed after each new entry. */
+export const DEFAULT_MAX_ENTRIES = 4;
+
+/** SAENGGAK_CACHE_DIR, else $XDG_CACHE_HOME/saenggak-lab, else ~/.cache/saenggak-lab; plus /optimized-models. */
+export function defaultOptimizedCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.SAENGGAK_CACHE_DIR || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'saenggak-lab');
+  return join(base, 'optimized-models');
+}
+
+/** Removes the least recently used complete entries beyond `keep` (and stale temporary folders of dead writers). */
+export function evictOptimized(cacheDir: string, keep = DEFAULT_MAX_ENTRIES): string[] {
+  if (!existsSync(cacheDir)) return [];
+  const entries = readdirSync(cacheDir)
+    .filter((name) => /^[0-9a-f]{32}$/.test(name) && existsSync(join(cacheDir, name, META_FILE)))
+    .map((name) => ({ name, used: statSync(join(cacheDir, name, META_FILE)).mtimeMs }))
+    .sort((a, b) => b.used - a.used);
+  const removed = entries.slice(keep).map((e) => e.name);
+  for (const name of removed) rmSync(join(cacheDir, name), { recursive: true, force: true });
+  return removed;
+}
 
 /** onnxruntime-node's version: part of every key (its optimisers and kernels decide the saved graph). */
 export function engineVersion(): string {
@@ -85,6 +107,9 @@ export async function createWithOptimizedCache(
   const entry = lookupOptimized(cacheDir, key);
   const extra = (options.extra ?? {}) as { session?: Record<string, string> };
   if (entry.hit) {
+    // Mark the entry used (eviction keeps the most recently used).
+    const now = new Date();
+    utimesSync(join(entry.dir, META_FILE), now, now);
     // The saved graph is already optimised and its weights are float32 in weights.bin: no folder option,
     // no in-memory data (the entry's own folder is where onnxruntime looks).
     const { externalData: _unused, ...rest } = options;
@@ -107,6 +132,7 @@ export async function createWithOptimizedCache(
     writeFileSync(join(temporary, META_FILE), JSON.stringify({ key, engine: engineVersion(), created: new Date().toISOString() }) + '\n');
     if (existsSync(entry.dir)) rmSync(temporary, { recursive: true, force: true }); // another process won the race
     else renameSync(temporary, entry.dir);
+    evictOptimized(cacheDir);
     return { session, cache: { dir: entry.dir, hit: false } };
   } catch (error) {
     rmSync(temporary, { recursive: true, force: true });

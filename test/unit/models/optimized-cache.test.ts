@@ -3,10 +3,12 @@
 // outputs; a changed model, shape bucket or engine version misses.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { statSync, utimesSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { DecoderSession } from '../../../main/models/decoder-session.ts';
-import { engineVersion, optimizedCacheKey, readEntry } from '../../../main/models/optimized-cache.ts';
+import { defaultOptimizedCacheDir, engineVersion, evictOptimized, optimizedCacheKey, readEntry } from '../../../main/models/optimized-cache.ts';
 import { openModelFolder } from '../../../main/models/weight-files.ts';
 import { saveModel } from '../../../main/models/weights.ts';
 import { randomWeights, tempDir, tinyConfig } from '../../helpers/model-fixtures.ts';
@@ -76,4 +78,43 @@ test('a changed model, shape bucket or engine version gets another key', async (
   assert.notEqual(optimizedCacheKey({ model, settings, engine: 'onnxruntime-node 1.31.0; cache format 1' }), base);
   assert.notEqual(optimizedCacheKey({ model: new Uint8Array([1, 2, 4]), settings }), base);
   assert.notEqual(optimizedCacheKey({ model, settings: { graphOptimizationLevel: 'basic' } }), base);
+});
+
+test('default cache folder and least-recently-used eviction', () => {
+  assert.equal(defaultOptimizedCacheDir({ SAENGGAK_CACHE_DIR: '/c', XDG_CACHE_HOME: '/x' }), join('/c', 'optimized-models'));
+  assert.equal(defaultOptimizedCacheDir({ XDG_CACHE_HOME: '/x' }), join('/x', 'saenggak-lab', 'optimized-models'));
+  assert.match(defaultOptimizedCacheDir({}), /\.cache[/\\]saenggak-lab[/\\]optimized-models$/);
+  const dir = tempDir('optcache-evict-');
+  const names = Array.from({ length: 6 }, (_, i) => String(i).repeat(32));
+  names.forEach((name, i) => {
+    mkdirSync(join(dir, name));
+    writeFileSync(join(dir, name, 'entry.json'), '{}');
+    const t = new Date(Date.now() - (10 - i) * 60_000); // later names used more recently
+    utimesSync(join(dir, name, 'entry.json'), t, t);
+  });
+  mkdirSync(join(dir, 'not-an-entry'));
+  assert.deepEqual(evictOptimized(dir, 4).sort(), [names[0], names[1]]);
+  assert.deepEqual(readdirSync(dir).sort(), [...names.slice(2), 'not-an-entry'].sort());
+});
+
+test('saenggak generate caches bf16 checkpoints by default (same tokens, hit on the second start); not F32 ones, nor with --no-optimized-cache', async () => {
+  const run = promisify(execFile);
+  const cacheHome = tempDir('optcache-cli-');
+  const env = { ...process.env, SAENGGAK_CACHE_DIR: cacheHome };
+  const generate = async (dir: string, ...extra: string[]) => JSON.parse((await run(process.execPath, ['bin/saenggak.js', 'generate', '--model', dir, '--input-ids', '5,9,1999', '--max-new-tokens', '4', '--json', ...extra], { env, cwd: join(import.meta.dirname, '..', '..', '..') })).stdout);
+  const bf16 = bf16Folder();
+  const first = await generate(bf16);
+  const second = await generate(bf16);
+  assert.equal(first.optimizedCache.hit, false);
+  assert.equal(second.optimizedCache.hit, true);
+  assert.ok(first.optimizedCache.dir.startsWith(join(cacheHome, 'optimized-models')));
+  assert.deepEqual(second.sequences[0].tokens, first.sequences[0].tokens);
+  const off = await generate(bf16, '--no-optimized-cache');
+  assert.equal(off.optimizedCache, undefined);
+  assert.deepEqual(off.sequences[0].tokens, first.sequences[0].tokens);
+  const config = tinyConfig('qwen2', { tie: false, vocabSize: 2000 });
+  const f32 = tempDir('optcache-f32-');
+  saveModel(f32, { config, weights: randomWeights(config, 4), generationConfig: null });
+  assert.equal((await generate(f32)).optimizedCache, undefined, 'float32 checkpoints are mapped as they are: nothing to cache');
+  assert.ok(existsSync(join(cacheHome, 'optimized-models')));
 });
