@@ -162,7 +162,9 @@ export function parseModelConfig(json: unknown): ModelConfig {
   const rope = readRopeSettings(raw);
   const numLayers = int('num_hidden_layers');
   checkLayerTypes(raw, numLayers);
-  checkSizeCeilings({ numLayers, hiddenSize, numHeads, headDim });
+  const intermediateSize = int('intermediate_size');
+  const vocabSize = int('vocab_size');
+  checkSizeCeilings({ numLayers, hiddenSize, numHeads, headDim, intermediateSize, vocabSize });
 
   if (raw.hidden_act != null && raw.hidden_act !== 'silu') throw new Error(`hidden_act ${JSON.stringify(raw.hidden_act)} is not supported (only silu)`);
   const attentionBias = family === 'qwen2' ? true : bool('attention_bias', false);
@@ -177,8 +179,8 @@ export function parseModelConfig(json: unknown): ModelConfig {
     numHeads,
     numKvHeads,
     headDim,
-    intermediateSize: int('intermediate_size'),
-    vocabSize: int('vocab_size'),
+    intermediateSize,
+    vocabSize,
     ropeTheta: rope.ropeTheta,
     ropeScaling: rope.ropeScaling,
     rmsNormEps: num('rms_norm_eps', 1e-6),
@@ -212,10 +214,12 @@ function readDtype(raw: Record<string, unknown>): string | null {
  * after building millions of weight names. The real check is against the weights (weights.ts); these
  * stop the cases where no weights are read first (model init, memory estimates).
  */
-export const CONFIG_CEILINGS = { numLayers: 1024, hiddenSize: 131072, numHeads: 1024, headDim: 1024 } as const;
+export const CONFIG_CEILINGS = { numLayers: 1024, hiddenSize: 131072, numHeads: 1024, headDim: 1024, intermediateSize: 1 << 20, vocabSize: 1 << 22 } as const;
 
-function checkSizeCeilings(sizes: { numLayers: number; hiddenSize: number; numHeads: number; headDim: number }): void {
-  const keys: Record<keyof typeof CONFIG_CEILINGS, string> = { numLayers: 'num_hidden_layers', hiddenSize: 'hidden_size', numHeads: 'num_attention_heads', headDim: 'head_dim' };
+function checkSizeCeilings(sizes: Record<keyof typeof CONFIG_CEILINGS, number>): void {
+  const keys: Record<keyof typeof CONFIG_CEILINGS, string> = {
+    numLayers: 'num_hidden_layers', hiddenSize: 'hidden_size', numHeads: 'num_attention_heads', headDim: 'head_dim', intermediateSize: 'intermediate_size', vocabSize: 'vocab_size',
+  };
   for (const k of Object.keys(CONFIG_CEILINGS) as (keyof typeof CONFIG_CEILINGS)[]) {
     if (sizes[k] > CONFIG_CEILINGS[k]) throw new Error(`"${keys[k]}" ${sizes[k]} is implausible (limit ${CONFIG_CEILINGS[k]}); the config.json is corrupt or not for a model we run`);
   }

@@ -107,6 +107,7 @@ test('#23.4: num_hidden_layers 1e6 fails at once; a config that does not fit the
   const t0 = performance.now();
   assert.throws(() => parseModelConfig({ ...BASE, num_hidden_layers: 1_000_000 }), /"num_hidden_layers" 1000000 is implausible/);
   assert.throws(() => parseModelConfig({ ...BASE, num_hidden_layers: 1e7 }), /"num_hidden_layers" 10000000 is implausible/);
+  assert.throws(() => parseModelConfig({ ...BASE, vocab_size: 1e9 }), /"vocab_size" 1000000000 is implausible/);
   assert.ok(performance.now() - t0 < 200, 'fails fast');
 
   const config = tinyConfig('qwen2');
