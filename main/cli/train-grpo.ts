@@ -1,7 +1,7 @@
 // `saenggak train grpo --config run.yaml [--workspace DIR] [--json]`: GRPO from a run config
 // (main/train/grpo/config.ts). Running the same config again resumes from the run's last checkpoint.
 import type { Command } from 'commander';
-import { cliAction, workspaceFrom } from './workspace.ts';
+import { cliAction, ensureWorkspace, workspaceFrom } from './workspace.ts';
 import { stopOnSignals } from './signals.ts';
 
 type GrpoCliOptions = { config: string; workspace?: string; json?: boolean };
@@ -21,10 +21,11 @@ export function registerTrainGrpoCommand(parent: Command): void {
         const { runGrpo } = await import('../train/grpo/trainer.ts');
         const configPath = resolve(options.config);
         const config = parse(readFileSync(configPath, 'utf8')) as unknown;
+        const workspace = await ensureWorkspace(workspaceFrom(options.workspace));
         const stop = stopOnSignals();
         try {
           const result = await runGrpo(config as never, {
-            workspace: workspaceFrom(options.workspace),
+            workspace,
             baseDir: dirname(configPath),
             signal: stop.signal,
             log: (line) => process.stderr.write(`${line}\n`),

@@ -4,8 +4,10 @@
 // <workspace>/runs/<name>/ (or OUT.run/ without a workspace); the reward model is saved to OUT as a
 // Hugging Face *ForSequenceClassification folder. Ctrl-C stops at a step boundary with a checkpoint;
 // --resume RUN continues it.
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { cliAction, WORKSPACE_ENV } from './workspace.ts';
+import { cliAction, ensureWorkspace, WORKSPACE_ENV } from './workspace.ts';
 import { stopOnSignals } from './signals.ts';
 
 type RmCliOptions = {
@@ -32,6 +34,55 @@ function number(flag: string, value: string | undefined): number | undefined {
   return n;
 }
 
+/**
+ * --out must be a folder (missing, empty, or an earlier reward model's): a file there, or a file where a
+ * parent folder should be, used to fail only after training, with a raw EEXIST / ENOTDIR.
+ */
+function checkOutFolder(out: string): void {
+  const target = resolve(out);
+  // stat throws ENOTDIR (not "missing") when a parent is a file: the walk below names that parent.
+  const statOrNull = (path: string) => {
+    try {
+      return statSync(path, { throwIfNoEntry: false }) ?? null;
+    } catch {
+      return null;
+    }
+  };
+  const info = statOrNull(target);
+  if (info && !info.isDirectory()) throw new Error(`--out ${out} is a file: give a folder for the reward model (a new one, or an empty one)`);
+  for (let parent = dirname(target); ; parent = dirname(parent)) {
+    const above = statOrNull(parent);
+    if (above && !above.isDirectory()) throw new Error(`--out ${out}: ${parent} is a file, not a folder`);
+    if (above || dirname(parent) === parent) return;
+  }
+}
+
+/** Run folders (with run.json) in `runsDir`, by folder name. */
+function runFolders(runsDir: string): Set<string> {
+  if (!existsSync(runsDir)) return new Set();
+  return new Set(readdirSync(runsDir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name));
+}
+
+/**
+ * After a failed start: removes the run folders this command created that never reached a step (rejected
+ * input: a missing data file, a bad model), so each rejected try does not leave rm, rm-2, rm-3… behind.
+ * A run that trained at least one step keeps its folder (its checkpoint can be resumed).
+ */
+function removeEmptyRunsSince(runsDir: string, before: Set<string>, only?: string): void {
+  for (const name of runFolders(runsDir)) {
+    if (before.has(name) || (only !== undefined && name !== only)) continue;
+    const dir = join(runsDir, name);
+    let step = 0;
+    try {
+      step = (JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { step?: number }).step ?? 0;
+    } catch {
+      // no readable run.json: created and abandoned at once
+    }
+    const checkpoints = existsSync(join(dir, 'checkpoints')) ? readdirSync(join(dir, 'checkpoints')).length : 0;
+    if (step === 0 && checkpoints === 0) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export function registerTrainRmCommand(parent: Command): void {
   parent
     .command('rm')
@@ -54,6 +105,11 @@ export function registerTrainRmCommand(parent: Command): void {
       cliAction(async (options: RmCliOptions) => {
         const { runRewardModelTraining, parseRmConfig } = await import('../train/rm/index.ts');
         const workspace = options.workspace ?? process.env[WORKSPACE_ENV];
+        checkOutFolder(options.out);
+        if (workspace) await ensureWorkspace(workspace);
+        // Where the run folder goes: runs/<name>/ of the workspace, or OUT.run/ without one.
+        const runsDir = workspace ? join(resolve(workspace), 'runs') : dirname(resolve(options.out));
+        const runsBefore = runFolders(runsDir);
         const loraRank = number('--lora-rank', options.loraRank);
         const config = parseRmConfig({
           model: options.model,
@@ -92,6 +148,10 @@ export function registerTrainRmCommand(parent: Command): void {
             process.stdout.write(`Reward model saved to ${result.output} (${s.steps} steps${held})\n`);
           }
           if (s.status === 'stopped') process.exitCode = 130;
+        } catch (error) {
+          // Without a workspace the run folder is OUT.run/ beside OUT: only that one is ours to remove.
+          if (options.resume === undefined) removeEmptyRunsSince(runsDir, runsBefore, workspace ? undefined : `${basename(resolve(options.out))}.run`);
+          throw error;
         } finally {
           stop.release();
         }

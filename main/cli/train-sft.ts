@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { cliAction, workspaceFrom } from './workspace.ts';
+import { cliAction, ensureWorkspace, workspaceFrom } from './workspace.ts';
 import { stopOnSignals } from './signals.ts';
 
 type SftCliOptions = {
@@ -56,6 +56,7 @@ export function registerTrainSftCommand(parent: Command): void {
         } else throw new Error('give --config run.yaml (or --resume RUN to continue a run with its saved config)');
 
         workspace ??= typeof raw.workspace === 'string' ? raw.workspace : workspaceFrom(undefined);
+        await ensureWorkspace(workspace);
         const overrides: Record<string, unknown> = {};
         if (options.name ?? resumeName) overrides.name = options.name ?? resumeName;
         if (options.maxSteps) overrides.maxSteps = Number(options.maxSteps);

@@ -10,6 +10,19 @@ export function workspaceFrom(option: string | undefined): string {
   return path;
 }
 
+/**
+ * Makes `dir` a workspace before a command writes into it: a missing or empty folder is initialised, an
+ * existing workspace is left as it is, and a non-empty folder that is not one is refused before any work.
+ * (`train sft --workspace NEW_DIR` used to write runs/ into a bare folder, which then could be neither
+ * opened nor initialised.) Returns the path.
+ */
+export async function ensureWorkspace(dir: string): Promise<string> {
+  const { openWorkspace } = await import('../store/index.ts');
+  const ws = await openWorkspace(dir, { create: true });
+  await ws.close();
+  return dir;
+}
+
 /** Wraps an action so that any error prints `saenggak: message` on stderr and exits non-zero. */
 export function cliAction<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
   return async (...args: A) => {

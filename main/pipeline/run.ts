@@ -119,8 +119,11 @@ export async function runPipeline(recipe: PipelineRecipe, options: RunPipelineOp
         await save();
         continue;
       }
-      const resume = prior?.hash === hash && (prior.status === 'stopped' || prior.status === 'running' || prior.status === 'failed');
-      Object.assign(stage, { status: 'running', hash, startedAt: new Date().toISOString(), finishedAt: undefined, seconds: 0, outputs: undefined, summary: undefined });
+      const resume = !forced && prior?.hash === hash && (prior.status === 'stopped' || prior.status === 'running' || prior.status === 'failed');
+      // The same config gives the same run folder, which trainers resume from: a forced stage gets a fresh one
+      // (before, `--force grpo` resumed the finished run and retrained nothing); a resumed attempt keeps its own.
+      const runId = forced ? `${hash.slice(0, 10)}-f${Date.now().toString(36)}` : resume && prior?.runId ? prior.runId : hash.slice(0, 10);
+      Object.assign(stage, { status: 'running', hash, runId, startedAt: new Date().toISOString(), finishedAt: undefined, seconds: 0, outputs: undefined, summary: undefined });
       log(`${name}: ${resume && prior?.status !== 'failed' ? 'resuming' : 'running'}`);
       await save();
       const dir = join(pipelineDir(workspace, recipe.name), name);
@@ -130,7 +133,7 @@ export async function runPipeline(recipe: PipelineRecipe, options: RunPipelineOp
         recipe,
         outputs,
         dir,
-        runId: hash.slice(0, 10),
+        runId,
         resume,
         signal,
         history: [...history],

@@ -25,6 +25,11 @@ export interface StageState {
   status: StageStatus;
   /** Hash of the resolved config + input fingerprints of the attempt recorded here. */
   hash?: string;
+  /**
+   * Names this attempt's run folders and evaluations: the hash's first 10 characters, plus a suffix when the
+   * stage was forced (a forced rerun must train afresh, not resume the finished run of the same hash).
+   */
+  runId?: string;
   /** What the stage published for later stages (${stage.key}). */
   outputs?: Record<string, unknown>;
   startedAt?: string;

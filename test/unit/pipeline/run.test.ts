@@ -147,3 +147,35 @@ test('a failing stage records its error; fixing the recipe reruns from that stag
   const fixed = await runPipeline(recipe({ sft: { steps: 4 } }), { workspace: ws, stages });
   assert.deepEqual(statuses(fixed), { model: 'skipped', data: 'skipped', sft: 'finished', eval: 'finished', report: 'finished' });
 });
+
+test('--force on a finished training stage trains afresh in a new run folder; the stages after it rerun under new names', async () => {
+  const ws = workspace();
+  const calls: Record<string, number> = {};
+  const starts: number[] = [];
+  const first = await runPipeline(recipe({ sft: { steps: 4 } }), { workspace: ws, stages: fakeStages(calls, starts) });
+  assert.equal(first.status, 'finished');
+  const firstRun = first.state.stages.sft!.outputs!.run as string;
+
+  // Before: the forced stage got the same run id, "resumed" the finished run at its last step and trained nothing.
+  const forced = await runPipeline(recipe({ sft: { steps: 4 } }), { workspace: ws, stages: fakeStages(calls, starts), force: ['sft'] });
+  assert.equal(forced.status, 'finished');
+  assert.deepEqual(starts, [0, 0], 'the forced run started from step 0');
+  const forcedRun = forced.state.stages.sft!.outputs!.run as string;
+  assert.notEqual(forcedRun, firstRun);
+  assert.ok(existsSync(join(ws, 'runs', firstRun)), 'the earlier run is kept');
+  // eval reads the new model, so it reruns (and its records get the new run id, not the old names again).
+  assert.deepEqual(statuses(forced), { model: 'skipped', data: 'skipped', sft: 'finished', eval: 'finished', report: 'finished' });
+  assert.notEqual(forced.state.stages.eval!.runId, first.state.stages.eval!.runId);
+
+  // A forced attempt that stops is resumed (without --force) in its own run folder.
+  const controller = new AbortController();
+  const stopped = await runPipeline(recipe({ sft: { steps: 6 } }), { workspace: ws, stages: fakeStages(calls, starts, { step: 2, controller }), signal: controller.signal, force: ['sft'] });
+  assert.equal(stopped.status, 'stopped');
+  const resumed = await runPipeline(recipe({ sft: { steps: 6 } }), { workspace: ws, stages: fakeStages(calls, starts) });
+  assert.equal(resumed.status, 'finished');
+  assert.deepEqual(starts.slice(-2), [0, 2], 'the resume continued the forced attempt at its checkpoint');
+  assert.equal(resumed.state.stages.sft!.runId, stopped.state.stages.sft!.runId);
+  // Nothing changed since: everything is skipped.
+  const again = await runPipeline(recipe({ sft: { steps: 6 } }), { workspace: ws, stages: fakeStages(calls, starts) });
+  assert.ok(Object.values(statuses(again)).every((s) => s === 'skipped'));
+});
