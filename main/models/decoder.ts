@@ -11,7 +11,8 @@
 //   → logits [batch_size, sequence_length, vocab]; present.{i}.key|value [batch_size, kv_heads, total_sequence_length, head_dim]
 // Parameters carry their Hugging Face names (`model.layers.0.self_attn.q_proj.weight`), so a weight map
 // from weights.ts feeds them directly and train steps report gradients under the same names.
-import { chainSegments, Graph, nn, op, type RecomputeSegment, type Tensor } from '../engine/index.ts';
+import { chainSegments, Graph, nn, op, type DType, type RecomputeSegment, type Tensor } from '../engine/index.ts';
+import { maskingValue } from '../engine/ir/dtype.ts';
 import type { ModelConfig } from './config.ts';
 import { expectedWeightShapes } from './weights.ts';
 import { rotaryFromPositions } from './rotary.ts';
@@ -83,6 +84,13 @@ export interface DecoderGraphOptions {
    * The head is the plain weight: a projection hook is not applied to lm_head (callers refuse LoRA on it).
    */
   lossChunks?: number;
+  /**
+   * Mixed precision (training graphs): parameters stay `dtype` (the float32 master weights, so their
+   * gradients and AdamW run in float32) and are cast to this dtype where they are used; activations are
+   * this dtype. RMSNorm statistics, the attention softmax and the loss run in float32 (as PyTorch autocast
+   * does). Default: `dtype` (no casts).
+   */
+  computeDtype?: 'float16' | 'bfloat16';
   /** Fixed batch / sequence sizes instead of symbolic ones (train-step shape buckets). */
   batchSize?: number;
   sequenceLength?: number;
@@ -132,6 +140,8 @@ export function buildDecoderGraph(config: ModelConfig, options: DecoderGraphOpti
   if (options.gradientCheckpointing && options.kvCache) throw new Error('decoder: gradientCheckpointing is for training graphs (no kvCache)');
   const checkpointing = options.gradientCheckpointing ?? false;
   const dtype = options.dtype ?? 'float32';
+  if (options.computeDtype && (options.kvCache || dtype !== 'float32')) throw new Error('decoder: computeDtype is for training graphs with float32 master weights (no kvCache)');
+  const compute: DType = options.computeDtype ?? dtype;
   const project: Projection = options.projection ?? ((_module, x, w, b) => nn.linear(x, w, b));
   const g = new Graph(`${config.family}_decoder${options.kvCache ? '_with_past' : ''}`);
   const B = options.batchSize ?? DIMS.batch;
@@ -148,8 +158,18 @@ export function buildDecoderGraph(config: ModelConfig, options: DecoderGraphOpti
 
   const weights = new Map<string, Tensor>();
   for (const [name, shape] of expectedWeightShapes(config)) weights.set(name, g.param(name, dtype, shape));
-  const w = (name: string) => weights.get(name)!;
-  const wOpt = (name: string) => weights.get(name);
+  // Each weight cast to the compute dtype once, where it is first used (mixed precision); else the param itself.
+  const casts = new Map<string, Tensor>();
+  const atCompute = (name: string, t: Tensor): Tensor => {
+    if (t.dtype === compute) return t;
+    if (!casts.has(name)) casts.set(name, g.scope(`${name}/to_${compute}`, () => op.cast(t, compute)));
+    return casts.get(name)!;
+  };
+  const w = (name: string) => atCompute(name, weights.get(name)!);
+  const wOpt = (name: string) => (weights.has(name) ? w(name) : undefined);
+  // RMSNorm statistics in float32 under mixed precision (fp16's range is too small for mean(x²)).
+  const norm = (x: Tensor, name: string): Tensor =>
+    x.dtype === dtype ? nn.rmsNorm(x, weights.get(name)!, config.rmsNormEps) : op.cast(nn.rmsNorm(op.cast(x, dtype), weights.get(name)!, config.rmsNormEps), x.dtype);
 
   const cache: LayerCache[] | null = options.kvCache ? [] : null;
   if (cache) {
@@ -165,17 +185,17 @@ export function buildDecoderGraph(config: ModelConfig, options: DecoderGraphOpti
   }
 
   const linear = (module: string, x: Tensor) => g.scope(module.split('.').pop()!, () => project(module, x, w(`${module}.weight`), wOpt(`${module}.bias`)));
-  const bias = attentionBias(g, attentionMask, S, T, dtype, options.packedSegments ?? false);
-  const rotary = rotaryFromPositions(g, config, positionIds, dtype);
+  const bias = attentionBias(g, attentionMask, S, T, compute, options.packedSegments ?? false);
+  const rotary = rotaryFromPositions(g, config, positionIds, compute);
   const toHeads = (x: Tensor, n: number) => op.transpose(op.reshape(x, [B, S, n, D]), [0, 2, 1, 3]);
   // lastPositionScores: the last layer's queries are the last real positions only.
-  const lastQueries = options.lastPositionScores ? lastPositionQueries(g, config, attentionMask, positionIds, S, dtype) : null;
+  const lastQueries = options.lastPositionScores ? lastPositionQueries(g, config, attentionMask, positionIds, S, compute) : null;
 
   const layer = (i: number, h: Tensor): Tensor => {
     const p = `model.layers.${i}`;
     const queries = i === config.numLayers - 1 ? lastQueries : null;
     return g.scope(p, () => {
-      const x = g.scope('input_layernorm', () => nn.rmsNorm(h, w(`${p}.input_layernorm.weight`), config.rmsNormEps));
+      const x = g.scope('input_layernorm', () => norm(h, `${p}.input_layernorm.weight`));
       // Rows that continue past this layer: every position, or (lastPositionScores) each row's last one.
       const Sq = queries ? 1 : S;
       const residual = queries ? queries.pick(h) : h;
@@ -184,8 +204,8 @@ export function buildDecoderGraph(config: ModelConfig, options: DecoderGraphOpti
         let k = op.reshape(linear(`${p}.self_attn.k_proj`, x), [B, S, Hkv, D]);
         const v = toHeads(linear(`${p}.self_attn.v_proj`, x), Hkv);
         if (config.qkNorm) {
-          q = g.scope('q_norm', () => nn.rmsNorm(q, w(`${p}.self_attn.q_norm.weight`), config.rmsNormEps));
-          k = g.scope('k_norm', () => nn.rmsNorm(k, w(`${p}.self_attn.k_norm.weight`), config.rmsNormEps));
+          q = g.scope('q_norm', () => norm(q, `${p}.self_attn.q_norm.weight`));
+          k = g.scope('k_norm', () => norm(k, `${p}.self_attn.k_norm.weight`));
         }
         const qr = nn.applyRotary(op.transpose(q, [0, 2, 1, 3]), queries ? queries.rotary : rotary);
         const kr = nn.applyRotary(op.transpose(k, [0, 2, 1, 3]), rotary);
@@ -201,7 +221,7 @@ export function buildDecoderGraph(config: ModelConfig, options: DecoderGraphOpti
         return linear(`${p}.self_attn.o_proj`, o);
       });
       const h1 = op.add(residual, attn);
-      const y = g.scope('post_attention_layernorm', () => nn.rmsNorm(h1, w(`${p}.post_attention_layernorm.weight`), config.rmsNormEps));
+      const y = g.scope('post_attention_layernorm', () => norm(h1, `${p}.post_attention_layernorm.weight`));
       const mlp = g.scope('mlp', () => {
         const gate = linear(`${p}.mlp.gate_proj`, y);
         const up = linear(`${p}.mlp.up_proj`, y);
@@ -211,7 +231,8 @@ export function buildDecoderGraph(config: ModelConfig, options: DecoderGraphOpti
     });
   };
 
-  let h = g.scope('model.embed_tokens', () => op.gather(w('model.embed_tokens.weight'), inputIds));
+  // The lookup reads the master table (its gradient stays a float32 row scatter), then casts the rows.
+  let h = g.scope('model.embed_tokens', () => op.cast(op.gather(weights.get('model.embed_tokens.weight')!, inputIds), compute));
   // Gradient checkpointing: each layer reads a stop-gradient boundary, and the train step rebuilds the
   // layer from it in the backward pass (engine/recompute.ts) instead of reading its forward activations.
   const boundaries: Tensor[] = [];
@@ -228,7 +249,7 @@ export function buildDecoderGraph(config: ModelConfig, options: DecoderGraphOpti
     h = g.scope(`checkpoint_${config.numLayers}`, () => op.stopGradient(h));
     boundaries.push(h);
   }
-  const normed = g.scope('model.norm', () => nn.rmsNorm(h, w('model.norm.weight'), config.rmsNormEps));
+  const normed = g.scope('model.norm', () => norm(h, 'model.norm.weight'));
   let logits: Tensor;
   if (options.lastPositionLogits) {
     if (config.task !== 'causal-lm') throw new Error(`decoder: lastPositionLogits needs a causal LM, got ${config.task}`);
@@ -240,13 +261,14 @@ export function buildDecoderGraph(config: ModelConfig, options: DecoderGraphOpti
   } else if (config.task === 'sequence-classification') logits = g.scope('score', () => project('score', normed, w('score.weight'), undefined));
   else if (config.tieWordEmbeddings) logits = g.scope('lm_head', () => nn.linear(normed, w('model.embed_tokens.weight')));
   else logits = g.scope('lm_head', () => project('lm_head', normed, w('lm_head.weight'), undefined));
-  let loss = labels ? nn.crossEntropy(logits, labels) : null;
+  // The loss in the master dtype (float32) under mixed precision.
+  let loss = labels ? nn.crossEntropy(op.cast(logits, dtype), labels) : null;
   const segments: RecomputeSegment[] = checkpointing ? chainSegments({ boundaries, rebuild }) : [];
   if (options.lossChunks !== undefined && labels) {
     if (config.task !== 'causal-lm' || options.lastPositionLogits) throw new Error('decoder: lossChunks is for causal-LM training graphs (labels, full-sequence logits)');
     // The head's input as a boundary: final norm (a segment of its own) → chunked cross-entropy blocks.
     const top = checkpointing ? h : g.scope('loss_boundary', () => op.stopGradient(h));
-    const flatNorm = (x: Tensor) => g.scope('model.norm', () => op.reshape(nn.rmsNorm(x, w('model.norm.weight'), config.rmsNormEps), [-1, config.hiddenSize]));
+    const flatNorm = (x: Tensor) => g.scope('model.norm', () => op.reshape(norm(x, 'model.norm.weight'), [-1, config.hiddenSize]));
     const hidden = g.scope('loss_boundary', () => op.stopGradient(flatNorm(top)));
     segments.push({ input: top, output: hidden, rebuild: flatNorm });
     const head = config.tieWordEmbeddings ? w('model.embed_tokens.weight') : w('lm_head.weight');
@@ -271,13 +293,13 @@ interface LastPositionQueries {
   bias: Tensor;
 }
 
-function lastPositionQueries(g: Graph, config: ModelConfig, mask: Tensor, positionIds: Tensor, S: number | string, dtype: DecoderDType): LastPositionQueries {
+function lastPositionQueries(g: Graph, config: ModelConfig, mask: Tensor, positionIds: Tensor, S: number | string, dtype: DType): LastPositionQueries {
   return g.scope('last_position', () => {
     const keyIsToken = op.notEqual(mask, 0);
     const last = op.reduceMax(op.mul(op.cast(keyIsToken, 'int64'), op.unsqueeze(op.arange(g, S), [0])), [1]); // [B]
     const positions = op.gatherElements(positionIds, op.unsqueeze(last, [1]), 1); // [B, 1]
     const pick = (x: Tensor) => op.gatherElements(x, op.expand(op.unsqueeze(last, [1, 2]), [x.shape[0], 1, x.shape[2]]), 1);
-    const bias = op.where(op.unsqueeze(keyIsToken, [1, 2]), g.scalar(0, dtype), g.scalar(-1e9, dtype));
+    const bias = op.where(op.unsqueeze(keyIsToken, [1, 2]), g.scalar(0, dtype), g.scalar(maskingValue(dtype), dtype));
     return { pick, rotary: rotaryFromPositions(g, config, positions, dtype), bias };
   });
 }
@@ -301,7 +323,7 @@ function gatherLastPosition(g: Graph, normed: Tensor, mask: Tensor, S: number | 
  * and both left and right padding (the mask, not the layout, says which slots are real). With packed
  * segments (S = T) the mask holds segment ids and query i also needs mask[b, j] = mask[b, i].
  */
-function attentionBias(g: Graph, mask: Tensor, S: number | string, T: number | string, dtype: DecoderDType, packedSegments: boolean): Tensor {
+function attentionBias(g: Graph, mask: Tensor, S: number | string, T: number | string, dtype: DType, packedSegments: boolean): Tensor {
   return g.scope('attention_bias', () => {
     let queryIndex = op.arange(g, S); // [S]
     if (S !== T) queryIndex = op.add(queryIndex, op.sub(op.dimSize(g, T, 'int64'), op.dimSize(g, S, 'int64')));
@@ -309,6 +331,6 @@ function attentionBias(g: Graph, mask: Tensor, S: number | string, T: number | s
     const causal = op.lessOrEqual(op.unsqueeze(keyIndex, [0]), op.unsqueeze(queryIndex, [1])); // [S, T]
     let allowed = op.and(op.unsqueeze(causal, [0, 1]), op.unsqueeze(op.notEqual(mask, 0), [1, 2])); // [B, 1, S, T]
     if (packedSegments) allowed = op.and(allowed, op.equal(op.unsqueeze(mask, [1, 3]), op.unsqueeze(mask, [1, 2]))); // same segment
-    return op.where(allowed, g.scalar(0, dtype), g.scalar(-1e9, dtype));
+    return op.where(allowed, g.scalar(0, dtype), g.scalar(maskingValue(dtype), dtype));
   });
 }

@@ -11,7 +11,7 @@
 // saveModel, or a PEFT adapter (LoRA) for peft.ts writeLoraAdapter.
 import * as ort from 'onnxruntime-node';
 import {
-  buildApplyStep, buildGradAccumulationStep, buildTrainStep, encodeModelWithExternalData, EXTERNAL_DATA_PIECE_BYTES, lower, op, toOrtTensor, TrainStepRunner,
+  buildApplyStep, buildGradAccumulationStep, buildTrainStep, chooseExecutionProvider, encodeModelWithExternalData, EXTERNAL_DATA_PIECE_BYTES, lower, op, toOrtTensor, TrainStepRunner,
   type AdamWConfig, type HostTensor, type ProviderRequest, type RngState, type StepResult, type Tensor, type TensorData, type TrainState, type TrainStepRunnerOptions,
 } from '../engine/index.ts';
 import type { SafeTensor, TensorMap } from '../engine/safetensors.ts';
@@ -56,6 +56,15 @@ export interface FineTuneOptions {
   externalDataPieceBytes?: number;
   /** Activation checkpointing per decoder layer (see DecoderGraphOptions.gradientCheckpointing). */
   gradientCheckpointing?: boolean;
+  /**
+   * Compute precision (master weights and AdamW moments stay float32): 'fp16' computes in float16 with
+   * dynamic loss scaling (steps whose gradients overflow are skipped, StepResult.skipped); 'bf16'
+   * computes in bfloat16 (GPU providers: onnxruntime's CPU provider has no bf16 kernels, so it is refused
+   * there). Default 'fp32'. Needs dtype float32.
+   */
+  precision?: Precision;
+  /** Overrides of the fp16 loss scaler (initScale 65536, growth ×2 every 2000 good steps, backoff ×0.5). */
+  lossScaling?: TrainStepRunnerOptions['lossScaling'];
   /** onnxruntime session options of the step graphs (e.g. enableCpuMemArena). */
   sessionOptions?: TrainStepRunnerOptions['sessionOptions'];
   /** Cross-entropy over this many vocabulary blocks (DecoderGraphOptions.lossChunks): the [tokens, vocab] logits never whole. */
@@ -119,6 +128,8 @@ export class FineTuner {
 
   static async create(config: ModelConfig, weights: ReadonlyMap<string, SafeTensor>, method: TuningMethod, options: FineTuneOptions = {}): Promise<FineTuner> {
     const dtype = options.dtype ?? 'float32';
+    const precision = options.precision ?? 'fp32';
+    const computeDtype = await resolveComputeDtype(precision, dtype, options.provider ?? 'auto');
     let projection: Projection | undefined;
     let lora: LoraGraph | null = null;
     let plan: SelectivePlan | null = null;
@@ -135,7 +146,7 @@ export class FineTuner {
       slices = neuronSlices(config, plan, weights);
     } else if (method.kind !== 'full') throw new Error(`fine-tune: unknown method ${(method as { kind: string }).kind}`);
 
-    const decoder = buildDecoderGraph(config, { dtype, labels: true, projection, packedSegments: options.packedSegments, gradientCheckpointing: options.gradientCheckpointing, lossChunks: options.lossChunks });
+    const decoder = buildDecoderGraph(config, { dtype, labels: true, projection, packedSegments: options.packedSegments, gradientCheckpointing: options.gradientCheckpointing, lossChunks: options.lossChunks, computeDtype });
     let trainable: string[];
     let initialParams: TensorMap;
     if (method.kind === 'full') {
@@ -155,8 +166,8 @@ export class FineTuner {
     const accumulation = options.gradAccumulation ?? 1;
     if (!Number.isInteger(accumulation) || accumulation < 1) throw new RangeError(`fine-tune: gradAccumulation must be a positive integer, got ${accumulation}`);
     const step = accumulation === 1
-      ? buildTrainStep({ loss, trainable: params, adamw: options.adamw, maxGradNorm: options.maxGradNorm, checkpoints: decoder.checkpoints })
-      : buildGradAccumulationStep({ loss, trainable: params, checkpoints: decoder.checkpoints });
+      ? buildTrainStep({ loss, trainable: params, adamw: options.adamw, maxGradNorm: options.maxGradNorm, checkpoints: decoder.checkpoints, lossScaling: precision === 'fp16' })
+      : buildGradAccumulationStep({ loss, trainable: params, checkpoints: decoder.checkpoints, lossScaling: precision === 'fp16' });
     const frozen: Record<string, TensorData> = {};
     for (const spec of step.signature.frozen) frozen[spec.name] = weightData(weights, spec.name, dtype);
     const initial: Record<string, HostTensor> = {};
@@ -169,7 +180,7 @@ export class FineTuner {
           const apply = buildApplyStep(step.signature.trainable, { adamw: options.adamw, maxGradNorm: options.maxGradNorm });
           return { accumulate: { model: step.toOnnx(frozen), signature: step.signature }, apply: { model: apply.toOnnx(), signature: apply.signature } };
         })();
-    const runner = await TrainStepRunner.create(graphs, { params: initial }, { provider: options.provider, externalDataPieceBytes: options.externalDataPieceBytes, sessionOptions: options.sessionOptions });
+    const runner = await TrainStepRunner.create(graphs, { params: initial }, { provider: options.provider, externalDataPieceBytes: options.externalDataPieceBytes, sessionOptions: options.sessionOptions, lossScaling: precision === 'fp16' ? options.lossScaling ?? {} : undefined });
     return new FineTuner(config, method, runner, decoder, trainable, weights, lora, plan, dtype, options);
   }
 
@@ -262,4 +273,25 @@ export class FineTuner {
   async release(): Promise<void> {
     await this.runner.release();
   }
+}
+
+export type Precision = 'fp32' | 'bf16' | 'fp16';
+
+/**
+ * The decoder's compute dtype for a precision, or undefined for plain float32 / float64. bf16 is refused
+ * where it would run on the CPU provider (no bf16 kernels in onnxruntime 1.30, not even Add or Gather).
+ */
+export async function resolveComputeDtype(precision: Precision, dtype: DecoderDType, provider: ProviderRequest): Promise<'float16' | 'bfloat16' | undefined> {
+  if (!['fp32', 'bf16', 'fp16'].includes(precision)) throw new Error(`precision must be fp32, bf16 or fp16, got ${precision}`);
+  if (precision === 'fp32') return undefined;
+  if (dtype !== 'float32') throw new Error(`precision ${precision} needs float32 master weights (dtype float32), got dtype ${dtype}`);
+  if (precision === 'bf16' && (await chooseExecutionProvider(provider)).provider === 'cpu') {
+    throw new Error("precision bf16 needs a GPU provider (cuda or webgpu): onnxruntime's CPU provider has no bfloat16 kernels; use fp32 (the CPU default) or fp16");
+  }
+  return precision === 'fp16' ? 'float16' : 'bfloat16';
+}
+
+/** The default precision for a provider: bf16 on GPUs, fp32 on the CPU. */
+export async function defaultPrecision(provider: ProviderRequest): Promise<Precision> {
+  return (await chooseExecutionProvider(provider)).provider === 'cpu' ? 'fp32' : 'bf16';
 }

@@ -92,9 +92,10 @@ export function loraProjection(config: ModelConfig, lora: LoraConfig, options: {
           mask = g.input(dropoutMaskName(target.in), options.dtype, [DIMS.batch, DIMS.seq, target.in]);
           dropoutMasks.set(target.in, mask);
         }
-        input = op.mul(x, mask);
+        input = op.mul(x, op.cast(mask, x.dtype));
       }
-      const low = op.mul(nn.linear(nn.linear(input, a), b), target.scale);
+      // Mixed precision: A and B are float32 master weights, cast to the activations' dtype at use.
+      const low = op.mul(nn.linear(nn.linear(input, op.cast(a, x.dtype)), op.cast(b, x.dtype)), target.scale);
       return op.add(base, low);
     });
   };

@@ -85,7 +85,7 @@ export function selectiveProjection(plan: SelectivePlan, dtype: DecoderDType): S
     sliceParams.set(slice.name, slice);
     const index = g.constant(BigInt64Array.from(rows, BigInt), 'int64', [rows.length, 1], `${module}/selected_neurons`);
     const used = g.scope('selected_neurons', () =>
-      isRows ? op.scatterND(weight, index, slice) : op.transpose(op.scatterND(op.transpose(weight, [1, 0]), index, slice), [1, 0]),
+      isRows ? op.scatterND(weight, index, op.cast(slice, weight.dtype)) : op.transpose(op.scatterND(op.transpose(weight, [1, 0]), index, op.cast(slice, weight.dtype)), [1, 0]),
     );
     return nn.linear(x, used, bias);
   };

@@ -39,6 +39,8 @@ export function chunkedLinearCrossEntropy(hidden: Tensor, weight: Tensor, labels
   if (typeof V !== 'number' || typeof H !== 'number') throw g.error('ChunkedCrossEntropy', 'the head weight must have a static [vocab, hidden] shape');
   if (!Number.isInteger(chunks) || chunks < 1 || chunks > V) throw g.error('ChunkedCrossEntropy', `chunks must be an integer in [1, ${V}], got ${chunks}`);
   if (hidden.producer?.op !== 'StopGradient') throw g.error('ChunkedCrossEntropy', 'hidden must be a StopGradient boundary (the chunks recompute from it)');
+  // Half-precision hidden states (mixed precision): each block's logits and the loss in float32.
+  const lossDtype = hidden.dtype === 'float16' || hidden.dtype === 'bfloat16' ? 'float32' : hidden.dtype;
   return g.scope('chunked_cross_entropy', () => {
     const flatLabels = op.reshape(labels, [-1]); // [N]
     const size = Math.ceil(V / chunks);
@@ -49,7 +51,7 @@ export function chunkedLinearCrossEntropy(hidden: Tensor, weight: Tensor, labels
       const end = Math.min(V, start + size);
       // [N, 2]: log Σ exp(logits of the block), and the label's logit when the label is in the block (else 0).
       const block = (x: Tensor): Tensor => g.scope(`vocab_${c}`, () => {
-        const logits = op.gemm(op.reshape(x, [-1, H]), op.slice(weight, 0, start, end), { transB: true }); // [N, end − start]
+        const logits = op.cast(op.gemm(op.reshape(x, [-1, H]), op.slice(weight, 0, start, end), { transB: true }), lossDtype); // [N, end − start]
         const local = op.sub(flatLabels, g.scalar(start, 'int64'));
         const inBlock = op.and(op.greaterOrEqual(local, g.scalar(0, 'int64')), op.less(local, g.scalar(end - start, 'int64')));
         const index = op.where(inBlock, local, g.scalar(0, 'int64'));
@@ -64,9 +66,9 @@ export function chunkedLinearCrossEntropy(hidden: Tensor, weight: Tensor, labels
     const stacked = op.concat(parts.map((p) => op.slice(p, 1, 0, 1)), -1); // [N, k] per-block log-sum-exps
     const total = op.sub(op.slice(stacked, 1, 0, 1), op.slice(op.logSoftmax(stacked, -1), 1, 0, 1)); // [N, 1] log Σ over blocks
     const labelLogit = parts.map((p) => op.slice(p, 1, 1, 2)).reduce((a, b) => op.add(a, b)); // [N, 1]
-    const valid = op.cast(op.notEqual(flatLabels, g.scalar(ignoreIndex, 'int64')), hidden.dtype); // [N]
+    const valid = op.cast(op.notEqual(flatLabels, g.scalar(ignoreIndex, 'int64')), lossDtype); // [N]
     const perToken = op.mul(op.reshape(op.sub(total, labelLogit), [-1]), valid);
-    const count = op.maximum(op.reduceSum(valid, [0]), g.scalar(1, hidden.dtype));
+    const count = op.maximum(op.reduceSum(valid, [0]), g.scalar(1, lossDtype));
     return { loss: op.div(op.reduceSum(perToken, [0]), count), segments };
   });
 }

@@ -51,6 +51,8 @@ export type TrainStepSignature = {
   learningRate?: string;
   step?: string;
   gradScale?: string;
+  /** Dynamic loss scaling (fp16): the scalar the loss is multiplied by before the backward pass; gradients are divided by it. */
+  lossScaler?: string;
   trainable: TrainableIO[];
   /** Params baked into the model as initializers (bytes supplied at session creation). */
   frozen: ValueSpec[];
@@ -88,12 +90,19 @@ export type TrainStepOptions = OptimizerOptions & {
   metrics?: Record<string, Tensor>;
   /** Activation checkpointing: segments the backward recomputes instead of reading (../recompute.ts). */
   checkpoints?: CheckpointChain | readonly RecomputeSegment[] | null;
+  /**
+   * Dynamic loss scaling (PyTorch GradScaler): a scalar input `loss_scaler` multiplies the loss before
+   * the backward pass and divides the gradients after it, so small fp16 gradients do not underflow; the
+   * runner picks the scale and skips steps whose gradients overflow (TrainStepRunnerOptions.lossScaling).
+   */
+  lossScaling?: boolean;
 };
 
 export const STEP_NAMES = {
   learningRate: 'lr',
   step: 'step',
   gradScale: 'grad_scale',
+  lossScaler: 'loss_scaler',
   loss: 'loss',
   gradNorm: 'grad_norm',
   updated: (name: string) => `updated/${name}`,
@@ -107,9 +116,10 @@ export function buildTrainStep(options: TrainStepOptions): BuiltTrainStep {
   const graph = options.loss.graph;
   const { trainable, frozen } = splitParams(graph, options.trainable, 'buildTrainStep');
   checkScalarLoss(options.loss);
-  const grads = requireGrads(options.loss, trainable, 'buildTrainStep', options.checkpoints);
   const dtype = trainable[0].dtype;
   const batch = graph.inputs.map(spec);
+  const scaler = options.lossScaling ? graph.input(STEP_NAMES.lossScaler, dtype, []) : null;
+  const grads = scaledGrads(options.loss, trainable, 'buildTrainStep', options.checkpoints, scaler);
   const lr = graph.input(STEP_NAMES.learningRate, dtype, []);
   const step = graph.input(STEP_NAMES.step, 'int64', []);
   const { outputs, trainableIO, gradNorm } = graph.scope('optimizer', () => optimizerStep(graph, trainable, grads, lr, step, options));
@@ -120,6 +130,7 @@ export function buildTrainStep(options: TrainStepOptions): BuiltTrainStep {
     batchInputs: batch,
     learningRate: lr.name,
     step: step.name,
+    lossScaler: scaler?.name,
     trainable: trainableIO,
     frozen: frozen.map(spec),
     loss: STEP_NAMES.loss,
@@ -131,12 +142,15 @@ export function buildTrainStep(options: TrainStepOptions): BuiltTrainStep {
 
 /** Micro-batch graph for gradient accumulation: outputs loss and accumulators + this batch's gradients. */
 export function buildGradAccumulationStep(options: Omit<TrainStepOptions, keyof OptimizerOptions>): BuiltTrainStep {
+  // With lossScaling the accumulators hold scaled gradients (loss × loss_scaler): the runner folds
+  // 1 / scale into the apply graph's grad_scale, so only one graph needs the input.
   const graph = options.loss.graph;
   const { trainable, frozen } = splitParams(graph, options.trainable, 'buildGradAccumulationStep');
   checkScalarLoss(options.loss);
-  const grads = requireGrads(options.loss, trainable, 'buildGradAccumulationStep', options.checkpoints);
-  const outputs: Record<string, Tensor> = {};
   const batch = graph.inputs.map(spec);
+  const scaler = options.lossScaling ? graph.input(STEP_NAMES.lossScaler, trainable[0].dtype, []) : null;
+  const grads = requireGrads(scaler ? graph.scope('loss_scaling', () => op.mul(options.loss, op.cast(scaler, options.loss.dtype))) : options.loss, trainable, 'buildGradAccumulationStep', options.checkpoints);
+  const outputs: Record<string, Tensor> = {};
   const trainableIO: TrainableIO[] = trainable.map((p, i) => {
     const acc = graph.input(STEP_NAMES.gradAccumulator(p.name), p.dtype, p.shape);
     outputs[STEP_NAMES.updated(acc.name)] = graph.scope(`accumulate/${p.name}`, () => op.add(acc, op.cast(grads[i], p.dtype)));
@@ -154,6 +168,7 @@ export function buildGradAccumulationStep(options: Omit<TrainStepOptions, keyof 
   const signature: TrainStepSignature = {
     kind: 'accumulate',
     batchInputs: batch,
+    lossScaler: scaler?.name,
     trainable: trainableIO,
     frozen: frozen.map(spec),
     loss: STEP_NAMES.loss,
@@ -245,6 +260,15 @@ function splitParams(graph: Graph, trainable: readonly Tensor[], who: string): {
 
 function checkScalarLoss(loss: Tensor): void {
   if (loss.rank !== 0) throw new TypeError(`train step: loss must be a scalar, got ${loss}`);
+}
+
+/** Gradients of loss × scaler, divided by the scaler (no scaling without one). */
+function scaledGrads(loss: Tensor, params: Tensor[], who: string, checkpoints: CheckpointChain | readonly RecomputeSegment[] | null | undefined, scaler: Tensor | null): Tensor[] {
+  if (!scaler) return requireGrads(loss, params, who, checkpoints);
+  const g = loss.graph;
+  const scaled = g.scope('loss_scaling', () => op.mul(loss, op.cast(scaler, loss.dtype)));
+  const inverse = g.scope('loss_scaling', () => op.reciprocal(scaler));
+  return requireGrads(scaled, params, who, checkpoints).map((grad) => g.scope('loss_scaling', () => op.mul(grad, op.cast(inverse, grad.dtype))));
 }
 
 function requireGrads(loss: Tensor, params: Tensor[], who: string, checkpoints?: CheckpointChain | readonly RecomputeSegment[] | null): Tensor[] {

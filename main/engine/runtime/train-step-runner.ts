@@ -29,7 +29,18 @@ export type TrainStepGraphs = BuiltStepGraph | { accumulate: BuiltStepGraph; app
 
 export type TrainStepRunnerOptions = SessionSettings & {
   provider?: ProviderRequest;
+  /**
+   * Dynamic loss scaling for graphs built with `lossScaling` (PyTorch GradScaler semantics): the loss is
+   * multiplied by `scale` (initially initScale); a step whose loss or gradient norm is not finite is
+   * skipped (no update, AdamW's step count unchanged) and the scale multiplied by backoffFactor; after
+   * growthInterval finite steps in a row it is multiplied by growthFactor.
+   */
+  lossScaling?: Partial<LossScalingConfig>;
 };
+
+export type LossScalingConfig = { initScale: number; growthFactor: number; backoffFactor: number; growthInterval: number };
+/** torch.amp.GradScaler's defaults. */
+export const DEFAULT_LOSS_SCALING: LossScalingConfig = { initScale: 2 ** 16, growthFactor: 2, backoffFactor: 0.5, growthInterval: 2000 };
 
 export type InitialTrainState = {
   /** Trainable parameters by name. */
@@ -49,6 +60,10 @@ export type StepResult = {
   metrics: Record<string, number>;
   /** Bytes this step moved between host and device memory. */
   traffic: Traffic;
+  /** Dynamic loss scaling: the step's gradients overflowed, nothing was updated (`step` is the last step taken). */
+  skipped?: boolean;
+  /** Dynamic loss scaling: the scale this step ran with. */
+  lossScale?: number;
 };
 
 export type TrainState = {
@@ -63,6 +78,7 @@ export class TrainStepRunner {
   private readonly traffic = new TrafficCounter();
   private stepsTaken: number;
   private released = false;
+  private scaling: (LossScalingConfig & { scale: number; goodSteps: number }) | null = null;
 
   private constructor(
     private readonly trainable: TrainableIO[],
@@ -96,6 +112,12 @@ export class TrainStepRunner {
       runner = new TrainStepRunner(graphs.apply.signature.trainable, null, accumulate, apply, new StateStore(provider.provider === 'webgpu'), provider, initial.step ?? 0);
     }
     runner.setState(initial.params, initial.optimizerState ?? {}, 'zeros');
+    const scaled = 'signature' in graphs ? graphs.signature.lossScaler : graphs.accumulate.signature.lossScaler;
+    if (options.lossScaling && !scaled) throw new Error('lossScaling: the step graph has no loss_scaler input (build it with lossScaling: true)');
+    if (scaled) {
+      const config = { ...DEFAULT_LOSS_SCALING, ...options.lossScaling };
+      runner.scaling = { ...config, scale: config.initScale, goodSteps: 0 };
+    }
     return runner;
   }
 
@@ -135,22 +157,54 @@ export class TrainStepRunner {
     const micro = (Array.isArray(batches) ? batches : [batches]).map((b) => toOrtFeeds(b, where));
     if (micro.length === 0) throw new Error(`${where}: no batches`);
     if (!Number.isFinite(options.learningRate)) throw new Error(`${where}: learning rate ${options.learningRate} is not finite`);
-    const scalars = { learningRate: options.learningRate, step: stepNumber, gradScale: 1 / micro.length };
+    const scale = this.scaling?.scale ?? 1;
+    // Accumulators hold scaled gradients: the apply graph's grad_scale also divides by the loss scale.
+    const scalars = { learningRate: options.learningRate, step: stepNumber, gradScale: 1 / (micro.length * scale), lossScaler: scale };
 
-    let result: { loss: number; metrics: Record<string, number> };
+    let result: { loss: number; metrics: Record<string, number> } | null;
     if (this.fused) {
       if (micro.length > 1) throw new Error(`${where}: ${micro.length} micro-batches given, but gradient accumulation needs the runner built with accumulate/apply graphs`);
       this.fused.checkBatch(micro[0], where);
       const run = await this.fused.run(this.store, micro[0], scalars, this.traffic);
-      this.rejectNonFinite(run, stepNumber);
-      run.commit();
-      const { loss, ...metrics } = run.values;
-      result = { loss, metrics };
+      if (this.overflowed(run)) result = null;
+      else {
+        this.rejectNonFinite(run, stepNumber);
+        run.commit();
+        const { loss, ...metrics } = run.values;
+        result = { loss, metrics };
+      }
     } else {
       result = await this.accumulatedStep(micro, scalars, stepNumber, where);
     }
+    if (!result) return this.skipStep(scale);
     this.stepsTaken = stepNumber;
-    return { step: stepNumber, ...result, traffic: this.traffic.endStep() };
+    if (this.scaling && ++this.scaling.goodSteps >= this.scaling.growthInterval) {
+      this.scaling.scale *= this.scaling.growthFactor;
+      this.scaling.goodSteps = 0;
+    }
+    return { step: stepNumber, ...result, traffic: this.traffic.endStep(), ...(this.scaling ? { lossScale: scale } : {}) };
+  }
+
+  /** The current dynamic loss scale (null without loss scaling). */
+  get lossScale(): number | null {
+    return this.scaling?.scale ?? null;
+  }
+
+  /** With loss scaling: a run whose loss or gradient norm is not finite is discarded (true) instead of applied. */
+  private overflowed(run: PendingRun): boolean {
+    if (!this.scaling) return false;
+    if (Number.isFinite(run.values.loss) && (run.values.grad_norm === undefined || Number.isFinite(run.values.grad_norm))) return false;
+    run.discard();
+    return true;
+  }
+
+  private skipStep(scale: number): StepResult {
+    const scaling = this.scaling!;
+    scaling.scale *= scaling.backoffFactor;
+    scaling.goodSteps = 0;
+    // fp16's smallest subnormal: a scale below it cannot bring gradients back into range.
+    if (scaling.scale < 2 ** -24) throw new NonFiniteLossError(this.stepsTaken + 1, NaN);
+    return { step: this.stepsTaken, loss: NaN, metrics: {}, traffic: this.traffic.endStep(), skipped: true, lossScale: scale };
   }
 
   /** Copies parameters and optimizer state to host memory (for checkpoints and export). */
@@ -194,6 +248,7 @@ export class TrainStepRunner {
       for (const [i, batch] of micro.entries()) {
         accumulate.checkBatch(batch, `${where}, micro-batch ${i + 1}`);
         const run = await accumulate.run(this.store, batch, scalars, this.traffic);
+        if (this.overflowed(run)) return null;
         this.rejectNonFinite(run, stepNumber);
         run.commit();
         const { loss, ...metrics } = run.values;
@@ -201,6 +256,7 @@ export class TrainStepRunner {
         for (const [k, v] of Object.entries(metrics)) metricSums[k] = (metricSums[k] ?? 0) + v;
       }
       const applied = await this.apply!.run(this.store, {}, scalars, this.traffic);
+      if (this.overflowed(applied)) return null;
       applied.commit();
       const metrics: Record<string, number> = { ...applied.values };
       for (const [k, v] of Object.entries(metricSums)) metrics[k] = v / micro.length;
@@ -270,6 +326,7 @@ function scalarInputs(s: TrainStepSignature): Record<string, string> {
   if (s.learningRate) scalars.learningRate = s.learningRate;
   if (s.step) scalars.step = s.step;
   if (s.gradScale) scalars.gradScale = s.gradScale;
+  if (s.lossScaler) scalars.lossScaler = s.lossScaler;
   return scalars;
 }
 

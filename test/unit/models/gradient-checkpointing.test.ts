@@ -155,7 +155,7 @@ test('reward-model step with gradientCheckpointing (last-position scores) takes 
   const lm = tinyConfig('qwen2', { tie: false });
   const { config, weights } = rewardModelFromBase(lm, randomWeights(lm, 8), { padTokenId: 0, seed: 5 });
   const sequences = [[1, 5, 7, 9], [1, 4, 8, 15, 16], [1, 5, 7, 3], [1, 30, 31]];
-  const out = [];
+  const out: Awaited<ReturnType<RewardModelStep['step']>>[][] = [];
   for (const gradientCheckpointing of [false, true]) {
     const step = await RewardModelStep.create(config, weights, { kind: 'full' }, { pairsPerBatch: 2, dtype: 'float64', gradientCheckpointing });
     const r = [await step.step({ sequences, margins: [0, 0] }, 1e-3), await step.step({ sequences, margins: [0, 0] }, 1e-3)];
