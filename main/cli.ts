@@ -18,6 +18,7 @@ import { registerEvalRmCommand } from './cli/eval-rm.ts';
 import { registerPairsCommands } from './cli/pairs.ts';
 import { registerPipelineCommands } from './cli/pipeline.ts';
 import { registerExportCommands } from './cli/export.ts';
+import { registerHubCommands } from './cli/hub.ts';
 import { registerNeuronsCommands } from './cli/neurons.ts';
 import { registerSelfCorrectCommand } from './cli/data-selfcorrect.ts';
 import { installModelResolution } from './cli/model-option.ts';
@@ -43,6 +44,7 @@ export function buildProgram(): Command {
   registerPairsCommands(program);
   registerPipelineCommands(program);
   registerExportCommands(program);
+  registerHubCommands(program);
   registerNeuronsCommands(program);
   installModelResolution(program); // every --model / --base: a folder or a Hub id in the local cache
   return program;
