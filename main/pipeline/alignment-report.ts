@@ -25,6 +25,8 @@ export interface ArmResult {
 export interface AlignmentResults {
   start: { model: string; scores: Scores };
   selfcorrect: { rows: number; perKind: Record<string, number> };
+  /** How the discovery methods agree on the start model (null when no arm tunes neurons). */
+  neurons?: { method: string; other: string; otherSelection: string; shared: number; jaccard: number } | null;
   arms: ArmResult[];
 }
 
@@ -50,6 +52,8 @@ export function alignmentMarkdown(results: AlignmentResults): string {
   for (const r of results.arms) lines.push(`| ${r.arm} | ${tuned(r)} | ${r.seed} | ${pct(r.before.accuracy)} | ${pct(r.before.korean)} | ${pct(r.after.accuracy)} | ${pct(r.after.korean)} | ${delta(r.before.accuracy, r.after.accuracy)} |`);
   const files = results.arms.filter((r) => r.selection);
   if (files.length) lines.push('', ...files.map((r) => `- ${r.arm}: neuron selection \`${r.selection}\``));
+  const n = results.neurons;
+  if (n) lines.push(`- ${n.method} and ${n.other} (\`${n.otherSelection}\`) select ${n.shared} neurons in common (Jaccard ${n.jaccard.toFixed(3)})`);
   return lines.join('\n') + '\n';
 }
 

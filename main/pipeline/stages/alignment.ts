@@ -26,7 +26,7 @@ import { loadModel, saveModel } from '../../models/weights.ts';
 import { mergeLoraAdapter, readLoraAdapter } from '../../models/peft.ts';
 import { Tokenizer } from '../../models/tokenizer.ts';
 import { discoverNeurons } from '../../models/neurons/discover.ts';
-import { randomSelectionLike, type NeuronSelection } from '../../models/neurons/selection-file.ts';
+import { randomSelectionLike, selectionOverlap, type NeuronSelection } from '../../models/neurons/selection-file.ts';
 import { splitThinking } from '../../rewards/think-split.ts';
 import { detectLanguage } from '../../rewards/language/consistency.ts';
 import { openWorkspace, workspacePaths } from '../../store/index.ts';
@@ -196,31 +196,40 @@ export const alignmentStage: StageDefinition = {
     // 2. Language neurons of the start model, and a random control of the same shape.
     const selections: Record<'discovered' | 'random', { selection: NeuronSelection; path: string } | null> = { discovered: null, random: null };
     const needs = (kind: string) => Object.values(c.arms).some((arm) => isPlain(arm.method) && (arm.method as Plain).neurons === kind);
+    let methods: AlignmentResults['neurons'] = null;
     if (needs('discovered') || needs('random')) {
-      const discoveredPath = join(ctx.dir, 'neurons-discovered.json');
-      let discovered: NeuronSelection;
-      if (existsSync(discoveredPath)) discovered = JSON.parse(readFileSync(discoveredPath, 'utf8')) as NeuronSelection;
-      else {
-        const texts = textsByLanguage(rows, c.neurons.maxTexts);
-        const { config, weights } = loadModel(c.model);
-        ({ selection: discovered } = await discoverNeurons({
-          config,
-          weights,
+      const texts = textsByLanguage(rows, c.neurons.maxTexts);
+      const model = loadModel(c.model);
+      // The recipe's method picks the arm's neurons; the other method runs too, so the report (and the
+      // Neurons page) can show how far the two agree on this model.
+      const discover = async (method: 'lape' | 'contrast', path: string): Promise<NeuronSelection> => {
+        if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as NeuronSelection;
+        const { selection } = await discoverNeurons({
+          config: model.config,
+          weights: model.weights,
           tokenizer: Tokenizer.load(c.model),
           model: c.model,
           languages: [{ lang: 'ko', texts: texts.ko }, { lang: 'en', texts: texts.en }],
           layers: c.neurons.layers,
-          method: c.neurons.method,
+          method,
           topK: c.neurons.topK,
           topShare: c.neurons.topK === undefined ? (c.neurons.topShare ?? 0.05) : undefined,
           signal: ctx.signal,
           log: ctx.log,
-        }));
-        writeFileSync(discoveredPath, JSON.stringify(discovered, null, 1) + '\n');
-      }
+        });
+        writeFileSync(path, JSON.stringify(selection, null, 1) + '\n');
+        return selection;
+      };
+      const discoveredPath = join(ctx.dir, 'neurons-discovered.json');
+      const discovered = await discover(c.neurons.method, discoveredPath);
+      const other = c.neurons.method === 'lape' ? 'contrast' : 'lape';
+      const otherPath = join(ctx.dir, `neurons-${other}.json`);
+      const overlap = selectionOverlap(discovered, await discover(other, otherPath));
+      methods = { method: c.neurons.method, other, otherSelection: otherPath, shared: overlap.shared, jaccard: overlap.jaccard };
+      ctx.log(`alignment: ${c.neurons.method} and ${other} share ${overlap.shared} neurons (Jaccard ${overlap.jaccard.toFixed(3)})`);
       selections.discovered = { selection: discovered, path: discoveredPath };
       const randomPath = join(ctx.dir, 'neurons-random.json');
-      const random = randomSelectionLike(discovered, loadModel(c.model).config.intermediateSize, c.seed);
+      const random = randomSelectionLike(discovered, model.config.intermediateSize, c.seed);
       writeFileSync(randomPath, JSON.stringify(random, null, 1) + '\n');
       selections.random = { selection: random, path: randomPath };
     }
@@ -290,7 +299,7 @@ export const alignmentStage: StageDefinition = {
       results.push({ arm, method: String(method.kind), seed: c.seed, selection, selected, sftRun: sft.name, grpoRun: grpo.name, before, after });
       ctx.log(`alignment: ${arm}: accuracy ${(100 * before.accuracy).toFixed(1)}% → ${(100 * after.accuracy).toFixed(1)}%, Korean ${(100 * before.korean).toFixed(1)}% → ${(100 * after.korean).toFixed(1)}%`);
     }
-    const out: AlignmentResults = { start: { model: c.model, scores: start }, selfcorrect: { rows: rows.length, perKind: stats.perKind }, arms: results };
+    const out: AlignmentResults = { start: { model: c.model, scores: start }, selfcorrect: { rows: rows.length, perKind: stats.perKind }, neurons: methods, arms: results };
     const json = join(ctx.dir, 'alignment.json');
     const markdown = join(ctx.dir, 'alignment.md');
     writeFileSync(json, JSON.stringify(out, null, 2) + '\n');

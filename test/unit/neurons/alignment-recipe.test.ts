@@ -54,6 +54,12 @@ test('the korean-alignment recipe runs every arm through SFT → GRPO → evalua
     // 10% of the first layer's 32 neurons, and the control has the same count per layer.
     assert.equal(neurons.selected, 3);
     assert.deepEqual(control.layers.map((l: { neurons: number[] }) => l.neurons.length), discovered.layers.map((l: { neurons: number[] }) => l.neurons.length));
+    // The other discovery method ran too; how far the two agree is recorded.
+    const contrast = JSON.parse(readFileSync(results.neurons.otherSelection, 'utf8'));
+    assert.equal(contrast.method, 'contrast');
+    const shared = discovered.layers[0].neurons.filter((n: number) => contrast.layers[0].neurons.includes(n)).length;
+    assert.equal(results.neurons.shared, shared);
+    assert.equal(results.neurons.jaccard, shared / (discovered.layers[0].neurons.length + contrast.layers[0].neurons.length - shared));
     // The SFT run of the neurons arm trained exactly the discovered neurons.
     const sftConfig = parse(readFileSync(join(ws, 'runs', neurons.sftRun, 'config.yaml'), 'utf8'));
     assert.deepEqual(sftConfig.method.neurons, { '0': discovered.layers[0].neurons });
@@ -61,6 +67,7 @@ test('the korean-alignment recipe runs every arm through SFT → GRPO → evalua
     const report = readFileSync(join(ws, 'pipelines', 'korean-alignment', 'report', 'report.md'), 'utf8');
     for (const arm of ['full', 'lora', 'neurons', 'random']) assert.match(report, new RegExp(`\\| ${arm} \\|`), `report row for ${arm}`);
     assert.match(report, /accuracy before RL \| Korean before RL \| accuracy after RL \| Korean after RL/);
+    assert.match(report, /lape and contrast .* select \d+ neurons in common/);
     const html = readFileSync(join(ws, 'pipelines', 'korean-alignment', 'report', 'report.html'), 'utf8');
     assert.match(html, /<table id="alignment">/);
     console.log(`tiny korean-alignment recipe: ${((performance.now() - started) / 1000).toFixed(1)} s`);
