@@ -17,6 +17,9 @@ import { neuronsMethods } from './contracts/neurons.ts';
 import { gpuSetupMethods } from './contracts/gpuSetup.ts';
 
 export type { MethodDef } from './method.ts';
+import type { TelemetryView } from '../devices/telemetry-sampler.ts';
+export type { TelemetryView } from '../devices/telemetry-sampler.ts';
+export type { TelemetrySample } from '../devices/telemetry.ts';
 // Each later stage keeps its value types and methods in contracts/<area>.ts; they are part of this one contract.
 export * from './contracts/runs.ts';
 export * from './contracts/eval.ts';
@@ -341,6 +344,8 @@ export const contract = {
   ),
 
   'devices.info': method<DevicesInfo>()(z.object({ refresh: z.boolean().default(false) })),
+  /** Live GPU telemetry (about one sample a second, the last minute); sampling runs while someone polls. */
+  'devices.telemetry': method<TelemetryView>()(z.object({}).strict()),
 
   ...runsMethods,
   ...evalMethods,

@@ -1,4 +1,4 @@
-// English strings of the Devices page's GPU support panel (#29). Keys start with `devices.gpuSetup.`;
+// English strings of the Devices page's GPU support panel (#29, `devices.gpuSetup.*`) and live GPU telemetry (#21, `devices.telemetry.*`);
 // the Korean twin is gpuSetup.ko.ts.
 export const gpuSetupEn = {
   'devices.gpuSetup.intro':
@@ -39,4 +39,10 @@ export const gpuSetupEn = {
   'devices.gpuSetup.offlineFile': 'File',
   'devices.gpuSetup.offlineFolder': 'Folder',
   'devices.gpuSetup.terminal': 'From a terminal',
+  'devices.telemetry.utilization': 'Busy',
+  'devices.telemetry.temperature': 'Temp.',
+  'devices.telemetry.power': 'Power',
+  'devices.telemetry.utilizationChart': 'Utilisation (%), last minute',
+  'devices.telemetry.memoryChart': 'Memory used (GiB), last minute',
+  'devices.telemetry.none': 'No live telemetry: {reason}.',
 } as const;

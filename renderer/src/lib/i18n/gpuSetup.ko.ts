@@ -40,4 +40,10 @@ export const gpuSetupKo: Record<keyof typeof gpuSetupEn, string> = {
   'devices.gpuSetup.offlineFile': '파일',
   'devices.gpuSetup.offlineFolder': '폴더',
   'devices.gpuSetup.terminal': '터미널에서',
+  'devices.telemetry.utilization': '사용률',
+  'devices.telemetry.temperature': '온도',
+  'devices.telemetry.power': '전력',
+  'devices.telemetry.utilizationChart': '사용률(%), 최근 1분',
+  'devices.telemetry.memoryChart': '메모리 사용량(GiB), 최근 1분',
+  'devices.telemetry.none': '실시간 측정값 없음: {reason}.',
 } as const;
