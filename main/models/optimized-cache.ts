@@ -9,13 +9,13 @@
 // The key hashes everything the saved graph depends on: the model proto we built (graph, static
 // shapes, file references), the size and mtime of every checkpoint shard it refers to (a rewritten
 // model misses), the session settings that shape optimisation (level, provider, free dimension
-// overrides: the shape bucket) and the engine version (onnxruntime-node's and this cache's format).
+// overrides: the shape bucket) and the engine (onnxruntime-node's version, this cache's format, the CPU).
 // An entry is written to a temporary folder and renamed into place, so a crash leaves no half entry.
 
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { homedir } from 'node:os';
+import { cpus, homedir } from 'node:os';
 import { join } from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import type { WeightFiles } from './weight-files.ts';
@@ -51,7 +51,8 @@ export function evictOptimized(cacheDir: string, keep = DEFAULT_MAX_ENTRIES): st
 /** onnxruntime-node's version: part of every key (its optimisers and kernels decide the saved graph). */
 export function engineVersion(): string {
   const require = createRequire(import.meta.url);
-  return `onnxruntime-node ${(require('onnxruntime-node/package.json') as { version: string }).version}; cache format ${OPTIMIZED_CACHE_FORMAT}`;
+  // The CPU too: graphs optimised at the 'all' level may hold hardware-specific layouts (NCHWc).
+  return `onnxruntime-node ${(require('onnxruntime-node/package.json') as { version: string }).version}; cache format ${OPTIMIZED_CACHE_FORMAT}; ${process.arch} ${cpus()[0]?.model ?? 'unknown cpu'}`;
 }
 
 export interface CacheKeyInput {
