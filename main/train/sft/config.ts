@@ -130,6 +130,12 @@ export const sftConfigSchema = z
     provider: z.enum(['auto', 'cpu', 'cuda', 'webgpu']).default('auto'),
     /** Master weights and compute dtype (float64 for exactness tests). */
     dtype: z.enum(['float32', 'float64']).default('float32'),
+    /**
+     * Compute precision; master weights and AdamW moments stay float32. fp16 uses dynamic loss scaling
+     * (overflowing steps are skipped and retried at half the scale); bf16 needs a GPU provider.
+     * Default: bf16 on GPUs, fp32 on the CPU.
+     */
+    precision: z.enum(['fp32', 'bf16', 'fp16']).optional(),
     /** Recompute each decoder layer in the backward pass instead of keeping its activations (same gradients, less memory, some extra compute). */
     gradientCheckpointing: z.boolean().default(false),
     /** Cross-entropy over this many vocabulary blocks, so the [tokens, vocab] logits never exist whole (LoRA on lm_head is refused with it). */

@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { loadLatestCheckpoint, NonFiniteLossError, saveCheckpoint } from '../../engine/index.ts';
-import { FineTuner, type TuningMethod } from '../../models/fine-tune.ts';
+import { defaultPrecision, FineTuner, type TuningMethod } from '../../models/fine-tune.ts';
 import { loraConfig, writeLoraAdapter } from '../../models/peft.ts';
 import { copyTokenizerFiles, Tokenizer } from '../../models/tokenizer.ts';
 import { loadModel, saveModel, type HfModel } from '../../models/weights.ts';
@@ -104,6 +104,7 @@ export class SftTrainer {
       lossScale: true,
       gradientCheckpointing: config.gradientCheckpointing,
       lossChunks: config.lossChunks,
+      precision: config.precision ?? (config.dtype === 'float32' ? await defaultPrecision(config.provider) : 'fp32'),
     });
     let metrics: MetricsLog | null = null;
     let step = 0;
@@ -146,6 +147,11 @@ export class SftTrainer {
           throw error;
         }
         const seconds = (performance.now() - started) / 1000;
+        if (result.skipped) {
+          // fp16 loss scaling: the gradients overflowed, nothing changed; retry these micro-batches at the halved scale.
+          this.log(`sft: step ${next}: fp16 gradients overflowed at loss scale ${result.lossScale}; skipped, retrying at ${tuner.runner.lossScale}`);
+          continue;
+        }
         const gradNorm = result.metrics.grad_norm;
         assertFinite({ loss: result.loss, grad_norm: gradNorm }, where);
         step = next;

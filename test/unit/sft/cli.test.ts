@@ -40,3 +40,27 @@ test('train sft --config --json runs, prints the summary line and saves a reprod
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('train sft --precision fp16 trains with float32 masters and gradient checkpointing; --precision bf16 is refused on the CPU', { timeout: 120_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sft-cli-precision-'));
+  try {
+    makeStudent(join(dir, 'model'), { hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 32 }, 2);
+    writeRows(join(dir, 'data', 'train.jsonl'), arithmeticProblems({ count: 30, seed: 4 }));
+    writeFileSync(join(dir, 'run.yaml'), stringify({ name: 'fp16-run', model: 'model', data: 'data/train.jsonl', maxSeqLength: 256, batchSize: 4, maxSteps: 3, evalSplit: 0.1, provider: 'cpu', gradientCheckpointing: true, lossChunks: 2 }));
+    const workspace = join(dir, 'ws');
+    const bin = join(import.meta.dirname, '../../../bin/saenggak.js');
+    const cli = spawnSync(process.execPath, [bin, 'train', 'sft', '--config', join(dir, 'run.yaml'), '--workspace', workspace, '--json', '--precision', 'fp16'], { encoding: 'utf8' });
+    assert.equal(cli.status, 0, cli.stderr);
+    const summary = JSON.parse(cli.stdout.trim().split('\n').at(-1)!);
+    assert.equal(summary.steps, 3, 'three applied steps (overflowing ones are retried)');
+    assert.ok(Number.isFinite(summary.loss) && summary.loss > 0);
+    const saved = parseSftConfig(parse(RunFolder.inWorkspace(workspace, 'fp16-run').configText()));
+    assert.equal(saved.precision, 'fp16');
+    assert.equal(saved.gradientCheckpointing, true);
+    const bf16 = spawnSync(process.execPath, [bin, 'train', 'sft', '--config', join(dir, 'run.yaml'), '--workspace', workspace, '--name', 'bf16-run', '--precision', 'bf16'], { encoding: 'utf8' });
+    assert.notEqual(bf16.status, 0);
+    assert.match(bf16.stderr, /bf16 needs a GPU provider/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
