@@ -291,7 +291,11 @@ export async function resolveComputeDtype(precision: Precision, dtype: DecoderDT
   return precision === 'fp16' ? 'float16' : 'bfloat16';
 }
 
-/** The default precision for a provider: bf16 on GPUs, fp32 on the CPU. */
+/**
+ * The default precision for a provider: bf16 on CUDA, fp16 on WebGPU (WGSL has f16, no bfloat16), fp32 on
+ * the CPU. (The GPU paths were built and tested on CPU kernels only; no GPU was at hand.)
+ */
 export async function defaultPrecision(provider: ProviderRequest): Promise<Precision> {
-  return (await chooseExecutionProvider(provider)).provider === 'cpu' ? 'fp32' : 'bf16';
+  const chosen = (await chooseExecutionProvider(provider)).provider;
+  return chosen === 'cpu' ? 'fp32' : chosen === 'webgpu' ? 'fp16' : 'bf16';
 }
