@@ -34,6 +34,9 @@ test('saenggak eval --json prints the summary as the last stdout line', async ()
 
 test('saenggak eval explains missing or bad options', () => {
   assert.match(cli('--benchmark', 'x').stderr, /pass --model DIR and --benchmark NAME/);
-  assert.match(cli('--model', 'm', '--benchmark', 'x').stderr, /no workspace/);
-  assert.match(cli('--model', 'm', '--benchmark', 'x', '--k', '0').stderr, /--k must be a positive integer/);
+  // A model that exists (--model is resolved first: a folder or a Hub id in the local cache).
+  const model = makeTinyModel(join(dir, 'tiny-options'));
+  assert.match(cli('--model', model, '--benchmark', 'x').stderr, /no workspace/);
+  assert.match(cli('--model', model, '--benchmark', 'x', '--k', '0').stderr, /--k must be a positive integer/);
+  assert.match(cli('--model', 'not-a-folder', '--benchmark', 'x').stderr, /neither a folder nor in the Hugging Face cache/);
 });
