@@ -2,6 +2,7 @@
 // with a machine-readable code; the router turns it (and anything unexpected) into `{ok: false, error}`.
 import type { ApiError, Result } from './contract.ts';
 import { CodedError } from '../store/errors.ts';
+import { describeSystemError } from '../store/system-errors.ts';
 
 export class ApiFailure extends CodedError {}
 
@@ -23,6 +24,9 @@ export function toApiError(error: unknown): ApiError {
       ? { code: error.code, message: error.message }
       : { code: error.code, message: error.message, details: error.details };
   }
+  // A raw file-system error (ENOTDIR, EEXIST, …) says what is in the way instead of naming a syscall.
+  const system = describeSystemError(error);
+  if (system) return system;
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
     const details = (error as { details?: unknown }).details;

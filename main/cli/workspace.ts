@@ -1,6 +1,7 @@
 // `saenggak workspace init DIR`, plus the two helpers every command group shares: where the workspace
 // is (--workspace, else $SAENGGAK_WORKSPACE) and how a failed command ends (message on stderr, exit 1).
 import type { Command } from 'commander';
+import { describeSystemError } from '../store/system-errors.ts';
 
 export const WORKSPACE_ENV = 'SAENGGAK_WORKSPACE';
 
@@ -29,7 +30,7 @@ export function cliAction<A extends unknown[]>(fn: (...args: A) => Promise<void>
     try {
       await fn(...args);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = describeSystemError(error)?.message ?? (error instanceof Error ? error.message : String(error));
       process.stderr.write(`saenggak: ${message}\n`);
       process.exitCode = 1;
     }

@@ -21,6 +21,7 @@ import type { WorkspaceInfo } from '../api/contract.ts';
 import { DatasetStore } from './datasets.ts';
 import { fsyncDirectory, writeFileAtomic } from './durable.ts';
 import { StoreError } from './errors.ts';
+import { fileInTheWay } from './system-errors.ts';
 import { isProcessAlive } from './lock.ts';
 import { Registry } from './registry.ts';
 
@@ -174,6 +175,10 @@ async function removeStaleTempFiles(root: string): Promise<void> {
 export async function openWorkspace(path: string, options: OpenWorkspaceOptions = {}): Promise<Workspace> {
   const root = resolve(path);
   const paths = workspacePaths(root);
+  const blocker = fileInTheWay(root);
+  if (blocker) {
+    throw new StoreError('no_workspace', blocker === root ? `${root} is a file, not a folder: a workspace is a folder` : `${root}: ${blocker} is a file, not a folder`);
+  }
   let manifest = await readManifest(paths.manifest);
   if (!manifest) {
     if (!options.create) {

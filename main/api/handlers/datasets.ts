@@ -1,5 +1,6 @@
 import { rm, stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
+import { fileInTheWay } from '../../store/system-errors.ts';
 import type { HandlerGroup } from '../router.ts';
 import { ApiFailure } from '../errors.ts';
 import { resolveUpload } from '../uploads.ts';
@@ -78,6 +79,10 @@ export const datasetsHandlers: HandlerGroup<'datasets'> = {
   'datasets.export': async (input, ctx) => {
     const { workspace } = ctx.session.requireWorkspace();
     const path = ctx.session.checkPath(input.path, 'export target');
+    // Said before writing, in words: a file where a folder should be used to surface as a raw EEXIST.
+    const blocker = fileInTheWay(dirname(path));
+    if (blocker) throw new ApiFailure('invalid_input', `cannot write ${path}: ${blocker} is a file, not a folder`);
+    if ((await stat(path).catch(() => null))?.isDirectory()) throw new ApiFailure('invalid_input', `${path} is a folder: give a file name to export to`);
     return exportDataset({ workspace, dataset: input.name, path, format: input.format, chat: input.chat, columns: input.columns });
   },
 
