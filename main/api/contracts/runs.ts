@@ -176,6 +176,10 @@ export const runsMethods = {
   ),
   /** Model folders a run can start from: workspace models/<name>/ and finished runs' outputs. */
   'runs.models': method<RunStartModel[]>()(z.object({})),
+  /** Starts an `export` job: the run's output as a GGUF (llama.cpp, LM Studio) or GGUF + Modelfile (Ollama) in runs/<name>/export/. */
+  'runs.export': method<{ jobId: string; files: string[] }>()(
+    z.object({ name: runName, format: z.enum(['gguf', 'ollama']), quant: z.enum(['f32', 'f16', 'bf16', 'q8_0', 'q4_k_m']).default('q8_0') }),
+  ),
 } as const;
 
 export type RunsEvents = {

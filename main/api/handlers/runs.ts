@@ -19,6 +19,7 @@ import { validateConfig } from './run-config.ts';
 import { readSamples, sampleSteps } from './run-samples.ts';
 import { startModels } from './run-start-models.ts';
 import { estimateRun } from './run-memory-estimate.ts';
+import { exportPaths } from '../../export/gguf/export-paths.ts';
 
 /** What the `sft`, `grpo` and `rm` job kinds receive from the app. */
 export type RunJobInput = { config: Record<string, unknown>; resume: boolean };
@@ -206,4 +207,14 @@ export const runsHandlers: HandlerGroup<'runs'> = {
   },
 
   'runs.models': (_input, ctx) => startModels(ctx.session.requireWorkspace().workspace.root),
+
+  'runs.export': async (input, ctx) => {
+    const { workspace, jobs } = ctx.session.requireWorkspace();
+    const folder = existingRun(workspace.root, input.name);
+    const info = folder.info();
+    if (info.status !== 'finished' || !info.output) throw new ApiFailure('conflict', `run "${info.name}" has no final output to export (status ${info.status})`);
+    const paths = exportPaths(folder.dir, info.name, input.format, input.quant);
+    const job = await jobs.start('export', { run: info.name, format: input.format, quant: input.quant }, `Export ${info.name} as ${input.format === 'ollama' ? 'Ollama' : 'GGUF'} (${input.quant})`);
+    return { jobId: job.id, files: [paths.gguf, ...(paths.modelfile ? [paths.modelfile] : [])] };
+  },
 };

@@ -12,4 +12,5 @@ export const builtinJobKinds: Record<string, () => Promise<JobKindModule>> = {
   eval: () => import('./eval.ts'),
   pairs: () => import('./pairs.ts'),
   pipeline: () => import('./pipeline.ts'),
+  export: () => import('./export.ts'),
 };
