@@ -124,6 +124,8 @@ export async function createWithOptimizedCache(
   try {
     const session = await create(bytes, {
       ...options,
+      // onnxruntime warns that an 'all'-level graph may be hardware specific: the key names the CPU.
+      logSeverityLevel: options.logSeverityLevel ?? 3,
       optimizedModelFilePath: join(temporary, MODEL_FILE),
       extra: {
         ...extra,
