@@ -9,6 +9,8 @@ import { DecoderSession } from '../../../main/models/decoder-session.ts';
 import { generate } from '../../../main/models/generate.ts';
 import { referenceLogits } from '../../../main/models/reference.ts';
 import { RewardModel } from '../../../main/models/reward-model.ts';
+import { initLoraWeights } from '../../../main/models/lora.ts';
+import { loraConfig, type LoraAdapter } from '../../../main/models/peft.ts';
 import { openModelFolder } from '../../../main/models/weight-files.ts';
 import { loadModel, saveModel } from '../../../main/models/weights.ts';
 import { maxRelativeError, randomWeights, tempDir, tinyConfig } from '../../helpers/model-fixtures.ts';
@@ -90,4 +92,23 @@ test('reward model from its folder (mapped, bf16 cast at use) scores like the lo
   assert.ok(new Set(b).size === 3, 'scores differ between sequences');
   await viaMemory.release();
   await viaFiles.release();
+});
+
+test('a LoRA adapter on mapped base weights (adapter inline, base from the files) = the in-memory session', async () => {
+  const { dir, config, weights } = folder('F32');
+  const lora = loraConfig({ r: 2, loraAlpha: 4, targetModules: ['q_proj', 'v_proj', 'down_proj'] });
+  const pairs = initLoraWeights(config, lora, 3);
+  // B starts at zero: give it values so the adapter changes the outputs.
+  for (const { b } of pairs.values()) (b.data as Float32Array).forEach((_, i, arr) => { arr[i] = Math.sin(i + 1) * 0.3; });
+  const adapter: LoraAdapter = { config: lora, lora: new Map([...pairs].map(([m, p]) => [m, { a: p.a, b: p.b }])), extra: new Map() };
+  const opened = openModelFolder(dir);
+  const ids = [3, 9, 27, 1];
+  const input = { inputIds: ids, attentionMask: ids.map(() => 1), positionIds: ids.map((_, t) => t), batch: 1, seq: ids.length };
+  const mapped = await DecoderSession.create(config, new Map(), { adapter, weightFiles: opened.weightFiles });
+  const inMemory = await DecoderSession.create(config, weights, { adapter });
+  const plain = await DecoderSession.create(config, weights);
+  const a = (await mapped.forward(input)).logits;
+  assert.deepEqual(a, (await inMemory.forward(input)).logits);
+  assert.ok(maxRelativeError(a, (await plain.forward(input)).logits) > 1e-3, 'the adapter matters');
+  for (const s of [mapped, inMemory, plain]) await s.release();
 });
