@@ -8,6 +8,7 @@ import { registerDataCommands } from './cli/data.ts';
 import { registerBuildCommands } from './cli/build.ts';
 import { registerDevicesCommand } from './cli/devices.ts';
 import { registerSetupCommands } from './cli/setup.ts';
+import { addDeviceOptions } from './cli/device-option.ts';
 import { registerServeCommand } from './cli/serve.ts';
 import { registerRewardCommands } from './cli/reward.ts';
 import { registerModelCommands } from './cli/model.ts';
@@ -46,6 +47,8 @@ export function buildProgram(): Command {
   registerExportCommands(program);
   registerHubCommands(program);
   registerNeuronsCommands(program);
+  // --device cpu|webgpu[:N]|cuda[:N] on the long commands (#21); before the model hooks so a wrong device fails first.
+  addDeviceOptions(program);
   installModelResolution(program); // every --model / --base: a folder or a Hub id in the local cache
   return program;
 }

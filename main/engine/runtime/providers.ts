@@ -39,6 +39,10 @@ export function onnxruntimeBinFolder(): string {
 /** Resolves (and caches) which execution provider to use. */
 const cache = new Map<ProviderRequest, Promise<ProviderChoice>>();
 export function chooseExecutionProvider(request: ProviderRequest = 'auto'): Promise<ProviderChoice> {
+  // `--device` (main/cli/device-option.ts) sets this for the whole process: it wins over a config's or a
+  // caller's provider, so one flag moves every session of the command to the chosen device.
+  const forced = process.env.SAENGGAK_DEVICE_PROVIDER;
+  if (forced === 'cpu' || forced === 'cuda' || forced === 'webgpu') request = forced;
   let choice = cache.get(request);
   if (!choice) {
     choice = resolveProvider(request);
