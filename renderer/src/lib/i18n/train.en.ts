@@ -183,4 +183,9 @@ export const trainEn = {
   'train.memory.lower': 'lower {field} to {value}',
   'train.memory.useLora': 'use LoRA instead of full fine-tuning',
   'train.memory.smallerModel': 'choose a smaller model or a device with more memory',
+  'train.export.title': 'Export',
+  'train.export.format': 'Format',
+  'train.export.quant': 'Quantization',
+  'train.export.start': 'Export',
+  'train.export.done': 'Exported:',
 } as const;

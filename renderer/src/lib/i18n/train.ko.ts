@@ -184,4 +184,9 @@ export const trainKo: Record<keyof typeof trainEn, string> = {
   'train.memory.lower': '{field}을(를) {value}(으)로 낮추기',
   'train.memory.useLora': '전체 파인튜닝 대신 LoRA 사용',
   'train.memory.smallerModel': '더 작은 모델이나 메모리가 더 큰 장치를 선택',
+  'train.export.title': '내보내기',
+  'train.export.format': '형식',
+  'train.export.quant': '양자화',
+  'train.export.start': '내보내기',
+  'train.export.done': '내보낸 파일:',
 };
