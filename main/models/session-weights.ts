@@ -15,7 +15,7 @@
 
 import type * as ort from 'onnxruntime-node';
 import { encodeModelWithExternalData, type EncodedModel, type OnnxModel } from '../engine/index.ts';
-import { fileTensor } from '../engine/onnx/emit.ts';
+import { fileTensor, ONNX_DATA_TYPE_CODE } from '../engine/onnx/emit.ts';
 import type { OnnxDataType, OnnxTensor } from '../engine/onnx/model.ts';
 import type { SafetensorsDtype } from '../engine/safetensors.ts';
 import type { DecoderDType } from './decoder.ts';
@@ -29,8 +29,6 @@ const OWN_PIECE_BYTES = 2 ** 20;
 const IN_MEMORY_LOCATION = 'in-memory-weights.bin';
 
 const STORAGE_TO_ONNX: Partial<Record<SafetensorsDtype, OnnxDataType>> = { F32: 'float32', F64: 'float64', F16: 'float16', BF16: 'bfloat16' };
-/** TensorProto.DataType codes for Cast's `to`. */
-const CAST_TO: Record<DecoderDType, number> = { float32: 1, float64: 11 };
 
 /** Suffix of a weight's initializer when it is stored in another dtype and cast at use. */
 export const STORED_SUFFIX = '::stored';
@@ -58,7 +56,7 @@ export function attachFileWeights(model: OnnxModel, files: WeightFiles, dtype: D
     else {
       const name = `${input.name}${STORED_SUFFIX}`;
       initializers.push(fileTensor(name, storage, dims, file));
-      casts.push({ opType: 'Cast', name: `${input.name}/Cast`, inputs: [name], outputs: [input.name], attributes: { to: { kind: 'int', value: CAST_TO[dtype] } } });
+      casts.push({ opType: 'Cast', name: `${input.name}/Cast`, inputs: [name], outputs: [input.name], attributes: { to: { kind: 'int', value: ONNX_DATA_TYPE_CODE[dtype as OnnxDataType] } } });
     }
     attached.add(input.name);
   }
