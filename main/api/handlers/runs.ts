@@ -203,6 +203,8 @@ export const runsHandlers: HandlerGroup<'runs'> = {
 
   'runs.estimate': async (input, ctx) => {
     const { workspace } = ctx.session.requireWorkspace();
+    // It reads the model's config.json: in serve mode only inside the allowed folders, like runs.start.
+    for (const { at, path } of configPaths(input.config)) ctx.session.checkPath(path, at);
     return estimateRun(workspace.root, input.kind, input.config, input.provider);
   },
 

@@ -71,6 +71,7 @@ test('serve mode refuses paths outside the workspace and --allow-path folders, a
     await refused('pipeline.start', { recipePath: join(outside, 'r.yaml') });
     await refused('runs.start', { kind: 'sft', config: { model: '/etc', data: { source: 'ok' } } });
     await refused('runs.start', { kind: 'sft', config: { model: join(ws, 'models', 'm'), data: { source: join(outside, 'secret.jsonl') } } });
+    await refused('runs.estimate', { kind: 'sft', config: { model: '/etc', data: { source: 'ok' } } });
     await refused('eval.start', { models: ['/etc'], benchmarks: ['ok'] });
 
     // Names are one folder name everywhere.
