@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { cliAction, ensureWorkspace, workspaceFrom } from './workspace.ts';
 import { stopOnSignals } from './signals.ts';
 
-type GrpoCliOptions = { config: string; workspace?: string; json?: boolean };
+type GrpoCliOptions = { config: string; workspace?: string; precision?: string; json?: boolean };
 
 export function registerTrainGrpoCommand(parent: Command): void {
   parent
@@ -12,6 +12,7 @@ export function registerTrainGrpoCommand(parent: Command): void {
     .description('reinforcement learning with GRPO on verifiable rewards (resumes an interrupted run with the same config)')
     .requiredOption('--config <file>', 'run config (YAML): model, prompts, rollout, rewards, objective, …')
     .option('--workspace <dir>', 'workspace folder (default: $SAENGGAK_WORKSPACE)')
+    .option('--precision <p>', 'fp32 | bf16 | fp16 compute of the update; master weights stay fp32 (overrides the config; default bf16 on CUDA, fp16 on WebGPU, fp32 on CPU)')
     .option('--json', 'print {run, output, steps, reward, accuracy, lang} as the last stdout line')
     .action(
       cliAction(async (options: GrpoCliOptions) => {
@@ -20,7 +21,8 @@ export function registerTrainGrpoCommand(parent: Command): void {
         const { parse } = await import('yaml');
         const { runGrpo } = await import('../train/grpo/trainer.ts');
         const configPath = resolve(options.config);
-        const config = parse(readFileSync(configPath, 'utf8')) as unknown;
+        const config = parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
+        if (options.precision) config.precision = options.precision;
         const workspace = await ensureWorkspace(workspaceFrom(options.workspace));
         const stop = stopOnSignals();
         try {

@@ -24,6 +24,7 @@ type RmCliOptions = {
   pairsPerBatch?: string;
   maxLength?: string;
   centering?: string;
+  precision?: string;
   json?: boolean;
 };
 
@@ -100,6 +101,7 @@ export function registerTrainRmCommand(parent: Command): void {
     .option('--pairs-per-batch <n>', 'pairs per optimizer step (default 8)')
     .option('--max-length <n>', 'longest prompt + answer in tokens (default 1024; longer pairs are dropped)')
     .option('--centering <c>', 'reward-centring coefficient (adds c · mean r², e.g. 0.01)')
+    .option('--precision <p>', 'fp32 | bf16 | fp16 compute; master weights stay fp32 (default bf16 on CUDA, fp16 on WebGPU, fp32 on CPU)')
     .option('--json', 'print one final JSON line {run, output, status, steps, loss, accuracy, eval, pairsPerSecond, data}')
     .action(
       cliAction(async (options: RmCliOptions) => {
@@ -122,6 +124,7 @@ export function registerTrainRmCommand(parent: Command): void {
           ...(options.pairsPerBatch !== undefined ? { pairsPerBatch: number('--pairs-per-batch', options.pairsPerBatch) } : {}),
           ...(options.maxLength !== undefined ? { maxLength: number('--max-length', options.maxLength) } : {}),
           ...(options.centering !== undefined ? { centeringCoefficient: number('--centering', options.centering) } : {}),
+          ...(options.precision !== undefined ? { precision: options.precision } : {}),
           ...(loraRank !== undefined ? { method: { kind: 'lora', r: loraRank, alpha: 2 * loraRank } } : {}),
         });
         const stop = stopOnSignals({ notice: 'stopping after this step (checkpoint, then exit)…' });

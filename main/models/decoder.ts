@@ -298,7 +298,9 @@ function lastPositionQueries(g: Graph, config: ModelConfig, mask: Tensor, positi
     const keyIsToken = op.notEqual(mask, 0);
     const last = op.reduceMax(op.mul(op.cast(keyIsToken, 'int64'), op.unsqueeze(op.arange(g, S), [0])), [1]); // [B]
     const positions = op.gatherElements(positionIds, op.unsqueeze(last, [1]), 1); // [B, 1]
-    const pick = (x: Tensor) => op.gatherElements(x, op.expand(op.unsqueeze(last, [1, 2]), [x.shape[0], 1, x.shape[2]]), 1);
+    const index = (x: Tensor) => op.expand(op.unsqueeze(last, [1, 2]), [x.shape[0], 1, x.shape[2]]);
+    // Half precision: gather in float32 (the gradient's ScatterElements-add has no CPU float16 kernel).
+    const pick = (x: Tensor) => (x.dtype === 'float16' || x.dtype === 'bfloat16' ? op.cast(op.gatherElements(op.cast(x, 'float32'), index(x), 1), x.dtype) : op.gatherElements(x, index(x), 1));
     const bias = op.where(op.unsqueeze(keyIsToken, [1, 2]), g.scalar(0, dtype), g.scalar(maskingValue(dtype), dtype));
     return { pick, rotary: rotaryFromPositions(g, config, positions, dtype), bias };
   });

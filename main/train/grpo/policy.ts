@@ -17,6 +17,7 @@ import { buildTrainStep, encodeModelWithExternalData, EXTERNAL_DATA_PIECE_BYTES,
 import type { SafeTensor, TensorMap } from '../../engine/safetensors.ts';
 import type { ModelConfig } from '../../models/config.ts';
 import { buildDecoderGraph, type DecoderGraph, type Projection } from '../../models/decoder.ts';
+import { resolveComputeDtype, type Precision } from '../../models/fine-tune.ts';
 import { weightData } from '../../models/decoder-session.ts';
 import { initLoraWeights, loraAdapterFrom, loraProjection, loraTensors, type LoraGraph } from '../../models/lora.ts';
 import { loraConfig, type LoraAdapter, type LoraConfig } from '../../models/peft.ts';
@@ -88,6 +89,8 @@ export interface PolicyOptions {
   temperature?: number;
   /** Recompute each decoder layer in the update's backward pass (DecoderGraphOptions.gradientCheckpointing). */
   gradientCheckpointing?: boolean;
+  /** The update's compute precision (fine-tune.ts Precision; fp16 with dynamic loss scaling). The scorer stays float32. */
+  precision?: Precision;
 }
 
 /** Logits as the sampler sees them: divided by the temperature (no op at 1). */
@@ -100,7 +103,7 @@ export function loraConfigOf(method: Extract<GrpoMethod, { kind: 'lora' }>): Lor
 }
 
 /** The decoder graph for a method, with the names of its trainable params. */
-function methodDecoder(config: ModelConfig, method: GrpoMethod, gradientCheckpointing = false): { decoder: DecoderGraph; trainable: string[]; lora: LoraGraph | null; plan: SelectivePlan | null } {
+function methodDecoder(config: ModelConfig, method: GrpoMethod, gradientCheckpointing = false, computeDtype?: 'float16' | 'bfloat16'): { decoder: DecoderGraph; trainable: string[]; lora: LoraGraph | null; plan: SelectivePlan | null } {
   let projection: Projection | undefined;
   let lora: LoraGraph | null = null;
   if (method.kind === 'lora') {
@@ -113,10 +116,10 @@ function methodDecoder(config: ModelConfig, method: GrpoMethod, gradientCheckpoi
     const selective = selectiveProjection(plan, 'float32');
     projection = selective.projection;
     // Selected neurons train as slices of their weights (models/selective.ts); the names exist once the graph is built.
-    const decoder = buildDecoderGraph(config, { dtype: 'float32', projection, gradientCheckpointing });
+    const decoder = buildDecoderGraph(config, { dtype: 'float32', projection, gradientCheckpointing, computeDtype });
     return { decoder, trainable: [...plan.wholeParams, ...selective.sliceParams.keys()], lora, plan };
   }
-  const decoder = buildDecoderGraph(config, { dtype: 'float32', projection, gradientCheckpointing });
+  const decoder = buildDecoderGraph(config, { dtype: 'float32', projection, gradientCheckpointing, computeDtype });
   const trainable = method.kind === 'full' ? [...decoder.weights.keys()] : [...lora!.params.values()].flatMap(({ a, b }) => [a.name, b.name]);
   return { decoder, trainable, lora, plan: null };
 }
@@ -150,7 +153,9 @@ export class Policy {
     const temperature = options.temperature ?? 1;
     if (!(temperature > 0 && Number.isFinite(temperature))) throw new RangeError(`policy: temperature must be a positive number, got ${temperature}`);
     // --- update graph
-    const train = methodDecoder(config, method, options.gradientCheckpointing);
+    const precision = options.precision ?? 'fp32';
+    const computeDtype = await resolveComputeDtype(precision, 'float32', options.provider ?? 'auto');
+    const train = methodDecoder(config, method, options.gradientCheckpointing, computeDtype);
     const g = train.decoder.graph;
     const B = 'batch_size';
     const S = 'sequence_length';
@@ -159,7 +164,8 @@ export class Policy {
     const old = g.input('old_log_probs', 'float32', [B, S]);
     const ref = usesReference ? g.input('ref_log_probs', 'float32', [B, S]) : undefined;
     const advantages = g.input('advantages', 'float32', [B]);
-    const logits = samplingLogits(train.decoder.logits, temperature);
+    // Log-probs, the objective and the entropy in float32 (mixed precision computes only the decoder in half).
+    const logits = samplingLogits(op.cast(train.decoder.logits, 'float32'), temperature);
     const logProbs = nn.tokenLogProbs(logits, targets);
     const objective = grpoObjective({ logProbs, oldLogProbs: old, refLogProbs: ref, advantages, mask }, options.objective);
     const trainableSet = new Set(train.trainable);
@@ -171,6 +177,7 @@ export class Policy {
       maxGradNorm: options.maxGradNorm,
       metrics: { ...objective.metrics, entropy: maskedEntropy(logits, mask) },
       checkpoints: train.decoder.checkpoints,
+      lossScaling: precision === 'fp16',
     });
 
     // --- initial trainable values
@@ -186,7 +193,7 @@ export class Policy {
     for (const io of step.signature.trainable) initialParams[io.name] = host(io.name);
     const frozen: Record<string, TensorData> = {};
     for (const spec of step.signature.frozen) frozen[spec.name] = weightData(weights, spec.name, 'float32');
-    const runner = await TrainStepRunner.create({ model: step.toOnnx(frozen), signature: step.signature }, { params: initialParams }, { provider: options.provider ?? 'auto' });
+    const runner = await TrainStepRunner.create({ model: step.toOnnx(frozen), signature: step.signature }, { params: initialParams }, { provider: options.provider ?? 'auto', lossScaling: precision === 'fp16' ? {} : undefined });
 
     // --- scorer: per-token log-probs with trainable weights as inputs
     const scoring = methodDecoder(config, method);

@@ -11,6 +11,7 @@ import { basename, join, resolve } from 'node:path';
 import { loadLatestCheckpoint, Rng, saveCheckpoint, type RngState } from '../../engine/index.ts';
 import { DecoderSession } from '../../models/decoder-session.ts';
 import { generate, type GeneratedSequence } from '../../models/generate.ts';
+import { defaultPrecision } from '../../models/fine-tune.ts';
 import { estimateTrainingMemory, formatBytes } from '../../models/memory.ts';
 import { mergeLoraAdapter, readLoraAdapter, writeLoraAdapter } from '../../models/peft.ts';
 import { RewardModel } from '../../models/reward-model.ts';
@@ -137,6 +138,8 @@ export async function runGrpo(input: GrpoConfig | GrpoConfigInput, options: RunG
     provider: config.provider,
     temperature: config.rollout.temperature,
     adapter,
+    gradientCheckpointing: config.gradientCheckpointing,
+    precision: config.precision ?? (await defaultPrecision(config.provider)),
   });
 
   // Resume.
@@ -296,12 +299,24 @@ export async function runGrpo(input: GrpoConfig | GrpoConfigInput, options: RunG
         g.responses.map((r) => ({ prompt: g.promptIds, response: r.tokens, counts: !(config.objective.overlong.mode === 'mask' && r.finishReason === 'length') })),
       );
       const miniBatch = config.objective.miniBatch ?? rows.length;
+      // Mini-batches of similar lengths (rows sorted by length, advantages moving with them): little padding,
+      // and packBatch's length buckets then repeat, so the update and scorer sessions are reused.
+      const order = rows.map((_, i) => i);
+      if (miniBatch < rows.length) order.sort((a, b) => rows[a].prompt.length + rows[a].response.length - (rows[b].prompt.length + rows[b].response.length) || a - b);
       const chunks: { rows: typeof rows; adv: Float32Array }[] = [];
-      for (let s = 0; s < rows.length; s += miniBatch) chunks.push({ rows: rows.slice(s, s + miniBatch), adv: Float32Array.from(advantages.subarray(s, s + miniBatch)) });
+      for (let s = 0; s < rows.length; s += miniBatch) {
+        const picked = order.slice(s, s + miniBatch);
+        chunks.push({ rows: picked.map((i) => rows[i]), adv: Float32Array.from(picked, (i) => advantages[i]) });
+      }
       const packed = chunks.map((c) => packBatch(c.rows, padId));
-      // Old log-probs from the rollout policy (before any update of this step); reference once per batch.
-      const old = await Promise.all(packed.map((b) => policy.logProbs(b, 'current')));
-      const ref = policy.usesReference ? await Promise.all(packed.map((b) => policy.logProbs(b, 'reference'))) : null;
+      // Old log-probs from the rollout policy (before any update of this step), and the reference: one
+      // mini-batch at a time (all at once held every batch's activations and a copy of the state per call).
+      const old: Float32Array[] = [];
+      const ref: Float32Array[] | null = policy.usesReference ? [] : null;
+      for (const b of packed) {
+        old.push(await policy.logProbs(b, 'current'));
+        if (ref) ref.push(await policy.logProbs(b, 'reference'));
+      }
       const lr = learningRateAt(step, config.steps, { learningRate: config.optimization.learningRate, ...config.optimization.schedule });
       const stepMetrics: Record<string, number[]> = {};
       let updateTokens = 0;
@@ -309,6 +324,11 @@ export async function runGrpo(input: GrpoConfig | GrpoConfigInput, options: RunG
         for (const [i, b] of packed.entries()) {
           checkSignal();
           const result = await policy.update(b, { oldLogProbs: old[i], refLogProbs: ref?.[i], advantages: chunks[i].adv }, lr);
+          if (result.skipped) {
+            // fp16 loss scaling: this mini-batch's gradients overflowed; nothing changed, the scale halved.
+            log(`step ${step}: mini-batch ${i + 1} skipped (fp16 gradients overflowed at loss scale ${result.lossScale})`);
+            continue;
+          }
           assertFinite({ loss: result.loss, grad_norm: result.metrics.grad_norm }, { step, batch: `rollout batch of step ${step}, epoch ${epoch + 1}, mini-batch ${i + 1}` });
           for (const [k, v] of Object.entries({ loss: result.loss, ...result.metrics })) (stepMetrics[k] ??= []).push(v);
           updateTokens += b.batch * b.seq;

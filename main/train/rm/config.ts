@@ -86,6 +86,8 @@ export const rmConfigSchema = z
     dtype: z.enum(['float32', 'float64']).default('float32'),
     /** Recompute each decoder layer in the backward pass instead of keeping its activations (same gradients, less memory). */
     gradientCheckpointing: z.boolean().default(false),
+    /** Compute precision; master weights and AdamW moments stay fp32 (fp16: dynamic loss scaling; bf16 needs a GPU). Default: bf16 on CUDA, fp16 on WebGPU, fp32 on CPU. */
+    precision: z.enum(['fp32', 'bf16', 'fp16']).optional(),
   })
   .strict();
 

@@ -12,7 +12,7 @@ import type { SafeTensor, TensorMap } from '../../engine/safetensors.ts';
 import { architectureName, type ModelConfig } from '../../models/config.ts';
 import { buildDecoderGraph, type DecoderDType, type Projection } from '../../models/decoder.ts';
 import { weightData } from '../../models/decoder-session.ts';
-import type { TuningMethod } from '../../models/fine-tune.ts';
+import { resolveComputeDtype, type Precision, type TuningMethod } from '../../models/fine-tune.ts';
 import { SeededRandom } from '../../models/init.ts';
 import { initLoraWeights, loraDropoutFeeds, loraProjection, loraTensors, type LoraGraph } from '../../models/lora.ts';
 import { mergeLoraAdapter } from '../../models/peft.ts';
@@ -83,6 +83,8 @@ export interface RewardStepOptions {
   dropoutRng?: RngState;
   /** Recompute each decoder layer in the backward pass (DecoderGraphOptions.gradientCheckpointing). */
   gradientCheckpointing?: boolean;
+  /** Compute precision (fine-tune.ts Precision): fp16 with dynamic loss scaling; master weights stay float32. */
+  precision?: Precision;
 }
 
 /** One batch as the step graph takes it. */
@@ -141,10 +143,14 @@ export class RewardModelStep {
     // The score only at each row's last real token: the last layer runs its queries and MLP there alone.
     // Not with LoRA dropout, whose [batch, seq, width] masks the projections read at every position.
     const lastPositionScores = !(method.kind === 'lora' && method.lora.loraDropout > 0);
-    const decoder = buildDecoderGraph(config, { dtype, projection, batchSize: 2 * P, lastPositionScores, gradientCheckpointing: options.gradientCheckpointing });
+    const precision = options.precision ?? 'fp32';
+    const computeDtype = await resolveComputeDtype(precision, dtype, options.provider ?? 'cpu');
+    const decoder = buildDecoderGraph(config, { dtype, projection, batchSize: 2 * P, lastPositionScores, gradientCheckpointing: options.gradientCheckpointing, computeDtype });
     const g = decoder.graph;
     const margin = g.input('margin', dtype, [P]);
-    const rewards = lastPositionScores ? op.reshape(decoder.logits, [2 * P]) : lastTokenRewards(g, decoder.logits, decoder.attentionMask);
+    // Scores and the Bradley-Terry loss in the master dtype (mixed precision computes only the decoder in half).
+    const scores = op.cast(decoder.logits, dtype);
+    const rewards = lastPositionScores ? op.reshape(scores, [2 * P]) : lastTokenRewards(g, scores, decoder.attentionMask);
     const bt = bradleyTerryLoss(rewards, margin, { centeringCoefficient: options.centeringCoefficient });
 
     let trainable: string[];
@@ -160,6 +166,7 @@ export class RewardModelStep {
       maxGradNorm: options.maxGradNorm,
       metrics: { accuracy: bt.accuracy, margin: bt.meanMargin, chosen: bt.meanChosen, rejected: bt.meanRejected },
       checkpoints: decoder.checkpoints,
+      lossScaling: precision === 'fp16',
     });
     const all: TensorMap = new Map([...weights, ...extraInitial]);
     const frozen: Record<string, TensorData> = {};
@@ -169,7 +176,7 @@ export class RewardModelStep {
       // Copies: the runner owns its buffers and the caller's weights must stay as they were.
       initial[io.name] = { dtype, dims: io.shape, data: (weightData(all, io.name, dtype) as Float32Array | Float64Array).slice() };
     }
-    const runner = await TrainStepRunner.create({ model: step.toOnnx(frozen), signature: step.signature }, { params: initial }, { provider: options.provider ?? 'cpu', sessionOptions: options.sessionOptions ?? SLEEPING_WORKERS });
+    const runner = await TrainStepRunner.create({ model: step.toOnnx(frozen), signature: step.signature }, { params: initial }, { provider: options.provider ?? 'cpu', sessionOptions: options.sessionOptions ?? SLEEPING_WORKERS, lossScaling: precision === 'fp16' ? {} : undefined });
     if (options.state) runner.loadState(options.state);
     return new RewardModelStep(config, method, runner, P, trainable, weights, lora, plan, dtype, new SeededRandom(options.dropoutRng ?? (options.seed ?? 0) + 7919));
   }
@@ -201,7 +208,10 @@ export class RewardModelStep {
   }
 
   async step(batch: PairBatch, learningRate: number): Promise<RewardStepResult> {
-    const r = await this.runner.step(this.feed(batch), { learningRate });
+    // fp16 loss scaling: a step whose gradients overflowed changed nothing; retry it at the halved scale
+    // (the runner gives up with NonFiniteLossError once the scale cannot go lower).
+    let r = await this.runner.step(this.feed(batch), { learningRate });
+    while (r.skipped) r = await this.runner.step(this.feed(batch), { learningRate });
     const m = r.metrics;
     return { loss: r.loss, gradNorm: m.grad_norm, accuracy: m.accuracy, meanMargin: m.margin, meanChosen: m.chosen, meanRejected: m.rejected };
   }

@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadLatestCheckpoint, saveCheckpoint, NonFiniteLossError } from '../../engine/index.ts';
 import { Rng } from '../../engine/rng.ts';
-import type { TuningMethod } from '../../models/fine-tune.ts';
+import { defaultPrecision, type TuningMethod } from '../../models/fine-tune.ts';
 import { loraConfig } from '../../models/peft.ts';
 import { RewardModel } from '../../models/reward-model.ts';
 import { Tokenizer } from '../../models/tokenizer.ts';
@@ -122,6 +122,7 @@ export async function runRewardModelTraining(input: RmConfigInput | RmConfig, op
       state: checkpoint ? { params: checkpoint.params, optimizerState: checkpoint.optimizerState, step: checkpoint.step } : undefined,
       dropoutRng: checkpoint?.rng ?? undefined,
       gradientCheckpointing: config.gradientCheckpointing,
+      precision: config.precision ?? (config.dtype === 'float32' ? await defaultPrecision(config.provider) : 'fp32'),
     });
     metrics = run.openMetrics({ resumeAfterStep: checkpoint?.step ?? 0 });
     await run.update({ status: 'running', step: checkpoint?.step ?? 0, totalSteps });

@@ -69,3 +69,19 @@ test('GRPO config refuses LoRA dropout (it was silently ignored)', () => {
   assert.equal(parseGrpoConfig({ ...base, method: { kind: 'lora', dropout: 0 } }).method.kind, 'lora');
   assert.equal(parseGrpoConfig({ ...base, method: { kind: 'lora' } }).gradientCheckpointing, false);
 });
+
+test('fp16 policy update (float32 masters, loss scaling) matches the float32 update within fp16 precision', async () => {
+  const padded = packBatch(rows, 0);
+  const advantages = Float32Array.from([1, -0.5, 0.25]);
+  const fp32 = await Policy.create(config, weights, { kind: 'full' }, options());
+  const old = await fp32.logProbs(padded);
+  const ref = await fp32.update(padded, { oldLogProbs: old, advantages }, 1e-3);
+  await fp32.release();
+  const fp16 = await Policy.create(config, weights, { kind: 'full' }, options({ precision: 'fp16' }));
+  let r = await fp16.update(padded, { oldLogProbs: old, advantages }, 1e-3);
+  for (let i = 0; i < 20 && r.skipped; i++) r = await fp16.update(padded, { oldLogProbs: old, advantages }, 1e-3);
+  await fp16.release();
+  assert.equal(r.step, 1);
+  assert.ok(Math.abs(r.loss - ref.loss) < 1e-2 * Math.max(1e-3, Math.abs(ref.loss)) + 1e-4, `loss ${r.loss} vs ${ref.loss}`);
+  assert.ok(Math.abs(r.metrics.grad_norm - ref.metrics.grad_norm) < 3e-2 * ref.metrics.grad_norm, `grad norm ${r.metrics.grad_norm} vs ${ref.metrics.grad_norm}`);
+});

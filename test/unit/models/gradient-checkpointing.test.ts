@@ -167,3 +167,18 @@ test('reward-model step with gradientCheckpointing (last-position scores) takes 
     assert.ok(Math.abs(r.gradNorm - out[1][i].gradNorm) < 1e-9 * r.gradNorm, `step ${i + 1}: grad norm ${r.gradNorm} vs ${out[1][i].gradNorm}`);
   });
 });
+
+test('reward-model step in fp16 (float32 masters, loss scaling) matches the float32 step within fp16 precision', async () => {
+  const lm = tinyConfig('qwen2', { tie: false });
+  const { config, weights } = rewardModelFromBase(lm, randomWeights(lm, 8), { padTokenId: 0, seed: 5 });
+  const sequences = [[1, 5, 7, 9], [1, 4, 8, 15, 16], [1, 5, 7, 3], [1, 30, 31]];
+  const results = [];
+  for (const precision of ['fp32', 'fp16'] as const) {
+    const step = await RewardModelStep.create(config, weights, { kind: 'full' }, { pairsPerBatch: 2, precision });
+    results.push(await step.step({ sequences, margins: [0, 0] }, 1e-3));
+    await step.runner.release();
+  }
+  const [fp32, fp16] = results;
+  assert.ok(Math.abs(fp16.loss - fp32.loss) < 1e-2 * fp32.loss, `loss ${fp16.loss} vs ${fp32.loss}`);
+  assert.ok(Math.abs(fp16.gradNorm - fp32.gradNorm) < 3e-2 * fp32.gradNorm, `grad norm ${fp16.gradNorm} vs ${fp32.gradNorm}`);
+});
