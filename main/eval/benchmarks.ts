@@ -89,8 +89,17 @@ export function detectColumns(rows: readonly Row[]): { layout: BenchmarkLayout; 
     const gsm = rows.slice(0, 20).every((r) => typeof r.answer === 'string' && GSM8K_ANSWER.test(r.answer));
     return { layout: gsm ? 'gsm8k' : 'amc', columns: withExtras('question', 'answer') };
   }
+  // Any other dataset: the common names for the problem (a plain `prompt` dataset, the demo's held-out split)
+  // and the gold answer, in order of preference; the layout is then `custom` (no per-set answer rewriting).
+  const problem = pick(PROBLEM_COLUMNS);
+  const answer = pick(ANSWER_COLUMNS.filter((c) => c !== problem));
+  if (problem && answer) return { layout: 'custom', columns: withExtras(problem, answer) };
   return null;
 }
+
+/** Column names tried for the problem text and the gold answer, best first (case as written). */
+export const PROBLEM_COLUMNS = ['problem', 'Problem', 'question', 'Question', 'prompt', 'Prompt', 'input'] as const;
+export const ANSWER_COLUMNS = ['answer', 'Answer', 'gold', 'gold_answer', 'final_answer', 'solution', 'Solution', 'target'] as const;
 
 /** The gold answer of a GSM8K row: the text after "####", thousands separators removed. */
 export function gsm8kAnswer(solution: string): string {
@@ -107,8 +116,12 @@ export function toBenchmark(rows: readonly Row[], spec: BenchmarkSpec, name: str
   if (!detected && !(given.problem && given.answer)) {
     throw new Error(
       `benchmark ${name}: cannot tell which columns hold the problem and the answer (columns: ${Object.keys(rows[0]).join(', ')}); ` +
-        'give the mapping, e.g. --problem-column question --answer-column answer',
+        'choose them (the Evaluate page\'s column pickers, or --problem-column NAME --answer-column NAME)',
     );
+  }
+  const columnNames = new Set(Object.keys(rows[0]));
+  for (const [role, column] of Object.entries(stripUndefined(given))) {
+    if (!columnNames.has(String(column))) throw new Error(`benchmark ${name}: no column "${String(column)}" for the ${role} (columns: ${[...columnNames].join(', ')})`);
   }
   const columns: ColumnMapping = { ...(detected?.columns ?? { problem: '', answer: '' }), ...stripUndefined(given) };
   const layout: BenchmarkLayout = detected && !given.problem && !given.answer ? detected.layout : 'custom';
@@ -143,14 +156,40 @@ export function detectBenchmarkLanguage(problems: readonly BenchmarkProblem[]): 
   return detectLanguage(problems.slice(0, 50).map((p) => p.problem).join('\n')) ?? 'en';
 }
 
+/** What a column picker needs: the columns of the first row, the detected mapping (null: none) and one row. */
+export interface BenchmarkColumnsInfo {
+  name: string;
+  rows: number;
+  columns: string[];
+  detected: ColumnMapping | null;
+  layout: BenchmarkLayout | null;
+  /** The first row's values as short text, to show beside each column. */
+  example: Record<string, string>;
+}
+
+/** The columns of a benchmark source and the mapping detection would choose. */
+export async function benchmarkColumns(spec: BenchmarkSpec, workspace?: Workspace): Promise<BenchmarkColumnsInfo> {
+  const { rows, name } = await loadBenchmarkRows(spec, workspace);
+  if (rows.length === 0) throw new Error(`benchmark ${name}: no rows in ${spec.source}`);
+  const detected = detectColumns(rows);
+  const first = rows[0];
+  const example = Object.fromEntries(Object.entries(first).map(([k, v]) => [k, (typeof v === 'string' ? v : JSON.stringify(v) ?? '').slice(0, 120)]));
+  return { name, rows: rows.length, columns: Object.keys(first), detected: detected?.columns ?? null, layout: detected?.layout ?? null, example };
+}
+
 /** Loads a benchmark from a path (file or folder) or, when no such path exists, a workspace dataset. */
 export async function loadBenchmark(spec: BenchmarkSpec, workspace?: Workspace): Promise<Benchmark> {
+  const { rows, name } = await loadBenchmarkRows(spec, workspace);
+  return toBenchmark(rows, spec, name);
+}
+
+/** The raw rows of a benchmark source and its display name (see loadBenchmark for the lookup order). */
+async function loadBenchmarkRows(spec: BenchmarkSpec, workspace?: Workspace): Promise<{ rows: Row[]; name: string }> {
   if (existsSync(spec.source)) {
     const files = benchmarkFiles(spec.source, spec.split);
     const rows: Row[] = [];
     for (const file of files) rows.push(...(await readRows(file)));
-    const name = spec.name ?? basename(spec.source, extname(spec.source));
-    return toBenchmark(rows, spec, name);
+    return { rows, name: spec.name ?? basename(spec.source, extname(spec.source)) };
   }
   if (!workspace) throw new Error(`benchmark "${spec.source}": no such file or folder (and no workspace to look for a dataset of that name)`);
   const isDataset = await workspace.datasets.has(spec.source);
@@ -160,7 +199,7 @@ export async function loadBenchmark(spec: BenchmarkSpec, workspace?: Workspace):
       if (!spec.download) throw new Error(`benchmark ${spec.source}: not downloaded; download it (--download, needs network) or put its Parquet/JSONL files at ${dir}`);
       await downloadHfDataset(spec.source, dir, { split: spec.split });
     }
-    return loadBenchmark({ ...spec, source: dir, name: spec.name ?? spec.source.split('/').pop() }, workspace);
+    return loadBenchmarkRows({ ...spec, source: dir, name: spec.name ?? spec.source.split('/').pop() }, workspace);
   }
   if (!isDataset) {
     const known = (await workspace.datasets.list()).map((d) => d.name);
@@ -168,7 +207,7 @@ export async function loadBenchmark(spec: BenchmarkSpec, workspace?: Workspace):
   }
   const rows: Row[] = [];
   for await (const batch of workspace.datasets.jsonBatches(spec.source)) for (const json of batch) rows.push(JSON.parse(json) as Row);
-  return toBenchmark(rows, spec, spec.name ?? spec.source);
+  return { rows, name: spec.name ?? spec.source };
 }
 
 /** The data files of a benchmark path, sorted; in a folder, one split (see BenchmarkSpec.split). */

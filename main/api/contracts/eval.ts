@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { method } from '../method.ts';
 import type { BenchmarkProblemInfo, EvalMeta, EvalSummary, SampleRow } from '../../eval/types.ts';
+import type { BenchmarkColumnsInfo } from '../../eval/benchmarks.ts';
 
 export type { EvalMeta, EvalSettings, EvalSummary, SampleRow, EvalFinishReason } from '../../eval/types.ts';
 
@@ -41,13 +42,33 @@ export type EvalDetail = {
   problems: EvalProblemRow[];
 };
 
+export type { BenchmarkColumnsInfo, ColumnMapping } from '../../eval/benchmarks.ts';
+
+/** A benchmark the page offers: a workspace dataset, or a split a pipeline run wrote (its held-out file). */
+export type EvalBenchmarkInfo = {
+  /** What eval.start and eval.columns take: the dataset name, or the file's path. */
+  source: string;
+  /** Display name: the dataset name, or <pipeline>/heldout. */
+  label: string;
+  origin: 'dataset' | 'pipeline';
+  /** Rows, when known without reading the file. */
+  rows: number | null;
+};
+
 export type EvalReportPaths = { dir: string; markdown: string; csv: string; html: string };
 
 const evalName = z.string().min(1).max(200);
+const columnName = z.string().min(1).max(200);
+/** Which columns hold the problem and the gold answer (and optionally an id), for one benchmark. */
+const columnMapping = z.object({ problem: columnName, answer: columnName, id: columnName.optional() });
 
 export const evalMethods = {
   /** Model folders under the workspace's models/ and runs/<run>/output (full checkpoints and LoRA adapters). */
   'eval.models': method<EvalModelInfo[]>()(z.object({})),
+  /** Workspace datasets plus the held-out splits pipeline runs wrote, for the benchmark list. */
+  'eval.benchmarks': method<EvalBenchmarkInfo[]>()(z.object({})),
+  /** A benchmark's columns, the mapping detected from their names (null: none) and its first row. */
+  'eval.columns': method<BenchmarkColumnsInfo>()(z.object({ benchmark: z.string().min(1).max(4096) })),
   /** Starts one `eval` job evaluating every model on every benchmark (dataset names or paths). */
   'eval.start': method<{ jobId: string }>()(
     z.object({
@@ -63,6 +84,8 @@ export const evalMethods = {
       base: z.string().optional(),
       /** Evaluate only the first `limit` problems of each benchmark. */
       limit: z.number().int().min(1).optional(),
+      /** Column mappings by benchmark (as named in `benchmarks`); a benchmark without one is detected. */
+      columns: z.record(z.string(), columnMapping).optional(),
     }),
   ),
   'eval.list': method<EvalListItem[]>()(z.object({})),

@@ -15,6 +15,8 @@ export type EvalJobInput = {
   template?: string;
   base?: string;
   limit?: number;
+  /** Column mappings by benchmark (the strings in `benchmarks`); others are detected from the names. */
+  columns?: Record<string, { problem: string; answer: string; id?: string }>;
 };
 
 export async function run(raw: unknown, ctx: JobContext): Promise<unknown> {
@@ -28,7 +30,7 @@ export async function run(raw: unknown, ctx: JobContext): Promise<unknown> {
     const summary = await runEvaluation({
       model,
       base: input.base,
-      benchmark: { source: benchmark, limit: input.limit },
+      benchmark: { source: benchmark, limit: input.limit, ...(input.columns?.[benchmark] ? { columns: input.columns[benchmark] } : {}) },
       workspace: ctx.workspace,
       k: input.k,
       temperature: input.temperature,

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { detectColumns, loadBenchmark, toBenchmark } from '../../../main/eval/benchmarks.ts';
+import { benchmarkColumns, detectColumns, loadBenchmark, toBenchmark } from '../../../main/eval/benchmarks.ts';
 import { downloadHfDataset } from '../../../main/store/hf-download.ts';
 import { openWorkspace } from '../../../main/store/index.ts';
 import { writeBenchmark } from './helpers.ts';
@@ -22,6 +22,35 @@ test('layouts are detected from the column names', () => {
   });
   assert.equal(detectColumns([{ question: 'q', answer: 'She pays 3 * 4 = 12.\n#### 12' }])?.layout, 'gsm8k');
   assert.equal(detectColumns([{ text: 'q', label: 1 }]), null);
+});
+
+test('any dataset: prompt / problem / question with answer / gold / solution are found by name', () => {
+  assert.deepEqual(detectColumns([{ id: 'heldout-0', prompt: '3 더하기 4는?', answer: '7', lang: 'ko' }]), { layout: 'custom', columns: { problem: 'prompt', answer: 'answer', id: 'id' } });
+  assert.deepEqual(detectColumns([{ prompt: 'p', gold: '7' }]), { layout: 'custom', columns: { problem: 'prompt', answer: 'gold' } });
+  assert.deepEqual(detectColumns([{ problem: 'p', solution: 'so \\boxed{2}' }]), { layout: 'custom', columns: { problem: 'problem', answer: 'solution' } });
+  assert.deepEqual(detectColumns([{ question: 'q', gold: '2' }])?.columns, { problem: 'question', answer: 'gold' });
+  // `answer` beats `gold` and `solution` when several are there.
+  assert.equal(detectColumns([{ prompt: 'p', solution: 's', gold: 'g', answer: 'a' }])?.columns.answer, 'answer');
+  const b = toBenchmark([{ prompt: '2 더하기 2는?', answer: 4 }], { source: 'x' }, 'plain');
+  assert.deepEqual(b.problems, [{ id: '0', problem: '2 더하기 2는?', answer: '4' }]);
+});
+
+test('a mapping naming a missing column says which columns exist', () => {
+  assert.throws(() => toBenchmark([{ q: 'a', a: '1' }], { source: 'x', columns: { problem: 'q', answer: 'gold' } }, 'b'), /no column "gold" for the answer \(columns: q, a\)/);
+});
+
+test('benchmarkColumns lists the columns, the detected mapping and the first row', async () => {
+  const file = join(dir, 'plain.jsonl');
+  writeFileSync(file, [{ prompt: 'What is 2+2?', gold: '4', note: { x: 1 } }, { prompt: 'And 3+3?', gold: '6', note: null }].map((r) => JSON.stringify(r)).join('\n') + '\n');
+  const info = await benchmarkColumns({ source: file });
+  assert.equal(info.name, 'plain');
+  assert.equal(info.rows, 2);
+  assert.deepEqual(info.columns, ['prompt', 'gold', 'note']);
+  assert.deepEqual(info.detected, { problem: 'prompt', answer: 'gold' });
+  assert.deepEqual(info.example, { prompt: 'What is 2+2?', gold: '4', note: '{"x":1}' });
+  const odd = join(dir, 'odd.jsonl');
+  writeFileSync(odd, JSON.stringify({ text: 't', label: 1 }) + '\n');
+  assert.equal((await benchmarkColumns({ source: odd })).detected, null);
 });
 
 test('GSM8K answers keep the number after ####, without thousands separators', () => {

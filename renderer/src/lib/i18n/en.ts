@@ -265,6 +265,7 @@ export const en = {
   'status.idle': 'No jobs running',
   'status.openJobs': 'Show jobs',
 
+  'errors.details': 'Details',
   'errors.unauthorized': 'Not signed in. Open the URL printed by “saenggak serve” again.',
   'errors.network': 'Cannot reach the back end. Is “saenggak serve” still running?',
   'errors.noWorkspace': 'No workspace is open.',

@@ -266,6 +266,7 @@ export const ko: Messages = {
   'status.idle': '실행 중인 작업 없음',
   'status.openJobs': '작업 보기',
 
+  'errors.details': '자세히',
   'errors.unauthorized': '인증되지 않았습니다. “saenggak serve”가 출력한 URL을 다시 여세요.',
   'errors.network': '백엔드에 연결할 수 없습니다. “saenggak serve”가 실행 중인지 확인하세요.',
   'errors.noWorkspace': '열린 워크스페이스가 없습니다.',
