@@ -224,3 +224,18 @@ test('uploads land in the workspace tmp folder and come back as an import source
     assert.deepEqual(await readdir(join(ws, 'tmp', 'uploads')), []);
   });
 });
+
+test('a host name given with --allow-host (allowedHostNames) is accepted; other names still are not', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'saenggak-serve-'));
+  await writeFile(join(dir, 'index.html'), '<!doctype html><title>Saenggak</title>');
+  const server = await startServer({ staticDir: dir, port: 0, allowedHostNames: ['lab.example'] });
+  try {
+    assert.equal(await rawRequest(server.origin, ['GET / HTTP/1.1', 'Host: lab.example:5123']), 200);
+    assert.equal(await rawRequest(server.origin, ['GET / HTTP/1.1', 'Host: LAB.example']), 200);
+    assert.equal(await rawRequest(server.origin, ['GET / HTTP/1.1', 'Host: evil.lab.example']), 403);
+    assert.equal(await rawRequest(server.origin, ['GET / HTTP/1.1', 'Host: ']), 403);
+  } finally {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
