@@ -133,6 +133,10 @@ export type JobRecord = {
   result?: unknown;
   /** Message when failed, including the last log lines of a crashed process. */
   error?: string;
+  /** The device the job runs on when its input named one (cpu, webgpu, cuda:N); such jobs queue per device. */
+  device?: string;
+  /** While waiting for its device: which, and the place in line (1 = next). */
+  queue?: { device: string; position: number };
 };
 
 export type ExecutionProviderStatus = {

@@ -14,6 +14,7 @@ import { ProgressTracker } from './progress.ts';
 import { defaultWorkerEntry, forkJobProcess, type JobProcess, type LaunchJobProcess } from './process-launcher.ts';
 import { builtinJobKinds } from './kinds/index.ts';
 import type { WorkerMessage } from './job-kind.ts';
+import { DeviceQueues, deviceEnv, queueDeviceFor } from './device-queue.ts';
 
 export type JobRunnerOptions = {
   workspace: string;
@@ -64,6 +65,13 @@ export class JobRunner {
   readonly #options: JobRunnerOptions;
   readonly #active = new Map<string, ActiveJob>();
   readonly #launch: LaunchJobProcess;
+  /** One queue per device (#21): jobs whose input names a device wait here, durable as 'queued' records. */
+  readonly #queues = new DeviceQueues();
+  readonly #queued = new Map<string, StoredJobRecord>();
+  /** Settles when a waiting job ends (after it ran, or when cancelled before it started). */
+  readonly #queuedDone = new Map<string, { promise: Promise<JobRecord>; resolve: (r: JobRecord) => void }>();
+  /** The last write of each waiting job's record, so reads after a change see it. */
+  readonly #queuedWrites = new Map<string, Promise<void>>();
 
   constructor(options: JobRunnerOptions) {
     this.#options = options;
@@ -77,9 +85,14 @@ export class JobRunner {
    */
   async recoverInterrupted(): Promise<string[]> {
     const marked: string[] = [];
+    const requeue: StoredJobRecord[] = [];
     for (const record of await this.records.list()) {
       if (isTerminal(record.status) || this.#active.has(record.id)) continue;
       if (record.ownerPid !== undefined && isProcessAlive(record.ownerPid)) continue;
+      if (record.status === 'queued' && record.device && record.input !== undefined) {
+        requeue.push(record);
+        continue;
+      }
       const tail = await this.records.tailLog(record.id, this.#crashLogLines);
       record.status = 'failed';
       record.endedAt = new Date().toISOString();
@@ -87,6 +100,10 @@ export class JobRunner {
       await this.records.write(record);
       marked.push(record.id);
     }
+    // Jobs still waiting for their device when the app stopped wait again (the queue is durable), in the
+    // order they had: their place in line, then creation.
+    requeue.sort((a, b) => (a.queue?.position ?? Infinity) - (b.queue?.position ?? Infinity) || a.id.localeCompare(b.id));
+    for (const record of requeue) this.#enqueue(record, record.device!);
     return marked;
   }
 
@@ -102,12 +119,14 @@ export class JobRunner {
     if (!this.knowsKind(kind)) {
       throw Object.assign(new Error(`unknown job kind "${kind}"`), { code: 'invalid_input' });
     }
+    const device = queueDeviceFor(kind, input);
     const now = new Date();
     const record: StoredJobRecord = {
       id: newJobId(now),
       kind,
       title,
       ...(params ? { params } : {}),
+      ...(device ? { device } : {}),
       status: 'queued',
       createdAt: now.toISOString(),
       startedAt: null,
@@ -117,9 +136,72 @@ export class JobRunner {
       ownerPid: process.pid,
     };
     await this.records.create(record);
+    return device ? this.#enqueue(record, device) : this.#launchJob(record);
+  }
 
+  /** Starts the job now if its device is free, else leaves it 'queued' with its position. */
+  #enqueue(record: StoredJobRecord, device: string): JobRecord {
+    record.ownerPid = process.pid;
+    let launched: JobRecord | null = null;
+    const position = this.#queues.enqueue(device, record.id, () => {
+      this.#queued.delete(record.id);
+      delete record.queue;
+      launched = this.#launchJob(record);
+      const waiter = this.#queuedDone.get(record.id);
+      if (waiter) {
+        this.#queuedDone.delete(record.id);
+        void this.#active.get(record.id)!.done.then(waiter.resolve);
+      }
+    });
+    if (launched) return launched;
+    let resolve!: (r: JobRecord) => void;
+    this.#queuedDone.set(record.id, { promise: new Promise((r) => (resolve = r)), resolve });
+    record.queue = { device, position };
+    this.#queued.set(record.id, record);
+    this.#writeQueued(record);
+    return publicRecord(record);
+  }
+
+  /** Persists and announces a waiting job (position changes included). */
+  #writeQueued(record: StoredJobRecord): void {
+    const snapshot = structuredClone(record);
+    const previous = this.#queuedWrites.get(record.id) ?? Promise.resolve();
+    const write = previous
+      .then(() => this.records.write(snapshot))
+      .catch((error) => console.error(`could not write job ${record.id}:`, error));
+    this.#queuedWrites.set(record.id, write);
+    this.#options.onUpdate?.(publicRecord(record));
+  }
+
+  /** After a line changed: every waiting job's position, written and announced when it moved. */
+  #refreshPositions(): void {
+    for (const record of this.#queued.values()) {
+      const at = this.#queues.position(record.id);
+      if (at && at.position !== record.queue?.position) {
+        record.queue = at;
+        this.#writeQueued(record);
+      }
+    }
+  }
+
+  /** Moves a waiting job to `position` (1 = next) on its device; false when it is not waiting. */
+  reorder(id: string, position: number): boolean {
+    if (!this.#queues.move(id, position)) return false;
+    this.#refreshPositions();
+    return true;
+  }
+
+  /** Each device's running job and waiting line. */
+  queues(): { device: string; running: string | null; waiting: string[] }[] {
+    return this.#queues.snapshot();
+  }
+
+  #launchJob(record: StoredJobRecord): JobRecord {
+    const { kind, input } = record;
     const log = createWriteStream(this.records.logPath(record.id), { flags: 'a' });
-    const child = this.#launch(this.#options.workerEntry ?? defaultWorkerEntry, { env: { ...process.env } });
+    // A job on a device sees only that device (deviceEnv): the provider for every session, one GPU for CUDA.
+    const env = { ...process.env, ...(record.device ? deviceEnv(record.device) : {}) };
+    const child = this.#launch(this.#options.workerEntry ?? defaultWorkerEntry, { env });
     let resolveDone!: (record: JobRecord) => void;
     const job: ActiveJob = {
       record,
@@ -165,13 +247,16 @@ export class JobRunner {
   async get(id: string): Promise<JobRecord | null> {
     const active = this.#active.get(id);
     if (active) return publicRecord(active.record);
+    const queued = this.#queued.get(id);
+    if (queued) return publicRecord(queued);
+    await this.#queuedWrites.get(id);
     const stored = await this.records.read(id);
     return stored ? publicRecord(stored) : null;
   }
 
   async list(limit = 100): Promise<JobRecord[]> {
     const stored = await this.records.list(limit);
-    return stored.map((r) => publicRecord(this.#active.get(r.id)?.record ?? r));
+    return stored.map((r) => publicRecord(this.#active.get(r.id)?.record ?? this.#queued.get(r.id) ?? r));
   }
 
   async log(id: string, tail: number): Promise<string[]> {
@@ -182,6 +267,8 @@ export class JobRunner {
   async wait(id: string): Promise<JobRecord> {
     const active = this.#active.get(id);
     if (active) return active.done;
+    const waiting = this.#queuedDone.get(id);
+    if (waiting) return waiting.promise;
     const stored = await this.records.read(id);
     if (!stored) throw Object.assign(new Error(`no job ${id}`), { code: 'not_found' });
     return publicRecord(stored);
@@ -192,6 +279,19 @@ export class JobRunner {
    * period, SIGKILL after another. Returns false when the job is not running.
    */
   cancel(id: string): boolean {
+    const waiting = this.#queued.get(id);
+    if (waiting && this.#queues.remove(id)) {
+      // Never started: cancelled at once, and the ones behind it move up.
+      this.#queued.delete(id);
+      waiting.status = 'cancelled';
+      waiting.endedAt = new Date().toISOString();
+      delete waiting.queue;
+      this.#writeQueued(waiting);
+      this.#refreshPositions();
+      this.#queuedDone.get(id)?.resolve(publicRecord(waiting));
+      this.#queuedDone.delete(id);
+      return true;
+    }
     const job = this.#active.get(id);
     if (!job || job.cancelRequested) return false;
     job.cancelRequested = true;
@@ -271,6 +371,10 @@ export class JobRunner {
     await job.writes;
     this.#active.delete(record.id);
     this.#emitNow(job);
+    if (record.device) {
+      this.#queues.release(record.device, record.id);
+      this.#refreshPositions();
+    }
     return publicRecord(record);
   }
 
