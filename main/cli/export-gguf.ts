@@ -31,7 +31,9 @@ export async function runGgufExport(opts: GgufCliOptions): Promise<void> {
   } else if (!opts.out.endsWith('.gguf')) throw new Error(`--out must name a .gguf file, got "${opts.out}"`);
   mkdirSync(dirname(ggufPath), { recursive: true });
   const started = Date.now();
-  const result = exportGguf({
+  const { availableParallelism } = await import('node:os');
+  const result = await exportGguf({
+    threads: Math.min(8, availableParallelism()),
     modelDir: opts.model,
     outPath: ggufPath,
     quant: quant as never,

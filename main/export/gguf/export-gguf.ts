@@ -11,6 +11,7 @@ import { mergeLoraAdapter, readLoraAdapter, type LoraAdapter } from '../../model
 import { GGML_QUANT_VERSION, GGMLType, GGUFValueType, ggmlTypeName } from './constants.ts';
 import { GGUFWriter } from './gguf-writer.ts';
 import { quantize } from './quants.ts';
+import { QuantPool } from './quant-pool.ts';
 import { FILE_TYPE, QUANT_NAMES, tensorType, type QuantName } from './quant-plan.ts';
 import { ggufArchitecture, ggufTensorName, permuteRotaryRows, rotaryPermuteHeads } from './tensor-names.ts';
 import { buildGgufVocab, type GgufVocab } from './vocab.ts';
@@ -36,6 +37,11 @@ export interface GgufExportOptions {
    * embedding of a 150k-token vocabulary is most of a small model, and K-quant encoding in JS is slow.
    */
   tokenEmbeddingType?: GGMLType;
+  /**
+   * Threads for Q4_K / Q6_K encoding (default 1: this thread). The CLI and the export job pass the
+   * machine's parallelism; the file is the same for any count.
+   */
+  threads?: number;
   /** `general.name` (default: the model folder's name). */
   name?: string;
   onProgress?: (p: GgufProgress) => void;
@@ -62,7 +68,7 @@ interface Source {
   read: () => Float32Array;
 }
 
-export function exportGguf(options: GgufExportOptions): GgufExportResult {
+export async function exportGguf(options: GgufExportOptions): Promise<GgufExportResult> {
   const quant = options.quant ?? 'f16';
   if (!QUANT_NAMES.includes(quant)) throw new Error(`--quant must be one of ${QUANT_NAMES.join(', ')}, got "${quant}"`);
   const config = loadModelConfig(options.modelDir);
@@ -73,6 +79,7 @@ export function exportGguf(options: GgufExportOptions): GgufExportResult {
   const { files, weightMap } = locateSafetensors(options.modelDir);
   const handles = files.map((f) => SafetensorsFile.open(join(options.modelDir, f)));
   const writer = new GGUFWriter(options.outPath);
+  const pool = (options.threads ?? 1) > 1 ? QuantPool.create(options.threads) : null;
   try {
     const fileOf = new Map<string, SafetensorsFile>();
     for (const [i, h] of handles.entries()) for (const n of h.names()) if (!weightMap || weightMap.get(n) === files[i]) fileOf.set(n, h);
@@ -102,7 +109,7 @@ export function exportGguf(options: GgufExportOptions): GgufExportResult {
       const rowsPerSlice = Math.max(1, Math.floor(SLICE_ELEMENTS / cols));
       for (let r = 0; r * cols < data.length; r += rowsPerSlice) {
         const slice = data.subarray(r * cols, Math.min(data.length, (r + rowsPerSlice) * cols));
-        const bytes = quantize(slice, s.type);
+        const bytes = pool && (s.type === GGMLType.Q4_K || s.type === GGMLType.Q6_K) ? await pool.encode(slice, s.type) : quantize(slice, s.type);
         writer.writeTensorData(s.ggufName, bytes);
         written += bytes.byteLength;
       }
@@ -123,6 +130,7 @@ export function exportGguf(options: GgufExportOptions): GgufExportResult {
     throw err;
   } finally {
     for (const h of handles) h.close();
+    await pool?.close();
   }
 }
 

@@ -3,6 +3,7 @@
 // runs/<name>/export/. Progress is the bytes written, so the UI's bar and ETA follow the file.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import type { JobContext } from '../job-kind.ts';
 import { exportGguf } from '../../export/gguf/export-gguf.ts';
 import { buildModelfile } from '../../export/gguf/modelfile.ts';
@@ -35,7 +36,8 @@ export async function run(raw: unknown, ctx: JobContext): Promise<ExportJobResul
   const paths = exportPaths(folder.dir, input.run, input.format, input.quant);
   mkdirSync(dirname(paths.gguf), { recursive: true });
   ctx.log(`exporting ${adapterDir ? `${modelDir} + adapter ${adapterDir}` : modelDir} as ${input.quant} to ${paths.gguf}`);
-  const result = exportGguf({
+  const result = await exportGguf({
+    threads: Math.min(8, availableParallelism()),
     modelDir,
     adapterDir,
     outPath: paths.gguf,

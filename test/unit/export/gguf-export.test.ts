@@ -48,11 +48,11 @@ function makeModel(family: 'qwen2' | 'qwen3' | 'llama', preset: 'tiny' | 'small'
   return dir;
 }
 
-test('tiny Qwen3 → f32 GGUF: header, metadata, tensor infos, alignment and data read back', () => {
+test('tiny Qwen3 → f32 GGUF: header, metadata, tensor infos, alignment and data read back', async () => {
   const dir = makeModel('qwen3', 'tiny');
   const out = join(tempDir('gguf-'), 'q3.gguf');
   const progress: number[] = [];
-  const result = exportGguf({ modelDir: dir, outPath: out, quant: 'f32', onProgress: (p) => progress.push(p.index) });
+  const result = await exportGguf({ modelDir: dir, outPath: out, quant: 'f32', onProgress: (p) => progress.push(p.index) });
   const f = GGUFFile.open(out);
   try {
     const h = f.header;
@@ -117,10 +117,10 @@ test('tiny Qwen3 → f32 GGUF: header, metadata, tensor infos, alignment and dat
   }
 });
 
-test('tiny Llama → f16 GGUF: q/k rows permuted for llama.cpp rotary, halves rounded to nearest, norms stay F32', () => {
+test('tiny Llama → f16 GGUF: q/k rows permuted for llama.cpp rotary, halves rounded to nearest, norms stay F32', async () => {
   const dir = makeModel('llama', 'tiny');
   const out = join(tempDir('gguf-'), 'llama.gguf');
-  exportGguf({ modelDir: dir, outPath: out, quant: 'f16' });
+  await exportGguf({ modelDir: dir, outPath: out, quant: 'f16' });
   const f = GGUFFile.open(out);
   try {
     const { tensors } = readSafetensors(join(dir, 'model.safetensors'));
@@ -149,7 +149,7 @@ test('tiny Llama → f16 GGUF: q/k rows permuted for llama.cpp rotary, halves ro
   }
 });
 
-test('--adapter: the LoRA update W + (alpha/r)·B·A is merged into the exported matrix', () => {
+test('--adapter: the LoRA update W + (alpha/r)·B·A is merged into the exported matrix', async () => {
   const dir = makeModel('qwen2', 'tiny');
   const adapterDir = join(tempDir('gguf-'), 'adapter');
   const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
@@ -162,7 +162,7 @@ test('--adapter: the LoRA update W + (alpha/r)·B·A is merged into the exported
     extra: new Map(),
   });
   const out = join(tempDir('gguf-'), 'merged.gguf');
-  exportGguf({ modelDir: dir, outPath: out, quant: 'f32', adapterDir });
+  await exportGguf({ modelDir: dir, outPath: out, quant: 'f32', adapterDir });
   const f = GGUFFile.open(out);
   try {
     const w = readSafetensors(join(dir, 'model.safetensors')).tensors.get('model.layers.1.self_attn.q_proj.weight')!.data as Float32Array;
@@ -300,7 +300,7 @@ if (llamaNative) {
     for (const family of ['qwen2', 'qwen3', 'llama'] as const) {
       const dir = makeModel(family, 'tiny');
       const out = join(tempDir('gguf-'), `${family}.gguf`);
-      exportGguf({ modelDir: dir, outPath: out, quant: 'f32' });
+      await exportGguf({ modelDir: dir, outPath: out, quant: 'f32' });
       const ids = Tokenizer.load(dir).encode(prompt);
       const cpp = await llamaCpp(out, prompt);
       assert.deepEqual(cpp.tokens, ids, `${family}: llama.cpp tokenizes with our tokenizer.ggml.* as the HF tokenizer does`);
@@ -315,7 +315,7 @@ if (llamaNative) {
     for (const quant of ['q8_0', 'q4_k_m'] as const) {
       const out = join(tempDir('gguf-'), `${quant}.gguf`);
       // The 39M-value embedding in F16 keeps the test fast; the layers carry the K-quant blocks.
-      const result = exportGguf({ modelDir: dir, outPath: out, quant, tokenEmbeddingType: quant === 'q4_k_m' ? GGMLType.F16 : undefined });
+      const result = await exportGguf({ modelDir: dir, outPath: out, quant, threads: 2, tokenEmbeddingType: quant === 'q4_k_m' ? GGMLType.F16 : undefined });
       const types = new Set(result.tensors.map((t) => t.type));
       if (quant === 'q4_k_m') for (const t of ['Q4_K', 'Q6_K']) assert.ok(types.has(t), `q4_k_m wrote ${t} tensors (${[...types]})`);
       const cpp = await llamaCpp(out, prompt);

@@ -163,3 +163,19 @@ test('all-zero blocks decode to zeros; f16 and bf16 round to nearest', () => {
   assert.deepEqual(Array.from(dequantize(quantize(x, GGMLType.F16), GGMLType.F16, 5)), [1, 1, 1 + 2 ** -9, -65504, 0]);
   assert.deepEqual(Array.from(dequantize(quantize(Float32Array.of(1 + 2 ** -8, 1 + 3 * 2 ** -8), GGMLType.BF16), GGMLType.BF16, 2)), [1, 1 + 2 ** -6]);
 });
+
+test('QuantPool: Q4_K / Q6_K encoded over worker threads are byte-identical to one thread', async () => {
+  const { QuantPool } = await import('../../../main/export/gguf/quant-pool.ts');
+  const x = gaussian(256 * 600, 9, 0.02);
+  const pool = QuantPool.create(2);
+  try {
+    for (const t of [GGMLType.Q4_K, GGMLType.Q6_K]) {
+      const one = quantize(x, t);
+      const many = await pool.encode(x, t);
+      assert.equal(many.length, one.length);
+      assert.ok(Buffer.from(many).equals(Buffer.from(one)), `${GGMLType[t]}: pooled bytes differ`);
+    }
+  } finally {
+    await pool.close();
+  }
+});
