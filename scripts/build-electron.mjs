@@ -5,6 +5,7 @@
 //   job-worker.js   job process entry (ESM)       from main/jobs/worker.ts
 //   device-probe.js EP probe entry (ESM)          from main/devices/probe-provider.ts
 //   reward-worker.js reward server's scoring thread from main/export/reward-worker.ts
+//   quant-worker.js GGUF export's K-quant thread     from main/export/gguf/quant-worker.ts
 //   saenggak_reward.py, recipes/                  copied: files the code reads beside itself
 // Our TypeScript is bundled; npm packages stay external (loaded from node_modules, so native modules
 // such as onnxruntime-node and @lancedb/lancedb keep working; electron-builder unpacks them from asar).
@@ -28,6 +29,7 @@ await Promise.all([
       'job-worker': 'main/jobs/worker.ts',
       'device-probe': 'main/devices/probe-provider.ts',
       'reward-worker': 'main/export/reward-worker.ts',
+      'quant-worker': 'main/export/gguf/quant-worker.ts',
     },
     outdir,
     outExtension: { '.js': '.js' },
@@ -48,4 +50,4 @@ await Promise.all([
 // bundle): the verl reward client the export copies, and the bundled recipes.
 cpSync(resolve(root, 'main/export/verl/saenggak_reward.py'), resolve(outdir, 'saenggak_reward.py'));
 cpSync(resolve(root, 'assets/recipes'), resolve(outdir, 'recipes'), { recursive: true });
-console.log(`built ${outdir}: app.js, preload.cjs, job-worker.js, device-probe.js, reward-worker.js, saenggak_reward.py, recipes/`);
+console.log(`built ${outdir}: app.js, preload.cjs, job-worker.js, device-probe.js, reward-worker.js, quant-worker.js, saenggak_reward.py, recipes/`);
