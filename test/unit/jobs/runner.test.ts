@@ -66,9 +66,10 @@ test('a job reports progress with rate and ETA, succeeds, and leaves a durable r
 });
 
 test('cancel stops the process and marks the job cancelled', async () => {
-  await withRunner(async (runner, _updates, workspace) => {
+  await withRunner(async (runner, updates, workspace) => {
     const started = await runner.start('count', { total: 1000, stepMs: 20 });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Cancel once the job reports progress (an event), not after a fixed delay a busy machine may outlast.
+    while (!updates.some((u) => u.id === started.id && (u.progress?.done ?? 0) >= 1)) await new Promise((resolve) => setTimeout(resolve, 10));
     assert.equal(runner.cancel(started.id), true);
     const final = await runner.wait(started.id);
     assert.equal(final.status, 'cancelled');

@@ -70,7 +70,6 @@ test('a live owner blocks; the error names it and says what to do', async () => 
     const lock = join(dir, 'registry.lock');
     const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
     try {
-      await new Promise((r) => setTimeout(r, 100));
       await writeFile(lock, JSON.stringify({ pid: child.pid, start: processStartTime(child.pid!), boot: currentOwner().boot, host: hostname() }));
       await assert.rejects(withFileLock(lock, async () => {}, { timeoutMs: 300 }), (error: Error & { code?: string }) => {
         assert.equal(error.code, 'conflict');
