@@ -24,7 +24,7 @@ export function isGreedy(sampling: GraphSampling | undefined): boolean {
 export function sampleTokens(b: NodeBuilder, logits: string, sampling: GraphSampling | undefined, uniform: string): string {
   if (isGreedy(sampling)) return b.op('ArgMax', [logits], { axis: int(1), keepdims: int(0) });
   const s = sampling!;
-  const NEG_INF = b.f64(-Infinity, 'neg_inf');
+  const NEG_INF = (): string => b.f64(-Infinity, 'neg_inf'); // made where used: unused initializers draw warnings
   let x = b.cast(logits, 'float64');
   if (s.temperature !== undefined && s.temperature !== 1) x = b.op('Div', [x, b.f64(s.temperature, 'temperature')]);
   const vocab = b.dim(x, 1); // int64 [1]
@@ -49,15 +49,15 @@ function softmax(b: NodeBuilder, x: string): string {
   return b.op('Mul', [e, b.op('Div', [b.f64(1, 'one'), total])]);
 }
 
-function topK(b: NodeBuilder, x: string, k: number, negInf: string): string {
+function topK(b: NodeBuilder, x: string, k: number, negInf: () => string): string {
   // k ≥ V keeps everything (as TopKFilter); Min(k, V) keeps TopK valid for any vocabulary.
   const kk = b.op('Min', [b.i64([k]), b.dim(x, 1)]);
   const [values, indices] = b.multi('TopK', [x, kk], 2, { axis: int(1), largest: int(1), sorted: int(1) });
-  const filled = b.op('Expand', [negInf, b.op('Shape', [x])]);
+  const filled = b.op('Expand', [negInf(), b.op('Shape', [x])]);
   return b.op('ScatterElements', [filled, indices, values], { axis: int(1) });
 }
 
-function topP(b: NodeBuilder, x: string, p: number, vocab: string, negInf: string): string {
+function topP(b: NodeBuilder, x: string, p: number, vocab: string, negInf: () => string): string {
   const probs = softmax(b, x);
   const [sorted, order] = b.multi('TopK', [probs, vocab], 2, { axis: int(1), largest: int(1), sorted: int(1) });
   const before = b.op('CumSum', [sorted, b.i64(1, 'axis')], { exclusive: int(1) });
@@ -67,14 +67,14 @@ function topP(b: NodeBuilder, x: string, p: number, vocab: string, negInf: strin
   const first = b.op('Equal', [b.op('Range', [b.i64(0), b.squeeze(vocab, [0]), b.i64(1)]), b.i64(0)]); // [V]
   const keepSorted = b.op('Or', [b.op('And', [underP, positive]), b.unsqueeze(first, [0])]);
   const keep = b.op('ScatterElements', [b.op('Expand', [b.bool(false), b.op('Shape', [x])]), order, keepSorted], { axis: int(1) });
-  return b.op('Where', [keep, x, negInf]);
+  return b.op('Where', [keep, x, negInf()]);
 }
 
-function minP(b: NodeBuilder, x: string, m: number, negInf: string): string {
+function minP(b: NodeBuilder, x: string, m: number, negInf: () => string): string {
   const probs = softmax(b, x);
   const top = b.op('ReduceMax', [probs, b.i64([1])], { keepdims: int(1) });
   const below = b.op('Less', [probs, b.op('Mul', [b.f64(m, 'min_p'), top])]);
-  return b.op('Where', [below, negInf, x]);
+  return b.op('Where', [below, negInf(), x]);
 }
 
 /** SamplingChooser.next's inverse-CDF draw. */
@@ -84,7 +84,7 @@ function draw(b: NodeBuilder, x: string, uniform: string): string {
   const { cum, total } = runningSum(b, w);
   const target = b.op('Mul', [b.unsqueeze(uniform, [1]), total]); // [B, 1]
   const passed = b.cast(b.op('Less', [target, cum]), 'float64');
-  const first = b.op('ArgMax', [passed, ], { axis: int(1), keepdims: int(0) });
+  const first = b.op('ArgMax', [passed], { axis: int(1), keepdims: int(0) });
   const any = b.op('Greater', [b.op('ReduceMax', [passed, b.i64([1])], { keepdims: int(0) }), b.f64(0, 'zero')]);
   const lastNonZero = b.op('ArgMax', [b.cast(b.op('Greater', [w, b.f64(0, 'zero')]), 'float64')], { axis: int(1), keepdims: int(0), select_last_index: int(1) });
   return b.op('Where', [any, first, lastNonZero]);
