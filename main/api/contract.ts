@@ -315,6 +315,10 @@ export const contract = {
   'jobs.list': method<JobRecord[]>()(z.object({ limit: z.number().int().min(1).max(500).default(100) })),
   'jobs.get': method<JobRecord>()(z.object({ id: z.string().min(1) })),
   'jobs.cancel': method<{ cancelled: boolean }>()(z.object({ id: z.string().min(1) })),
+  /** Moves a job waiting for its device to `position` in that device's line (1 = next). */
+  'jobs.reorder': method<{ moved: boolean }>()(z.object({ id: z.string().min(1), position: z.number().int().min(1) }).strict()),
+  /** Each device's running job and waiting line. */
+  'jobs.queues': method<{ device: string; running: string | null; waiting: string[] }[]>()(z.object({}).strict()),
   'jobs.log': method<{ lines: string[] }>()(
     z.object({ id: z.string().min(1), tail: z.number().int().min(1).max(10000).default(200) }),
   ),

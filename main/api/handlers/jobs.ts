@@ -17,6 +17,11 @@ export const jobsHandlers: HandlerGroup<'jobs'> = {
     const { jobs } = await existingJob(ctx.session, input.id);
     return { cancelled: jobs.cancel(input.id) };
   },
+  'jobs.reorder': async (input, ctx) => {
+    const { jobs } = await existingJob(ctx.session, input.id);
+    return { moved: jobs.reorder(input.id, input.position) };
+  },
+  'jobs.queues': (_input, ctx) => ctx.session.requireWorkspace().jobs.queues(),
   'jobs.log': async (input, ctx) => {
     const { jobs } = await existingJob(ctx.session, input.id);
     return { lines: await jobs.log(input.id, input.tail) };

@@ -165,6 +165,8 @@ export const en = {
   'jobs.error': 'Failure',
   'jobs.result': 'Result',
   'jobs.status.queued': 'Queued',
+  'jobs.queue.position': '#{position} in line for {device}',
+  'jobs.queue.runNext': 'Run next',
   'jobs.status.running': 'Running',
   'jobs.status.succeeded': 'Succeeded',
   'jobs.status.failed': 'Failed',

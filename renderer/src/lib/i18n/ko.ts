@@ -166,6 +166,8 @@ export const ko: Messages = {
   'jobs.error': '실패 원인',
   'jobs.result': '결과',
   'jobs.status.queued': '대기 중',
+  'jobs.queue.position': '{device} 대기열 {position}번째',
+  'jobs.queue.runNext': '다음에 실행',
   'jobs.status.running': '실행 중',
   'jobs.status.succeeded': '완료',
   'jobs.status.failed': '실패',

@@ -86,6 +86,12 @@ class JobsStore {
     return res.ok ? null : res.error;
   }
 
+  /** Moves a job waiting for its device to `position` in line (1 = next). */
+  async reorder(id: string, position: number): Promise<ApiError | null> {
+    const res = await api.call('jobs.reorder', { id, position });
+    return res.ok ? null : res.error;
+  }
+
   select(id: string | null): void {
     this.#selectedId = id;
     this.#log = [];
