@@ -15,6 +15,8 @@ import { defaultWorkerEntry, forkJobProcess, type JobProcess, type LaunchJobProc
 import { builtinJobKinds } from './kinds/index.ts';
 import type { WorkerMessage } from './job-kind.ts';
 import { DeviceQueues, deviceEnv, queueDeviceFor } from './device-queue.ts';
+import { join } from 'node:path';
+import { recordTelemetry, type TelemetryRecorder } from '../devices/telemetry-recorder.ts';
 
 export type JobRunnerOptions = {
   workspace: string;
@@ -28,7 +30,15 @@ export type JobRunnerOptions = {
   cancelGraceMs?: number;
   /** Lines of log quoted in a failed job's error. */
   crashLogLines?: number;
+  /** Sampling period of a GPU job's runs/<name>/telemetry.jsonl (default 1000 ms). */
+  telemetryIntervalMs?: number;
 };
+
+/** The run a job writes (its config's name), for runs/<name>/telemetry.jsonl; null when it has none. */
+function runNameOf(input: unknown): string | null {
+  const name = (input as { config?: { name?: unknown } } | null)?.config?.name;
+  return typeof name === 'string' && /^[\w.-]{1,200}$/.test(name) && !name.includes('..') ? name : null;
+}
 
 const TERMINAL: ReadonlySet<JobStatus> = new Set(['succeeded', 'failed', 'cancelled']);
 const EVENT_INTERVAL_MS = 100;
@@ -48,6 +58,8 @@ type ActiveJob = {
   lastPersistAt: number;
   writes: Promise<void>;
   done: Promise<JobRecord>;
+  /** GPU telemetry kept with the run while a cuda:N job runs. */
+  telemetry: Promise<TelemetryRecorder | null> | null;
 };
 
 export function isTerminal(status: JobStatus): boolean {
@@ -216,7 +228,14 @@ export class JobRunner {
       lastPersistAt: 0,
       writes: Promise.resolve(),
       done: new Promise((resolve) => (resolveDone = resolve)),
+      telemetry: null,
     };
+    const gpu = /^cuda:(\d+)$/.exec(record.device ?? '');
+    const runName = runNameOf(input);
+    if (gpu && runName) {
+      const path = join(this.#options.workspace, 'runs', runName, 'telemetry.jsonl');
+      job.telemetry = recordTelemetry(path, Number(gpu[1]), this.#options.telemetryIntervalMs).catch(() => null);
+    }
     this.#active.set(record.id, job);
 
     child.stdout?.on('data', (chunk: Buffer) => log.write(chunk));
@@ -342,6 +361,7 @@ export class JobRunner {
 
   async #finish(job: ActiveJob, code: number | null, signal: string | null): Promise<JobRecord> {
     for (const timer of job.killTimers) clearTimeout(timer);
+    await (await job.telemetry)?.stop();
     if (job.eventTimer) clearTimeout(job.eventTimer);
     const { record } = job;
     if (job.cancelRequested) {

@@ -119,3 +119,29 @@ test('jobs still waiting when the app stopped wait again when the workspace open
     await rm(workspace, { recursive: true, force: true });
   }
 });
+
+test("a job on cuda:N keeps that GPU's telemetry with its run (runs/<name>/telemetry.jsonl)", async () => {
+  const { installFakeNvidiaSmi, fakeReading } = await import('../devices/fake-nvidia-smi.ts');
+  const fake = await installFakeNvidiaSmi();
+  const savedPath = process.env.PATH;
+  process.env.PATH = `${fake}:${savedPath}`;
+  const workspace = await mkdtemp(join(tmpdir(), 'saenggak-queue-telemetry-'));
+  const runner = new JobRunner({ workspace, extraKinds: { gpu: fixture }, telemetryIntervalMs: 150 });
+  try {
+    const trace = join(workspace, 'trace.jsonl');
+    const job = await runner.start('gpu', { ms: 1500, trace, device: 'cuda:1', config: { name: 'run-a' } });
+    assert.equal((await runner.wait(job.id)).status, 'succeeded');
+    const lines = (await readFile(join(workspace, 'runs', 'run-a', 'telemetry.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    assert.ok(lines.length >= 2, `${lines.length} samples`);
+    lines.forEach((line, k) => {
+      assert.deepEqual(line.gpus.map((g: { index: number }) => g.index), [1], 'only the job’s GPU');
+      const { memoryUsedMiB, utilization, temperature, powerW } = line.gpus[0];
+      assert.deepEqual({ memoryUsedMiB, utilization, temperature, powerW }, fakeReading(1, k));
+    });
+  } finally {
+    await runner.close();
+    process.env.PATH = savedPath;
+    await rm(workspace, { recursive: true, force: true });
+    await rm(fake, { recursive: true, force: true });
+  }
+});
