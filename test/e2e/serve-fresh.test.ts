@@ -86,6 +86,9 @@ describe('saenggak serve on a fresh clone (no dist/)', () => {
     await workspaceButton.waitFor();
     assert.equal(new URL(page.url()).hash.includes('token'), false, 'the token left the address bar');
     assert.equal((await context.cookies()).length, 0, 'no cookie carries anything');
+    // The Workspace page lists the folders this server may read and write (#23: serve mode is scoped).
+    await workspaceButton.click();
+    await page.getByTestId('allowed-paths').getByText(join(dir, 'ws'), { exact: true }).waitFor();
     // A reload keeps the session (sessionStorage), still without the token in the URL.
     await page.reload();
     await workspaceButton.waitFor();
