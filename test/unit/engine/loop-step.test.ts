@@ -1,0 +1,142 @@
+// Many optimizer steps per run (main/engine/optim/loop-step.ts, runtime/loop-step-runner.ts) against the
+// per-step runner (TrainStepRunner with the accumulate + apply graphs, itself checked against the fused
+// step in runtime-accumulation.test.ts): the same params, AdamW moments, losses and grad norms within
+// 1e-12 in float64 after S steps of K micro-batches in one run; a NaN loss stops the loop at its step
+// with the steps before it applied; traffic per micro-batch is 2 × state ÷ (K·S) plus the batch.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Graph } from '../../../main/engine/ir/graph.ts';
+import * as op from '../../../main/engine/ops/api.ts';
+import { buildApplyStep, buildGradAccumulationStep, buildTrainStep } from '../../../main/engine/optim/train-step.ts';
+import { TrainStepRunner } from '../../../main/engine/runtime/train-step-runner.ts';
+import { LoopStepRunner } from '../../../main/engine/runtime/loop-step-runner.ts';
+import type { HostTensor } from '../../../main/engine/runtime/tensors.ts';
+import { Rng } from '../../../main/engine/rng.ts';
+
+const I = 5;
+const O = 3;
+const scale = Float64Array.from({ length: I }, (_, i) => 0.5 + i / 4);
+
+/** pred = tanh((x · scale) @ W + b) @ V, loss = mean squared error, accuracy-like metric; `scale` frozen. */
+function model() {
+  const g = new Graph('regression');
+  const x = g.input('x', 'float64', [4, I]);
+  const y = g.input('y', 'float64', [4, O]);
+  const s = g.param('scale', 'float64', [I]);
+  const W = g.param('W', 'float64', [I, O]);
+  const b = g.param('b', 'float64', [O]);
+  const V = g.param('V', 'float64', [O, O]);
+  const d = op.sub(op.matmul(op.tanh(op.add(op.matmul(op.mul(x, s), W), b)), V), y);
+  const loss = op.reduceMean(op.mul(d, d), [0, 1]);
+  const meanAbs = op.reduceMean(op.abs(d), [0, 1]);
+  return { trainable: [W, b, V], loss, metrics: { mean_abs: meanAbs } };
+}
+
+const rng = new Rng(77);
+const micro = (): Record<string, HostTensor> => ({
+  x: { dtype: 'float64', dims: [4, I], data: rng.fillNormal(new Float64Array(4 * I)) },
+  y: { dtype: 'float64', dims: [4, O], data: rng.fillNormal(new Float64Array(4 * O)) },
+});
+const initial = () => ({
+  params: {
+    W: { dtype: 'float64' as const, dims: [I, O], data: Float64Array.from({ length: I * O }, (_, i) => Math.sin(i)) },
+    b: { dtype: 'float64' as const, dims: [O], data: Float64Array.from({ length: O }, (_, i) => 0.1 * i) },
+    V: { dtype: 'float64' as const, dims: [O, O], data: Float64Array.from({ length: O * O }, (_, i) => Math.cos(i)) },
+  },
+});
+
+function graphs() {
+  const m = model();
+  const accumulate = buildGradAccumulationStep({ loss: m.loss, trainable: m.trainable, metrics: m.metrics });
+  const apply = buildApplyStep(accumulate.signature.trainable, { maxGradNorm: 0.5, adamw: { weightDecay: 0.1 } });
+  return { accumulate: { model: accumulate.toOnnx({ scale }), signature: accumulate.signature }, apply: { model: apply.toOnnx(), signature: apply.signature } };
+}
+
+function assertClose(a: ArrayLike<number>, b: ArrayLike<number>, what: string, tol = 1e-12) {
+  assert.equal(a.length, b.length, what);
+  for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) <= tol, `${what}[${i}]: ${a[i]} vs ${b[i]}`);
+}
+
+test('S steps of K micro-batches in one run = the per-step runner (float64, within 1e-12), twice in a row', async () => {
+  const S = 3;
+  const K = 2;
+  const g = graphs();
+  const perStep = await TrainStepRunner.create(g, initial(), { provider: 'cpu' });
+  const loop = await LoopStepRunner.create(g, initial());
+  for (const run of [0, 1]) {
+    const steps = Array.from({ length: S }, () => Array.from({ length: K }, micro));
+    const lrs = [0.1, 0.05, 0.02].map((v) => v / (run + 1));
+    const result = await loop.run(steps, lrs);
+    assert.equal(result.stepsApplied, S);
+    assert.equal(result.step, (run + 1) * S);
+    assert.equal(result.nonFinite, null);
+    for (let s = 0; s < S; s++) {
+      const ref = await perStep.step(steps[s], { learningRate: lrs[s] });
+      const meanLoss = (result.losses[s][0] + result.losses[s][1]) / 2;
+      assert.ok(Math.abs(meanLoss - ref.loss) < 1e-12, `step ${ref.step} loss ${meanLoss} vs ${ref.loss}`);
+      assert.ok(Math.abs(result.gradNorms[s] - ref.metrics.grad_norm) < 1e-12, `step ${ref.step} grad norm`);
+      const meanAbs = (result.metrics.mean_abs[s][0] + result.metrics.mean_abs[s][1]) / 2;
+      assert.ok(Math.abs(meanAbs - ref.metrics.mean_abs) < 1e-12, `step ${ref.step} metric`);
+    }
+    const want = await perStep.readState();
+    const got = loop.readState();
+    for (const [name, t] of Object.entries(want.params)) assertClose(got[name].data as Float64Array, t.data as Float64Array, name);
+    for (const [name, t] of Object.entries(want.optimizerState)) assertClose(got[name].data as Float64Array, t.data as Float64Array, name);
+    // The run really moved the params.
+    assert.ok(Math.abs((got.W.data as Float64Array)[0] - Math.sin(0)) > 1e-3);
+  }
+  await perStep.release();
+  await loop.release();
+});
+
+test('K = 1: the loop equals the fused one-step graph', async () => {
+  const m = model();
+  const fusedStep = buildTrainStep({ loss: m.loss, trainable: m.trainable, metrics: m.metrics, maxGradNorm: 0.5, adamw: { weightDecay: 0.1 } });
+  const fused = await TrainStepRunner.create({ model: fusedStep.toOnnx({ scale }), signature: fusedStep.signature }, initial(), { provider: 'cpu' });
+  const loop = await LoopStepRunner.create(graphs(), initial());
+  const steps = Array.from({ length: 4 }, () => [micro()]);
+  await loop.run(steps, [0.1, 0.1, 0.1, 0.1]);
+  for (const [b] of steps) await fused.step(b, { learningRate: 0.1 });
+  const want = await fused.readState();
+  const got = loop.readState();
+  for (const [name, t] of Object.entries({ ...want.params, ...want.optimizerState })) assertClose(got[name].data as Float64Array, t.data as Float64Array, name);
+  await fused.release();
+  await loop.release();
+});
+
+test('a NaN loss stops the loop at its step: earlier steps applied, that one not, reported with its step', async () => {
+  const g = graphs();
+  const loop = await LoopStepRunner.create(g, initial());
+  const perStep = await TrainStepRunner.create(g, initial(), { provider: 'cpu' });
+  const steps = Array.from({ length: 4 }, () => Array.from({ length: 2 }, micro));
+  (steps[2][1].x.data as Float64Array)[3] = NaN;
+  const result = await loop.run(steps, [0.1, 0.1, 0.1, 0.1]);
+  assert.equal(result.stepsApplied, 2);
+  assert.equal(result.step, 2);
+  assert.deepEqual({ step: result.nonFinite?.step, microBatch: result.nonFinite?.microBatch }, { step: 3, microBatch: 1 });
+  assert.equal(result.losses.length, 3, 'the loop ran no step after the bad one');
+  for (const s of [0, 1]) await perStep.step(steps[s], { learningRate: 0.1 });
+  const want = await perStep.readState();
+  const got = loop.readState();
+  for (const [name, t] of Object.entries({ ...want.params, ...want.optimizerState })) assertClose(got[name].data as Float64Array, t.data as Float64Array, name);
+  await loop.release();
+  await perStep.release();
+});
+
+test('traffic: the trainable state crosses once each way per run (≤ 2 × state ÷ (K·S) per micro-batch plus the batch)', async () => {
+  const S = 4;
+  const K = 3;
+  const loop = await LoopStepRunner.create(graphs(), initial());
+  const steps = Array.from({ length: S }, () => Array.from({ length: K }, micro));
+  const { traffic } = await loop.run(steps, new Array(S).fill(0.1));
+  const stateBytes = 3 * (I * O + O + O * O) * 8; // params + two moments
+  const batchBytes = (4 * I + 4 * O) * 8;
+  const scalars = S * 8 + 8; // lr per step, first step
+  const outputs = 8 + S * K * 8 * 2 + S * 8; // steps_taken, losses, metric, grad norms
+  assert.equal(traffic.hostToDevice, stateBytes + S * K * batchBytes + scalars);
+  assert.equal(traffic.deviceToHost, stateBytes + outputs);
+  const perMicroBatch = (traffic.hostToDevice + traffic.deviceToHost) / (K * S);
+  const goal = (2 * stateBytes) / (K * S) + batchBytes;
+  assert.ok(perMicroBatch - goal <= (scalars + outputs) / (K * S) + 1e-9, `${perMicroBatch} B per micro-batch vs goal ${goal} + per-step scalars`);
+  await loop.release();
+});
