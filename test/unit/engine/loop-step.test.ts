@@ -140,3 +140,44 @@ test('traffic: the trainable state crosses once each way per run (≤ 2 × state
   assert.ok(perMicroBatch - goal <= (scalars + outputs) / (K * S) + 1e-9, `${perMicroBatch} B per micro-batch vs goal ${goal} + per-step scalars`);
   await loop.release();
 });
+
+test('a tiny Qwen3 decoder fine-tuned in one run (2 steps × 2 micro-batches) = the per-step runner (float64)', async () => {
+  const { buildDecoderGraph } = await import('../../../main/models/decoder.ts');
+  const { randomWeights, tinyConfig } = await import('../../helpers/model-fixtures.ts');
+  const config = tinyConfig('qwen3');
+  const weights = randomWeights(config, 4);
+  const build = () => {
+    const d = buildDecoderGraph(config, { dtype: 'float64', labels: true, batchSize: 2, sequenceLength: 5 });
+    const trainable = [...d.weights.values()].filter((w) => !w.name.endsWith('embed_tokens.weight'));
+    const accumulate = buildGradAccumulationStep({ loss: d.loss!, trainable });
+    const apply = buildApplyStep(accumulate.signature.trainable, { maxGradNorm: 1 });
+    const frozen = { 'model.embed_tokens.weight': Float64Array.from(weights.get('model.embed_tokens.weight')!.data as Float32Array) };
+    return { accumulate: { model: accumulate.toOnnx(frozen), signature: accumulate.signature }, apply: { model: apply.toOnnx(), signature: apply.signature } };
+  };
+  const g = build();
+  const params = Object.fromEntries(g.apply.signature.trainable.map((t) => [t.name, { dtype: 'float64' as const, dims: t.shape, data: Float64Array.from(weights.get(t.name)!.data as Float32Array) }]));
+  const ids = (): Record<string, HostTensor> => {
+    const row = () => BigInt64Array.from({ length: 10 }, () => BigInt(3 + rng.int(config.vocabSize - 3)));
+    const labels = row();
+    labels[4] = -100n;
+    return {
+      input_ids: { dtype: 'int64', dims: [2, 5], data: row() },
+      attention_mask: { dtype: 'int64', dims: [2, 5], data: new BigInt64Array(10).fill(1n) },
+      position_ids: { dtype: 'int64', dims: [2, 5], data: BigInt64Array.from({ length: 10 }, (_, i) => BigInt(i % 5)) },
+      labels: { dtype: 'int64', dims: [2, 5], data: labels },
+    };
+  };
+  const perStep = await TrainStepRunner.create(g, { params }, { provider: 'cpu' });
+  const loop = await LoopStepRunner.create(g, { params });
+  const steps = [[ids(), ids()], [ids(), ids()]];
+  const result = await loop.run(steps, [1e-2, 5e-3]);
+  for (const [s, micro] of steps.entries()) {
+    const ref = await perStep.step(micro, { learningRate: [1e-2, 5e-3][s] });
+    assert.ok(Math.abs((result.losses[s][0] + result.losses[s][1]) / 2 - ref.loss) < 1e-12);
+  }
+  const want = await perStep.readState();
+  const got = loop.readState();
+  for (const [name, t] of Object.entries({ ...want.params, ...want.optimizerState })) assertClose(got[name].data as Float64Array, t.data as Float64Array, name);
+  await perStep.release();
+  await loop.release();
+});
