@@ -172,7 +172,13 @@ export const runsMethods = {
   ),
   /** Training-memory estimate of a config on a device, and whether it fits. */
   'runs.estimate': method<RunMemoryEstimate>()(
-    z.object({ kind: runKind, config: configObject, provider: z.enum(['auto', 'cpu', 'cuda', 'webgpu']).default('auto') }),
+    z.object({
+      kind: runKind,
+      config: configObject,
+      provider: z.enum(['auto', 'cpu', 'cuda', 'webgpu']).default('auto'),
+      /** A device (cpu, webgpu, cuda:N): the estimate is checked against that GPU's free memory (#21). */
+      device: z.string().max(32).optional(),
+    }),
   ),
   /** Model folders a run can start from: workspace models/<name>/ and finished runs' outputs. */
   'runs.models': method<RunStartModel[]>()(z.object({})),

@@ -1,7 +1,8 @@
 // The memory a run will need on the chosen device, before it starts: weights, gradients, optimizer state
 // and activations from the model's shapes (models/memory.ts), and when it does not fit, what to change.
 import { join } from 'node:path';
-import type { DevicesInfo } from '../contract.ts';
+import type { DevicesInfo, GpuInfo } from '../contract.ts';
+import { parseDeviceSpec, resolveDevice } from '../../devices/device-spec.ts';
 import type { MemoryAdvice, RunKindName, RunMemoryEstimate } from '../contracts/runs.ts';
 import { ApiFailure } from '../errors.ts';
 import { sftConfigSchema, type SftConfig } from '../../train/sft/config.ts';
@@ -13,12 +14,26 @@ import { getDevices } from '../../devices/index.ts';
 import { validateConfig } from './run-config.ts';
 import { resolveModelPath } from './run-start-models.ts';
 
-/** The device a provider choice lands on and the memory it has. */
-function chooseDevice(devices: DevicesInfo, provider: 'auto' | 'cpu' | 'cuda' | 'webgpu'): RunMemoryEstimate['device'] {
+/** A GPU's memory a new run can have: what nvidia-smi reports free now (other jobs' and apps' use counted). */
+const freeBytes = (gpu: GpuInfo) => Math.max(0, gpu.memoryTotalMiB - gpu.memoryUsedMiB) * 2 ** 20;
+
+/** The device a provider choice (or an explicit `device`, e.g. cuda:1) lands on and the memory it has. */
+function chooseDevice(devices: DevicesInfo, provider: 'auto' | 'cpu' | 'cuda' | 'webgpu', device?: string): RunMemoryEstimate['device'] {
   const available = (name: string) => devices.providers.some((p) => p.name === name && p.available);
+  if (device) {
+    let resolved;
+    try {
+      resolved = resolveDevice(parseDeviceSpec(device), { gpus: devices.gpus, webgpu: available('webgpu') });
+    } catch (error) {
+      throw new ApiFailure('invalid_input', (error as Error).message);
+    }
+    if (resolved.gpu) return { provider: 'cuda', name: `${resolved.label} ${resolved.gpu.name}`, memoryBytes: freeBytes(resolved.gpu) };
+    if (resolved.provider === 'cpu') return { provider: 'cpu', name: devices.cpu.model, memoryBytes: devices.cpu.memoryTotalMiB * 2 ** 20 };
+    provider = resolved.provider;
+  }
   const gpu = devices.gpus[0];
   const pick = provider === 'auto' ? (available('cuda') && gpu ? 'cuda' : available('webgpu') && gpu ? 'webgpu' : 'cpu') : provider;
-  if (pick !== 'cpu' && gpu) return { provider: pick, name: gpu.name, memoryBytes: gpu.memoryTotalMiB * 2 ** 20 };
+  if (pick !== 'cpu' && gpu) return { provider: pick, name: gpu.name, memoryBytes: freeBytes(gpu) };
   if (pick !== 'cpu') throw new ApiFailure('invalid_input', `no GPU was found for the ${pick} provider (see the Devices page)`);
   return { provider: 'cpu', name: devices.cpu.model, memoryBytes: devices.cpu.memoryTotalMiB * 2 ** 20 };
 }
@@ -169,6 +184,12 @@ function estimate(plan: Plan, device: RunMemoryEstimate['device']): RunMemoryEst
 }
 
 /** The estimate for a run of KIND with CONFIG (possibly incomplete) on the device PROVIDER lands on. */
-export async function estimateRun(root: string, kind: RunKindName, config: Record<string, unknown>, provider: 'auto' | 'cpu' | 'cuda' | 'webgpu'): Promise<RunMemoryEstimate> {
-  return estimate(planFor(root, kind, config), chooseDevice(await getDevices(), provider));
+export async function estimateRun(
+  root: string,
+  kind: RunKindName,
+  config: Record<string, unknown>,
+  provider: 'auto' | 'cpu' | 'cuda' | 'webgpu',
+  device?: string,
+): Promise<RunMemoryEstimate> {
+  return estimate(planFor(root, kind, config), chooseDevice(await getDevices(), provider, device));
 }

@@ -205,7 +205,7 @@ export const runsHandlers: HandlerGroup<'runs'> = {
     const { workspace } = ctx.session.requireWorkspace();
     // It reads the model's config.json: in serve mode only inside the allowed folders, like runs.start.
     for (const { at, path } of configPaths(input.config)) ctx.session.checkPath(path, at);
-    return estimateRun(workspace.root, input.kind, input.config, input.provider);
+    return estimateRun(workspace.root, input.kind, input.config, input.provider, input.device);
   },
 
   'runs.models': (_input, ctx) => startModels(ctx.session.requireWorkspace().workspace.root),
