@@ -214,15 +214,17 @@ test('options verl cannot honour are reported, DAPO features switch to DAPO trai
 model: { hub: Qwen/Qwen2.5-1.5B-Instruct }
 data: { task: korean-arithmetic, train: 4, prompts: 12, heldout: 2 }
 grpo:
-  method: { kind: lora, r: 8, alpha: 16, dropout: 0.1 }
+  method: { kind: lora, r: 8, alpha: 16 }
   rollout: { groupSize: 4, promptsPerStep: 8, maxNewTokens: 512, stopStrings: ["</answer>"] }
   objective:
+    clip: { mode: gppo }
     advantage: { std: batch, eps: 0.001 }
     lossAggregation: constant
     overlong: { mode: soft, buffer: 128, penalty: 0.5 }
   dynamicSampling: { enabled: true, maxRounds: 2 }
   difficultyFilter: { enabled: true, low: 0.1, high: 0.9 }
   replay: { enabled: true }
+  varianceAwareSampling: { enabled: true }
   optimization: { schedule: { decay: linear }, maxGradNorm: null }
   provider: cuda
 `);
@@ -231,15 +233,16 @@ grpo:
     const fields = result.warnings.map((w) => `${w.field}:${w.kind}`).sort();
     assert.deepEqual(fields, [
       'difficultyFilter:unsupported',
-      'method.dropout:unsupported',
       'objective.advantage.eps:unsupported',
       'objective.advantage.std:approximate',
+      'objective.clip.mode:unsupported',
       'objective.lossAggregation:approximate',
       'optimization.maxGradNorm:approximate',
       'optimization.schedule.decay:approximate',
       'provider:unsupported',
       'replay:unsupported',
       'rollout.stopStrings:unsupported',
+      'varianceAwareSampling:unsupported',
     ]);
     const config = parseYaml(readFileSync(join(dir, 'out', 'verl_grpo.yaml'), 'utf8'));
     const { hydra: _hydra, defaults, ...keys } = config;
