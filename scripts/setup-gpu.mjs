@@ -1,5 +1,9 @@
 #!/usr/bin/env node
-// `npm run setup:gpu`: installs onnxruntime-node's CUDA execution provider libraries, which the default
+// `npm run setup:gpu`: for a source checkout only. The app itself (and `npx saenggak setup gpu`) installs
+// GPU support into the user-data folder instead, digest-checked and without writing into node_modules
+// (main/devices/gpu-runtime/, docs/gpu.md); a runtime installed there takes precedence when the app loads.
+//
+// This script installs onnxruntime-node's CUDA execution provider libraries, which the default
 // `npm install` skips (.npmrc: onnxruntime-node-install=skip, ignore-scripts=true) because they come from
 // NuGet, not the npm registry.
 //
