@@ -4,9 +4,8 @@
 // and next-token probabilities are compared with our float64 reference forward pass.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { readSafetensors, writeSafetensors, float16BitsToFloat32, float32ToFloat16Bits } from '../../../main/engine/safetensors.ts';
@@ -235,23 +234,11 @@ test('saenggak model export --format ollama: GGUF + Modelfile with a ChatML temp
 
 const llamaNative = process.platform === 'linux' && process.arch === 'x64' ? '@fugood/node-llama-linux-x64' : null;
 
-interface LlamaCtx {
-  tokenize(text: string, media?: unknown): Promise<{ tokens: ArrayLike<number> }>;
-  completion(opts: Record<string, unknown>, cb: () => void): Promise<{ completion_probabilities: { probs: { tok_str: string; prob: number }[] }[] }>;
-  release(): Promise<void>;
-}
-
-/** llama.cpp's top-5 next-token probabilities after `prompt`, and its tokenization of `prompt`. */
+/** llama.cpp's top-5 next-token probabilities after `prompt`, and its tokenization of `prompt` (in a child process, llama-probe.ts). */
 async function llamaCpp(path: string, prompt: string): Promise<{ tokens: number[]; top: [string, number][] }> {
-  const mod = createRequire(import.meta.url)(llamaNative!) as { LlamaContext: new (o: Record<string, unknown>, p: () => void) => LlamaCtx };
-  const ctx = new mod.LlamaContext({ model: path, n_ctx: 64, n_threads: 1, n_gpu_layers: 0 }, () => {});
-  try {
-    const tokens = Array.from((await ctx.tokenize(prompt, undefined)).tokens);
-    const r = await ctx.completion({ prompt, n_predict: 1, temperature: 1, top_k: 0, top_p: 1, min_p: 0, n_probs: 5, seed: 1 }, () => {});
-    return { tokens, top: r.completion_probabilities[0].probs.map((p) => [p.tok_str, p.prob] as [string, number]) };
-  } finally {
-    await ctx.release();
-  }
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'llama-probe.ts'), llamaNative!, path, prompt], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  assert.equal(r.status, 0, `llama.cpp probe failed (${r.signal ?? r.status}):\n${r.stderr.slice(-2000)}`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!);
 }
 
 /** Our float64 reference: log-probabilities of the next token, by decoded token text (first id wins). */
