@@ -28,6 +28,13 @@ export type RecomputeSegment = {
   output: Tensor;
   /** Builds the segment again on x (standing in for `input`) and returns the value `output` wraps. */
   rebuild: (x: Tensor) => Tensor;
+  /**
+   * More StopGradient boundaries the segment reads as they are (e.g. one block of a weight split into
+   * blocks): their gradients are collected over all segments and taken back through what they wrap in
+   * one joint pass at the end, so a split weight gets one concatenated gradient, not one padded to the
+   * full shape per block.
+   */
+  extraInputs?: readonly Tensor[];
 };
 
 /** A chain of layers: boundaries x₀ … x_N, segment i maps x_i to the value x_{i+1} wraps. */
@@ -52,7 +59,8 @@ export function chainSegments(chain: CheckpointChain): RecomputeSegment[] {
 export function checkpointedGradients(loss: Tensor, wrt: readonly Tensor[], segments: readonly RecomputeSegment[] | CheckpointChain): (Tensor | null)[] {
   const list = 'boundaries' in segments ? chainSegments(segments) : segments;
   const graph = loss.graph;
-  const boundaries = [...new Set(list.flatMap((s) => [s.input, s.output]))];
+  const boundaries = [...new Set(list.flatMap((s) => [s.input, s.output, ...(s.extraInputs ?? [])]))];
+  const wrtSet = new Set(wrt);
   for (const b of boundaries) {
     if (b.producer?.op !== 'StopGradient') throw new TypeError(`checkpointedGradients: boundary ${b} must be a StopGradient output`);
   }
@@ -77,19 +85,48 @@ export function checkpointedGradients(loss: Tensor, wrt: readonly Tensor[], segm
       if (previous) ordering = op.add(ordering, op.cast(op.mul(first(previous), 0), ordering.dtype));
       const fresh = op.add(x, op.cast(op.stopGradient(ordering), x.dtype));
       const out = segment.rebuild(fresh);
-      const all = gradients(out, [...wrt, fresh], { seed, scope: 'grad' });
+      // Extra inputs that no trainable parameter reaches (a frozen head's blocks) need no gradient.
+      const extras = (segment.extraInputs ?? []).filter((e) => reaches(e, wrtSet));
+      const all = gradients(out, [...wrt, fresh, ...extras], { seed, scope: 'grad' });
+      extras.forEach((e, k) => boundaryGrad.set(e, sum(boundaryGrad.get(e) ?? null, all[wrt.length + 1 + k])));
       return { grads: all.slice(0, wrt.length), inputGrad: all[wrt.length] };
     });
     addAll(grads);
     boundaryGrad.set(segment.input, sum(boundaryGrad.get(segment.input) ?? null, inputGrad));
     previous = inputGrad ?? previous;
   }
-  // Below the segments: each boundary no segment produces, back through what it wraps (the embedding).
+  // Below the segments: every boundary no segment produces, back through what it wraps (the embedding,
+  // a split head weight), in ONE pass: the gradient of Σ_b ⟨stop(seed_b), wrapped_b⟩ is Σ_b J_bᵀ·seed_b,
+  // and a node shared by several roots (the Split of a weight) gets all its output gradients at once.
   const produced = new Set(list.map((s) => s.output));
-  for (const b of boundaries) {
-    const seed = boundaryGrad.get(b);
-    if (produced.has(b) || !seed) continue;
-    addAll(gradients(b.producer!.inputs[0], wrt, { seed, scope: 'grad/bottom' }));
+  const roots = boundaries.filter((b) => !produced.has(b) && boundaryGrad.get(b));
+  if (roots.length === 1) {
+    addAll(gradients(roots[0].producer!.inputs[0], wrt, { seed: boundaryGrad.get(roots[0])!, scope: 'grad/bottom' }));
+  } else if (roots.length > 1) {
+    const surrogate = graph.scope('grad/bottom', () =>
+      roots
+        .map((b) => {
+          const wrapped = b.producer!.inputs[0];
+          return op.reduceSum(op.mul(op.stopGradient(op.cast(boundaryGrad.get(b)!, wrapped.dtype)), wrapped), wrapped.shape.map((_, a) => a));
+        })
+        .map((t, i, all) => (i === 0 ? t : op.cast(t, all[0].dtype)))
+        .reduce((a, b) => op.add(a, b)),
+    );
+    addAll(gradients(surrogate, wrt, { scope: 'grad/bottom' }));
   }
   return total;
+}
+
+/** Whether any of `targets` is an ancestor of `t` (through producers). */
+function reaches(t: Tensor, targets: ReadonlySet<Tensor>): boolean {
+  const seen = new Set<Tensor>();
+  const stack = [t];
+  while (stack.length) {
+    const x = stack.pop()!;
+    if (targets.has(x)) return true;
+    if (seen.has(x)) continue;
+    seen.add(x);
+    if (x.producer) stack.push(...x.producer.inputs);
+  }
+  return false;
 }

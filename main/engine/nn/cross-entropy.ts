@@ -46,12 +46,16 @@ export function chunkedLinearCrossEntropy(hidden: Tensor, weight: Tensor, labels
     const size = Math.ceil(V / chunks);
     const segments: RecomputeSegment[] = [];
     const parts: Tensor[] = [];
+    // The weight in blocks (one Split; its gradient is one Concat): a Slice per block would give each block
+    // a gradient padded to the whole [V, H] table.
+    const sizes = Array.from({ length: Math.ceil(V / size) }, (_, c) => Math.min(size, V - c * size));
+    const blocks = op.split(weight, sizes, 0).map((b) => op.stopGradient(b));
     for (let c = 0; c * size < V; c++) {
       const start = c * size;
       const end = Math.min(V, start + size);
       // [N, 2]: log Σ exp(logits of the block), and the label's logit when the label is in the block (else 0).
       const block = (x: Tensor): Tensor => g.scope(`vocab_${c}`, () => {
-        const logits = op.cast(op.gemm(op.reshape(x, [-1, H]), op.slice(weight, 0, start, end), { transB: true }), lossDtype); // [N, end − start]
+        const logits = op.cast(op.gemm(op.reshape(x, [-1, H]), blocks[c], { transB: true }), lossDtype); // [N, end − start]
         const local = op.sub(flatLabels, g.scalar(start, 'int64'));
         const inBlock = op.and(op.greaterOrEqual(local, g.scalar(0, 'int64')), op.less(local, g.scalar(end - start, 'int64')));
         const index = op.where(inBlock, local, g.scalar(0, 'int64'));
@@ -60,7 +64,7 @@ export function chunkedLinearCrossEntropy(hidden: Tensor, weight: Tensor, labels
         return op.concat([logSumExp(logits), labelLogit], -1);
       });
       const output = op.stopGradient(block(hidden));
-      segments.push({ input: hidden, output, rebuild: block });
+      segments.push({ input: hidden, output, rebuild: block, extraInputs: [blocks[c]] });
       parts.push(output);
     }
     const stacked = op.concat(parts.map((p) => op.slice(p, 1, 0, 1)), -1); // [N, k] per-block log-sum-exps
