@@ -30,7 +30,8 @@ export function installModelResolution(root: Command): void {
           const value = values[key];
           if (typeof value !== 'string') continue;
           try {
-            self.setOptionValue(key, resolveModelPath(value, { revision: values.revision as string | undefined }));
+            // Keep the value's source ('cli'): `eval rm` copies only the parent's options given on the command line.
+            self.setOptionValueWithSource(key, resolveModelPath(value, { revision: values.revision as string | undefined }), self.getOptionValueSource(key));
           } catch (error) {
             // Same shape as cliAction's errors; nothing has started yet, so exiting here is clean.
             process.stderr.write(`saenggak: ${(error as Error).message}\n`);
