@@ -88,8 +88,11 @@ export function buildLoopStepModel(graphs: LoopStepGraphs): BuiltLoopStep {
     nodes: [...inner.nodes, ...accEmbedded.nodes, ...innerOut.nodes],
     inputs: innerInputs,
     outputs: innerOutputs,
-    initializers: [...inner.initializers, ...accEmbedded.initializers, ...innerOut.initializers],
+    initializers: [],
   };
+  // Body constants are hoisted to the main graph (names are prefixed, so unique) and read from the outer
+  // scope: onnxruntime resolves in-memory external data only for main-graph initializers.
+  const hoisted = [...inner.initializers, ...accEmbedded.initializers, ...innerOut.initializers];
 
   // ── outer body: one optimizer step
   const outer = new Emit('outer');
@@ -131,8 +134,9 @@ export function buildLoopStepModel(graphs: LoopStepGraphs): BuiltLoopStep {
     nodes: [...outer.nodes, ...applyEmbedded.nodes, ...post.nodes],
     inputs: outerInputs,
     outputs: outerOutputs,
-    initializers: [...outer.initializers, ...applyEmbedded.initializers, ...post.initializers],
+    initializers: [],
   };
+  hoisted.push(...outer.initializers, ...applyEmbedded.initializers, ...post.initializers);
 
   const carriedIn = trainable.flatMap((t) => [t.param.input, t.adamM!.input, t.adamV!.input]);
   const carriedOut = trainable.flatMap((t) => [t.param.output!, t.adamM!.output, t.adamV!.output]);
@@ -163,7 +167,7 @@ export function buildLoopStepModel(graphs: LoopStepGraphs): BuiltLoopStep {
         ...[LOOP_STEP_NAMES.loss, ...metricKeys.map((k) => acc.metrics[k])].map((name) => ({ name, dtype, shape: ['steps_run', 'micro_batches'] })),
         { name: LOOP_STEP_NAMES.gradNorm, dtype, shape: ['steps_run'] },
       ],
-      initializers: [...frozenInits, ...main.initializers],
+      initializers: [...frozenInits, ...main.initializers, ...hoisted],
     },
   };
   return { model, metrics: Object.fromEntries(metricKeys.map((k) => [k, acc.metrics[k]])) };

@@ -87,7 +87,7 @@ export function decodeLoopModel(config: ModelConfig, weights: Weights, options: 
 
   // ── The step (Loop body).
   const body = stepBody(step, { sampling: options.sampling, promptMask: mask, promptLength, promptLengths, extra, baseIndex, uniforms, stopIds });
-  const loopOutputs = main.multi('Loop', [tripCount, firstGo, first, firstDone, ...caches], 2 + caches.length + 1, { body: { kind: 'graph', value: body } });
+  const loopOutputs = main.multi('Loop', [tripCount, firstGo, first, firstDone, ...caches], 2 + caches.length + 1, { body: { kind: 'graph', value: { ...body, initializers: [] } } });
   const scanned = loopOutputs[loopOutputs.length - 1]; // [steps − 1, B]
   main.named('Concat', [main.unsqueeze(first, [1]), main.op('Transpose', [scanned], { perm: ints([1, 0]) })], LOOP_TOKENS, { axis: int(1) });
 
@@ -106,7 +106,9 @@ export function decodeLoopModel(config: ModelConfig, weights: Weights, options: 
         { name: stopIds, dtype: 'int64', shape: ['num_stop'] },
       ],
       outputs: [{ name: LOOP_TOKENS, dtype: 'int64', shape: [B, 'steps'] }],
-      initializers: [...g.initializers, ...main.initializers],
+      // The step's constants live here too, read from the outer scope: onnxruntime resolves in-memory
+      // external data only for main-graph initializers, and a large one would be moved out.
+      initializers: [...g.initializers, ...main.initializers, ...body.initializers],
     },
   };
   return weightFiles ? attachFileWeights(model, weightFiles, dtype) : model;

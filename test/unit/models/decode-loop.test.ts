@@ -121,3 +121,12 @@ test('returnLogits is refused by name (the per-token path keeps it)', async () =
   const loop = new DecodeLoop(config, randomWeights(config));
   await assert.rejects(loop.generate(PROMPTS, { maxNewTokens: 2, returnLogits: true }), /returnLogits needs the per-token path/);
 });
+
+test('a model whose step constants pass 1 KiB (head_dim 64) loads with in-memory weights and matches', async () => {
+  // encodeSessionModel moves every tensor ≥ 1 KiB to in-memory external data, which onnxruntime resolves
+  // for main-graph initializers only: the loop body's constants must live in the main graph.
+  const config = tinyConfig('qwen2', { overrides: { eosTokenIds: [], hiddenSize: 128, numHeads: 2, numKvHeads: 1, headDim: 64, numLayers: 1 } });
+  const p = await pair(config, 'float32');
+  assert.deepEqual(strip(await p.inLoop({ maxNewTokens: 5 })), strip(await p.perToken({ maxNewTokens: 5 })));
+  await p.release();
+});
