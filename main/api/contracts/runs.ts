@@ -84,6 +84,10 @@ export type RolloutGroup = {
   prompt: string;
   answer: string | null;
   lang: string | null;
+  /** Variance-aware sampling: the prompt's Variance Promotion Score after this visit (null when the run does not use it). */
+  vps: number | null;
+  /** The curriculum's category of the prompt (null when the run does not use one). */
+  category: string | null;
   responses: RolloutResponse[];
 };
 

@@ -89,6 +89,8 @@ function rolloutGroup(raw: unknown): RolloutGroup | null {
     prompt: str(g.prompt) ?? '',
     answer: str(g.answer) ?? (typeof g.answer === 'number' ? String(g.answer) : null),
     lang: str(g.lang),
+    vps: num(g.vps),
+    category: str(g.category),
     responses: responses.map((r, i) => {
       const response = rolloutResponse(r);
       if (response.advantage === null && advantages) response.advantage = num(advantages[i]);

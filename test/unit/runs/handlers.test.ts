@@ -159,6 +159,7 @@ test('runs.samples lists the steps with rollouts and reads one step, normalising
     const [first] = value(await call('runs.samples', { name: 'grpo-a', step: 1 })).groups;
     assert.equal(first!.prompt, '문제 1');
     assert.equal(first!.answer, '42');
+    assert.equal(first!.vps, null, 'no sampler: no score');
     const [right, wrong] = first!.responses;
     assert.equal(right!.reward, 1.5);
     assert.deepEqual(right!.rewards, { accuracy: 1, format: 1, language: 0.8 });
@@ -192,6 +193,8 @@ test('runs.samples reads the GRPO trainer’s lines and moves its thinking-relat
       prompt,
       answer: '12',
       lang: 'ko',
+      vps: 0.4375,
+      category: 'b1',
       responses: [{
         text,
         tokens: 40,
@@ -206,7 +209,10 @@ test('runs.samples reads the GRPO trainer’s lines and moves its thinking-relat
       }],
     };
     writeFileSync(join(folder.samplesDir, 'step-1.jsonl'), JSON.stringify(line) + '\n');
-    const [response] = value(await call('runs.samples', { name: 'grpo-real' })).groups[0]!.responses;
+    const [group] = value(await call('runs.samples', { name: 'grpo-real' })).groups;
+    assert.equal(group!.vps, 0.4375, 'variance-aware sampling: the prompt score reaches the rollout viewer');
+    assert.equal(group!.category, 'b1', 'curriculum category');
+    const [response] = group!.responses;
     assert.equal(response!.reward, breakdown!.total);
     assert.deepEqual(Object.keys(response!.rewards).sort(), ['accuracy', 'format', 'language']);
     assert.equal(response!.truncated, true);
