@@ -3,6 +3,7 @@
 // Greedy KV-cache generation with the `small` Qwen2 preset (~45M parameters, the bundled Qwen
 // tokenizer's 151,669-token vocabulary) on CPU, 256 new tokens by default, at batch 1 and batch 16:
 //   ours            DecoderSession + generate() (main/models/generate.ts) on onnxruntime-node;
+//   ours-loop       the whole decode in one session.run (main/models/decode-loop.ts), same sessions options;
 //   transformers.js @huggingface/transformers' generate() on our export (export-onnx.ts), same runtime;
 //   pytorch         a plain hand-written Qwen2 forward with a preallocated KV cache in eager PyTorch
 //                   (bench/torch_generate.py, Debian's python3-torch with OpenBLAS), same safetensors.
@@ -24,7 +25,8 @@ import { peakRssBytes } from './lib/rss.ts';
 import { ortMatmulGflops } from './lib/ort-matmul.ts';
 
 const root = resolve(import.meta.dirname, '..');
-const SIDES = ['ours', 'transformers.js', 'pytorch'] as const;
+// 'ours-loop': the whole decode as one session.run (main/models/decode-loop.ts), next to the per-token path.
+const SIDES = ['ours', 'ours-loop', 'transformers.js', 'pytorch'] as const;
 type Side = (typeof SIDES)[number];
 
 /** What each side's process reports. */
@@ -72,7 +74,7 @@ else await runBenchmark();
 
 async function runWorker(side: string, work: string, batch: number): Promise<void> {
   const prompts = (JSON.parse(readFileSync(join(work, `prompts-${batch}.json`), 'utf8')) as { prompts: number[][] }).prompts;
-  const result = side === 'ours' ? await runOurs(work, prompts) : side === 'transformers.js' ? await runTransformersJs(work, prompts) : null;
+  const result = side === 'ours' ? await runOurs(work, prompts) : side === 'ours-loop' ? await runOursLoop(work, prompts) : side === 'transformers.js' ? await runTransformersJs(work, prompts) : null;
   if (!result) throw new Error(`unknown worker side ${side}`);
   writeFileSync(join(work, `${side}-${batch}.json`), JSON.stringify(result));
 }
@@ -101,6 +103,28 @@ async function runOurs(work: string, prompts: number[][]): Promise<SideResult> {
     tokens_per_s: (prompts.length * newTokens) / total,
     peak_rss_bytes: peak,
     matmul_gflops: await ortMatmulGflops(),
+  };
+}
+
+async function runOursLoop(work: string, prompts: number[][]): Promise<SideResult> {
+  const { loadModel } = await import('../main/models/weights.ts');
+  const { DecodeLoop } = await import('../main/models/decode-loop.ts');
+  const { config, weights } = loadModel(join(work, 'model'));
+  const loop = new DecodeLoop(config, weights);
+  await loop.generate(prompts, { maxNewTokens: 4, stopTokenIds: [] }); // warm-up (creates the session)
+  const started = performance.now();
+  const { sequences, traffic } = await loop.generate(prompts, { maxNewTokens: newTokens, stopTokenIds: [] });
+  const total = (performance.now() - started) / 1000;
+  const peak = peakRssBytes();
+  await loop.release();
+  return {
+    tokens: sequences.map((s) => s.tokens),
+    total_s: total,
+    prefill_s: null, // one run: the first token is not observable on its own
+    tokens_per_s: (prompts.length * newTokens) / total,
+    peak_rss_bytes: peak,
+    matmul_gflops: await ortMatmulGflops(),
+    traffic,
   };
 }
 
@@ -200,7 +224,12 @@ async function runBenchmark(): Promise<void> {
     rows.push([`batch ${batch}: first token (s)`, cell(r.ours, (x) => x.prefill_s), cell(r['transformers.js'], (x) => x.prefill_s), cell(r.pytorch, (x) => x.prefill_s), '', '']);
     rows.push([`batch ${batch}: peak RSS (MiB)`, cell(r.ours, (x) => mib(x.peak_rss_bytes)), cell(r['transformers.js'], (x) => mib(x.peak_rss_bytes)), cell(r.pytorch, (x) => mib(x.peak_rss_bytes)), '', '']);
     rows.push([`batch ${batch}: KV cache (MiB)`, mib(kvBytes(batch)), mib(kvBytes(batch)), cell(r.pytorch, (x) => mib(x.kv_cache_bytes as number)), '', '']);
+    const loopVsOurs = ratio(r['ours-loop'], r.ours);
+    rows.push([`batch ${batch}: ours-loop tokens/s (one run)`, cell(r['ours-loop'], (x) => x.tokens_per_s), '', '', loopVsOurs === null ? '' : `loop / ours ${loopVsOurs.toFixed(2)}`, '']);
     summary[batch] = {
+      ours_loop_vs_ours: loopVsOurs,
+      ours_loop_traffic: isOk(r['ours-loop']) ? r['ours-loop'].traffic : null,
+      ours_loop_same_tokens_as_ours: isOk(r.ours) && isOk(r['ours-loop']) ? sameRows(r.ours.tokens, r['ours-loop'].tokens) : null,
       ours_vs_transformersjs: vsTjs,
       ours_vs_pytorch: vsTorch,
       kv_cache_bytes: kvBytes(batch),

@@ -1,7 +1,8 @@
 // npm run bench:train [-- --steps N --provider cpu|webgpu|cuda|auto --skip-torch]
 //
 // The same decoder-only transformer (4 layers, hidden 256, 4 heads, vocab 4096, seq 256, batch 8)
-// trained for 20 steps by our engine (one fused ONNX train-step graph on onnxruntime-node) and by an
+// trained for 20 steps by our engine (one fused ONNX train-step graph on onnxruntime-node; and the loop-step
+// graph, every step after the first in one session.run: main/engine/optim/loop-step.ts) and by an
 // independent PyTorch eager implementation (bench/torch_train.py), from the same initial weights on
 // the same batches. Each side runs alone in its own process. Prints throughput, peak memory,
 // host↔device traffic, loss agreement and both sides' bare matmul speed; writes bench/results/train.json.
@@ -47,6 +48,15 @@ function runEngine(): SideResult | { error: string } {
   return JSON.parse(readFileSync(out, 'utf8'));
 }
 
+/** The loop side (bench/lib/engine-loop-train-worker.ts): the same training, every step after the first in one session.run. */
+function runEngineLoop(): Record<string, unknown> | { error: string } {
+  console.log('engine (loop graph): training…');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench', 'lib', 'engine-loop-train-worker.ts'), work], { cwd: root, stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
+  const out = join(work, 'engine-loop.json');
+  if (r.status !== 0 || !existsSync(out)) return { error: lastError(r.stderr) ?? `engine loop worker exited with ${r.status}` };
+  return JSON.parse(readFileSync(out, 'utf8'));
+}
+
 function pythonWithTorch(): string | null {
   for (const python of ['/usr/bin/python3', 'python3']) {
     if (spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0) return python;
@@ -89,8 +99,10 @@ const throughput = (r: SideResult) => {
 };
 
 // Other processes on the machine slow both sides; the load average before each run is recorded with it.
-const loadBefore = { engine: os.loadavg()[0], pytorch: 0 };
+const loadBefore = { engine: os.loadavg()[0], engine_loop: 0, pytorch: 0 };
 const engine = runEngine();
+loadBefore.engine_loop = os.loadavg()[0];
+const engineLoop = runEngineLoop();
 loadBefore.pytorch = os.loadavg()[0];
 const torch = args['skip-torch'] ? { error: 'skipped (--skip-torch)' } : runTorch();
 
@@ -102,6 +114,12 @@ rows.push(['tokens/s (steps 2..N)', cell(engine, throughput), cell(torch, throug
 rows.push(['first step (s)', cell(engine, (r) => r.step_times_s[0]), cell(torch, (r) => r.step_times_s[0]), ratio((r) => r.step_times_s[0])]);
 rows.push(['peak RSS (MiB)', cell(engine, (r) => mib(r.peak_rss_bytes)), cell(torch, (r) => mib(r.peak_rss_bytes)), ratio((r) => r.peak_rss_bytes)]);
 rows.push(['matmul 1024² GFLOP/s', cell(engine, (r) => r.matmul_gflops), cell(torch, (r) => r.matmul_gflops), ratio((r) => r.matmul_gflops)]);
+const loopOk = !('error' in engineLoop);
+const loop = engineLoop as { tokens_per_s: number; first_step_s: number; peak_rss_bytes: number; losses: number[]; traffic_run: { hostToDevice: number; deviceToHost: number }; micro_batches_per_run: number; trainable_state_bytes: number };
+rows.push(['loop graph: tokens/s (steps 2..N in one run)', loopOk ? loop.tokens_per_s : 'n/a', '', loopOk && isOk(engine) ? `loop / engine ${(loop.tokens_per_s / throughput(engine)).toFixed(2)}` : 'n/a']);
+rows.push(['loop graph: peak RSS (MiB)', loopOk ? mib(loop.peak_rss_bytes) : 'n/a', '', '']);
+const loopLossDiff = loopOk && isOk(engine) ? Math.max(...engine.losses.map((l, i) => Math.abs(l - loop.losses[i]))) : null;
+const loopTrafficPerMicroBatch = loopOk ? (loop.traffic_run.hostToDevice + loop.traffic_run.deviceToHost) / loop.micro_batches_per_run : null;
 let maxLossDiff: number | null = null;
 if (isOk(engine) && isOk(torch)) {
   maxLossDiff = Math.max(...engine.losses.map((l, i) => Math.abs(l - torch.losses[i])));
@@ -116,6 +134,8 @@ if (steadyTraffic) {
   console.log(`host↔device bytes/step: ${(steadyTraffic.hostToDevice / 2 ** 20).toFixed(2)} MiB in, ${(steadyTraffic.deviceToHost / 2 ** 20).toFixed(2)} MiB out` +
     (isOk(engine) && engine.provider === 'cpu' ? ' (CPU provider: host memory is device memory; this is what a host-output provider like CUDA would copy)' : ''));
 }
+if (loopOk) console.log(`loop graph: max |loss − engine loss| ${loopLossDiff?.toExponential(2)}; host↔device ${(loopTrafficPerMicroBatch! / 2 ** 20).toFixed(3)} MiB per micro-batch over ${loop.micro_batches_per_run} in one run (trainable state ${(loop.trainable_state_bytes / 2 ** 20).toFixed(2)} MiB, crossing once each way)`);
+else console.log(`loop graph side failed: ${(engineLoop as { error: string }).error}`);
 if (isOk(torch)) console.log(`pytorch ${torch.torch_version}, ${torch.threads} threads, BLAS: ${(torch.blas_libraries as string[]).join(', ') || 'unknown'}`);
 if (maxLossDiff !== null) console.log(`max |loss difference| over ${cfg.steps} steps: ${maxLossDiff.toExponential(2)}`);
 console.log(`1-minute load average before each side: engine ${loadBefore.engine.toFixed(2)}, pytorch ${loadBefore.pytorch.toFixed(2)} (${os.cpus().length} cores)`);
@@ -130,6 +150,7 @@ const path = writeResult('train', {
   peak_rss_ratio: isOk(engine) && isOk(torch) ? engine.peak_rss_bytes / torch.peak_rss_bytes : null,
   max_loss_difference: maxLossDiff,
   host_device_bytes_per_step: steadyTraffic,
+  engine_loop: loopOk ? { ...loop, loop_vs_engine: isOk(engine) ? loop.tokens_per_s / throughput(engine) : null, max_loss_difference_vs_engine: loopLossDiff, host_device_bytes_per_micro_batch: loopTrafficPerMicroBatch } : engineLoop,
   load_average_1m_before: loadBefore,
 });
 console.log(`\nwrote ${path}`);
