@@ -41,6 +41,8 @@ export interface RunInfo {
   /** Model the run starts from and data it reads, for lists and provenance. */
   baseModel?: string;
   data?: string;
+  /** What the trainer did on its own to keep going (an out-of-memory retry with a halved micro-batch, #21), in order. */
+  recoveries?: string[];
 }
 
 const RUN_NAME = /^[\p{L}\p{N}_.-]{1,128}$/u;
@@ -105,6 +107,11 @@ export class RunFolder {
     };
     await writeFileAtomic(this.infoPath, JSON.stringify(info, null, 2) + '\n');
     return info;
+  }
+
+  /** Replaces config.yaml (a run that changed its micro-batch shape after an out-of-memory keeps resumable). */
+  async rewriteConfig(config: unknown): Promise<void> {
+    await writeFileAtomic(this.configPath, stringify(config));
   }
 
   info(): RunInfo {

@@ -11,12 +11,14 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { loadLatestCheckpoint, NonFiniteLossError, saveCheckpoint } from '../../engine/index.ts';
+import { loadLatestCheckpoint, NonFiniteLossError, saveCheckpoint, type CheckpointState, type RngState } from '../../engine/index.ts';
+import { afterOutOfMemory, classifyDeviceError } from '../../devices/oom.ts';
 import { defaultPrecision, FineTuner, type TuningMethod } from '../../models/fine-tune.ts';
 import { loraConfig, writeLoraAdapter } from '../../models/peft.ts';
 import { copyTokenizerFiles, Tokenizer } from '../../models/tokenizer.ts';
 import { loadModel, saveModel, type HfModel } from '../../models/weights.ts';
 import { assertFinite, freeRunName, learningRateAt, RunFolder, TrainingDivergedError, type MetricsLog } from '../run/index.ts';
+import { sameStepsOtherShape, sftBatchShape, withBatchShape } from './batch-shape.ts';
 import { trajectoryConfig, type SftConfig } from './config.ts';
 import { loadRows, prepareExamples, splitRows, SftDataError, type SftExample } from './data.ts';
 import { packExamples, packingEfficiency, paddedLength, rowsBatch, targetTokenCount, type BatchPlanOptions, type PackedRow } from './packing.ts';
@@ -93,24 +95,16 @@ export class SftTrainer {
   }
 
   async train(): Promise<SftResult> {
-    const { config, run, plan } = this.p;
-    const tuner = await FineTuner.create(this.p.model.config, this.p.model.weights, tuningMethod(config), {
-      dtype: config.dtype,
-      adamw: { beta1: config.beta1, beta2: config.beta2, weightDecay: config.weightDecay },
-      maxGradNorm: config.maxGradNorm,
-      provider: config.provider,
-      packedSegments: config.packing,
-      gradAccumulation: config.gradAccumulation,
-      lossScale: true,
-      gradientCheckpointing: config.gradientCheckpointing,
-      lossChunks: config.lossChunks,
-      precision: config.precision ?? (config.dtype === 'float32' ? await defaultPrecision(config.provider) : 'fp32'),
-    });
+    // config and plan are read through this.p: an out-of-memory retry replaces them (same steps, smaller micro-batches).
+    const { run } = this.p;
+    const config = this.p.config;
+    const checkpoint = this.p.resume ? this.resumeCheckpoint() : null;
+    let tuner = await this.createTuner();
     let metrics: MetricsLog | null = null;
     let step = 0;
+    let outOfMemory = 0;
     try {
       if (this.p.resume) {
-        const checkpoint = loadLatestCheckpoint(run.checkpointsDir, { expectConfig: trajectoryConfig(config) });
         if (checkpoint) {
           tuner.loadState({ params: checkpoint.params, optimizerState: checkpoint.optimizerState, step: checkpoint.step });
           if (checkpoint.rng) tuner.restoreRng(checkpoint.rng);
@@ -119,6 +113,7 @@ export class SftTrainer {
         }
       }
       metrics = run.openMetrics({ resumeAfterStep: step });
+      const plan = { totalSteps: this.p.plan.totalSteps };
       await run.update({ status: 'running', step, totalSteps: plan.totalSteps, error: undefined });
       const warmupSteps = config.warmupSteps ?? Math.round(config.warmupRatio * plan.totalSteps);
       const schedule = { learningRate: config.learningRate, warmupSteps, decay: config.decay, minLearningRateRatio: config.minLearningRateRatio };
@@ -130,7 +125,7 @@ export class SftTrainer {
       while (step < plan.totalSteps) {
         if (this.options.signal?.aborted) return await this.stop(tuner, step, lastLoss, trainTokens / Math.max(trainSeconds, 1e-9));
         const next = step + 1;
-        const { epoch, firstMicroBatch, microBatches } = plan.at(next);
+        const { epoch, firstMicroBatch, microBatches } = this.p.plan.at(next);
         const targets = microBatches.map(targetTokenCount);
         const total = targets.reduce((a, b) => a + b, 0);
         const feeds = microBatches.map((rows, i) =>
@@ -140,10 +135,15 @@ export class SftTrainer {
         const lr = learningRateAt(next, plan.totalSteps, schedule);
         const started = performance.now();
         let result;
+        const rngBefore = tuner.rngState();
         try {
           result = await tuner.step(feeds, lr);
         } catch (error) {
           if (error instanceof NonFiniteLossError) assertFinite({ loss: error.loss }, where);
+          if (classifyDeviceError(error) === 'oom') {
+            tuner = await this.recoverFromOutOfMemory(tuner, { step, epoch, attempt: ++outOfMemory, rngBefore, metrics, error });
+            continue;
+          }
           throw error;
         }
         const seconds = (performance.now() - started) / 1000;
@@ -181,6 +181,81 @@ export class SftTrainer {
       metrics?.close();
       await tuner.release();
     }
+  }
+
+  private async createTuner(): Promise<FineTuner> {
+    const config = this.p.config;
+    return FineTuner.create(this.p.model.config, this.p.model.weights, tuningMethod(config), {
+      dtype: config.dtype,
+      adamw: { beta1: config.beta1, beta2: config.beta2, weightDecay: config.weightDecay },
+      maxGradNorm: config.maxGradNorm,
+      provider: config.provider,
+      packedSegments: config.packing,
+      gradAccumulation: config.gradAccumulation,
+      lossScale: true,
+      gradientCheckpointing: config.gradientCheckpointing,
+      lossChunks: config.lossChunks,
+      precision: config.precision ?? (config.dtype === 'float32' ? await defaultPrecision(config.provider) : 'fp32'),
+    });
+  }
+
+  /** Micro-batch rows × accumulation from now on (same rows per optimizer step: see batch-shape.ts). */
+  private adoptShape(config: SftConfig): void {
+    this.p.config = config;
+    this.p.batchOptions = { ...this.p.batchOptions, batchSize: config.batchSize };
+    this.p.plan = new StepPlan(this.p.train, { ...this.p.batchOptions, gradAccumulation: config.gradAccumulation, epochs: config.epochs, maxSteps: config.maxSteps });
+  }
+
+  /**
+   * The checkpoint to resume from. One saved after an out-of-memory retry has a smaller micro-batch and
+   * more accumulation than the config given (same rows per step): the run continues with the shape that fit.
+   */
+  private resumeCheckpoint(): CheckpointState | null {
+    const dir = this.p.run.checkpointsDir;
+    const saved = loadLatestCheckpoint(dir);
+    if (!saved) return null;
+    const current = trajectoryConfig(this.p.config);
+    const savedConfig = saved.config as Record<string, unknown>;
+    if (savedConfig.batchSize !== current.batchSize || savedConfig.gradAccumulation !== current.gradAccumulation) {
+      if (sameStepsOtherShape(savedConfig, current)) {
+        this.adoptShape({ ...this.p.config, batchSize: savedConfig.batchSize as number, gradAccumulation: savedConfig.gradAccumulation as number });
+        this.log(`sft: the checkpoint continues with batchSize ${this.p.config.batchSize} × gradAccumulation ${this.p.config.gradAccumulation} (set after an out-of-memory; same examples per step)`);
+      }
+    }
+    return loadLatestCheckpoint(dir, { expectConfig: trajectoryConfig(this.p.config) });
+  }
+
+  /**
+   * Out of memory in a step (#21): nothing was applied. Checkpoint the last finished step, halve the
+   * micro-batch and double the accumulation (same examples and per-token loss per step), rebuild the step
+   * graphs for that shape and go on; a second out-of-memory, or a shape that cannot be halved, stops the
+   * run with what to change. fp16's dynamic loss scale restarts at its initial value on the new graphs.
+   */
+  private async recoverFromOutOfMemory(
+    tuner: FineTuner,
+    at: { step: number; epoch: number; attempt: number; rngBefore: RngState; metrics: MetricsLog; error: unknown },
+  ): Promise<FineTuner> {
+    const device = tuner.runner.provider.provider;
+    const shape = sftBatchShape(this.p.config);
+    const cause = String((at.error as Error)?.message ?? at.error).split('\n')[0];
+    if (!shape) {
+      throw new Error(`out of memory on ${device} (${cause}); an unpacked batchUnit 'tokens' micro-batch cannot be halved without regrouping the examples: lower batchSize or maxSeqLength, use packing or batchUnit 'sequences', LoRA, gradientCheckpointing or bf16`);
+    }
+    const decision = afterOutOfMemory(shape, at.attempt, device);
+    if (decision.action === 'stop') throw new Error(`${decision.message} (${cause})`);
+    tuner.restoreRng(at.rngBefore); // the failed step drew LoRA dropout masks; the retry draws them again
+    this.adoptShape(withBatchShape(this.p.config, decision.to));
+    if (at.step > 0) await this.checkpoint(tuner, at.step, this.p.plan.at(at.step).epoch);
+    const state = await tuner.readState();
+    await tuner.release();
+    await this.p.run.rewriteConfig(this.p.config);
+    await this.p.run.update({ recoveries: [...(this.p.run.info().recoveries ?? []), decision.note] });
+    at.metrics.append({ step: at.step, split: 'oom', micro_batch: decision.to.microBatch, grad_accumulation: decision.to.accumulation, note: decision.note });
+    this.log(`sft: step ${at.step + 1}: ${decision.note}`);
+    const next = await this.createTuner();
+    next.loadState(state);
+    next.restoreRng(at.rngBefore);
+    return next;
   }
 
   /** Cancelled: checkpoint where we are, mark the run stopped. */
