@@ -39,7 +39,8 @@ async function recipeInfo(path: string, bundled: boolean): Promise<RecipeInfo> {
 
 /** Bundled recipes, then recipes that ran in this workspace (by the path recorded in their state), then `extra` files. */
 export async function listRecipes(workspace: string, extra: readonly string[] = []): Promise<RecipeInfo[]> {
-  const bundled = existsSync(BUNDLED_RECIPES_DIR) ? readdirSync(BUNDLED_RECIPES_DIR).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => join(BUNDLED_RECIPES_DIR, f)) : [];
+  // pairs-*.yaml are `pairs build` recipes (assets/recipes/pairs-example.yaml), not pipeline recipes.
+  const bundled = existsSync(BUNDLED_RECIPES_DIR) ? readdirSync(BUNDLED_RECIPES_DIR).filter((f) => /\.ya?ml$/.test(f) && !f.startsWith('pairs-')).sort().map((f) => join(BUNDLED_RECIPES_DIR, f)) : [];
   const seen = new Set(bundled);
   const ran: string[] = [];
   for (const path of extra) {

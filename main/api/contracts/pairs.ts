@@ -124,6 +124,11 @@ export const pairsMethods = {
   /** Each scorer's score distribution before and after re-centring (null before the first build). */
   'pairs.distributions': method<PairsDistributions | null>()(z.object({ collection: name })),
   'pairs.compare': method<PairSetComparison>()(z.object({ a: name, b: name })),
+  /**
+   * Validates a pairs recipe (the keys of RECIPE.yaml) and writes it to <workspace>/recipes/pairs-<collection>.yaml,
+   * the file `saenggak pairs build` takes; returns its path, text and the equivalent command line.
+   */
+  'pairs.saveRecipe': method<{ path: string; yaml: string; command: string }>()(z.object({ recipe: z.record(z.string(), z.unknown()) })),
   /** Starts a `pairs` build job from a recipe object (same keys as RECIPE.yaml) or a recipe file path. */
   'pairs.build': method<{ jobId: string }>()(
     z.union([z.object({ recipe: z.record(z.string(), z.unknown()) }), z.object({ recipePath: z.string().min(1) })]),

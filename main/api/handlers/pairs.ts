@@ -8,9 +8,11 @@ import { agreementReport } from '../../pairs/agreement.ts';
 import { readRecentreReport } from '../../pairs/build.ts';
 import { currentLabels, preferenceOf, type LabelRecord } from '../../pairs/labels.ts';
 import { parsePairsRecipe } from '../../pairs/recipe.ts';
-import { labelLog, listCollections, listSets, readPreferenceSet } from '../../pairs/set-store.ts';
+import { labelLog, listCollections, listSets } from '../../pairs/set-store.ts';
 import type { PreferencePair } from '../../pairs/types.ts';
 import type { PairsJobInput } from '../../jobs/kinds/pairs.ts';
+import { plainPairSets, readAnyPairs } from './pair-sources.ts';
+import { savePairsRecipe } from './pairs-recipe-file.ts';
 
 function item(pair: PreferencePair, label: LabelRecord | null): PairItem {
   return {
@@ -52,7 +54,10 @@ export const pairsHandlers: HandlerGroup<'pairs'> = {
   'pairs.sets': async (_input, ctx) => {
     const { workspace } = ctx.session.requireWorkspace();
     const out: PairSetInfo[] = [];
-    for (const summary of await listSets(workspace)) {
+    const built = await listSets(workspace);
+    // Imported prompt/chosen/rejected datasets and pipelines' pairs files are labelable too.
+    const plain = await plainPairSets(workspace, new Set(built.map((s) => s.name)));
+    for (const summary of [...built, ...plain]) {
       const labeled: Record<string, number> = {};
       for (const [labeler, byPair] of currentLabels(await labelLog(workspace, summary.name).records())) labeled[labeler] = byPair.size;
       out.push({ ...summary, labeled });
@@ -64,7 +69,7 @@ export const pairsHandlers: HandlerGroup<'pairs'> = {
 
   'pairs.items': async (input, ctx) => {
     const { workspace } = ctx.session.requireWorkspace();
-    const pairs = await readPreferenceSet(workspace, input.set);
+    const pairs = await readAnyPairs(workspace, input.set);
     const mine = currentLabels(await labelLog(workspace, input.set).records()).get(input.labeler) ?? new Map<string, LabelRecord>();
     const matches = pairs.filter((pair) => {
       if (input.category && pair.category !== input.category) return false;
@@ -92,7 +97,7 @@ export const pairsHandlers: HandlerGroup<'pairs'> = {
 
   'pairs.label': async (input, ctx) => {
     const { workspace } = ctx.session.requireWorkspace();
-    const pairs = await readPreferenceSet(workspace, input.set);
+    const pairs = await readAnyPairs(workspace, input.set);
     if (!pairs.some((p) => p.pair_id === input.pairId)) throw new ApiFailure('not_found', `set "${input.set}" has no pair ${input.pairId}`);
     const record = await asInput(() => labelLog(workspace, input.set).label(input));
     ctx.session.events.emit('pairs.labeled', { set: input.set, labeler: input.labeler, pairId: input.pairId });
@@ -101,7 +106,7 @@ export const pairsHandlers: HandlerGroup<'pairs'> = {
 
   'pairs.undo': async (input, ctx) => {
     const { workspace } = ctx.session.requireWorkspace();
-    await workspace.datasets.get(input.set); // not_found for a set that does not exist
+    await readAnyPairs(workspace, input.set); // not_found for a set that does not exist
     const undone = await asInput(() => labelLog(workspace, input.set).undo(input.labeler));
     if (undone) ctx.session.events.emit('pairs.labeled', { set: input.set, labeler: input.labeler, pairId: undone.pairId });
     return { undone: undone as PairLabel | null };
@@ -109,7 +114,7 @@ export const pairsHandlers: HandlerGroup<'pairs'> = {
 
   'pairs.labels': async (input, ctx) => {
     const { workspace } = ctx.session.requireWorkspace();
-    await workspace.datasets.get(input.set);
+    await readAnyPairs(workspace, input.set);
     const current = currentLabels(await labelLog(workspace, input.set).records());
     const out: PairLabel[] = [];
     for (const [labeler, byPair] of current) if (!input.labeler || labeler === input.labeler) out.push(...(byPair.values() as Iterable<PairLabel>));
@@ -118,7 +123,7 @@ export const pairsHandlers: HandlerGroup<'pairs'> = {
 
   'pairs.agreement': async (input, ctx) => {
     const { workspace } = ctx.session.requireWorkspace();
-    const pairs = await readPreferenceSet(workspace, input.set);
+    const pairs = await readAnyPairs(workspace, input.set);
     return agreementReport(pairs, await labelLog(workspace, input.set).records());
   },
 
@@ -130,7 +135,7 @@ export const pairsHandlers: HandlerGroup<'pairs'> = {
 
   'pairs.compare': async (input, ctx) => {
     const { workspace } = ctx.session.requireWorkspace();
-    const [a, b] = await Promise.all([readPreferenceSet(workspace, input.a), readPreferenceSet(workspace, input.b)]);
+    const [a, b] = await Promise.all([readAnyPairs(workspace, input.a), readAnyPairs(workspace, input.b)]);
     const idsA = new Set(a.map((p) => p.pair_id));
     const idsB = new Set(b.map((p) => p.pair_id));
     const both = [...idsA].filter((id) => idsB.has(id)).length;
@@ -147,6 +152,17 @@ export const pairsHandlers: HandlerGroup<'pairs'> = {
       promptsBoth: new Set(a.filter((p) => promptsB.has(p.prompt_id)).map((p) => p.prompt_id)).size,
       promptsReversed: a.filter((p) => reversedKeys.has(keyOf(p, false))).length,
     };
+  },
+
+  'pairs.saveRecipe': async (input, ctx) => {
+    const { workspace } = ctx.session.requireWorkspace();
+    let collection: string;
+    try {
+      collection = parsePairsRecipe(input.recipe).collection;
+    } catch (error) {
+      throw new ApiFailure('invalid_input', (error as Error).message);
+    }
+    return savePairsRecipe(workspace.root, collection, input.recipe);
   },
 
   'pairs.build': async (input, ctx) => {

@@ -62,8 +62,10 @@ class PairsStore {
       void this.refreshSets();
     });
     api.on('job.updated', (job) => {
-      if (job.kind === 'pairs' && job.status === 'succeeded') void this.refreshSets();
+      // A build writes sets; an import or a recipe run may add prompt/chosen/rejected data (labelable too).
+      if ((job.kind === 'pairs' || job.kind === 'pipeline') && job.status === 'succeeded') void this.refreshSets();
     });
+    api.on('datasets.changed', () => void this.refreshSets());
     api.onReconnect(() => void this.refreshSets());
   }
 
