@@ -7,7 +7,7 @@
 // P rejected ones), with the sequence length left symbolic. Full, LoRA and selective tuning reuse the
 // models issue's projection hooks; with LoRA and selective tuning the fresh score head trains too (PEFT
 // does the same for SEQ_CLS tasks with `modules_to_save=["score"]`).
-import { buildTrainStep, op, TrainStepRunner, type AdamWConfig, type Graph, type HostTensor, type ProviderRequest, type RngState, type Tensor, type TensorData, type TrainState, type TrainStepRunnerOptions } from '../../engine/index.ts';
+import { buildApplyStep, buildGradAccumulationStep, buildTrainStep, op, TrainStepRunner, type AdamWConfig, type Graph, type HostTensor, type ProviderRequest, type RngState, type Tensor, type TensorData, type TrainState, type TrainStepRunnerOptions } from '../../engine/index.ts';
 import type { SafeTensor, TensorMap } from '../../engine/safetensors.ts';
 import { architectureName, type ModelConfig } from '../../models/config.ts';
 import { buildDecoderGraph, type DecoderDType, type Projection } from '../../models/decoder.ts';
@@ -66,8 +66,15 @@ export function lastTokenRewards(g: Graph, logits: Tensor, attentionMask: Tensor
 const SLEEPING_WORKERS: TrainStepRunnerOptions['sessionOptions'] = { extra: { session: { intra_op: { allow_spinning: '0' } } } };
 
 export interface RewardStepOptions {
-  /** Pairs per optimizer step (the batch holds 2× as many rows). */
+  /** Pairs per micro-batch (the step graph's batch holds 2× as many rows); a step takes gradAccumulation of them. */
   pairsPerBatch: number;
+  /**
+   * Micro-batches per optimizer step (default 1: the fused step). Above 1, `step` takes a batch of
+   * gradAccumulation × pairsPerBatch pairs and averages the micro-batches' gradients: the Bradley-Terry
+   * loss and the centering term are means over equal-sized halves, so this is the same step (the
+   * out-of-memory retry halves pairsPerBatch and doubles this, #21).
+   */
+  gradAccumulation?: number;
   centeringCoefficient?: number;
   dtype?: DecoderDType;
   adamw?: Partial<AdamWConfig>;
@@ -110,6 +117,7 @@ export class RewardModelStep {
     readonly method: TuningMethod,
     readonly runner: TrainStepRunner,
     readonly pairsPerBatch: number,
+    readonly gradAccumulation: number,
     readonly trainable: string[],
     private readonly baseWeights: ReadonlyMap<string, SafeTensor>,
     private readonly lora: LoraGraph | null,
@@ -159,15 +167,12 @@ export class RewardModelStep {
     else trainable = [...new Set([...plan!.wholeParams, ...selective!.sliceParams.keys(), SCORE_WEIGHT])];
     const trainableSet = new Set(trainable);
     const params = g.params.filter((p) => trainableSet.has(p.name));
-    const step = buildTrainStep({
-      loss: bt.loss,
-      trainable: params,
-      adamw: options.adamw,
-      maxGradNorm: options.maxGradNorm,
-      metrics: { accuracy: bt.accuracy, margin: bt.meanMargin, chosen: bt.meanChosen, rejected: bt.meanRejected },
-      checkpoints: decoder.checkpoints,
-      lossScaling: precision === 'fp16',
-    });
+    const accumulation = options.gradAccumulation ?? 1;
+    if (!Number.isInteger(accumulation) || accumulation < 1) throw new Error(`reward model step: gradAccumulation must be an integer ≥ 1, got ${accumulation}`);
+    const stepMetrics = { accuracy: bt.accuracy, margin: bt.meanMargin, chosen: bt.meanChosen, rejected: bt.meanRejected };
+    const step = accumulation === 1
+      ? buildTrainStep({ loss: bt.loss, trainable: params, adamw: options.adamw, maxGradNorm: options.maxGradNorm, metrics: stepMetrics, checkpoints: decoder.checkpoints, lossScaling: precision === 'fp16' })
+      : buildGradAccumulationStep({ loss: bt.loss, trainable: params, metrics: stepMetrics, checkpoints: decoder.checkpoints, lossScaling: precision === 'fp16' });
     const all: TensorMap = new Map([...weights, ...extraInitial]);
     const frozen: Record<string, TensorData> = {};
     for (const spec of step.signature.frozen) frozen[spec.name] = weightData(all, spec.name, dtype);
@@ -176,9 +181,15 @@ export class RewardModelStep {
       // Copies: the runner owns its buffers and the caller's weights must stay as they were.
       initial[io.name] = { dtype, dims: io.shape, data: (weightData(all, io.name, dtype) as Float32Array | Float64Array).slice() };
     }
-    const runner = await TrainStepRunner.create({ model: step.toOnnx(frozen), signature: step.signature }, { params: initial }, { provider: options.provider ?? 'cpu', sessionOptions: options.sessionOptions ?? SLEEPING_WORKERS, lossScaling: precision === 'fp16' ? {} : undefined });
+    const graphs = accumulation === 1
+      ? { model: step.toOnnx(frozen), signature: step.signature }
+      : (() => {
+          const apply = buildApplyStep(step.signature.trainable, { adamw: options.adamw, maxGradNorm: options.maxGradNorm });
+          return { accumulate: { model: step.toOnnx(frozen), signature: step.signature }, apply: { model: apply.toOnnx(), signature: apply.signature } };
+        })();
+    const runner = await TrainStepRunner.create(graphs, { params: initial }, { provider: options.provider ?? 'cpu', sessionOptions: options.sessionOptions ?? SLEEPING_WORKERS, lossScaling: precision === 'fp16' ? {} : undefined });
     if (options.state) runner.loadState(options.state);
-    return new RewardModelStep(config, method, runner, P, trainable, weights, lora, plan, dtype, new SeededRandom(options.dropoutRng ?? (options.seed ?? 0) + 7919));
+    return new RewardModelStep(config, method, runner, P, accumulation, trainable, weights, lora, plan, dtype, new SeededRandom(options.dropoutRng ?? (options.seed ?? 0) + 7919));
   }
 
   /** The step graph's feed for a batch: right-padded ids, mask, positions, margins. */
@@ -210,10 +221,23 @@ export class RewardModelStep {
   async step(batch: PairBatch, learningRate: number): Promise<RewardStepResult> {
     // fp16 loss scaling: a step whose gradients overflowed changed nothing; retry it at the halved scale
     // (the runner gives up with NonFiniteLossError once the scale cannot go lower).
-    let r = await this.runner.step(this.feed(batch), { learningRate });
-    while (r.skipped) r = await this.runner.step(this.feed(batch), { learningRate });
+    const feeds = () => (this.gradAccumulation === 1 ? this.feed(batch) : this.microBatches(batch).map((b) => this.feed(b)));
+    let r = await this.runner.step(feeds(), { learningRate });
+    while (r.skipped) r = await this.runner.step(feeds(), { learningRate });
     const m = r.metrics;
     return { loss: r.loss, gradNorm: m.grad_norm, accuracy: m.accuracy, meanMargin: m.margin, meanChosen: m.chosen, meanRejected: m.rejected };
+  }
+
+  /** A step's gradAccumulation × P pairs as micro-batches of P pairs (chosen and rejected sliced alike). */
+  private microBatches(batch: PairBatch): PairBatch[] {
+    const P = this.pairsPerBatch;
+    const k = this.gradAccumulation;
+    const pairs = batch.margins.length;
+    if (pairs !== k * P || batch.sequences.length !== 2 * pairs) throw new Error(`reward model step: a step holds ${k} × ${P} pairs (${2 * k * P} sequences), got ${pairs} margins and ${batch.sequences.length} sequences`);
+    return Array.from({ length: k }, (_, j) => ({
+      sequences: [...batch.sequences.slice(j * P, (j + 1) * P), ...batch.sequences.slice(pairs + j * P, pairs + (j + 1) * P)],
+      margins: batch.margins.slice(j * P, (j + 1) * P),
+    }));
   }
 
   /** The full sequence-classification weights as they are now (LoRA merged, neuron slices written back). */

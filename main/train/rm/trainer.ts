@@ -9,7 +9,8 @@
 // and the LoRA dropout generator from its checkpoint to continue exactly where it stopped.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadLatestCheckpoint, saveCheckpoint, NonFiniteLossError } from '../../engine/index.ts';
+import { loadLatestCheckpoint, saveCheckpoint, NonFiniteLossError, type RngState, type TrainState } from '../../engine/index.ts';
+import { afterOutOfMemory, classifyDeviceError, type BatchShape } from '../../devices/oom.ts';
 import { Rng } from '../../engine/rng.ts';
 import { defaultPrecision, type TuningMethod } from '../../models/fine-tune.ts';
 import { loraConfig } from '../../models/peft.ts';
@@ -111,19 +112,24 @@ export async function runRewardModelTraining(input: RmConfigInput | RmConfig, op
     const trajectory = trajectoryConfig(resolved);
     const checkpoint = options.resume ? loadLatestCheckpoint(run.checkpointsDir, { expectConfig: trajectory }) : null;
     if (checkpoint) log(`resuming from step ${checkpoint.step}`);
-    step = await RewardModelStep.create(rm.config, rm.weights, tuningMethod(config.method, config.seed), {
-      pairsPerBatch: P,
+    // Micro-batch shape: P pairs in one graph until an out-of-memory halves it (same pairs per step, #21).
+    let shape: BatchShape = { microBatch: P, accumulation: 1 };
+    let outOfMemory = 0;
+    const createStep = async (state: { params: TrainState['params']; optimizerState: TrainState['optimizerState']; step: number } | undefined, rng: RngState | undefined) => RewardModelStep.create(rm.config, rm.weights, tuningMethod(config.method, config.seed), {
+      pairsPerBatch: shape.microBatch,
+      gradAccumulation: shape.accumulation,
       centeringCoefficient: config.centeringCoefficient,
       dtype: config.dtype,
       adamw: { weightDecay: config.weightDecay },
       maxGradNorm: config.maxGradNorm,
       provider: config.provider,
       seed: config.seed,
-      state: checkpoint ? { params: checkpoint.params, optimizerState: checkpoint.optimizerState, step: checkpoint.step } : undefined,
-      dropoutRng: checkpoint?.rng ?? undefined,
+      state,
+      dropoutRng: rng,
       gradientCheckpointing: config.gradientCheckpointing,
       precision: config.precision ?? (config.dtype === 'float32' ? await defaultPrecision(config.provider) : 'fp32'),
     });
+    step = await createStep(checkpoint ? { params: checkpoint.params, optimizerState: checkpoint.optimizerState, step: checkpoint.step } : undefined, checkpoint?.rng ?? undefined);
     metrics = run.openMetrics({ resumeAfterStep: checkpoint?.step ?? 0 });
     await run.update({ status: 'running', step: checkpoint?.step ?? 0, totalSteps });
     started = true;
@@ -134,9 +140,9 @@ export async function runRewardModelTraining(input: RmConfigInput | RmConfig, op
       const chunk = order.slice((k % stepsPerEpoch) * P, (k % stepsPerEpoch) * P + P).map((i) => train[i]);
       return { sequences: [...chunk.map((p) => p.chosen), ...chunk.map((p) => p.rejected)], margins: chunk.map((p) => p.margin) };
     };
-    const saveState = async (at: number) => {
+    const saveState = async (at: number, rng: RngState = step!.dropoutRng.getState()) => {
       const state = await step!.runner.readState();
-      saveCheckpoint(run.checkpointsDir, { step: at, params: state.params, optimizerState: state.optimizerState, config: trajectory, dataCursor: { step: at }, rng: step!.dropoutRng.getState() }, { keep: config.keepCheckpoints });
+      saveCheckpoint(run.checkpointsDir, { step: at, params: state.params, optimizerState: state.optimizerState, config: trajectory, dataCursor: { step: at }, rng }, { keep: config.keepCheckpoints });
     };
     let lastEval: PairStats | null = null;
     const evaluate = async (at: number) => {
@@ -165,7 +171,28 @@ export async function runRewardModelTraining(input: RmConfigInput | RmConfig, op
       const batch = batchAt(k);
       const lr = learningRateAt(k + 1, totalSteps, { learningRate: config.learningRate, warmupSteps, decay: config.decay, minLearningRateRatio: config.minLearningRateRatio });
       const t0 = performance.now();
-      const r = await step.step(batch, lr);
+      const rngBefore = step.dropoutRng.getState();
+      let r;
+      try {
+        r = await step.step(batch, lr);
+      } catch (error) {
+        if (classifyDeviceError(error) !== 'oom') throw error;
+        // Out of memory (#21): nothing was applied. Checkpoint, halve the pairs per micro-batch, double
+        // accumulation, rebuild the step and take this step again; a second time stops with what to change.
+        const decision = afterOutOfMemory(shape, ++outOfMemory, step.runner.provider.provider);
+        const cause = String((error as Error).message).split('\n')[0];
+        if (decision.action === 'stop') throw new Error(`${decision.message.replace('micro-batch', 'pairs per micro-batch')} (${cause})`);
+        if (done > 0) await saveState(done, rngBefore);
+        const state = await step.runner.readState();
+        await step.release();
+        step = null;
+        shape = decision.to;
+        step = await createStep(state, rngBefore);
+        await run.update({ recoveries: [...(run.info().recoveries ?? []), decision.note] });
+        metrics.append({ step: done, split: 'oom', micro_batch: shape.microBatch, grad_accumulation: shape.accumulation, note: decision.note });
+        log(`step ${done + 1}: ${decision.note}`);
+        continue;
+      }
       const seconds = (performance.now() - t0) / 1000;
       assertFinite({ loss: r.loss, grad_norm: r.gradNorm }, { step: k + 1, batch: `pairs ${(k % stepsPerEpoch) * P}–${(k % stepsPerEpoch) * P + P - 1} of epoch ${Math.floor(k / stepsPerEpoch) + 1}` });
       done = k + 1;
