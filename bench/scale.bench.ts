@@ -13,7 +13,7 @@
 //   npm run bench:scale                 the released shapes (needs ~19 GiB free; minutes per step on 2 cores)
 //   npm run bench:scale -- --layers 2   the same shapes cut to 2 decoder layers (a quick check of the harness and planner)
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FineTuner, lmBatch, type TuningMethod } from '../main/models/fine-tune.ts';
@@ -40,7 +40,11 @@ async function runEngine(c: Case): Promise<EngineResult> {
   const weights = initWeights(config, { seed: 1, std: 0.02 });
   const method: TuningMethod = c.method === 'lora' ? { kind: 'lora', lora: loraConfig({ r: c.loraRank, loraAlpha: 2 * c.loraRank, targetModules: LORA_TARGETS }), seed: 1 } : { kind: 'full' };
   const started = performance.now();
-  const tuner = await FineTuner.create(config, weights, method, { provider: 'cpu', gradientCheckpointing: c.checkpointing, lossChunks: c.lossChunks, precision: 'fp32' });
+  const tuner = await FineTuner.create(config, weights, method, {
+    provider: 'cpu', gradientCheckpointing: c.checkpointing, lossChunks: c.lossChunks, precision: 'fp32',
+    // SCALE_NO_PREPACK=1: measure without MLAS's packed copies of constant Gemm weights.
+    sessionOptions: process.env.SCALE_NO_PREPACK ? { extra: { session: { disable_prepacking: '1' } } } : undefined,
+  });
   const examples = Array.from({ length: c.batch }, (_, b) => ({ ids: Array.from({ length: c.seq }, (_, t) => 100 + ((b * 7919 + t * 104729) % 150000)) }));
   const batch = lmBatch(examples);
   const loss = [(await tuner.step(batch, 1e-5)).loss];
@@ -69,7 +73,9 @@ function runTorch(c: Case): { tokensPerSecond: number; peakRssBytes: number; ste
   try {
     const config = caseConfig(c);
     const spec = JSON.stringify({ ...c, hidden: config.hiddenSize, intermediate: config.intermediateSize, layers: config.numLayers, heads: config.numHeads, kvHeads: config.numKvHeads, headDim: config.headDim, vocab: config.vocabSize, ropeTheta: config.ropeTheta, eps: config.rmsNormEps, tied: config.tieWordEmbeddings, loraTargets: LORA_TARGETS });
-    const result = locked(['python3', resolve(import.meta.dirname, 'torch_scale.py'), spec], `torch ${c.name}`);
+    // Debian's python3 has python3-torch; a pyenv shim first on PATH would not.
+    const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+    const result = locked([python, resolve(import.meta.dirname, 'torch_scale.py'), spec], `torch ${c.name}`);
     return result as { tokensPerSecond: number; peakRssBytes: number; stepSeconds: number[] };
   } catch (error) {
     return { error: (error as Error).message };
