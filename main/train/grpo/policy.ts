@@ -13,7 +13,7 @@
 //   generator  weights for the KV-cache DecoderSession of the rollouts (base + adapter, or the updated
 //              full weights), rebuilt after every update (see rollout.ts for the measured cost).
 import * as ort from 'onnxruntime-node';
-import { buildTrainStep, encodeModelWithExternalData, EXTERNAL_DATA_PIECE_BYTES, lower, nn, op, TrainStepRunner, type HostTensor, type StepResult, type Tensor, type TensorData, type TrainState } from '../../engine/index.ts';
+import { buildApplyStep, buildGradAccumulationStep, buildTrainStep, encodeModelWithExternalData, EXTERNAL_DATA_PIECE_BYTES, lower, nn, op, TrainStepRunner, type HostTensor, type StepResult, type Tensor, type TensorData, type TrainState } from '../../engine/index.ts';
 import type { SafeTensor, TensorMap } from '../../engine/safetensors.ts';
 import type { ModelConfig } from '../../models/config.ts';
 import { buildDecoderGraph, type DecoderGraph, type Projection } from '../../models/decoder.ts';
@@ -91,6 +91,45 @@ export interface PolicyOptions {
   gradientCheckpointing?: boolean;
   /** The update's compute precision (fine-tune.ts Precision; fp16 with dynamic loss scaling). The scorer stays float32. */
   precision?: Precision;
+  /**
+   * Micro-batches per update (default 1: the fused step). Above 1, `update` splits its mini-batch's rows
+   * into that many micro-batches (accumulate/apply graphs), each loss scaled so the summed gradient is the
+   * whole mini-batch's under the objective's aggregation: the out-of-memory retry (#21) doubles this.
+   */
+  gradAccumulation?: number;
+}
+
+/** Name of the accumulate graph's per-micro-batch loss scale (PolicyOptions.gradAccumulation). */
+const MICRO_LOSS_SCALE = 'micro_loss_scale';
+
+/**
+ * A mini-batch's feed as k micro-batches of consecutive rows (same padded length). The runner averages
+ * the k gradients, so micro-batch j's loss is scaled by k·wⱼ/W, wⱼ its share of the normaliser: target
+ * tokens ('token'), rows with tokens ('sequence'), rows ('constant', which divides by rows × budget).
+ */
+function microBatchFeeds(feed: Record<string, HostTensor>, batch: PolicyBatch, k: number, aggregation: ObjectiveOptions['aggregation']): Record<string, HostTensor>[] {
+  const B = batch.batch;
+  const S = batch.seq;
+  if (B < k) throw new Error(`policy: a mini-batch of ${B} rows cannot be split into ${k} micro-batches`);
+  const bounds = Array.from({ length: k + 1 }, (_, j) => Math.floor((j * B) / k));
+  const rowTokens = Array.from({ length: B }, (_, b) => batch.lossMask.subarray(b * S, (b + 1) * S).reduce((a, v) => a + v, 0));
+  const weight = (from: number, to: number) => {
+    const rows = rowTokens.slice(from, to);
+    if (aggregation === 'token') return Math.max(rows.reduce((a, v) => a + v, 0), 1);
+    if (aggregation === 'sequence') return Math.max(rows.filter((v) => v > 0).length, 1);
+    return to - from;
+  };
+  const whole = weight(0, B);
+  return bounds.slice(0, k).map((from, j) => {
+    const to = bounds[j + 1];
+    const micro: Record<string, HostTensor> = {};
+    for (const [name, t] of Object.entries(feed)) {
+      const per = t.dims.length === 2 ? S : 1;
+      micro[name] = { dtype: t.dtype, dims: t.dims.length === 2 ? [to - from, S] : [to - from], data: t.data.slice(from * per, to * per) as HostTensor['data'] };
+    }
+    micro[MICRO_LOSS_SCALE] = { dtype: 'float32', dims: [], data: Float32Array.of((k * weight(from, to)) / whole) };
+    return micro;
+  });
 }
 
 /** Logits as the sampler sees them: divided by the temperature (no op at 1). */
@@ -146,6 +185,9 @@ export class Policy {
     readonly usesReference: boolean,
     /** Selective tuning's plan when it trains neuron slices (they are written back into the weights for rollouts and the output). */
     private readonly plan: SelectivePlan | null = null,
+    /** Micro-batches per update (PolicyOptions.gradAccumulation). */
+    readonly gradAccumulation = 1,
+    private readonly aggregation: ObjectiveOptions['aggregation'] = 'token',
   ) {}
 
   static async create(config: ModelConfig, weights: Weights, method: GrpoMethod, options: PolicyOptions & { adapter?: LoraAdapter }): Promise<Policy> {
@@ -170,15 +212,13 @@ export class Policy {
     const objective = grpoObjective({ logProbs, oldLogProbs: old, refLogProbs: ref, advantages, mask }, options.objective);
     const trainableSet = new Set(train.trainable);
     const params = g.params.filter((p) => trainableSet.has(p.name));
-    const step = buildTrainStep({
-      loss: objective.loss,
-      trainable: params,
-      adamw: { weightDecay: options.adamw.weightDecay, beta1: options.adamw.beta1, beta2: options.adamw.beta2 },
-      maxGradNorm: options.maxGradNorm,
-      metrics: { ...objective.metrics, entropy: maskedEntropy(logits, mask) },
-      checkpoints: train.decoder.checkpoints,
-      lossScaling: precision === 'fp16',
-    });
+    const accumulation = options.gradAccumulation ?? 1;
+    if (!Number.isInteger(accumulation) || accumulation < 1) throw new RangeError(`policy: gradAccumulation must be a positive integer, got ${accumulation}`);
+    const adamw = { weightDecay: options.adamw.weightDecay, beta1: options.adamw.beta1, beta2: options.adamw.beta2 };
+    const stepMetrics = { ...objective.metrics, entropy: maskedEntropy(logits, mask) };
+    const step = accumulation === 1
+      ? buildTrainStep({ loss: objective.loss, trainable: params, adamw, maxGradNorm: options.maxGradNorm, metrics: stepMetrics, checkpoints: train.decoder.checkpoints, lossScaling: precision === 'fp16' })
+      : buildGradAccumulationStep({ loss: op.mul(objective.loss, g.input(MICRO_LOSS_SCALE, 'float32', [])), trainable: params, metrics: stepMetrics, checkpoints: train.decoder.checkpoints, lossScaling: precision === 'fp16' });
 
     // --- initial trainable values
     const loraCfg = method.kind === 'lora' ? loraConfigOf(method) : null;
@@ -193,7 +233,13 @@ export class Policy {
     for (const io of step.signature.trainable) initialParams[io.name] = host(io.name);
     const frozen: Record<string, TensorData> = {};
     for (const spec of step.signature.frozen) frozen[spec.name] = weightData(weights, spec.name, 'float32');
-    const runner = await TrainStepRunner.create({ model: step.toOnnx(frozen), signature: step.signature }, { params: initialParams }, { provider: options.provider ?? 'auto', lossScaling: precision === 'fp16' ? {} : undefined });
+    const graphs = accumulation === 1
+      ? { model: step.toOnnx(frozen), signature: step.signature }
+      : (() => {
+          const apply = buildApplyStep(step.signature.trainable, { adamw, maxGradNorm: options.maxGradNorm });
+          return { accumulate: { model: step.toOnnx(frozen), signature: step.signature }, apply: { model: apply.toOnnx(), signature: apply.signature } };
+        })();
+    const runner = await TrainStepRunner.create(graphs, { params: initialParams }, { provider: options.provider ?? 'auto', lossScaling: precision === 'fp16' ? {} : undefined });
 
     // --- scorer: per-token log-probs with trainable weights as inputs
     const scoring = methodDecoder(config, method);
@@ -214,7 +260,7 @@ export class Policy {
       if (method.kind === 'lora' && name.endsWith('.lora_B.weight')) h.data = new Float32Array(h.data.length);
       reference[name] = h;
     }
-    return new Policy(config, method, weights, runner, scorer, train.trainable, reference, loraCfg, usesReference, train.plan?.neurons.size ? train.plan : null);
+    return new Policy(config, method, weights, runner, scorer, train.trainable, reference, loraCfg, usesReference, train.plan?.neurons.size ? train.plan : null, accumulation, options.objective.aggregation);
   }
 
   /**
@@ -268,7 +314,8 @@ export class Policy {
       if (!extra.refLogProbs) throw new Error('policy.update: the objective has a KL term (beta > 0) but no reference log-probs were given');
       feed.ref_log_probs = { dtype: 'float32', dims: bs, data: extra.refLogProbs };
     }
-    return this.runner.step(feed, { learningRate });
+    if (this.gradAccumulation === 1) return this.runner.step(feed, { learningRate });
+    return this.runner.step(microBatchFeeds(feed, batch, this.gradAccumulation, this.aggregation), { learningRate });
   }
 
   /** What the rollout generator needs: the base weights plus the adapter, or the updated full weights. */

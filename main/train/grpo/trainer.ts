@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { loadLatestCheckpoint, Rng, saveCheckpoint, type RngState } from '../../engine/index.ts';
+import { afterOutOfMemory, classifyDeviceError, type BatchShape } from '../../devices/oom.ts';
 import { DecoderSession } from '../../models/decoder-session.ts';
 import { generate, type GeneratedSequence } from '../../models/generate.ts';
 import { defaultPrecision } from '../../models/fine-tune.ts';
@@ -131,7 +132,8 @@ export async function runGrpo(input: GrpoConfig | GrpoConfigInput, options: RunG
   if (config.rewards.judge) deps.judge = new JudgeClient({ baseUrl: config.judge!.baseUrl, model: config.judge!.model, apiKey: process.env[config.judge!.apiKeyEnv] });
 
   const adapter = config.method.kind === 'lora' && config.method.adapter ? readLoraAdapter(resolve(baseDir, config.method.adapter)) : undefined;
-  const policy = await Policy.create(hf.config, hf.weights, config.method, {
+  const precisionDefault = await defaultPrecision(config.provider);
+  const policyOptions = (gradAccumulation: number) => ({
     objective: { epsLow: config.objective.clip.epsLow, epsHigh: config.objective.clip.epsHigh, clipMode: config.objective.clip.mode, aggregation: config.objective.lossAggregation, beta: config.objective.kl.beta, maxNewTokens: config.rollout.maxNewTokens },
     adamw: { weightDecay: config.optimization.weightDecay, beta1: config.optimization.beta1, beta2: config.optimization.beta2 },
     maxGradNorm: config.optimization.maxGradNorm,
@@ -139,8 +141,13 @@ export async function runGrpo(input: GrpoConfig | GrpoConfigInput, options: RunG
     temperature: config.rollout.temperature,
     adapter,
     gradientCheckpointing: config.gradientCheckpointing,
-    precision: config.precision ?? (await defaultPrecision(config.provider)),
+    precision: config.precision ?? precisionDefault,
+    gradAccumulation,
   });
+  // Rows per update graph: the whole mini-batch until an out-of-memory halves it (same updates, #21).
+  let shape: BatchShape = { microBatch: config.objective.miniBatch ?? config.rollout.promptsPerStep * config.rollout.groupSize, accumulation: 1 };
+  let outOfMemory = 0;
+  let policy = await Policy.create(hf.config, hf.weights, config.method, policyOptions(1));
 
   // Resume.
   let rng = new Rng(config.seed);
@@ -323,7 +330,30 @@ export async function runGrpo(input: GrpoConfig | GrpoConfigInput, options: RunG
       for (let epoch = 0; epoch < config.objective.updateEpochs; epoch++) {
         for (const [i, b] of packed.entries()) {
           checkSignal();
-          const result = await policy.update(b, { oldLogProbs: old[i], refLogProbs: ref?.[i], advantages: chunks[i].adv }, lr);
+          let result;
+          for (;;) {
+            try {
+              result = await policy.update(b, { oldLogProbs: old[i], refLogProbs: ref?.[i], advantages: chunks[i].adv }, lr);
+              break;
+            } catch (error) {
+              if (classifyDeviceError(error) !== 'oom') throw error;
+              // Out of memory (#21): this mini-batch changed nothing. Halve the rows per update graph, double
+              // accumulation (the same update), rebuild the policy's graphs on the current state and retry.
+              // No checkpoint here: GRPO's data cursor is per step and the step is half done; the state
+              // carries over in memory and the next saveEvery checkpoint includes it.
+              const decision = afterOutOfMemory(shape, ++outOfMemory, policy.runner.provider.provider);
+              const cause = String((error as Error).message).split('\n')[0];
+              if (decision.action === 'stop') throw new Error(`${decision.message.replace('lower batchSize', 'lower objective.miniBatch or rollout.promptsPerStep')} (${cause})`);
+              const state = await policy.readState();
+              await policy.release();
+              shape = decision.to;
+              policy = await Policy.create(hf.config, hf.weights, config.method, policyOptions(shape.accumulation));
+              policy.loadState(state);
+              await run.update({ recoveries: [...(run.info().recoveries ?? []), decision.note] });
+              metrics.append({ step: step - 1, split: 'oom', micro_batch: shape.microBatch, grad_accumulation: shape.accumulation, note: decision.note });
+              log(`step ${step}: ${decision.note}`);
+            }
+          }
           if (result.skipped) {
             // fp16 loss scaling: this mini-batch's gradients overflowed; nothing changed, the scale halved.
             log(`step ${step}: mini-batch ${i + 1} skipped (fp16 gradients overflowed at loss scale ${result.lossScale})`);
