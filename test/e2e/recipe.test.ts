@@ -82,7 +82,12 @@ describe('recipe page (serve mode, Chromium)', () => {
     assert.match(await beforeAfter.innerText(), /Before \(base\)\s+\d+\.\d%\s+\d+\.\d%/);
     assert.match(await page.getByTestId('recipe-models').innerText(), /after SFT/);
     assert.ok((await page.getByTestId('recipe-results').locator('svg rect').count()) >= 4, 'the chart has bars');
-    assert.match(await page.getByTestId('recipe-report').innerText(), /# Page demo[\s\S]*Before \/ after/);
+    // The report is the rendered HTML report in a themed article, the Markdown under a toggle.
+    const report = page.getByTestId('recipe-report-html');
+    assert.equal(await report.locator('h1').innerText(), 'Page demo');
+    assert.ok((await report.locator('table#before-after tr').count()) >= 3);
+    await page.getByTestId('recipe-report').locator('summary').click();
+    assert.match(await page.getByTestId('recipe-report').locator('pre').innerText(), /# Page demo[\s\S]*Before \/ after/);
 
     // The SFT run resumed in one run folder: the Train page's run list has exactly one SFT run.
     const runs = await app.call('runs.list', {});

@@ -152,6 +152,8 @@ export async function openApp(browser: Browser, options: StartOptions = {}): Pro
     // The UI remembers its language in localStorage; set it before the app's script first runs (only
     // then: a reload must keep what the user chose).
     await context.addInitScript((locale) => {
+      // Init scripts run in every frame; a sandboxed one (the Recipe page's report frame) has no storage.
+      if (window !== window.top) return;
       if (!localStorage.getItem('saenggak.locale')) localStorage.setItem('saenggak.locale', locale);
     }, options.locale);
   }

@@ -25,7 +25,7 @@ export const pipelineMethods = {
   /** Validates a recipe offline: stage configs, paths, downloads, memory per stage. */
   'pipeline.check': method<CheckReport>()(z.object({ recipePath })),
   /** The report's Markdown text, or null before the report stage has run. */
-  'pipeline.report': method<{ markdown: string | null; html: string | null }>()(z.object({ name: z.string().min(1).max(200) })),
+  'pipeline.report': method<{ markdown: string | null; html: string | null; htmlContent: string | null }>()(z.object({ name: z.string().min(1).max(200) })),
   /** What `saenggak export verl` would write for the recipe (dry run); available false without the exporter. */
   'pipeline.exportPreview': method<ExportPreview>()(z.object({ recipePath })),
 } as const;

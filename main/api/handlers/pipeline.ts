@@ -1,6 +1,6 @@
 // Handlers of the pipeline area's contract methods (contracts/pipeline.ts). Runs happen in `pipeline`
 // jobs; everything else reads recipe files and pipelines/<name>/.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { HandlerGroup } from '../router.ts';
 import { ApiFailure } from '../errors.ts';
 import type { ApiContext } from '../context.ts';
@@ -44,7 +44,11 @@ export const pipelineHandlers: HandlerGroup<'pipeline'> = {
   'pipeline.report': (input, ctx) => {
     const root = ctx.session.requireWorkspace().workspace.root;
     const name = requireSafeName(input.name, 'pipeline name');
-    return { markdown: reportMarkdown(root, name), html: pipelineDetail(root, name).report.html };
+    const html = pipelineDetail(root, name).report.html;
+    // The HTML report is self-contained (inline CSS and SVG, no scripts): the Recipe page shows it in a
+    // sandboxed frame. Capped so a hand-edited giant file cannot flood the page.
+    const htmlContent = html && existsSync(html) && statSync(html).size <= 4 * 1024 * 1024 ? readFileSync(html, 'utf8') : null;
+    return { markdown: reportMarkdown(root, name), html, htmlContent };
   },
 
   'pipeline.exportPreview': (input, ctx) => verlExportPreview(ctx.session.requireWorkspace().workspace.root, existingRecipe(ctx, input.recipePath)),

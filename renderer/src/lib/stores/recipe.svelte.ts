@@ -24,6 +24,8 @@ class RecipeStore {
   #detail = $state<PipelineDetail | null>(null);
   #check = $state<CheckReport | null>(null);
   #report = $state<string | null>(null);
+  /** The self-contained report.html, shown rendered in a sandboxed frame. */
+  #reportHtml = $state<string | null>(null);
   #preview = $state<ExportPreview | null>(null);
   #error = $state<ApiError | null>(null);
   #jobId = $state<string | null>(null);
@@ -51,6 +53,9 @@ class RecipeStore {
   }
   get report(): string | null {
     return this.#report;
+  }
+  get reportHtml(): string | null {
+    return this.#reportHtml;
   }
   get preview(): ExportPreview | null {
     return this.#preview;
@@ -101,6 +106,7 @@ class RecipeStore {
     this.#selectedPath = path;
     this.#check = null;
     this.#report = null;
+    this.#reportHtml = null;
     this.#preview = null;
     this.#jobId = null;
     await this.reload();
@@ -117,17 +123,29 @@ class RecipeStore {
     const [detail, report] = await Promise.all([api.call('pipeline.get', { name: recipe.name }), api.call('pipeline.report', { name: recipe.name })]);
     if (detail.ok) this.#detail = detail.value;
     else this.#error = detail.error;
-    if (report.ok) this.#report = report.value.markdown;
+    if (report.ok) {
+      this.#report = report.value.markdown;
+      this.#reportHtml = report.value.htmlContent;
+    }
   }
+
+  /** True while `pipeline.check` runs (it loads configs and tokenizers: seconds on a big recipe). */
+  checking = $state(false);
 
   async runCheck(): Promise<void> {
     const recipe = this.selected;
-    if (!recipe) return;
-    const res = await api.call('pipeline.check', { recipePath: recipe.path });
-    if (res.ok) {
-      this.#check = res.value;
-      this.#error = null;
-    } else this.#error = res.error;
+    if (!recipe || this.checking) return;
+    this.checking = true;
+    this.#check = null;
+    try {
+      const res = await api.call('pipeline.check', { recipePath: recipe.path });
+      if (res.ok) {
+        this.#check = res.value;
+        this.#error = null;
+      } else this.#error = res.error;
+    } finally {
+      this.checking = false;
+    }
   }
 
   /** Run, or resume after a stop. */
@@ -166,6 +184,7 @@ class RecipeStore {
     this.#detail = null;
     this.#check = null;
     this.#report = null;
+    this.#reportHtml = null;
     this.#preview = null;
     this.#jobId = null;
     this.#poll(false);
