@@ -30,6 +30,8 @@ export type RunRecord = {
   summary?: Record<string, number>;
   baseModel?: string;
   data?: string;
+  /** What the trainer did on its own to keep going, e.g. an out-of-memory retry with a halved micro-batch (#21). */
+  recoveries?: string[];
   /** The newest job started for this run from the app (progress, ETA, log), if the job list still has it. */
   job: { id: string; status: JobStatus; progress: JobProgress | null; error?: string } | null;
 };

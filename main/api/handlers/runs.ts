@@ -69,6 +69,7 @@ function runRecord(info: RunInfo, job: JobRecord | null): RunRecord {
     ...(info.summary ? { summary: info.summary } : {}),
     ...(info.baseModel ? { baseModel: info.baseModel } : {}),
     ...(info.data ? { data: info.data } : {}),
+    ...(info.recoveries?.length ? { recoveries: info.recoveries } : {}),
     job: job ? { id: job.id, status: job.status, progress: job.progress, ...(job.error ? { error: job.error } : {}) } : null,
   };
 }

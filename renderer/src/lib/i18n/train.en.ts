@@ -29,6 +29,7 @@ export const trainEn = {
   'train.status.failed': 'failed',
   'train.status.diverged': 'diverged',
   'train.status.finished': 'finished',
+  'train.recovered': 'Recovered:',
   'train.stale': 'Its job ended without the trainer recording why; see the log.',
   'train.stepOf': 'step {step} / {total}',
   'train.stepOnly': 'step {step}',

@@ -30,6 +30,7 @@ export const trainKo: Record<keyof typeof trainEn, string> = {
   'train.status.failed': '실패',
   'train.status.diverged': '발산',
   'train.status.finished': '완료',
+  'train.recovered': '자동 복구:',
   'train.stale': '트레이너가 이유를 남기지 못한 채 작업이 끝났습니다. 로그를 확인하세요.',
   'train.stepOf': '스텝 {step} / {total}',
   'train.stepOnly': '스텝 {step}',
