@@ -2,7 +2,8 @@
 // Pairs page (two tiny local generators, a tiny reward model as scorer, best-vs-worst with margin 0) shows a
 // live estimate, writes the RECIPE.yaml `saenggak pairs build` takes and runs it; the built set is labeled
 // with the keyboard (five pairs). An imported prompt/chosen/rejected file and a pipeline run's pairs file
-// are offered as labelable sets too, and their labels land on disk.
+// are offered as labelable sets too, and their labels land on disk; the imported file's gold answer is
+// shown and the `t` key folds and unfolds the reasoning.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -47,7 +48,7 @@ describe('collect pairs from the window, label imported and pipeline pairs (serv
     createModelFolder({ family: 'qwen2', preset: 'tiny', outDir: join(models, 'gen-b'), seed: 2 });
     createModelFolder({ family: 'qwen2', preset: 'tiny', outDir: join(models, 'judge-rm'), seed: 3, task: 'sequence-classification', numLabels: 1 });
     await app.importBytes('prompts', 'prompts.jsonl', PROMPTS.map((prompt) => JSON.stringify({ prompt })).join('\n') + '\n');
-    const imported = [0, 1, 2].map((i) => ({ prompt: `가져온 질문 ${i}`, chosen: `좋은 답 ${i}`, rejected: `나쁜 답 ${i}` }));
+    const imported = [0, 1, 2].map((i) => ({ prompt: `가져온 질문 ${i}`, chosen: `<think>\n생각하는 과정 ${i}\n</think>\n\n좋은 답 ${i}`, rejected: `<think>\n다른 생각 ${i}\n</think>\n\n나쁜 답 ${i}`, answer: `정답-${i}` }));
     await app.importBytes('imported_pairs', 'imported_pairs.jsonl', imported.map((r) => JSON.stringify(r)).join('\n') + '\n');
     // What the demo's synthetic pairs stage leaves: pipelines/demo/state.json naming pairs.jsonl.
     const dir = join(workspacePaths(app.workspace).pipelines, 'demo', 'pairs');
@@ -121,6 +122,16 @@ describe('collect pairs from the window, label imported and pipeline pairs (serv
     await setSelect.selectOption('imported_pairs');
     await page.getByTestId('pairs-current').waitFor();
     assert.match(await page.getByTestId('pairs-prompt').innerText(), /가져온 질문/);
+    // The gold answer is shown; `t` unfolds both responses' reasoning and folds it again (keyboard only).
+    assert.match(await page.getByTestId('pairs-gold').innerText(), /Gold answer:\s*정답-0/);
+    const thinking = page.getByTestId('pairs-first-thinking');
+    assert.equal(await thinking.isVisible(), false);
+    await page.keyboard.press('t');
+    await thinking.waitFor();
+    assert.match(await thinking.innerText(), /생각하는 과정 0|다른 생각 0/);
+    assert.equal(await page.getByTestId('pairs-second-thinking').isVisible(), true);
+    await page.keyboard.press('t');
+    await thinking.waitFor({ state: 'hidden' });
     await labelWithKey(page, '1');
     assert.deepEqual(labelLines(app.workspace, 'imported_pairs').map((l) => l.pairId), ['0']);
 

@@ -51,6 +51,8 @@ export type PairItem = {
   scores: Record<string, [number, number]>;
   /** This labeler's current label (null when unlabeled). */
   label: PairLabel | null;
+  /** The reference answer, when the pair's row has one (`gold` or `answer`): shown to the labeler. */
+  gold: string | null;
 };
 
 export type PairItemsPage = {

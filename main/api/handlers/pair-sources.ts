@@ -35,7 +35,9 @@ export function rowToPair(row: Row, index: number, collection: string): Preferen
     rejected_id: `${pairId}/rejected`,
     scores: {},
     provenance: { collection, construction: 'consensus', options: {}, scorers: [], built_at: '' },
-  };
+    // The reference answer travels with the pair so the labeler can see it (PairItem.gold).
+    ...(row.gold !== undefined || row.answer !== undefined ? { gold: text(row.gold !== undefined ? 'gold' : 'answer') } : {}),
+  } as PreferencePair;
 }
 
 /** pipelines/<name>/state.json's pairs stage output, when it is a file (a built set is a real set already). */

@@ -14,6 +14,13 @@ import type { PairsJobInput } from '../../jobs/kinds/pairs.ts';
 import { plainPairSets, readAnyPairs } from './pair-sources.ts';
 import { savePairsRecipe } from './pairs-recipe-file.ts';
 
+/** A reference answer carried by the row (imported files and task pairs may have one; built sets do not). */
+function goldOf(pair: PreferencePair): string | null {
+  const row = pair as PreferencePair & { gold?: unknown; answer?: unknown };
+  const value = row.gold ?? row.answer;
+  return value === undefined || value === null || String(value).trim() === '' ? null : String(value);
+}
+
 function item(pair: PreferencePair, label: LabelRecord | null): PairItem {
   return {
     pairId: pair.pair_id,
@@ -27,6 +34,7 @@ function item(pair: PreferencePair, label: LabelRecord | null): PairItem {
     rejectedModel: pair.rejected_model,
     scores: pair.scores,
     label,
+    gold: goldOf(pair),
   };
 }
 

@@ -56,6 +56,8 @@ export const pairsEn = {
   'pairs.help.key4': 'Both bad',
   'pairs.help.keyS': 'Skip',
   'pairs.help.keyU': 'Undo your last label',
+  'pairs.help.keyT': 'Show or hide the reasoning of both responses',
+  'pairs.gold': 'Gold answer:',
   'pairs.help.keyHelp': 'Show or hide this help',
   'pairs.help.note': 'Sides are shuffled per pair and the order you saw is saved with your label. Shortcuts are off while typing a comment.',
   'pairs.help.close': 'Close',

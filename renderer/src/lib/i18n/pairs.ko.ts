@@ -58,6 +58,8 @@ export const pairsKo: Record<keyof typeof pairsEn, string> = {
   'pairs.help.key4': '둘 다 나쁨',
   'pairs.help.keyS': '건너뛰기',
   'pairs.help.keyU': '마지막 라벨 되돌리기',
+  'pairs.help.keyT': '두 응답의 추론 펼치기/접기',
+  'pairs.gold': '정답:',
   'pairs.help.keyHelp': '도움말 열기/닫기',
   'pairs.help.note': '쌍마다 좌우 순서를 무작위로 섞고, 본 순서를 라벨과 함께 저장합니다. 코멘트를 입력하는 동안에는 단축키가 꺼집니다.',
   'pairs.help.close': '닫기',
