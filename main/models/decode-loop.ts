@@ -41,7 +41,7 @@ export class DecodeLoop {
   /** Every run's traffic, summed. */
   readonly traffic = new TrafficCounter();
   private readonly weights: Weights;
-  private readonly projection?: Projection;
+  private readonly projection?: () => Projection;
 
   constructor(
     readonly config: ModelConfig,
@@ -52,7 +52,7 @@ export class DecodeLoop {
     const dtype = options.dtype ?? 'float32';
     if (options.adapter) {
       const adapter = options.adapter;
-      this.projection = loraProjection(config, adapter.config, { dtype, dropout: false }).projection;
+      this.projection = () => loraProjection(config, adapter.config, { dtype, dropout: false }).projection;
       const merged = new Map(weights);
       for (const [name, t] of loraTensors(adapter.lora)) merged.set(name, t);
       for (const [name, t] of adapter.extra) merged.set(name, t);

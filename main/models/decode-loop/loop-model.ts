@@ -33,7 +33,8 @@ export const LOOP_TOKENS = 'tokens';
 
 export interface DecodeLoopModelOptions {
   dtype: DecoderDType;
-  projection?: Projection;
+  /** A fresh projection per graph built (LoRA's creates its params on the graph it first sees). */
+  projection?: () => Projection;
   sampling?: GraphSampling;
   weightFiles?: WeightFiles;
 }
@@ -45,8 +46,8 @@ const B = 'batch_size';
 
 export function decodeLoopModel(config: ModelConfig, weights: Weights, options: DecodeLoopModelOptions): OnnxModel {
   const { dtype, projection, weightFiles } = options;
-  const prefill = buildDecoderGraph(config, { dtype, kvCache: true, projection, lastPositionLogits: true });
-  const step = buildDecoderGraph(config, { dtype, kvCache: true, projection, lastPositionLogits: false });
+  const prefill = buildDecoderGraph(config, { dtype, kvCache: true, projection: projection?.(), lastPositionLogits: true });
+  const step = buildDecoderGraph(config, { dtype, kvCache: true, projection: projection?.(), lastPositionLogits: false });
   const { numLayers, numKvHeads } = config;
 
   // ── Prefill (main graph): the decoder over the prompts with an empty past, so present = the new K/V.

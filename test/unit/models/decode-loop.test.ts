@@ -10,7 +10,11 @@ import type { ModelConfig } from '../../../main/models/config.ts';
 import { DecoderSession } from '../../../main/models/decoder-session.ts';
 import { DecodeLoop } from '../../../main/models/decode-loop.ts';
 import { generate, type GenerateOptions, type GeneratedSequence, type StreamEvent } from '../../../main/models/generate.ts';
-import { randomWeights, tinyConfig } from '../../helpers/model-fixtures.ts';
+import { initLoraWeights } from '../../../main/models/lora.ts';
+import { loraConfig, type LoraAdapter } from '../../../main/models/peft.ts';
+import { openModelFolder } from '../../../main/models/weight-files.ts';
+import { saveModel } from '../../../main/models/weights.ts';
+import { randomWeights, tempDir, tinyConfig } from '../../helpers/model-fixtures.ts';
 
 const PROMPTS = [[5, 7, 9], [4, 8, 15, 16, 23, 11, 30], [12]];
 const SAMPLING = { temperature: 1.3, topK: 20, topP: 0.95, minP: 0.01, seed: 11 };
@@ -129,4 +133,28 @@ test('a model whose step constants pass 1 KiB (head_dim 64) loads with in-memory
   const p = await pair(config, 'float32');
   assert.deepEqual(strip(await p.inLoop({ maxNewTokens: 5 })), strip(await p.perToken({ maxNewTokens: 5 })));
   await p.release();
+});
+
+test('weights mapped from a bf16 checkpoint (cast at load and at use) and a LoRA adapter: the per-token path\'s tokens', async () => {
+  const config = tinyConfig('qwen2', { tie: false, overrides: { eosTokenIds: [] } });
+  const weights = randomWeights(config, 7);
+  const dir = tempDir('decode-loop-');
+  saveModel(dir, { config, weights, generationConfig: null }, { dtype: 'BF16', maxShardSize: 4000 });
+  const opened = openModelFolder(dir);
+  const lora = loraConfig({ r: 2, loraAlpha: 4, targetModules: ['q_proj', 'v_proj', 'down_proj'] });
+  const pairs = initLoraWeights(config, lora, 3);
+  for (const { b } of pairs.values()) (b.data as Float32Array).forEach((_, i, arr) => { arr[i] = Math.sin(i + 1) * 0.3; });
+  const adapter: LoraAdapter = { config: lora, lora: new Map([...pairs].map(([m, p]) => [m, { a: p.a, b: p.b }])), extra: new Map() };
+  const o = { maxNewTokens: 7, sampling: SAMPLING, n: 2 };
+  for (const keepStoredDtype of [false, true]) {
+    for (const withAdapter of [false, true]) {
+      const options = { weightFiles: opened.weightFiles, keepStoredDtype, ...(withAdapter ? { adapter } : {}) };
+      const session = await DecoderSession.create(config, new Map(), { kvCache: true, ...options });
+      const loop = new DecodeLoop(config, new Map(), options);
+      const want = await generate(session, PROMPTS, o);
+      assert.deepEqual(strip((await loop.generate(PROMPTS, o)).sequences), strip(want), `keepStoredDtype ${keepStoredDtype}, adapter ${withAdapter}`);
+      await session.release();
+      await loop.release();
+    }
+  }
 });
