@@ -19,6 +19,8 @@ import { gpuSetupMethods } from './contracts/gpuSetup.ts';
 export type { MethodDef } from './method.ts';
 import type { TelemetryView } from '../devices/telemetry-sampler.ts';
 export type { TelemetryView } from '../devices/telemetry-sampler.ts';
+import type { DeviceChoices } from '../devices/device-choice.ts';
+export type { DeviceChoices, DeviceChoice } from '../devices/device-choice.ts';
 export type { TelemetrySample } from '../devices/telemetry.ts';
 // Each later stage keeps its value types and methods in contracts/<area>.ts; they are part of this one contract.
 export * from './contracts/runs.ts';
@@ -354,6 +356,8 @@ export const contract = {
   'devices.info': method<DevicesInfo>()(z.object({ refresh: z.boolean().default(false) })),
   /** Live GPU telemetry (about one sample a second, the last minute); sampling runs while someone polls. */
   'devices.telemetry': method<TelemetryView>()(z.object({}).strict()),
+  /** What a run form's device picker offers and its default (first free GPU, else CPU) with why (#21). */
+  'devices.choices': method<DeviceChoices>()(z.object({ refresh: z.boolean().default(false) }).strict()),
 
   ...runsMethods,
   ...evalMethods,

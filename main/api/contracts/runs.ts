@@ -167,7 +167,14 @@ export const runsMethods = {
    * starts the job. The run is named config.name, or a free name from the kind ("sft", "sft-2", ...);
    * an existing run of that name is a conflict (resume it instead).
    */
-  'runs.start': method<{ jobId: string; run: string }>()(z.object({ kind: runKind, config: configObject })),
+  'runs.start': method<{ jobId: string; run: string }>()(
+    z.object({
+      kind: runKind,
+      config: configObject,
+      /** cpu, webgpu or cuda:N (#21): the job waits in that device's queue and sees only that device. */
+      device: z.string().max(32).optional(),
+    }),
+  ),
   /** Cancels the run's job: the trainer saves a checkpoint and ends with status 'stopped'. */
   'runs.stop': method<{ stopped: boolean; jobId: string | null }>()(z.object({ name: runName })),
   /** Starts the job again with the saved config; the trainer continues from the newest checkpoint. */

@@ -2,6 +2,8 @@
 import type { HandlerGroup } from '../router.ts';
 import type { AppSession } from '../session.ts';
 import { getDevices } from '../../devices/index.ts';
+import { deviceChoices } from '../../devices/device-choice.ts';
+import { listGpus } from '../../devices/gpus.ts';
 import { TelemetrySampler } from '../../devices/telemetry-sampler.ts';
 
 const samplers = new WeakMap<AppSession, TelemetrySampler>();
@@ -20,4 +22,11 @@ function sampler(session: AppSession): TelemetrySampler {
 export const devicesHandlers: HandlerGroup<'devices'> = {
   'devices.info': (input) => getDevices(input.refresh),
   'devices.telemetry': (_input, ctx) => sampler(ctx.session).view(),
+  'devices.choices': async (input, ctx) => {
+    const info = await getDevices(input.refresh);
+    // GPU memory changes: the list itself is read fresh (nvidia-smi, ~50 ms); the provider probe stays cached.
+    const { gpus } = input.refresh ? info : await listGpus();
+    const queues = ctx.session.current?.jobs.queues() ?? [];
+    return deviceChoices({ providers: info.providers, gpus }, queues);
+  },
 };

@@ -19,10 +19,11 @@ import { validateConfig } from './run-config.ts';
 import { readSamples, sampleSteps } from './run-samples.ts';
 import { startModels } from './run-start-models.ts';
 import { estimateRun } from './run-memory-estimate.ts';
+import { checkJobDevice } from './job-device.ts';
 import { exportPaths } from '../../export/gguf/export-paths.ts';
 
 /** What the `sft`, `grpo` and `rm` job kinds receive from the app. */
-export type RunJobInput = { config: Record<string, unknown>; resume: boolean };
+export type RunJobInput = { config: Record<string, unknown>; resume: boolean; /** The job's device queue (#21). */ device?: string };
 
 /** How many recent jobs are searched for a run's job. */
 const JOB_SCAN = 500;
@@ -94,9 +95,9 @@ async function refuseIfActive(jobs: JobRunner, name: string): Promise<void> {
   if (job && isActive(job)) throw new ApiFailure('conflict', `run "${name}" is already running (job ${job.id})`, { jobId: job.id });
 }
 
-async function startJob(session: AppSession, kind: RunKindName, name: string, config: Record<string, unknown>, resume: boolean) {
+async function startJob(session: AppSession, kind: RunKindName, name: string, config: Record<string, unknown>, resume: boolean, device?: string) {
   const { jobs } = session.requireWorkspace();
-  const input: RunJobInput = { config: { ...config, name }, resume };
+  const input: RunJobInput = { config: { ...config, name }, resume, ...(device ? { device } : {}) };
   const title = `${resume ? 'Resume' : 'Train'} ${kind.toUpperCase()} run ${name}`;
   const job = await jobs.start(kind, input, title, { run: name });
   session.events.emit('runs.changed', { name });
@@ -168,7 +169,8 @@ export const runsHandlers: HandlerGroup<'runs'> = {
       throw new ApiFailure('invalid_input', (error as Error).message);
     }
     await refuseIfActive(jobs, name);
-    return startJob(ctx.session, input.kind, name, config, false);
+    const device = await checkJobDevice(input.device);
+    return startJob(ctx.session, input.kind, name, config, false, device);
   },
 
   'runs.stop': async (input, ctx) => {
