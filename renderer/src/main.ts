@@ -1,5 +1,8 @@
-// Renderer entry: global styles, then the app.
+// Renderer entry: the Korean font and global styles, then the app.
 import { mount } from 'svelte';
+// Korean web font shipped with the app (a machine without a Korean font would show boxes): unicode-range
+// subsets, so only the ranges a page uses are loaded, all from the app's own files (CSP font-src 'self').
+import '@fontsource-variable/noto-sans-kr';
 import './app.css';
 import App from './App.svelte';
 
