@@ -1,7 +1,7 @@
 // The Recipe page in Korean and the dark theme (#24 points 5 and 6): Check shows a busy state while it
 // runs; after a run (tiny model, held-out evaluation, report) the before/after chart's text and grid follow
 // the theme — every chart label has at least WCAG AA contrast (4.5:1) against the page behind it — and the
-// report is the rendered HTML report in a themed article.
+// report is the rendered HTML report in a themed article; the job's title is Korean.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -102,6 +102,12 @@ describe('recipe page in Korean, dark theme (serve mode, Chromium)', () => {
     const reportFills = await report.locator('svg text').evaluateAll((els) => els.map((t) => getComputedStyle(t).fill));
     assert.ok(reportFills.length >= 3);
     for (const fill of reportFills) assert.ok(contrast(fill, colours.bg) >= 4.5, `report chart text ${fill} on ${colours.bg}`);
+    // The pipeline job's title is Korean on the Jobs page (#24 point 7).
+    await page.getByTestId('nav-jobs').click();
+    await page.getByTestId('job-row').filter({ hasText: '파이프라인 dark-demo' }).waitFor();
+    await page.getByTestId('nav-recipe').click();
+    await page.getByTestId('recipe-report-html').waitFor();
+
     await mkdir(ARTIFACTS, { recursive: true });
     await page.setViewportSize({ width: 1280, height: 1400 });
     await page.screenshot({ path: join(ARTIFACTS, 'recipe-dark-ko.png') });

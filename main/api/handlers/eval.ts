@@ -53,7 +53,7 @@ export const evalHandlers: HandlerGroup<'eval'> = {
     };
     const shortName = (b: string) => (isPlainName(b) ? b : b.split(/[/\\]/).slice(-3).join('/'));
     const title = `Evaluate ${input.models.length} model${input.models.length > 1 ? 's' : ''} on ${input.benchmarks.map(shortName).join(', ')}`;
-    const job = await jobs.start('eval', jobInput, title);
+    const job = await jobs.start('eval', jobInput, title, { count: input.models.length, benchmarks: input.benchmarks.map(shortName).join(', ') });
     return { jobId: job.id };
   },
 

@@ -65,7 +65,7 @@ export const rmHandlers: HandlerGroup<'rm'> = {
     const { jobs } = ctx.session.requireWorkspace();
     const scoped = (value: string, what: string) => (isPlainName(value) ? value : ctx.session.checkPath(value, what));
     const jobInput: RmJobInput = { action: 'evaluate', models: input.models.map((m) => scoped(m, 'reward model')), data: scoped(input.data, 'benchmark data') };
-    const job = await jobs.start('rm', jobInput, `Evaluate ${input.models.length} reward model${input.models.length > 1 ? 's' : ''} on ${input.data}`);
+    const job = await jobs.start('rm', jobInput, `Evaluate ${input.models.length} reward model${input.models.length > 1 ? 's' : ''} on ${input.data}`, { variant: 'eval', count: input.models.length, data: input.data });
     return { jobId: job.id };
   },
 

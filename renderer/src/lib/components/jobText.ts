@@ -4,11 +4,13 @@ import { en, type MessageKey } from '../i18n/en.ts';
 import { i18n } from '../stores/i18n.svelte.ts';
 
 /**
- * The job's title in the UI language: `jobs.kind.<kind>` filled from the record's structured params; the
+ * The job's title in the UI language: `jobs.kind.<kind>[.<variant>]` filled from the record's structured params; the
  * back end's English title for kinds without a message (or records written before params existed).
  */
 export function jobTitle(job: JobRecord): string {
-  const key = `jobs.kind.${job.kind}`;
+  // A kind with several titles (train vs evaluate) names its message with a `variant` param.
+  const variant = typeof job.params?.variant === 'string' ? `.${job.params.variant}` : '';
+  const key = `jobs.kind.${job.kind}${variant}`;
   if (!job.params || !Object.hasOwn(en, key)) return job.title;
   const text = i18n.t(key as MessageKey, job.params);
   // A placeholder left unfilled means the params do not match the message: the English title is better.

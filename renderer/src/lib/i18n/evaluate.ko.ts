@@ -21,7 +21,7 @@ export const evaluateKo: Record<keyof typeof evaluateEn, string> = {
   'evaluate.columns.missing': '문제와 정답이 들어 있는 열을 고르세요.',
   'evaluate.columns.unreadable': '이 벤치마크를 읽을 수 없습니다: {error}',
   'evaluate.k': '문제당 샘플 수 (k)',
-  'evaluate.temperature': 'Temperature (0 = greedy)',
+  'evaluate.temperature': '온도 (0 = 탐욕적 디코딩)',
   'evaluate.maxNewTokens': '최대 생성 토큰 수',
   'evaluate.limit': '문제 수 (앞에서 n개)',
   'evaluate.all': '전체',
