@@ -7,9 +7,8 @@
 //
 // Both the prefill and the step are the ordinary decoder graph (decoder.ts) lowered twice: the step's
 // weights are the main graph's initializers, read from the outer scope; every other name of the step is
-// prefixed with `step/` so the two copies never collide. The step reads the whole preallocated cache:
-// its attention mask is the prompt mask followed by 1 for the slots written so far and 0 after, so the
-// unwritten (zero) slots get the masking bias and weigh exactly 0.
+// prefixed with `step/` so the two copies never collide. The step's attention reads the written slots of
+// the preallocated cache (a Slice of the first L + i + 1), so it computes what the per-token path does.
 //
 // Interface:
 //   input_ids, attention_mask, position_ids  int64 [batch_size, prompt_length]  (as a prefill run)
@@ -47,7 +46,7 @@ const B = 'batch_size';
 export function decodeLoopModel(config: ModelConfig, weights: Weights, options: DecodeLoopModelOptions): OnnxModel {
   const { dtype, projection, weightFiles } = options;
   const prefill = buildDecoderGraph(config, { dtype, kvCache: true, projection: projection?.(), lastPositionLogits: true });
-  const step = buildDecoderGraph(config, { dtype, kvCache: true, projection: projection?.(), lastPositionLogits: false });
+  const step = buildDecoderGraph(config, { dtype, kvCache: true, projection: projection?.(), lastPositionLogits: true });
   const { numLayers, numKvHeads } = config;
 
   // ── Prefill (main graph): the decoder over the prompts with an empty past, so present = the new K/V.
@@ -177,24 +176,38 @@ function stepBody(step: DecoderGraph, outer: Outer): OnnxGraph {
   // The decoder's inputs, made from the carried values.
   b.named('Unsqueeze', [tokenIn, b.i64([1])], rename('input_ids'));
   b.named('Unsqueeze', [b.op('Add', [outer.promptLengths, iter]), b.i64([1])], rename('position_ids'));
-  const written = b.op('Less', [b.op('Range', [b.i64(0), b.squeeze(outer.extra, [0]), b.i64(1)]), b.op('Add', [iter, b.i64(1)])]); // [G]
+  // Attention sees the written slots only (L + i + 1 of them, as the per-token path's concatenated
+  // cache): the mask is the prompt mask plus i + 1 ones, so the step's head is the lastPositionLogits one
+  // (Gemm on the [vocab, hidden] weight as it is — a MatMul with Transpose(W) would transpose the tied
+  // embedding every token, since weights read from an outer scope are not folded inside a Loop body).
+  const seen = b.op('Add', [iter, b.i64(1)]); // []
   const batch = b.dim(tokenIn, 0);
-  const tail = b.op('Expand', [b.unsqueeze(b.cast(written, 'int64'), [0]), b.op('Concat', [batch, outer.extra], { axis: int(0) })]);
-  b.named('Concat', [outer.promptMask, tail], rename('attention_mask'), { axis: int(1) });
+  const ones = b.op('Expand', [b.i64(1), b.op('Concat', [batch, b.unsqueeze(seen, [0])], { axis: int(0) })]);
+  b.named('Concat', [outer.promptMask, ones], rename('attention_mask'), { axis: int(1) });
   const slot = b.op('Add', [outer.promptLength, iter]); // [1]
+  const length = b.op('Add', [slot, b.i64([1])]); // [1]
   const index = b.op('Add', [outer.baseIndex, b.op('Concat', [b.i64([0, 0]), slot], { axis: int(0) })]);
-  // The decoder's stand-in `present` (what attention reads) becomes the carried cache with the new K/V
-  // written at the slot, right after the node that computes the new K/V (as kv-cache.ts splices Concat).
+  // The step's new K/V is written into the carried cache at the slot, right after the node that computes
+  // it (as kv-cache.ts splices its Concat); the decoder's stand-in `present` (what attention reads) is
+  // that cache's first L + i + 1 slots.
   const nodes: OnnxNode[] = lowered.nodes.map((n) => ({ ...n, name: n.name ? `${STEP}/${n.name}` : n.name, inputs: n.inputs.map(rename), outputs: n.outputs.map(rename) }));
   const cacheOut: string[] = [];
+  const zero = b.i64([0]);
+  const axis2 = b.i64([2]);
   for (let i = 0; i < config.numLayers; i++) {
     for (const kind of ['key', 'value'] as const) {
       const present = rename(kind === 'key' ? cacheNames(i).presentKey : cacheNames(i).presentValue);
       const fresh = rename(newKvName(i, kind));
+      const full = `${STEP}/cache_out.${i}.${kind}`;
       const at = nodes.findIndex((n) => n.outputs.includes(fresh));
       if (at < 0) throw new Error(`decode loop: no node produces ${fresh}`);
-      nodes.splice(at + 1, 0, { opType: 'ScatterND', name: `${present}/write`, inputs: [cacheIn(i, kind), index, fresh], outputs: [present] });
-      cacheOut.push(present);
+      nodes.splice(
+        at + 1,
+        0,
+        { opType: 'ScatterND', name: `${full}/write`, inputs: [cacheIn(i, kind), index, fresh], outputs: [full] },
+        { opType: 'Slice', name: `${present}/written`, inputs: [full, zero, length, axis2], outputs: [present] },
+      );
+      cacheOut.push(full);
     }
   }
   const logits = a.squeeze(rename('logits'), [1]);
