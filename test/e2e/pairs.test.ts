@@ -169,8 +169,9 @@ describe('pairs labeling (serve mode, Chromium)', () => {
     const current = page.getByTestId('pairs-current');
     await current.waitFor();
     assert.equal(await page.locator('[data-testid="pairs-prompt"] strong').innerText(), '굵게');
-    // Math is shown readable (x²), its LaTeX kept as the title.
-    assert.equal(await page.locator('[data-testid="pairs-prompt"] .math').innerText(), 'x²');
+    // Math is typeset as MathML (x with superscript 2), its LaTeX kept as the title.
+    assert.equal(await page.locator('[data-testid="pairs-prompt"] .math math msup').count(), 1);
+    assert.equal(await page.locator('[data-testid="pairs-prompt"] .math msup mn').textContent(), '2');
     assert.equal(await page.locator('[data-testid="pairs-prompt"] .math').getAttribute('title'), 'x^2');
     const chosenSide = (await shownOrder(page))[0] === 'chosen' ? 'pairs-first' : 'pairs-second';
     const thinking = page.getByTestId(chosenSide).locator('details');

@@ -1,52 +1,18 @@
 // A small, safe markdown renderer for responses on the labeling page. Everything is HTML-escaped first, so
 // no tag in a response can reach the page; only the constructs below become markup, built from escaped
-// text: fenced code blocks, inline code, math ($…$, $$…$$, \(…\), \[…\]) shown verbatim in a math style,
+// text: fenced code blocks, inline code, math ($…$, $$…$$, \(…\), \[…\]) typeset as MathML (lib/math/tex.ts),
 // headings, bold, italic, bullet and numbered lists, block quotes, horizontal rules, paragraphs and line
 // breaks. Links stay text (no navigation away from a labeling session, no remote content).
+
+import { texToMathml } from '../../math/tex.ts';
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-const SYMBOLS: Record<string, string> = {
-  cdot: '·', times: '×', div: '÷', pm: '±', mp: '∓', le: '≤', leq: '≤', ge: '≥', geq: '≥', ne: '≠', neq: '≠',
-  approx: '≈', equiv: '≡', infty: '∞', to: '→', rightarrow: '→', leftarrow: '←', Rightarrow: '⇒', iff: '⇔',
-  in: '∈', notin: '∉', subset: '⊂', cup: '∪', cap: '∩', sum: '∑', prod: '∏', int: '∫', partial: '∂', angle: '∠',
-  circ: '∘', ldots: '…', cdots: '⋯', dots: '…', quad: ' ', qquad: '  ', triangle: '△', perp: '⊥', parallel: '∥',
-  alpha: 'α', beta: 'β', gamma: 'γ', delta: 'δ', epsilon: 'ε', theta: 'θ', lambda: 'λ', mu: 'μ', pi: 'π',
-  sigma: 'σ', phi: 'φ', omega: 'ω', Delta: 'Δ', Sigma: 'Σ', Omega: 'Ω', Pi: 'Π',
-};
-const SUPERSCRIPTS: Record<string, string> = { '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹', n: 'ⁿ', '+': '⁺', '-': '⁻' };
-
-/**
- * LaTeX made readable as plain text: \frac{a}{b} → (a)/(b), \sqrt{x} → √(x), common symbols and Greek
- * letters → Unicode, simple superscripts → ², braces and \left/\right dropped. Not a typesetter: enough to
- * read a derivation while labeling. The source stays available as the span's title.
- */
-/** A number or one letter stands alone; anything longer gets parentheses so a/b and √x stay unambiguous. */
-function atom(text: string): string {
-  return /^(?:[A-Za-z]|\d+(?:\.\d+)?)$/.test(text) ? text : `(${text})`;
-}
-
-export function readableMath(tex: string): string {
-  let out = tex;
-  for (let i = 0; i < 4 && /\\(?:d|t)?frac\{|\\sqrt/.test(out); i++) {
-    out = out
-      .replace(/\\(?:d|t)?frac\{([^{}]*)\}\{([^{}]*)\}/g, (_, a: string, b: string) => `${atom(a)}/${atom(b)}`)
-      .replace(/\\sqrt\{([^{}]*)\}/g, (_, a: string) => `√${atom(a)}`);
-  }
-  out = out
-    .replace(/\\(?:left|right|displaystyle|mathrm|text|mathbf|boxed)\b/g, '')
-    .replace(/\\([A-Za-z]+)/g, (m, name: string) => SYMBOLS[name] ?? m)
-    .replace(/\^\{([0-9n+-]+)\}/g, (_, digits: string) => [...digits].map((c) => SUPERSCRIPTS[c]).join(''))
-    .replace(/\^([0-9n])/g, (_, c: string) => SUPERSCRIPTS[c])
-    .replace(/[{}]/g, '')
-    .replace(/\\,|\\;|\\!/g, ' ');
-  return out;
-}
-
+/** Math through the one shared renderer (lib/math/tex.ts: TeX → MathML); the TeX stays as the span's title. */
 function mathSpan(tex: string, display: boolean): string {
-  return `<span class="math${display ? ' display' : ''}" title="${escapeHtml(tex)}">${escapeHtml(readableMath(tex))}</span>`;
+  return `<span class="math${display ? ' display' : ''}" title="${escapeHtml(tex)}">${texToMathml(tex, display)}</span>`;
 }
 
 /** Protected spans (code, math) are swapped for placeholders so inline rules never touch their content. */
