@@ -10,7 +10,9 @@ export function errorText(error: ApiError): string {
     case 'network':
       return i18n.t('errors.network');
     case 'no_workspace':
-      return i18n.t('errors.noWorkspace');
+      // "Open a workspace first" is ours to translate; opening a folder that cannot be a workspace (missing,
+      // a file, a foreign manifest) comes back with the same code and a message naming the folder: keep it.
+      return /^No workspace is open/.test(error.message ?? '') || !error.message ? i18n.t('errors.noWorkspace') : error.message;
     default:
       return error.message || error.code;
   }
