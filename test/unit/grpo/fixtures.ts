@@ -9,6 +9,7 @@
 // which left GRPO nothing to select. Session 3's fixture (half English thinking, 400 examples, constant
 // rate) showed why: its accuracy was bound by arithmetic facts, which a few hundred rollouts do not teach.
 // The folder is built once per machine (~4 min on 2 cores) and cached in the OS temp dir (renamed into place atomically).
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,4 +87,9 @@ export async function sftModel(): Promise<string> {
     rmSync(work, { recursive: true, force: true }); // another process won the race
   }
   return dir;
+}
+
+/** Runs GRPO from `config` in a child process (resume.worker.ts) that SIGKILLs itself at the log line `killAt`. */
+export function runResumeWorker(config: object, ws: string, killAt?: string): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'resume.worker.ts'), JSON.stringify(config), ws], { env: { ...process.env, GRPO_KILL_AT: killAt ?? '' }, encoding: 'utf8' });
 }

@@ -2,13 +2,12 @@
 // learning, dynamic sampling, and exact resume after SIGKILL during rollouts and during the update.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readMetrics } from '../../../main/train/run/index.ts';
 import { runGrpo } from '../../../main/train/grpo/trainer.ts';
-import { sftModel, writeTaskData } from './fixtures.ts';
+import { runResumeWorker, sftModel, writeTaskData } from './fixtures.ts';
 
 const workspace = () => mkdtempSync(join(tmpdir(), 'grpo-test-'));
 const trainPoints = (ws: string, run: string) => readMetrics(join(ws, 'runs', run, 'metrics.jsonl')).records.filter((r) => r.split === 'train');
@@ -118,8 +117,7 @@ test('dynamic sampling drops all-equal groups, refills from more prompts and log
 });
 
 test('SIGKILL during rollouts and during the update, then resume, reproduces the uninterrupted run', () => {
-  const runWorker = (config: object, ws: string, killAt?: string) =>
-    spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'resume.worker.ts'), JSON.stringify(config), ws], { env: { ...process.env, GRPO_KILL_AT: killAt ?? '' }, encoding: 'utf8' });
+  const runWorker = runResumeWorker;
   return (async () => {
     const model = await sftModel();
     const ws = workspace();

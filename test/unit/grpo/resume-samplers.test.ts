@@ -3,12 +3,11 @@
 // are in the checkpoint's data cursor).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readMetrics } from '../../../main/train/run/index.ts';
-import { sftModel, writeTaskData } from './fixtures.ts';
+import { runResumeWorker, sftModel, writeTaskData } from './fixtures.ts';
 
 const workspace = () => mkdtempSync(join(tmpdir(), 'grpo-resume-'));
 const trainPoints = (ws: string, run: string) => readMetrics(join(ws, 'runs', run, 'metrics.jsonl')).records.filter((r) => r.split === 'train');
@@ -18,8 +17,7 @@ for (const [label, options] of [
   ['the self-evolving curriculum', { curriculum: { enabled: true, by: 'passRate', buckets: 2, temperature: 0.5 } }],
 ] as const) {
   test(`SIGKILL and resume with ${label} reproduces the uninterrupted run (sampler state in the checkpoint)`, () => {
-    const runWorker = (config: object, ws: string, killAt?: string) =>
-      spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'resume.worker.ts'), JSON.stringify(config), ws], { env: { ...process.env, GRPO_KILL_AT: killAt ?? '' }, encoding: 'utf8' });
+    const runWorker = runResumeWorker;
     return (async () => {
       const model = await sftModel();
       const ws = workspace();
