@@ -68,6 +68,10 @@ describe('recipe page (serve mode, Chromium)', () => {
     const sft = page.locator('li[data-stage="sft"]');
     await untilShown(page.locator('li[data-stage="sft"][data-status="running"]'), ended);
     await untilShown(sft.getByText(/ETA/), ended);
+    // The status bar speaks of the running stage, not a job-level "stages/s" rate whose ETA disagrees with
+    // the stage card (#24 point 5).
+    await untilShown(page.getByTestId('status-job').getByText(/sft \d+\/\d+ \w+ · stage 3 of 5/), ended);
+    assert.doesNotMatch(await page.getByTestId('status-job').innerText(), /stages\/s|ETA/);
     await page.getByTestId('recipe-stop').click();
     await untilShown(status('stopped'), ended);
     assert.equal(await sft.getAttribute('data-status'), 'stopped');

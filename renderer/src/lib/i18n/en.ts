@@ -269,6 +269,7 @@ export const en = {
   'status.connected': 'Connected',
   'status.disconnected': 'Disconnected from the server, reconnecting…',
   'status.electron': 'Desktop',
+  'status.stages': 'stage {done} of {total}',
   'status.idle': 'No jobs running',
   'status.openJobs': 'Show jobs',
 

@@ -270,6 +270,7 @@ export const ko: Messages = {
   'status.connected': '연결됨',
   'status.disconnected': '서버와 연결이 끊겼습니다. 다시 연결하는 중…',
   'status.electron': '데스크톱',
+  'status.stages': '{total}단계 중 {done}단계',
   'status.idle': '실행 중인 작업 없음',
   'status.openJobs': '작업 보기',
 
