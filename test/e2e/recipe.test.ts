@@ -96,6 +96,14 @@ describe('recipe page (serve mode, Chromium)', () => {
     // The SFT run resumed in one run folder: the Train page's run list has exactly one SFT run.
     const runs = await app.call('runs.list', {});
     assert.equal(runs.filter((r: { name: string }) => r.name.startsWith('page-demo-sft-')).length, 1);
+    // A run the recipe trained shows the pipeline job's log on the Train page (#24 point 8), not "No log yet".
+    await page.getByTestId('nav-train').click();
+    await page.locator('[data-testid="run-row"][data-run^="page-demo-sft-"]').click();
+    await page.getByTestId('run-log-panel').locator('summary').click();
+    await untilShown(page.getByTestId('run-log'));
+    assert.match(await page.getByTestId('run-log').innerText(), /sft/i);
+    await page.getByTestId('nav-recipe').click();
+    await page.getByTestId('recipe-report-html').waitFor();
 
     await mkdir(ARTIFACTS, { recursive: true });
     await page.setViewportSize({ width: 1280, height: 1400 });

@@ -204,8 +204,8 @@ class RunsStore {
     }
   }
 
-  async start(kind: RunKindName, config: Record<string, unknown>): Promise<{ run: string } | ApiError> {
-    const res = await api.call('runs.start', { kind, config });
+  async start(kind: RunKindName, config: Record<string, unknown>, device?: string): Promise<{ run: string } | ApiError> {
+    const res = await api.call('runs.start', { kind, config, ...(device ? { device } : {}) });
     if (!res.ok) return res.error;
     await this.refresh();
     return { run: res.value.run };
@@ -244,7 +244,17 @@ class RunsStore {
 
   /** The job whose log the run view shows. */
   get #shownJobId(): string | undefined {
-    return this.selected?.job?.id ?? this.details?.run.job?.id ?? this.selectedJob?.id;
+    return this.selected?.job?.id ?? this.details?.run.job?.id ?? this.selectedJob?.id ?? this.#pipelineJobId();
+  }
+
+  /**
+   * A run a recipe trained (named <pipeline>-<stage>-<id>) has no job of its own: its trainer logged into
+   * the pipeline job, so that log is the run's log (the newest pipeline job of that recipe).
+   */
+  #pipelineJobId(): string | undefined {
+    const name = this.selected?.name ?? this.details?.run.name;
+    if (!name) return undefined;
+    return jobs.list.find((j) => j.kind === 'pipeline' && typeof j.params?.name === 'string' && name.startsWith(`${j.params.name}-`))?.id;
   }
 
   async #readLog(): Promise<void> {
