@@ -321,6 +321,10 @@ export const contract = {
   'jobs.reorder': method<{ moved: boolean }>()(z.object({ id: z.string().min(1), position: z.number().int().min(1) }).strict()),
   /** Each device's running job and waiting line. */
   'jobs.queues': method<{ device: string; running: string | null; waiting: string[] }[]>()(z.object({}).strict()),
+  /** Pauses or resumes a device's queue (#21): paused, the running job finishes and the next waits. Returns the paused devices. */
+  'jobs.pauseQueue': method<{ paused: string[] }>()(z.object({ device: z.string().regex(/^(cpu|webgpu|cuda:\d+)$/), paused: z.boolean() }).strict()),
+  /** Devices whose queue is paused. */
+  'jobs.pausedQueues': method<{ paused: string[] }>()(z.object({}).strict()),
   'jobs.log': method<{ lines: string[] }>()(
     z.object({ id: z.string().min(1), tail: z.number().int().min(1).max(10000).default(200) }),
   ),

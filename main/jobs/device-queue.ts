@@ -34,10 +34,12 @@ export class DeviceQueues {
   readonly #running = new Map<string, string>();
   /** device → jobs waiting, first in line first. */
   readonly #waiting = new Map<string, Waiting[]>();
+  /** Devices whose line does not advance: the running job finishes, nothing new starts until resumed. */
+  readonly #paused = new Set<string>();
 
-  /** Starts at once when the device is free, else waits; returns the queue position (0 = started). */
+  /** Starts at once when the device is free (and its queue not paused), else waits; returns the queue position (0 = started). */
   enqueue(device: string, id: string, start: () => void): number {
-    if (!this.#running.has(device)) {
+    if (!this.#running.has(device) && !this.#paused.has(device)) {
       this.#running.set(device, id);
       start();
       return 0;
@@ -52,11 +54,33 @@ export class DeviceQueues {
   release(device: string, id: string): void {
     if (this.#running.get(device) !== id) return;
     this.#running.delete(device);
+    this.#startNext(device);
+  }
+
+  #startNext(device: string): void {
+    if (this.#paused.has(device) || this.#running.has(device)) return;
     const next = this.#waiting.get(device)?.shift();
     if (next) {
       this.#running.set(device, next.id);
       next.start();
     }
+  }
+
+  /**
+   * Pauses or resumes a device's line. Paused, the job running there finishes but the next does not start
+   * (to free a GPU for something else, or to reorder calmly); resumed, the next in line starts if the device is free.
+   */
+  setPaused(device: string, paused: boolean): void {
+    if (paused) this.#paused.add(device);
+    else {
+      this.#paused.delete(device);
+      this.#startNext(device);
+    }
+  }
+
+  /** Devices whose queue is paused, sorted. */
+  paused(): string[] {
+    return [...this.#paused].sort();
   }
 
   /** Takes a waiting job out of its line; false when it is not waiting. */

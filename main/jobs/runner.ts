@@ -203,6 +203,18 @@ export class JobRunner {
     return true;
   }
 
+  /** Pauses or resumes a device's queue (DeviceQueues.setPaused); returns the paused devices. */
+  pauseQueue(device: string, paused: boolean): string[] {
+    this.#queues.setPaused(device, paused);
+    this.#refreshPositions();
+    return this.#queues.paused();
+  }
+
+  /** Devices whose queue is paused. */
+  pausedQueues(): string[] {
+    return this.#queues.paused();
+  }
+
   /** Each device's running job and waiting line. */
   queues(): { device: string; running: string | null; waiting: string[] }[] {
     return this.#queues.snapshot();

@@ -22,6 +22,8 @@ export const jobsHandlers: HandlerGroup<'jobs'> = {
     return { moved: jobs.reorder(input.id, input.position) };
   },
   'jobs.queues': (_input, ctx) => ctx.session.requireWorkspace().jobs.queues(),
+  'jobs.pauseQueue': (input, ctx) => ({ paused: ctx.session.requireWorkspace().jobs.pauseQueue(input.device, input.paused) }),
+  'jobs.pausedQueues': (_input, ctx) => ({ paused: ctx.session.requireWorkspace().jobs.pausedQueues() }),
   'jobs.log': async (input, ctx) => {
     const { jobs } = await existingJob(ctx.session, input.id);
     return { lines: await jobs.log(input.id, input.tail) };
