@@ -167,6 +167,8 @@ export const en = {
   'jobs.status.queued': 'Queued',
   'jobs.queue.position': '#{position} in line for {device}',
   'jobs.queue.runNext': 'Run next',
+  'jobs.queue.pause': 'Pause queue',
+  'jobs.queue.resume': 'Resume queue',
   'jobs.status.running': 'Running',
   'jobs.status.succeeded': 'Succeeded',
   'jobs.status.failed': 'Failed',

@@ -168,6 +168,8 @@ export const ko: Messages = {
   'jobs.status.queued': '대기 중',
   'jobs.queue.position': '{device} 대기열 {position}번째',
   'jobs.queue.runNext': '다음에 실행',
+  'jobs.queue.pause': '대기열 일시 중지',
+  'jobs.queue.resume': '대기열 재개',
   'jobs.status.running': '실행 중',
   'jobs.status.succeeded': '완료',
   'jobs.status.failed': '실패',

@@ -67,6 +67,7 @@ class JobsStore {
       return;
     }
     this.#error = null;
+    void this.loadPausedQueues();
     const next: Record<string, JobRecord> = {};
     for (const job of res.value) next[job.id] = job;
     this.#byId = next;
@@ -84,6 +85,26 @@ class JobsStore {
   async cancel(id: string): Promise<ApiError | null> {
     const res = await api.call('jobs.cancel', { id });
     return res.ok ? null : res.error;
+  }
+
+  #paused = $state<string[]>([]);
+
+  /** Devices whose queue is paused (#21). */
+  get pausedQueues(): string[] {
+    return this.#paused;
+  }
+
+  async loadPausedQueues(): Promise<void> {
+    const res = await api.call('jobs.pausedQueues', {});
+    if (res.ok) this.#paused = res.value.paused;
+  }
+
+  /** Pauses or resumes a device's queue: paused, the running job finishes and the next waits. */
+  async pauseQueue(device: string, paused: boolean): Promise<ApiError | null> {
+    const res = await api.call('jobs.pauseQueue', { device, paused });
+    if (!res.ok) return res.error;
+    this.#paused = res.value.paused;
+    return null;
   }
 
   /** Moves a job waiting for its device to `position` in line (1 = next). */
