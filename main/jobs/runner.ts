@@ -15,6 +15,7 @@ import { defaultWorkerEntry, forkJobProcess, type JobProcess, type LaunchJobProc
 import { builtinJobKinds } from './kinds/index.ts';
 import type { WorkerMessage } from './job-kind.ts';
 import { DeviceQueues, deviceEnv, queueDeviceFor } from './device-queue.ts';
+import { readPausedQueues, writePausedQueues } from './paused-queues.ts';
 import { join } from 'node:path';
 import { recordTelemetry, type TelemetryRecorder } from '../devices/telemetry-recorder.ts';
 
@@ -89,6 +90,8 @@ export class JobRunner {
     this.#options = options;
     this.records = new JobRecords(options.workspace);
     this.#launch = options.launch ?? forkJobProcess;
+    // Paused queues stay paused across restarts (before recoverInterrupted puts waiting jobs back in line).
+    for (const device of readPausedQueues(options.workspace)) this.#queues.setPaused(device, true);
   }
 
   /**
@@ -206,6 +209,7 @@ export class JobRunner {
   /** Pauses or resumes a device's queue (DeviceQueues.setPaused); returns the paused devices. */
   pauseQueue(device: string, paused: boolean): string[] {
     this.#queues.setPaused(device, paused);
+    writePausedQueues(this.#options.workspace, this.#queues.paused());
     this.#refreshPositions();
     return this.#queues.paused();
   }

@@ -54,3 +54,25 @@ test('JobRunner: pausing cuda:0 holds its next job after the running one ends', 
     await rm(ws, { recursive: true, force: true });
   }
 });
+
+test('a paused queue stays paused after a restart', { timeout: 60_000 }, async () => {
+  const ws = await mkdtemp(join(tmpdir(), 'saenggak-pause-restart-'));
+  try {
+    const first = new JobRunner({ workspace: ws, extraKinds: { gpu: fixture }, cancelGraceMs: 300 });
+    first.pauseQueue('cuda:1', true);
+    await first.close();
+    const second = new JobRunner({ workspace: ws, extraKinds: { gpu: fixture }, cancelGraceMs: 300 });
+    try {
+      assert.deepEqual(second.pausedQueues(), ['cuda:1']);
+      const job = await second.start('gpu', { ms: 100, trace: join(ws, 'trace.jsonl'), device: 'cuda:1' });
+      assert.equal(job.status, 'queued', 'a job on the paused device waits');
+      second.pauseQueue('cuda:1', false);
+      assert.equal((await second.wait(job.id)).status, 'succeeded');
+    } finally {
+      await second.close();
+    }
+    assert.deepEqual(new JobRunner({ workspace: ws }).pausedQueues(), [], 'resuming is kept too');
+  } finally {
+    await rm(ws, { recursive: true, force: true });
+  }
+});
