@@ -169,6 +169,8 @@ export const en = {
   'jobs.queue.runNext': 'Run next',
   'jobs.queue.pause': 'Pause queue',
   'jobs.queue.resume': 'Resume queue',
+  'jobs.queue.paused': 'Queue paused',
+  'jobs.queue.startsIn': 'Starts in about {time}',
   'jobs.status.running': 'Running',
   'jobs.status.succeeded': 'Succeeded',
   'jobs.status.failed': 'Failed',

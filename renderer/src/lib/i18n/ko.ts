@@ -170,6 +170,8 @@ export const ko: Messages = {
   'jobs.queue.runNext': '다음에 실행',
   'jobs.queue.pause': '대기열 일시 중지',
   'jobs.queue.resume': '대기열 재개',
+  'jobs.queue.paused': '대기열 일시 중지됨',
+  'jobs.queue.startsIn': '약 {time} 후 시작',
   'jobs.status.running': '실행 중',
   'jobs.status.succeeded': '완료',
   'jobs.status.failed': '실패',
