@@ -82,6 +82,8 @@ export const evalMethods = {
       template: z.string().includes('{problem}').optional(),
       /** Base model folder for LoRA adapters whose adapter_config does not name an existing folder. */
       base: z.string().optional(),
+      /** cpu, webgpu or cuda:N (#21): the job waits in that device's queue and sees only that device. */
+      device: z.string().max(32).optional(),
       /** Evaluate only the first `limit` problems of each benchmark. */
       limit: z.number().int().min(1).optional(),
       /** Column mappings by benchmark (as named in `benchmarks`); a benchmark without one is detected. */

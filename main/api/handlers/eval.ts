@@ -1,5 +1,6 @@
 // Handlers of the eval area's contract methods (contracts/eval.ts). Evaluations run in `eval` jobs; the
 // rest reads the workspace's evals/ folder.
+import { checkJobDevice } from './job-device.ts';
 import type { HandlerGroup } from '../router.ts';
 import { ApiFailure } from '../errors.ts';
 import { isPlainName, requireSafeName } from '../names.ts';
@@ -44,8 +45,10 @@ export const evalHandlers: HandlerGroup<'eval'> = {
     const benchmarks = input.benchmarks.map((b) => scoped(b, 'benchmark file'));
     // Mappings are keyed by the benchmark as the caller named it; the job sees the scoped (resolved) name.
     const columns = input.columns ? Object.fromEntries(input.benchmarks.flatMap((b, i) => (input.columns?.[b] ? [[benchmarks[i], input.columns[b]]] : []))) : undefined;
-    const jobInput: EvalJobInput = {
+    const device = await checkJobDevice(input.device);
+    const jobInput: EvalJobInput & { device?: string } = {
       ...input,
+      device,
       models: input.models.map((m) => scoped(m, 'model folder')),
       benchmarks,
       ...(columns ? { columns } : {}),

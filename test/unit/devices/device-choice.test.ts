@@ -86,6 +86,16 @@ test('devices.choices lists the fake GPUs; runs.start on cuda:1 waits in cuda:1\
     const after = (await call('devices.choices', {})).value;
     assert.match(after.choices.find((c: { device: string }) => c.device === 'cuda:1').label, /2 jobs queued/);
     assert.notEqual(after.default, 'cuda:1');
+    // Evaluate takes a device the same way: checked first, then queued there.
+    const badEval = await call('eval.start', { models: ['m'], benchmarks: ['b'], device: 'cuda:7' });
+    assert.equal(badEval.ok, false);
+    assert.match(badEval.error.message, /no GPU 7/);
+    const evalJob = await call('eval.start', { models: ['m'], benchmarks: ['b'], device: 'cuda:1' });
+    assert.ok(evalJob.ok, JSON.stringify(evalJob.error));
+    const evalRecord = (await call('jobs.get', { id: evalJob.value.jobId })).value;
+    assert.equal(evalRecord.device, 'cuda:1');
+    assert.deepEqual(evalRecord.queue, { device: 'cuda:1', position: 2 }, 'behind the run waiting there');
+    await call('jobs.cancel', { id: evalJob.value.jobId });
     await call('jobs.cancel', { id: second.value.jobId });
     await call('jobs.cancel', { id: first.value.jobId });
   } finally {

@@ -3,6 +3,7 @@
 import { api } from '../api/client.ts';
 import type { ApiError, BenchmarkColumnsInfo, EvalBenchmarkInfo, EvalDetail, EvalListItem, EvalModelInfo, EvalReportPaths, JobRecord, MethodInput } from '../api/types.ts';
 import { jobs } from './jobs.svelte.ts';
+import { deviceChoices } from './device-choices.svelte.ts';
 
 const PAGE = 10;
 const REFRESH_WHILE_RUNNING_MS = 3000;
@@ -30,6 +31,8 @@ class EvaluateStore {
   maxNewTokens = $state(512);
   limit = $state<number | null>(null);
   template = $state('{problem}');
+  /** '' = the default device (first free GPU, else CPU), #21. */
+  device = $state('');
 
   /** Finished evaluations (those with a summary): what the comparison table and the charts show. */
   finished = $derived(this.#evals.filter((e) => e.summary !== null));
@@ -119,6 +122,7 @@ class EvaluateStore {
       temperature: this.temperature,
       maxNewTokens: this.maxNewTokens,
       seed: 0,
+      ...(deviceChoices.forJob(this.device) ? { device: deviceChoices.forJob(this.device) } : {}),
       ...(this.template.trim() && this.template !== '{problem}' ? { template: this.template } : {}),
       ...(this.limit ? { limit: this.limit } : {}),
       ...(this.temperature > 0 ? { topP: 0.95 } : {}),
