@@ -38,6 +38,8 @@ const trainInput = z.object({
   maxLength: z.number().int().min(8).max(131072).default(1024),
   centeringCoefficient: z.number().min(0).max(10).default(0),
   heldOutShare: z.number().min(0).lt(1).default(0.1),
+  /** cpu, webgpu or cuda:N (#21): the job waits in that device's queue and sees only that device. */
+  device: z.string().max(32).optional(),
 });
 export type RmTrainInput = z.input<typeof trainInput>;
 

@@ -6,6 +6,7 @@ import type { HandlerGroup } from '../router.ts';
 import { ApiFailure } from '../errors.ts';
 import { isPlainName, requireSafeName } from '../names.ts';
 import type { RmJobInput } from '../../jobs/kinds/rm.ts';
+import { checkJobDevice } from './job-device.ts';
 import { freeRunName, listRuns, RunFolder } from '../../train/run/index.ts';
 import { listModelFolders, listPreferenceSets } from '../../train/rm/catalog.ts';
 import { compareRewardModels, comparisonCsv, comparisonMarkdown } from '../../train/rm/compare.ts';
@@ -52,7 +53,8 @@ export const rmHandlers: HandlerGroup<'rm'> = {
     } catch (error) {
       throw new ApiFailure('invalid_input', (error as Error).message);
     }
-    const jobInput: RmJobInput = { action: 'train', config };
+    const device = await checkJobDevice(input.device);
+    const jobInput: RmJobInput & { device?: string } = { action: 'train', config, ...(device ? { device } : {}) };
     const job = await jobs.start('rm', jobInput, `Train reward model ${name}`, { run: name });
     return { jobId: job.id, run: name };
   },

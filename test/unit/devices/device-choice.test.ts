@@ -95,6 +95,11 @@ test('devices.choices lists the fake GPUs; runs.start on cuda:1 waits in cuda:1\
     const evalRecord = (await call('jobs.get', { id: evalJob.value.jobId })).value;
     assert.equal(evalRecord.device, 'cuda:1');
     assert.deepEqual(evalRecord.queue, { device: 'cuda:1', position: 2 }, 'behind the run waiting there');
+    // Reward-model training too.
+    const rmJob = await call('rm.train', { model: 'm', data: 'd', name: 'rm-on-1', device: 'cuda:1' });
+    assert.ok(rmJob.ok, JSON.stringify(rmJob.error));
+    assert.deepEqual((await call('jobs.get', { id: rmJob.value.jobId })).value.queue, { device: 'cuda:1', position: 3 });
+    await call('jobs.cancel', { id: rmJob.value.jobId });
     await call('jobs.cancel', { id: evalJob.value.jobId });
     await call('jobs.cancel', { id: second.value.jobId });
     await call('jobs.cancel', { id: first.value.jobId });

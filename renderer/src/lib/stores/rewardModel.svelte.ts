@@ -4,6 +4,7 @@
 import { api } from '../api/client.ts';
 import type { ApiError, MethodInput, MethodOutput, RmMetricRecord as MetricRecord, RmRunInfo as RunInfo } from '../api/types.ts';
 import { jobs } from './jobs.svelte.ts';
+import { deviceChoices } from './device-choices.svelte.ts';
 
 const POLL_MS = 1000;
 
@@ -37,6 +38,8 @@ class RewardModelStore {
   maxLength = $state(trainDefaults.maxLength);
   centeringCoefficient = $state(trainDefaults.centeringCoefficient);
   heldOutShare = $state(trainDefaults.heldOutShare);
+  /** '' = the default device (first free GPU, else CPU), #21. */
+  device = $state('');
   // Evaluation form
   evalModels = $state<string[]>([]);
   evalData = $state('');
@@ -194,6 +197,7 @@ class RewardModelStore {
       maxLength: this.maxLength,
       centeringCoefficient: this.centeringCoefficient,
       heldOutShare: this.heldOutShare,
+      ...(deviceChoices.forJob(this.device) ? { device: deviceChoices.forJob(this.device) } : {}),
     };
     this.#busy = true;
     const res = await api.call('rm.train', input);
