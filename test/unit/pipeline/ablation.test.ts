@@ -79,7 +79,7 @@ test('the bundled ablation recipe, shrunk, runs every arm × seed and reports th
   recipe.data = { ...recipe.data, train: 64, prompts: 8, heldout: 4 };
   recipe.sft = { ...recipe.sft, maxSteps: 10, batchSize: 8, saveEvery: 10 };
   recipe.ablation.seeds = [1, 2];
-  recipe.ablation.grpo = { ...recipe.ablation.grpo, steps: 2, saveEvery: 2, evalEvery: 1, rollout: { groupSize: 2, promptsPerStep: 2, maxNewTokens: 16, temperature: 1 } };
+  recipe.ablation.grpo = { ...recipe.ablation.grpo, steps: 2, saveEvery: 2, evalEvery: 1, rollout: { groupSize: 2, promptsPerStep: 2, maxNewTokens: 16, temperature: 1 }, objective: { miniBatch: 2 } };
   recipe.ablation.arms = { baseline: {}, gppo: recipe.ablation.arms.gppo, vas: recipe.ablation.arms.vas };
   const path = join(dir, 'recipe.yaml');
   writeFileSync(path, stringify(recipe));
