@@ -3,6 +3,7 @@
 // zero-variance groups over training; plus one sentence per arm saying whether its difference from the
 // baseline is within noise. Pure functions over the runs' results, so the report can be checked without
 // training anything.
+import { esc, pct } from './report.ts';
 
 /** What one GRPO run of the ablation left: its held-out evaluations and its training log. */
 export interface AblationRun {
@@ -56,8 +57,6 @@ export function meanStd(xs: readonly number[]): MeanStd {
   const std = n > 1 ? Math.sqrt(xs.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1)) : 0;
   return { mean, std, n };
 }
-
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 /** Difference within two standard errors of the difference of means (Welch's), or fewer than 2 seeds a side. */
 export const NOISE_RULE = 'a difference smaller than two standard errors of the difference of the means (Welch) is within noise';
@@ -128,19 +127,17 @@ export function ablationMarkdown(s: AblationSummary): string {
   return lines.join('\n');
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
 /** The same section as HTML (table id "ablation"). */
 export function ablationHtml(s: AblationSummary): string {
   const pm = (m: MeanStd) => `${pct(m.mean)} ± ${pct(m.std)}`;
   const rows = s.arms
     .map((a) => {
       const steps = a.meanStepsToBaseline === null ? 'not reached' : `${a.meanStepsToBaseline.toFixed(1)} (${a.stepsToBaseline.filter((x) => x !== null).length}/${a.stepsToBaseline.length})`;
-      return `<tr><th scope="row">${escapeHtml(a.arm)}</th><td>${pm(a.accuracy)}</td><td>${pm(a.lang)}</td><td>${steps}</td><td>${pm(a.zeroVarianceShare)}</td><td>${pm(a.droppedShare)}</td></tr>`;
+      return `<tr><th scope="row">${esc(a.arm)}</th><td>${pm(a.accuracy)}</td><td>${pm(a.lang)}</td><td>${steps}</td><td>${pm(a.zeroVarianceShare)}</td><td>${pm(a.droppedShare)}</td></tr>`;
     })
     .join('');
   return `<h2>GRPO ablation</h2>
 <table id="ablation"><thead><tr><th>arm</th><th>accuracy</th><th>Korean share</th><th>steps to baseline (${pct(s.baselineAccuracy)})</th><th>zero-variance share</th><th>dropped share</th></tr></thead><tbody>${rows}</tbody></table>
-<ul id="ablation-verdicts">${s.arms.map((a) => `<li>${escapeHtml(a.verdict)}</li>`).join('')}</ul>
-<p>Noise rule: ${escapeHtml(s.noiseRule)}.</p>`;
+<ul id="ablation-verdicts">${s.arms.map((a) => `<li>${esc(a.verdict)}</li>`).join('')}</ul>
+<p>Noise rule: ${esc(s.noiseRule)}.</p>`;
 }

@@ -41,10 +41,10 @@ export function beforeAfter(results: EvalResults): { before: Scores | null; sft:
   return { before: scores('base'), sft: finalRole === 'grpo' ? scores('sft') : null, after: finalRole ? scores(finalRole) : null, benchmark };
 }
 
-const pct = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '–' : `${(x * 100).toFixed(1)}%`);
+export const pct = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '–' : `${(x * 100).toFixed(1)}%`);
 /** A difference of two shares as signed percentage points. */
 const points = (d: number): string => (Number.isFinite(d) ? `${d >= 0 ? '+' : '−'}${Math.abs(d * 100).toFixed(1)} points` : '–');
-const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+export const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const summaryText = (summary: Record<string, unknown> | undefined): string =>
   Object.entries(summary ?? {})
     .map(([k, v]) => `${k} ${typeof v === 'number' ? (Number.isInteger(v) ? v : v.toFixed(3)) : String(v)}`)

@@ -12,15 +12,17 @@
 //
 // Runs are named after the pipeline, arm, seed and stage hash, so a rerun resumes unfinished runs from
 // their checkpoints and reads finished ones as they are.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { workspacePaths } from '../../store/index.ts';
+import { readMetrics } from '../../train/run/metrics-log.ts';
 import { ablationMarkdown, summarizeAblation, type AblationRun } from '../ablation-summary.ts';
 import { resolveReferences } from '../references.ts';
 import { StageStoppedError, type CheckFinding, type StageDefinition } from '../stage.ts';
 import { grpoStage } from './grpo.ts';
-import { loadArea } from './modules.ts';
+import { areaUnavailable, loadArea } from './modules.ts';
+import { runStatus } from './trainer-stage.ts';
 
 type Plain = Record<string, unknown>;
 const isPlain = (v: unknown): v is Plain => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -63,21 +65,12 @@ export function parseAblationSection(value: unknown): AblationSection {
   return { baseline: baseline as string, seeds: seeds as number[], grpo: (grpo ?? {}) as Plain, arms: armMap };
 }
 
-function runStatus(runDir: string): string | null {
-  try {
-    return (JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as { status?: string }).status ?? null;
-  } catch {
-    return null;
-  }
-}
-
 /** Held-out evaluations and training shares from runs/<name>/metrics.jsonl. */
 export function readAblationRun(runDir: string, arm: string, seed: number, run: string): AblationRun {
-  const lines = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.trim());
-  const points = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  const points = readMetrics(join(runDir, 'metrics.jsonl')).records;
   const evals = points
     .filter((p) => p.split === 'eval' && typeof p.accuracy === 'number')
-    .map((p) => ({ step: p.step as number, accuracy: p.accuracy as number, lang: typeof p.lang === 'number' ? p.lang : NaN }));
+    .map((p) => ({ step: p.step, accuracy: p.accuracy as number, lang: typeof p.lang === 'number' ? p.lang : NaN }));
   const train = points.filter((p) => p.split === 'train');
   const meanOf = (key: string) => {
     const xs = train.map((p) => p[key]).filter((v): v is number => typeof v === 'number');
@@ -88,14 +81,7 @@ export function readAblationRun(runDir: string, arm: string, seed: number, run: 
 
 export const ablationStage: StageDefinition = {
   name: 'ablation',
-  async unavailable() {
-    try {
-      await loadArea('grpo', ['runGrpo']);
-      return null;
-    } catch (error) {
-      return (error as Error).message;
-    }
-  },
+  unavailable: () => areaUnavailable('grpo', ['runGrpo']),
   plan(ctx) {
     const section = parseAblationSection(resolveReferences((ctx.recipe.ablation ?? {}) as Plain, ctx.outputs, 'ablation'));
     // The base config gets the same defaults a grpo stage would (model from sft, prompts and held-out from data).
@@ -117,10 +103,10 @@ export const ablationStage: StageDefinition = {
     for (const [i, job] of jobs.entries()) {
       ctx.progress({ done: i, total: jobs.length, unit: 'runs' });
       const runDir = join(workspacePaths(ctx.workspace).runs, job.config.name);
-      if (runStatus(runDir) !== 'finished') {
+      if (runStatus(ctx.workspace, job.config.name) !== 'finished') {
         ctx.log(`ablation: arm ${job.arm}, seed ${job.seed} (${i + 1}/${jobs.length})${existsSync(runDir) ? ', resuming' : ''}`);
         await runGrpo(job.config, { workspace: ctx.workspace, signal: ctx.signal, log: (line: string) => ctx.log(`  ${job.arm}/s${job.seed}: ${line}`) });
-        if (ctx.signal.aborted || runStatus(runDir) === 'stopped') throw new StageStoppedError(`ablation stopped during arm ${job.arm}, seed ${job.seed}; run the pipeline again to resume`);
+        if (ctx.signal.aborted || runStatus(ctx.workspace, job.config.name) === 'stopped') throw new StageStoppedError(`ablation stopped during arm ${job.arm}, seed ${job.seed}; run the pipeline again to resume`);
       }
       runs.push(readAblationRun(runDir, job.arm, job.seed, job.config.name));
     }

@@ -57,7 +57,8 @@ function withDefaults(defaults: Record<string, unknown>, section: Record<string,
   return { ...defaults, ...section };
 }
 
-function runStatus(workspace: string, run: string): string | null {
+/** The status in runs/<run>/run.json, or null when there is none (or it cannot be read). */
+export function runStatus(workspace: string, run: string): string | null {
   const file = join(workspacePaths(workspace).runs, run, 'run.json');
   if (!existsSync(file)) return null;
   try {
