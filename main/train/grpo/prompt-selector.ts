@@ -97,9 +97,7 @@ export class PromptSelector {
   /** After the advantages: the curriculum's TD(0) update from each sampled category's mean |advantage|. */
   learn(groups: readonly { promptId: string; advantages: ArrayLike<number> }[]): void {
     if (!this.bandit) return;
-    const tagged = groups
-      .map((g) => ({ category: this.pickedCategory.get(g.promptId) ?? this.categoryOf(this.byId.get(g.promptId)!), advantages: g.advantages }))
-      .filter((g) => g.category !== undefined);
+    const tagged = groups.map((g) => ({ category: this.pickedCategory.get(g.promptId) ?? this.categoryOf(this.byId.get(g.promptId)!), advantages: g.advantages }));
     this.bandit.update(categoryRewards(tagged));
   }
 

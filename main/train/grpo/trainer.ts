@@ -192,6 +192,14 @@ export async function runGrpo(input: GrpoConfig | GrpoConfigInput, options: RunG
     lastCheckpointStep = step;
   };
 
+  /** A step's bookkeeping, trained or skipped: checkpoint, evaluation, run.json and progress. */
+  const endStep = async (step: number, progress: { reward: number; accuracy: number }) => {
+    if (step % config.saveEvery === 0 || step === config.steps) await saveState(step);
+    if (config.evalEvery > 0 && step % config.evalEvery === 0 && step !== config.steps) await evaluate(step);
+    await run.update({ step });
+    options.onProgress?.({ step, totalSteps: config.steps, ...progress });
+  };
+
   const evaluate = async (step: number) => {
     if (!heldOut.length) return;
     const { weights, adapter: current } = await policy.generatorWeights();
@@ -287,10 +295,7 @@ export async function runGrpo(input: GrpoConfig | GrpoConfigInput, options: RunG
         // skipped update and go on — one barren step should not end a long run. The log says what to change.
         log(`step ${step}: no group left to train on (${dropped} of ${sampledGroups} sampled groups had all-equal ${config.dynamicSampling.by} scores after ${config.dynamicSampling.maxRounds} extra rounds); update skipped — raise dynamicSampling.maxRounds or rollout.groupSize if this repeats`);
         metrics.append({ step, split: 'train', skipped_update: 1, groups: 0, dropped_share: 1, filtered_prompts: filtered, rollout_s: rolloutSeconds, reward_s: rewardSeconds });
-        if (step % config.saveEvery === 0 || step === config.steps) await saveState(step);
-        if (config.evalEvery > 0 && step % config.evalEvery === 0 && step !== config.steps) await evaluate(step);
-        await run.update({ step });
-        options.onProgress?.({ step, totalSteps: config.steps, reward: NaN, accuracy: NaN });
+        await endStep(step, { reward: NaN, accuracy: NaN });
         continue;
       }
       checkSignal();
@@ -413,10 +418,7 @@ export async function runGrpo(input: GrpoConfig | GrpoConfigInput, options: RunG
       metrics.appendText(step, 'rollouts', groups.slice(0, 2).map((g) => `**${g.prompt.prompt}** (reward ${g.rewards[0]?.total.toFixed(3)})\n\n${g.responses[0]?.text ?? ''}`).join('\n\n---\n\n'));
       log(`step ${step}/${config.steps}: reward ${lastTrain.reward.toFixed(3)}, accuracy ${(lastTrain.accuracy ?? NaN).toFixed(3)}, lang ${lastTrain.lang.toFixed(3)}, kl ${lastTrain.kl.toExponential(2)}, dropped ${dropped}/${sampledGroups}`);
 
-      if (step % config.saveEvery === 0 || step === config.steps) await saveState(step);
-      if (config.evalEvery > 0 && step % config.evalEvery === 0 && step !== config.steps) await evaluate(step);
-      await run.update({ step });
-      options.onProgress?.({ step, totalSteps: config.steps, reward: lastTrain.reward, accuracy: lastTrain.accuracy });
+      await endStep(step, { reward: lastTrain.reward, accuracy: lastTrain.accuracy });
     }
 
     await evaluate(config.steps);
