@@ -29,6 +29,9 @@ describe('recipe page (serve mode, Chromium)', () => {
   let recipePath: string;
 
   before(async () => {
+    // The tiny model can take all 300 steps between two polls on a fast machine: the fresh SFT run waits
+    // after step 20 until it is stopped (the resumed run does not), so Stop lands during SFT on any machine.
+    process.env.SAENGGAK_TEST_HOLD_AT_STEP = '20';
     browser = await launchChromium();
     app = await openApp(browser, { locale: 'en' });
     recipePath = join(app.workspace, '..', `${app.workspace.split('/').pop()}-recipe.yaml`);
@@ -36,6 +39,7 @@ describe('recipe page (serve mode, Chromium)', () => {
   });
 
   after(async () => {
+    delete process.env.SAENGGAK_TEST_HOLD_AT_STEP;
     await app?.close();
     await browser?.close();
   });
@@ -59,9 +63,9 @@ describe('recipe page (serve mode, Chromium)', () => {
     await page.getByTestId('recipe-check').click();
     await page.getByTestId('recipe-check-report').getByText('The recipe can run.').waitFor();
 
-    // Run, then stop during SFT once it has taken a few steps: the stage shows "stopped". Each wait is for
-    // what the app reports (stage status, the progress message with its ETA), however long the machine
-    // takes; a run that ends first fails the wait at once.
+    // Run, then stop during SFT once it has taken a few steps (it holds at step 20): the stage shows
+    // "stopped". Each wait is for what the app reports (stage status, the progress message with its ETA),
+    // however long the machine takes; a run that ends first fails the wait at once.
     const status = (value: string) => page.locator(`[data-testid="recipe-status"][data-status="${value}"]`);
     const ended = page.locator('[data-testid="recipe-status"][data-status="finished"], [data-testid="recipe-status"][data-status="failed"]');
     await page.getByTestId('recipe-run').click();

@@ -17,7 +17,7 @@ import { defaultPrecision, FineTuner, type TuningMethod } from '../../models/fin
 import { loraConfig, writeLoraAdapter } from '../../models/peft.ts';
 import { copyTokenizerFiles, Tokenizer } from '../../models/tokenizer.ts';
 import { loadModel, saveModel, type HfModel } from '../../models/weights.ts';
-import { assertFinite, freeRunName, learningRateAt, RunFolder, TrainingDivergedError, type MetricsLog } from '../run/index.ts';
+import { assertFinite, freeRunName, holdForTest, learningRateAt, RunFolder, TrainingDivergedError, type MetricsLog } from '../run/index.ts';
 import { sameStepsOtherShape, sftBatchShape, withBatchShape } from './batch-shape.ts';
 import { trajectoryConfig, type SftConfig } from './config.ts';
 import { loadRows, prepareExamples, splitRows, SftDataError, type SftExample } from './data.ts';
@@ -165,6 +165,7 @@ export class SftTrainer {
         if (config.evalEvery > 0 && step % config.evalEvery === 0 && step < plan.totalSteps) await this.evaluate(tuner, metrics, step, padId);
         if (config.saveEvery > 0 && step % config.saveEvery === 0 && step < plan.totalSteps) await this.checkpoint(tuner, step, epoch);
         if (step % 10 === 0 || step === plan.totalSteps) this.log(`sft: step ${step}/${plan.totalSteps} loss ${result.loss.toFixed(4)} lr ${lr.toExponential(2)} grad_norm ${gradNorm.toFixed(3)}`);
+        await holdForTest(step, checkpoint !== null, this.options.signal);
       }
 
       await this.evaluate(tuner, metrics, step, padId);
