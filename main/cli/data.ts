@@ -32,15 +32,16 @@ export function registerDataCommands(program: Command): void {
           throw new Error(`--if-duplicate must be import, skip or fail, got "${options.ifDuplicate}"`);
         }
         const { openWorkspace } = await import('../store/index.ts');
-        const { importDataset, hashFile, parseCsvEncoding } = await import('../data/import/index.ts');
+        const { importDataset, parseCsvEncoding } = await import('../data/import/index.ts');
+        const { checkDuplicateImport, describeDuplicate } = await import('../data/import/duplicate.ts');
         const encoding = options.encoding !== undefined ? parseCsvEncoding(options.encoding) : undefined;
         const ws = await openWorkspace(workspaceFrom(options.workspace));
         try {
-          const duplicate = await ws.datasets.findImportByHash(await hashFile(file));
+          const { duplicate, action } = await checkDuplicateImport(ws, file, options.ifDuplicate as 'import' | 'skip' | 'fail');
           if (duplicate) {
-            const note = `this file was already imported into "${duplicate.dataset}" on ${duplicate.importedAt}`;
-            if (options.ifDuplicate === 'fail') throw new Error(`${note} (--if-duplicate fail)`);
-            if (options.ifDuplicate === 'skip') {
+            const note = describeDuplicate('this file', duplicate);
+            if (action === 'refuse') throw new Error(`${note} (--if-duplicate fail)`);
+            if (action === 'skip') {
               process.stderr.write(`${note}; skipped\n`);
               const info = await ws.datasets.get(duplicate.dataset);
               const skipped = { dataset: duplicate.dataset, imported: 0, rejected: 0, errors: [], skipped: true, rows: info.rows };

@@ -5,7 +5,8 @@ import type { HandlerGroup } from '../router.ts';
 import { ApiFailure } from '../errors.ts';
 import { resolveUpload } from '../uploads.ts';
 import type { ImportJobInput } from '../../jobs/kinds/import.ts';
-import { detectFormat, formatFromExtension, hashFile } from '../../data/import/index.ts';
+import { detectFormat, formatFromExtension } from '../../data/import/index.ts';
+import { checkDuplicateImport, describeDuplicate } from '../../data/import/duplicate.ts';
 import { exportDataset } from '../../data/export.ts';
 import { readBuildStats } from '../../data/build/stored-stats.ts';
 
@@ -31,19 +32,13 @@ export const datasetsHandlers: HandlerGroup<'datasets'> = {
     await requireFile(path);
     // Uploads are stored under a random id: their original name carries the extension.
     const format = input.format ?? formatFromExtension(fileName) ?? (await detectFormat(path));
-    const sha256 = await hashFile(path);
-
-    const duplicate = await workspace.datasets.findImportByHash(sha256);
-    if (duplicate && input.onDuplicate === 'ask') {
-      throw new ApiFailure(
-        'duplicate',
-        `${fileName} was already imported into "${duplicate.dataset}" on ${duplicate.importedAt}`,
-        { dataset: duplicate.dataset, fileName: duplicate.fileName, importedAt: duplicate.importedAt },
-      );
+    const { sha256, duplicate, action } = await checkDuplicateImport(workspace, path, input.onDuplicate);
+    if (duplicate && action === 'refuse') {
+      throw new ApiFailure('duplicate', describeDuplicate(fileName, duplicate), { dataset: duplicate.dataset, fileName: duplicate.fileName, importedAt: duplicate.importedAt });
     }
     // An upload's life: it stays through the duplicate question (so "import again" names the same upload
     // id) and is removed by the import job once read, or here when the answer is 'skip' (nothing will read it).
-    if (duplicate && input.onDuplicate === 'skip') {
+    if (duplicate && action === 'skip') {
       if (source.kind === 'upload') await rm(path, { force: true });
       return { jobId: null, dataset: duplicate.dataset };
     }
