@@ -1,5 +1,8 @@
 // `saenggak generate`: KV-cache generation from a Hugging Face model folder on the engine's compiled
 // decoder. Streams tokens to stdout for a single sequence; `--json` prints every sequence at the end.
+// The decode loop (the whole generation in one onnxruntime run) is the default; `--decode per-token`
+// runs one onnxruntime run per token instead (tokens appear as they are made; the loop prints them when
+// it finishes). `--json` reports the host↔device bytes of the generation (`traffic`).
 import type { Command } from 'commander';
 import type { ProviderRequest } from '../engine/index.ts';
 import { cliAction } from './workspace.ts';
@@ -42,6 +45,7 @@ interface GenerateCliOptions {
   keepStoredDtype?: boolean;
   /** A folder, false (--no-optimized-cache), or undefined (the default: on for half-precision checkpoints). */
   optimizedCache?: string | false;
+  decode: string;
   json?: boolean;
 }
 
@@ -66,16 +70,18 @@ export function registerGenerateCommand(program: Command): void {
     .option('--keep-stored-dtype', 'bf16/f16 checkpoints: keep the weights half-size in memory and cast them at every use (half the memory, slower decoding)')
     .option('--optimized-cache <dir>', 'save onnxruntime\'s optimised graph (with folded float32 weights) here on the first start and map it on later ones (default for bf16/f16 checkpoints: SAENGGAK_CACHE_DIR or ~/.cache/saenggak-lab, /optimized-models)')
     .option('--no-optimized-cache', 'never read or write the optimised-graph cache')
-    .option('--json', 'print the results as JSON (with loadSeconds, timeToFirstTokenSeconds and peakRssBytes)')
+    .option('--decode <path>', 'loop: the whole generation in one onnxruntime run; per-token: one run per token (streams as it goes)', 'loop')
+    .option('--json', 'print the results as JSON (with loadSeconds, timeToFirstTokenSeconds, peakRssBytes and traffic)')
     .action(
       cliAction(async (opts: GenerateCliOptions) => {
         if (!opts.prompt === !opts.inputIds) throw new Error('pass --prompt or --input-ids (exactly one kind)');
         if (opts.chat && !opts.prompt) throw new Error('--chat needs --prompt');
         if (opts.dtype !== 'float32' && opts.dtype !== 'float64') throw new Error(`--dtype must be float32 or float64, got "${opts.dtype}"`);
         if (!['cpu', 'cuda', 'webgpu', 'auto'].includes(opts.provider)) throw new Error(`--provider must be cpu, cuda, webgpu or auto, got "${opts.provider}"`);
+        if (opts.decode !== 'loop' && opts.decode !== 'per-token') throw new Error(`--decode must be loop or per-token, got "${opts.decode}"`);
         const loadStarted = performance.now();
         const { openModelFolder } = await import('../models/weight-files.ts');
-        const { DecoderSession } = await import('../models/decoder-session.ts');
+        const { DecodeLoop } = await import('../models/decode-loop.ts');
         const { generate } = await import('../models/generate.ts');
         // Headers only: the session maps the checkpoint files itself (no copy of the weights in JS).
         const { config, weightFiles, generationConfig } = openModelFolder(opts.model);
@@ -104,8 +110,13 @@ export function registerGenerateCommand(program: Command): void {
         if (opts.optimizedCache === undefined && !opts.keepStoredDtype && [...weightFiles.tensors.values()].some((t) => t.dtype === 'BF16' || t.dtype === 'F16')) {
           optimizedCacheDir = (await import('../models/optimized-cache.ts')).defaultOptimizedCacheDir();
         }
-        // Head on the last position only, greedy in the graph: generation never needs the other positions' logits.
-        const session = await DecoderSession.create(config, new Map(), { dtype: opts.dtype, kvCache: true, lastPositionLogits: true, provider: opts.provider as ProviderRequest, weightFiles, keepStoredDtype: opts.keepStoredDtype, optimizedCacheDir });
+        // The session is made on the first call (its sampling knobs are part of the loop graph).
+        const session = new DecodeLoop(config, new Map(), {
+          dtype: opts.dtype, provider: opts.provider as ProviderRequest, weightFiles, keepStoredDtype: opts.keepStoredDtype, optimizedCacheDir,
+          path: opts.decode, log: (line) => process.stderr.write(`${line}\n`),
+        });
+        const sampling = opts.temperature > 0 ? { temperature: opts.temperature, topP: opts.topP, topK: opts.topK, minP: opts.minP, seed: opts.seed } : undefined;
+        await session.load({ sampling });
         const loadSeconds = (performance.now() - loadStarted) / 1000;
         let firstToken: number | null = null;
         const streaming = !opts.json && prompts.length === 1 && opts.n === 1 && !!decode;
@@ -113,7 +124,7 @@ export function registerGenerateCommand(program: Command): void {
         const started = performance.now();
         const results = await generate(session, prompts, {
           maxNewTokens: opts.maxNewTokens,
-          sampling: opts.temperature > 0 ? { temperature: opts.temperature, topP: opts.topP, topK: opts.topK, minP: opts.minP, seed: opts.seed } : undefined,
+          sampling,
           n: opts.n,
           stopTokenIds,
           stopStrings: opts.stop,
@@ -134,6 +145,7 @@ export function registerGenerateCommand(program: Command): void {
           })(),
         });
         const seconds = (performance.now() - started) / 1000;
+        const traffic = session.traffic.totals;
         await session.release();
         const generated = results.reduce((s, r) => s + r.tokens.length, 0);
         if (opts.json) {
@@ -144,6 +156,8 @@ export function registerGenerateCommand(program: Command): void {
             // the process's peak resident set so far (weights mapped from the files count once read).
             loadSeconds, timeToFirstTokenSeconds: firstToken === null ? null : (firstToken - started) / 1000,
             peakRssBytes: process.resourceUsage().maxRSS * 1024,
+            // Bytes fed to and fetched from onnxruntime (the engine's counter), and the path that ran.
+            decodePath: session.pathFor({}).path, traffic,
             ...(session.optimizedCache ? { optimizedCache: session.optimizedCache } : {}),
           }) + '\n');
           return;

@@ -4,7 +4,13 @@
 // the same tokens) and the stop ids; it gets the token ids back. Stop strings, streaming callbacks and
 // finish reasons are worked out afterwards from the tokens, exactly as the per-token loop decides them
 // (the loop keeps generating past a stop string; those tokens are dropped).
-// Knobs are baked into a graph, so one onnxruntime session per sampling setting is created and cached.
+// Knobs are baked into a graph, so a session is made per sampling setting — one at a time: switching
+// setting releases the previous one, so a DecodeLoop never holds two copies of the weights.
+//
+// A DecodeLoop is what generating callers hold (CLI, eval, GRPO rollouts, local pair generator): through
+// generate.ts's `generate` it runs the loop, or the per-token path (generate-per-token.ts) when asked
+// (`path: 'per-token'`), for returnLogits, or when the loop graph does not load on a GPU provider — each
+// path announced by one log line, and the per-token session made only then (replacing the loop's).
 import * as ort from 'onnxruntime-node';
 import { chooseExecutionProvider, type ProviderRequest, type Traffic } from '../engine/index.ts';
 import { TrafficCounter } from '../engine/runtime/traffic.ts';
@@ -13,7 +19,10 @@ import type { ModelConfig } from './config.ts';
 import type { DecoderDType, Projection } from './decoder.ts';
 import { LOOP_TOKENS, decodeLoopModel } from './decode-loop/loop-model.ts';
 import { isGreedy, type GraphSampling } from './decode-loop/sampling-graph.ts';
-import { validateGenerateOptions, type FinishReason, type GenerateOptions, type GeneratedSequence } from './generate.ts';
+import { DecoderSession } from './decoder-session.ts';
+import { firstStop, validateGenerateOptions, type FinishReason, type GenerateOptions, type GeneratedSequence } from './generate-options.ts';
+import { generatePerToken } from './generate-per-token.ts';
+import { createWithOptimizedCache, optimizedCacheKey, type CachedSession } from './optimized-cache.ts';
 import { SeededRandom } from './init.ts';
 import { loraProjection, loraTensors } from './lora.ts';
 import type { LoraAdapter } from './peft.ts';
@@ -22,12 +31,20 @@ import type { WeightFiles } from './weight-files.ts';
 
 type Weights = ReadonlyMap<string, SafeTensor>;
 
+export type DecodePath = 'loop' | 'per-token';
+
 export interface DecodeLoopOptions {
   dtype?: DecoderDType;
   adapter?: LoraAdapter;
   provider?: ProviderRequest;
   weightFiles?: WeightFiles;
   keepStoredDtype?: boolean;
+  /** As CompileOptions.optimizedCacheDir (sessions whose weights all come from `weightFiles`). */
+  optimizedCacheDir?: string;
+  /** 'loop' (default): one run per generate call. 'per-token': the reference path, one run per token. */
+  path?: DecodePath;
+  /** Where the one line per path ("generation: decode loop on cpu") goes. Default: nowhere. */
+  log?: (line: string) => void;
 }
 
 export interface DecodeLoopResult {
@@ -37,61 +54,165 @@ export interface DecodeLoopResult {
 }
 
 export class DecodeLoop {
-  private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
-  /** Every run's traffic, summed. */
+  /** The one live onnxruntime session: a loop graph for one sampling setting, or the per-token session. */
+  private live: { key: string; session: Promise<ort.InferenceSession | DecoderSession> } | null = null;
+  /** Calls run one at a time (a session switch must not release a session another call is running). */
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Every run's traffic, summed (both paths). */
   readonly traffic = new TrafficCounter();
   private readonly weights: Weights;
   private readonly projection?: () => Projection;
+  private readonly announced = new Set<string>();
+  /** Set when the loop graph would not load on this provider: every later call takes the per-token path. */
+  private loopUnavailable: string | null = null;
+  /** The optimised-graph cache entry of the last session made (null: no cache). */
+  optimizedCache: CachedSession | null = null;
 
   constructor(
     readonly config: ModelConfig,
-    weights: Weights,
+    private readonly baseWeights: Weights,
     readonly options: DecodeLoopOptions = {},
   ) {
     if (config.task !== 'causal-lm') throw new Error(`decode loop: needs a causal LM, got ${config.task}`);
+    if (options.path !== undefined && options.path !== 'loop' && options.path !== 'per-token') throw new Error(`decode path must be "loop" or "per-token", got ${options.path}`);
     const dtype = options.dtype ?? 'float32';
     if (options.adapter) {
       const adapter = options.adapter;
       this.projection = () => loraProjection(config, adapter.config, { dtype, dropout: false }).projection;
-      const merged = new Map(weights);
+      const merged = new Map(baseWeights);
       for (const [name, t] of loraTensors(adapter.lora)) merged.set(name, t);
       for (const [name, t] of adapter.extra) merged.set(name, t);
       this.weights = merged;
-    } else this.weights = weights;
+    } else this.weights = baseWeights;
   }
 
   get dtype(): DecoderDType {
     return this.options.dtype ?? 'float32';
   }
 
-  /** The session for one sampling setting (created on first use). */
-  private session(sampling: GraphSampling | undefined): Promise<ort.InferenceSession> {
-    const knobs: GraphSampling | undefined = isGreedy(sampling) ? undefined : { temperature: sampling!.temperature, topK: sampling!.topK, topP: sampling!.topP, minP: sampling!.minP };
-    const key = JSON.stringify(knobs ?? 'greedy');
-    let session = this.sessions.get(key);
-    if (!session) {
-      session = this.create(knobs);
-      this.sessions.set(key, session);
-      session.catch(() => this.sessions.delete(key));
+  /** Which path a call with these options takes, and why when it is not the loop. */
+  pathFor(options: Pick<GenerateOptions, 'returnLogits'>): { path: DecodePath; why: string } {
+    if (this.options.path === 'per-token') return { path: 'per-token', why: 'requested' };
+    if (options.returnLogits) return { path: 'per-token', why: 'returnLogits' };
+    if (this.loopUnavailable) return { path: 'per-token', why: this.loopUnavailable };
+    return { path: 'loop', why: '' };
+  }
+
+  /**
+   * Generation on the default path (see pathFor). This is what generate.ts's `generate` runs for a
+   * DecodeLoop; `generate` below is the loop alone (with the call's traffic).
+   */
+  async sequences(prompts: readonly (readonly number[])[], options: GenerateOptions): Promise<GeneratedSequence[]> {
+    if (this.pathFor(options).path === 'loop') {
+      try {
+        return (await this.generate(prompts, options)).sequences;
+      } catch (error) {
+        if (!(error instanceof LoopLoadError)) throw error;
+        // A provider whose kernels cannot run the loop graph (control flow, ScatterND): the per-token
+        // path still works there. On the CPU provider a load failure is a bug and is thrown above.
+        this.loopUnavailable = loadFailure(error);
+      }
     }
+    return this.exclusive(async () => {
+      const { why } = this.pathFor(options);
+      const session = (await this.use('per-token', () => this.perTokenSession())) as DecoderSession;
+      this.announce('per-token', `generation: per-token path (${why}), one onnxruntime run per token`);
+      return generatePerToken(session, prompts, options);
+    });
+  }
+
+  /**
+   * Makes the session a call with these options would run (so a caller can time loading apart from
+   * generating); a loop graph that does not load on a GPU provider switches to the per-token path here.
+   */
+  async load(options: Pick<GenerateOptions, 'sampling' | 'returnLogits'> = {}): Promise<void> {
+    if (this.pathFor(options).path === 'loop') {
+      try {
+        await this.exclusive(() => this.use(loopKey(options.sampling), () => this.loopSession(graphKnobs(options.sampling))));
+        return;
+      } catch (error) {
+        if (!(error instanceof LoopLoadError)) throw error;
+        this.loopUnavailable = loadFailure(error);
+      }
+    }
+    await this.exclusive(() => this.use('per-token', () => this.perTokenSession()));
+  }
+
+  /** Generation as one run of the loop graph; the result carries the call's traffic. */
+  generate(prompts: readonly (readonly number[])[], options: GenerateOptions): Promise<DecodeLoopResult> {
+    return this.exclusive(() => this.runLoop(prompts, options));
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The live session for `key`, made by `make` after releasing any other (one copy of the weights). */
+  private async use(key: string, make: () => Promise<ort.InferenceSession | DecoderSession>): Promise<ort.InferenceSession | DecoderSession> {
+    if (this.live?.key !== key) {
+      await this.releaseLive();
+      const session = make();
+      this.live = { key, session };
+      session.catch(() => {
+        if (this.live?.session === session) this.live = null;
+      });
+    }
+    return this.live!.session;
+  }
+
+  private async releaseLive(): Promise<void> {
+    const live = this.live;
+    this.live = null;
+    if (live) await (await live.session.catch(() => null))?.release();
+  }
+
+  private announce(path: DecodePath, line: string): void {
+    if (this.announced.has(path)) return;
+    this.announced.add(path);
+    this.options.log?.(line);
+  }
+
+  private async perTokenSession(): Promise<DecoderSession> {
+    const { dtype, adapter, provider, weightFiles, keepStoredDtype, optimizedCacheDir } = this.options;
+    const session = await DecoderSession.create(this.config, this.baseWeights, {
+      kvCache: true, lastPositionLogits: true, dtype, adapter, provider: provider ?? 'cpu', weightFiles, keepStoredDtype, optimizedCacheDir, traffic: this.traffic,
+    });
+    this.optimizedCache = session.optimizedCache;
     return session;
   }
 
-  private async create(sampling: GraphSampling | undefined): Promise<ort.InferenceSession> {
-    const { weightFiles } = this.options;
+  private async loopSession(sampling: GraphSampling | undefined): Promise<ort.InferenceSession> {
+    const { weightFiles, optimizedCacheDir } = this.options;
     const model = decodeLoopModel(this.config, this.weights, { dtype: this.dtype, projection: this.projection, sampling, weightFiles });
     const encoded = encodeSessionModel(model, weightFiles);
     const { provider } = await chooseExecutionProvider(this.options.provider ?? 'cpu');
     // float64 graphs: onnxruntime's extended fusions have float32 kernels only (as decoder-session.ts).
     const graphOptimizationLevel = this.dtype === 'float64' ? 'basic' : 'all';
-    return ort.InferenceSession.create(encoded.model, {
+    const sessionOptions: ort.InferenceSession.SessionOptions = {
       graphOptimizationLevel,
       executionProviders: [provider],
       ...weightSessionOptions(encoded, weightFiles, { keepStoredDtype: this.options.keepStoredDtype }),
-    });
+    };
+    const create = (source: Uint8Array | string, o: ort.InferenceSession.SessionOptions) => (typeof source === 'string' ? ort.InferenceSession.create(source, o) : ort.InferenceSession.create(source, o));
+    try {
+      if (optimizedCacheDir && weightFiles && encoded.externalData.length === 0) {
+        const settings = { graphOptimizationLevel, provider, freeDimensionOverrides: null, extra: sessionOptions.extra ?? null };
+        const key = optimizedCacheKey({ model: encoded.model, files: weightFiles, settings });
+        const { session, cache } = await createWithOptimizedCache(optimizedCacheDir, key, encoded.model, sessionOptions, create);
+        this.optimizedCache = cache;
+        return session;
+      }
+      this.optimizedCache = null;
+      return await create(encoded.model, sessionOptions);
+    } catch (error) {
+      if (provider === 'cpu') throw error;
+      throw new LoopLoadError(provider, error);
+    }
   }
 
-  async generate(prompts: readonly (readonly number[])[], options: GenerateOptions): Promise<DecodeLoopResult> {
+  private async runLoop(prompts: readonly (readonly number[])[], options: GenerateOptions): Promise<DecodeLoopResult> {
     const config = this.config;
     validateGenerateOptions(config, prompts, options);
     if (options.returnLogits) throw new Error('decode loop: returnLogits needs the per-token path (generate.ts); the loop returns token ids only');
@@ -132,7 +253,8 @@ export class DecodeLoop {
       uniforms: new ort.Tensor('float64', uniforms, [batch, N]),
       stop_token_ids: new ort.Tensor('int64', BigInt64Array.from(stopIds.length ? stopIds : [-1], (v) => BigInt(v)), [Math.max(1, stopIds.length)]),
     };
-    const session = await this.session(options.sampling);
+    const session = (await this.use(loopKey(options.sampling), () => this.loopSession(graphKnobs(options.sampling)))) as ort.InferenceSession;
+    this.announce('loop', `generation: decode loop (prefill and every token in one onnxruntime run) on ${(await chooseExecutionProvider(this.options.provider ?? 'cpu')).provider}`);
     this.traffic.countInputs(feeds);
     const out = await session.run(feeds, [LOOP_TOKENS]);
     this.traffic.countOutputs(out);
@@ -146,9 +268,29 @@ export class DecodeLoop {
   }
 
   async release(): Promise<void> {
-    const all = [...this.sessions.values()];
-    this.sessions.clear();
-    for (const s of all) await (await s).release();
+    await this.exclusive(() => this.releaseLive());
+  }
+}
+
+/** The knobs a loop graph bakes in (undefined: greedy), and the live-session key of that graph. */
+function graphKnobs(sampling: GenerateOptions['sampling']): GraphSampling | undefined {
+  return isGreedy(sampling) ? undefined : { temperature: sampling!.temperature, topK: sampling!.topK, topP: sampling!.topP, minP: sampling!.minP };
+}
+function loopKey(sampling: GenerateOptions['sampling']): string {
+  return `loop:${JSON.stringify(graphKnobs(sampling) ?? 'greedy')}`;
+}
+
+function loadFailure(error: LoopLoadError): string {
+  return `the loop graph does not load on ${error.provider}: ${error.reason instanceof Error ? error.reason.message.split('\n')[0] : String(error.reason)}`;
+}
+
+/** The loop graph failed to load on a GPU provider (the caller falls back to the per-token path). */
+class LoopLoadError extends Error {
+  constructor(
+    readonly provider: string,
+    readonly reason: unknown,
+  ) {
+    super(`decode loop: the loop graph does not load on ${provider}`);
   }
 }
 
@@ -181,13 +323,4 @@ function replayStream(sequences: GeneratedSequence[], onToken: NonNullable<Gener
   for (let step = 1; step <= longest; step++) {
     for (const s of sequences) if (s.tokens.length >= step) onToken({ prompt: s.prompt, sample: s.sample, token: s.tokens[step - 1], step });
   }
-}
-
-function firstStop(text: string, stops: readonly string[]): number | null {
-  let best: number | null = null;
-  for (const s of stops) {
-    const i = text.indexOf(s);
-    if (i >= 0 && (best === null || i < best)) best = i;
-  }
-  return best;
 }

@@ -12,6 +12,7 @@ import { newKvName, spliceKvConcat } from './kv-cache.ts';
 import { attachFileWeights, encodeSessionModel, weightSessionOptions } from './session-weights.ts';
 import type { WeightFiles } from './weight-files.ts';
 import { createWithOptimizedCache, optimizedCacheKey, type CachedSession } from './optimized-cache.ts';
+import { TrafficCounter } from '../engine/runtime/traffic.ts';
 
 type Weights = ReadonlyMap<string, SafeTensor>;
 
@@ -48,6 +49,8 @@ export interface CompileOptions {
    * starts map that instead of optimising and casting again. Keyed by model, shapes and engine version.
    */
   optimizedCacheDir?: string;
+  /** Where each run's host↔device bytes are counted (one step per run); default: the session's own counter. */
+  traffic?: TrafficCounter;
 }
 
 /** Weight data in the graph's float type (float64 graphs get widened copies). */
@@ -146,6 +149,8 @@ export class DecoderSession {
     private readonly session: ort.InferenceSession,
     /** The optimised-graph cache entry this session was made from or saved to (null: no cache). */
     readonly optimizedCache: CachedSession | null = null,
+    /** Bytes fed to and fetched from every run (the engine's counter; one step per run). */
+    readonly traffic: TrafficCounter = new TrafficCounter(),
   ) {}
 
   static async create(config: ModelConfig, weights: Weights, options: CompileOptions & { sessionOptions?: ort.InferenceSession.SessionOptions } = {}): Promise<DecoderSession> {
@@ -176,10 +181,10 @@ export class DecoderSession {
       const settings = { graphOptimizationLevel: sessionOptions.graphOptimizationLevel, provider, freeDimensionOverrides: sessionOptions.freeDimensionOverrides ?? null, extra: sessionOptions.extra ?? null };
       const key = optimizedCacheKey({ model: encoded.model, files: options.weightFiles, settings });
       const { session, cache } = await createWithOptimizedCache(options.optimizedCacheDir, key, encoded.model, sessionOptions, create);
-      return new DecoderSession(config, dtype, !!options.kvCache, lastPositionLogits, session, cache);
+      return new DecoderSession(config, dtype, !!options.kvCache, lastPositionLogits, session, cache, options.traffic);
     }
     const session = await create(encoded.model, sessionOptions);
-    return new DecoderSession(config, dtype, !!options.kvCache, lastPositionLogits, session);
+    return new DecoderSession(config, dtype, !!options.kvCache, lastPositionLogits, session, null, options.traffic);
   }
 
   /** An empty cache (past length 0) for `batch` rows. */
@@ -223,7 +228,10 @@ export class DecoderSession {
     } else if (input.past) throw new Error('this decoder session was compiled without a KV cache');
     // Name the outputs wanted: onnxruntime-node copies every fetched output into JS.
     const presentNames = this.kvCache ? Array.from({ length: this.config.numLayers }, (_, i) => cacheNames(i)) : [];
+    this.traffic.countInputs(feeds);
     const out = await this.session.run(feeds, [head, ...presentNames.flatMap((n) => [n.presentKey, n.presentValue])]);
+    this.traffic.countOutputs(out);
+    this.traffic.endStep();
     const present = this.kvCache ? presentNames.map((n) => ({ key: out[n.presentKey], value: out[n.presentValue] })) : null;
     return { out, present };
   }

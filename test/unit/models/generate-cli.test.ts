@@ -43,3 +43,32 @@ test('saenggak generate: --input-ids batch as JSON equals the library; --prompt 
   await assert.rejects(saenggak('generate', '--model', dir, '--input-ids', '1,2', '--top-p', '2'), (e: { stderr: string }) => /--top-p must be in \(0, 1\]/.test(e.stderr));
   await assert.rejects(saenggak('generate', '--model', dir), (e: { stderr: string }) => /pass --prompt or --input-ids/.test(e.stderr));
 });
+
+test('saenggak generate --json: traffic from the engine counter, ≤ 1 KiB per generated token per row beyond prompt and output ids (the default loop); --decode per-token: same tokens, the KV cache on the record', async () => {
+  const dir = join(tempDir(), 'tiny-qwen2');
+  createModelFolder({ family: 'qwen2', preset: 'tiny', outDir: dir, seed: 6 });
+  const prompts = [[9707, 1879, 11, 12], [40]];
+  const args = ['generate', '--model', dir, '--input-ids', prompts.map((p) => p.join(',')).join(';'), '--max-new-tokens', '8', '--temperature', '0.9', '--seed', '3', '--n', '2', '--json'];
+  const loop = await saenggak(...args);
+  const perToken = await saenggak(...args, '--decode', 'per-token');
+  const a = JSON.parse(loop.stdout);
+  const b = JSON.parse(perToken.stdout);
+  assert.match(loop.stderr, /generation: decode loop .* on cpu/);
+  assert.match(perToken.stderr, /generation: per-token path \(requested\)/);
+  assert.equal(a.decodePath, 'loop');
+  assert.equal(b.decodePath, 'per-token');
+  assert.deepEqual(a.sequences.map((s: { tokens: number[] }) => s.tokens), b.sequences.map((s: { tokens: number[] }) => s.tokens));
+  const rows = prompts.length * 2;
+  const L = Math.max(...prompts.map((p) => p.length));
+  const generated = a.generatedTokens as number;
+  assert.ok(generated >= rows, `${generated} tokens`);
+  // Prompt ids (ids, mask, positions: int64 [rows, L]) and output ids (int64 per generated token per row).
+  const ids = 3 * rows * L * 8 + rows * 8 * 8;
+  for (const [name, r] of [['loop', a], ['per-token', b]] as const) {
+    assert.ok(Number.isSafeInteger(r.traffic.hostToDevice) && Number.isSafeInteger(r.traffic.deviceToHost) && r.traffic.hostToDevice > 0 && r.traffic.deviceToHost > 0, `${name} ${JSON.stringify(r.traffic)}`);
+  }
+  const beyond = (r: { traffic: { hostToDevice: number; deviceToHost: number } }) => r.traffic.hostToDevice + r.traffic.deviceToHost - ids;
+  assert.ok(beyond(a) <= 1024 * generated, `loop: ${beyond(a)} B beyond prompt and output ids for ${generated} tokens`);
+  assert.ok(beyond(b) > 1024 * generated, `per-token: ${beyond(b)} B (the cache both ways every token) — the goal separates the paths`);
+  await assert.rejects(saenggak('generate', '--model', dir, '--input-ids', '1,2', '--decode', 'fast'), (e: { stderr: string }) => /--decode must be loop or per-token/.test(e.stderr));
+});
