@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getDevices } from '../../../main/devices/index.ts';
-import { estimateRun } from '../../../main/api/handlers/run-memory-estimate.ts';
+import { estimateRun } from '../../../main/train/memory-estimate.ts';
 import { installFakeNvidiaSmi, fakeReading } from './fake-nvidia-smi.ts';
 
 function writeModel(dir: string, overrides: Record<string, unknown> = {}) {

@@ -1,18 +1,18 @@
 // The memory a run will need on the chosen device, before it starts: weights, gradients, optimizer state
 // and activations from the model's shapes (models/memory.ts), and when it does not fit, what to change.
 import { join } from 'node:path';
-import type { DevicesInfo, GpuInfo } from '../contract.ts';
-import { parseDeviceSpec, resolveDevice } from '../../devices/device-spec.ts';
-import type { MemoryAdvice, RunKindName, RunMemoryEstimate } from '../contracts/runs.ts';
-import { ApiFailure } from '../errors.ts';
-import { sftConfigSchema, type SftConfig } from '../../train/sft/config.ts';
-import { grpoConfigSchema, type GrpoConfig } from '../../train/grpo/config.ts';
-import { loadModelConfig, type ModelConfig } from '../../models/config.ts';
-import { estimateTrainingMemory, parameterCounts, DEFAULT_LORA_TARGETS } from '../../models/memory.ts';
-import { expectedWeightShapes } from '../../models/weights.ts';
-import { getDevices } from '../../devices/index.ts';
-import { validateConfig } from './run-config.ts';
-import { resolveModelPath } from './run-start-models.ts';
+import type { DevicesInfo, GpuInfo } from '../api/contract.ts';
+import { parseDeviceSpec, resolveDevice } from '../devices/device-spec.ts';
+import type { MemoryAdvice, RunKindName, RunMemoryEstimate } from '../api/contracts/runs.ts';
+import { CodedError } from '../store/errors.ts';
+import { sftConfigSchema, type SftConfig } from './sft/config.ts';
+import { grpoConfigSchema, type GrpoConfig } from './grpo/config.ts';
+import { loadModelConfig, type ModelConfig } from '../models/config.ts';
+import { estimateTrainingMemory, parameterCounts, DEFAULT_LORA_TARGETS } from '../models/memory.ts';
+import { expectedWeightShapes } from '../models/weights.ts';
+import { getDevices } from '../devices/index.ts';
+import { validateConfig } from './run/validate-config.ts';
+import { resolveModelPath } from './run/start-models.ts';
 
 /** A GPU's memory a new run can have: what nvidia-smi reports free now (other jobs' and apps' use counted). */
 const freeBytes = (gpu: GpuInfo) => Math.max(0, gpu.memoryTotalMiB - gpu.memoryUsedMiB) * 2 ** 20;
@@ -25,7 +25,7 @@ function chooseDevice(devices: DevicesInfo, provider: 'auto' | 'cpu' | 'cuda' | 
     try {
       resolved = resolveDevice(parseDeviceSpec(device), { gpus: devices.gpus, webgpu: available('webgpu') });
     } catch (error) {
-      throw new ApiFailure('invalid_input', (error as Error).message);
+      throw new CodedError('invalid_input', (error as Error).message);
     }
     if (resolved.gpu) return { provider: 'cuda', name: `${resolved.label} ${resolved.gpu.name}`, memoryBytes: freeBytes(resolved.gpu) };
     if (resolved.provider === 'cpu') return { provider: 'cpu', name: devices.cpu.model, memoryBytes: devices.cpu.memoryTotalMiB * 2 ** 20 };
@@ -34,7 +34,7 @@ function chooseDevice(devices: DevicesInfo, provider: 'auto' | 'cpu' | 'cuda' | 
   const gpu = devices.gpus[0];
   const pick = provider === 'auto' ? (available('cuda') && gpu ? 'cuda' : available('webgpu') && gpu ? 'webgpu' : 'cpu') : provider;
   if (pick !== 'cpu' && gpu) return { provider: pick, name: gpu.name, memoryBytes: freeBytes(gpu) };
-  if (pick !== 'cpu') throw new ApiFailure('invalid_input', `no GPU was found for the ${pick} provider (see the Devices page)`);
+  if (pick !== 'cpu') throw new CodedError('invalid_input', `no GPU was found for the ${pick} provider (see the Devices page)`);
   return { provider: 'cpu', name: devices.cpu.model, memoryBytes: devices.cpu.memoryTotalMiB * 2 ** 20 };
 }
 
@@ -97,12 +97,12 @@ function withStandInData(kind: RunKindName, raw: Record<string, unknown>): Recor
 function planFor(root: string, kind: RunKindName, given: Record<string, unknown>): Plan {
   const raw = withStandInData(kind, given);
   const modelPath = typeof raw.model === 'string' ? resolveModelPath(root, raw.model) : null;
-  if (!modelPath) throw new ApiFailure('invalid_input', 'model: choose the model folder to start from');
+  if (!modelPath) throw new CodedError('invalid_input', 'model: choose the model folder to start from');
   let model: ModelConfig;
   try {
     model = loadModelConfig(modelPath);
   } catch (error) {
-    throw new ApiFailure('invalid_input', `model: cannot read ${join(modelPath, 'config.json')} (${(error as Error).message})`);
+    throw new CodedError('invalid_input', `model: cannot read ${join(modelPath, 'config.json')} (${(error as Error).message})`);
   }
   if (kind === 'sft') {
     const c: SftConfig = sftConfigSchema.parse(validateConfig('sft', raw));

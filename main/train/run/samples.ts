@@ -2,10 +2,10 @@
 // one step's groups, read defensively (a sample file written by an older trainer still shows what it has).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { RolloutGroup, RolloutResponse, RunSamples } from '../contracts/runs.ts';
-import type { TextSpan } from '../contract.ts';
-import { ApiFailure } from '../errors.ts';
-import type { RunFolder } from '../../train/run/index.ts';
+import type { RolloutGroup, RolloutResponse, RunSamples } from '../../api/contracts/runs.ts';
+import type { TextSpan } from '../../api/contract.ts';
+import { CodedError } from '../../store/errors.ts';
+import type { RunFolder } from './run-folder.ts';
 import { DEFAULT_THINK_TAGS, splitThinking } from '../../rewards/index.ts';
 
 export function sampleSteps(folder: RunFolder): number[] {
@@ -104,7 +104,7 @@ export function readSamples(folder: RunFolder, step: number | undefined, limit: 
   const chosen = step ?? steps.at(-1) ?? null;
   if (chosen === null) return { steps, step: null, groups: [] };
   const file = sampleFile(folder, chosen);
-  if (!file) throw new ApiFailure('not_found', `run "${basename(folder.dir)}" has no saved rollouts for step ${chosen}`, { steps });
+  if (!file) throw new CodedError('not_found', `run "${basename(folder.dir)}" has no saved rollouts for step ${chosen}`, { steps });
   const groups: RolloutGroup[] = [];
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     if (!line.trim() || groups.length >= limit) continue;

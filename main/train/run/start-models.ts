@@ -2,8 +2,8 @@
 // config's model path resolves.
 import { existsSync, readdirSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import type { RunStartModel } from '../contracts/runs.ts';
-import { RunFolder, listRuns } from '../../train/run/index.ts';
+import type { RunStartModel } from '../../api/contracts/runs.ts';
+import { RunFolder, listRuns } from './run-folder.ts';
 import { workspacePaths } from '../../store/workspace.ts';
 import { loadModelConfig } from '../../models/config.ts';
 import { parameterCounts } from '../../models/memory.ts';

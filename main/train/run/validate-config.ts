@@ -1,8 +1,8 @@
 // A run's config checked against its kind's schema, shared by starting a run and estimating its memory.
-import type { RunKindName } from '../contracts/runs.ts';
-import { ApiFailure } from '../errors.ts';
-import { sftConfigSchema } from '../../train/sft/config.ts';
-import { grpoConfigSchema } from '../../train/grpo/config.ts';
+import type { RunKindName } from '../../api/contracts/runs.ts';
+import { CodedError } from '../../store/errors.ts';
+import { sftConfigSchema } from '../sft/config.ts';
+import { grpoConfigSchema } from '../grpo/config.ts';
 
 /** Validates a config with its kind's schema; errors list every field with what to set. */
 export function validateConfig(kind: RunKindName, config: Record<string, unknown>): Record<string, unknown> {
@@ -11,5 +11,5 @@ export function validateConfig(kind: RunKindName, config: Record<string, unknown
   const parsed = schema.safeParse(config);
   if (parsed.success) return config;
   const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`);
-  throw new ApiFailure('invalid_input', `invalid ${kind.toUpperCase()} config: ${issues.join('; ')}`, { issues });
+  throw new CodedError('invalid_input', `invalid ${kind.toUpperCase()} config: ${issues.join('; ')}`, { issues });
 }
