@@ -5,7 +5,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { writeFileAtomic } from '../../store/index.ts';
+import { writeFileAtomic } from '../store/index.ts';
+import { CodedError } from '../store/errors.ts';
+import { parsePairsRecipe, readPairsRecipeFile } from './recipe.ts';
 
 const HEADER = '# Written by the Pairs page (Collect pairs). Rerun from a terminal with the command below.\n';
 
@@ -17,4 +19,14 @@ export async function savePairsRecipe(workspace: string, collection: string, rec
   const yaml = `${HEADER}#   ${command}\n${stringify(recipe)}`;
   await writeFileAtomic(path, yaml);
   return { path, yaml, command };
+}
+
+/** The collection a pairs recipe (an object, or a file's path) builds; a bad recipe is the caller's input error. */
+export async function pairsRecipeCollection(source: { recipe: Record<string, unknown> } | { recipePath: string }): Promise<string> {
+  try {
+    if ('recipe' in source) return parsePairsRecipe(source.recipe).collection;
+    return (await readPairsRecipeFile(source.recipePath)).collection;
+  } catch (error) {
+    throw new CodedError('invalid_input', (error as Error).message);
+  }
 }
