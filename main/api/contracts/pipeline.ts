@@ -21,7 +21,14 @@ export const pipelineMethods = {
   /** A pipeline's saved state (stages with status, progress, ETA), its before/after results and report paths. */
   'pipeline.get': method<PipelineDetail>()(z.object({ name: z.string().min(1).max(200) })),
   /** Starts the recipe as a `pipeline` job; unchanged finished stages are skipped, interrupted ones resume. */
-  'pipeline.start': method<{ jobId: string; name: string }>()(z.object({ recipePath, force: z.array(stageName).default([]) })),
+  'pipeline.start': method<{ jobId: string; name: string }>()(
+    z.object({
+      recipePath,
+      force: z.array(stageName).default([]),
+      /** cpu, webgpu or cuda:N (#21), like `pipeline run --device`: the job waits in that device's queue and sees only that device. */
+      device: z.string().max(32).optional(),
+    }),
+  ),
   /** Validates a recipe offline: stage configs, paths, downloads, memory per stage. */
   'pipeline.check': method<CheckReport>()(z.object({ recipePath })),
   /** The report's Markdown text, or null before the report stage has run. */

@@ -5,6 +5,7 @@ import type { HandlerGroup } from '../router.ts';
 import { ApiFailure } from '../errors.ts';
 import type { ApiContext } from '../context.ts';
 import { requireSafeName } from '../names.ts';
+import { checkJobDevice } from './job-device.ts';
 import type { PipelineJobInput } from '../../jobs/kinds/pipeline.ts';
 import { checkRecipe, readRecipeFile } from '../../pipeline/index.ts';
 import { listRecipes, pipelineDetail, reportMarkdown, verlExportPreview } from '../../pipeline/catalog.ts';
@@ -34,7 +35,9 @@ export const pipelineHandlers: HandlerGroup<'pipeline'> = {
     const { jobs } = ctx.session.requireWorkspace();
     const recipePath = existingRecipe(ctx, input.recipePath);
     const recipe = await readRecipeFile(recipePath); // invalid recipes fail here, before a job starts
-    const jobInput: PipelineJobInput = { recipePath, force: input.force };
+    // A device from the Recipe page's picker (#21): checked against the machine, then the job waits in its queue.
+    const device = await checkJobDevice(input.device);
+    const jobInput: PipelineJobInput = { recipePath, force: input.force, ...(device ? { device } : {}) };
     const job = await jobs.start('pipeline', jobInput, `Pipeline ${recipe.name}`, { name: recipe.name });
     return { jobId: job.id, name: recipe.name };
   },

@@ -10,6 +10,11 @@ export type PipelineJobInput = {
   recipePath: string;
   /** Stages to rerun even when unchanged. */
   force?: StageName[];
+  /**
+   * cpu, webgpu or cuda:N (#21): the runner queues the job on that device and starts its process with the
+   * device's environment (the same variables `pipeline run --device` sets), so every stage runs there.
+   */
+  device?: string;
 };
 
 export async function run(raw: unknown, ctx: JobContext): Promise<unknown> {

@@ -148,11 +148,11 @@ class RecipeStore {
     }
   }
 
-  /** Run, or resume after a stop. */
-  async run(): Promise<void> {
+  /** Run, or resume after a stop; `device` from the page's picker (#21), undefined = start at once on the CPU default. */
+  async run(device?: string): Promise<void> {
     const recipe = this.selected;
     if (!recipe || this.running) return;
-    const res = await api.call('pipeline.start', { recipePath: recipe.path, force: [] });
+    const res = await api.call('pipeline.start', { recipePath: recipe.path, force: [], ...(device ? { device } : {}) });
     if (!res.ok) {
       this.#error = res.error;
       return;
