@@ -8,12 +8,12 @@
 //   sample j draws from seed problemSeed(seed, problemId) + j (generate() seeds row j with seed + j).
 //   Greedy batches hold several problems (seeds do not matter there).
 import { basename, dirname, resolve } from 'node:path';
-import { DecoderSession } from '../models/decoder-session.ts';
+import type { DecoderSession } from '../models/decoder-session.ts';
 import { generate } from '../models/generate.ts';
 import type { ProviderRequest } from '../engine/index.ts';
 import { openWorkspace, workspacePaths, type Workspace } from '../store/index.ts';
 import { loadBenchmark, type Benchmark, type BenchmarkProblem, type BenchmarkSpec } from './benchmarks.ts';
-import { loadEvalModel, type EvalModel } from './model-source.ts';
+import { evalSession, loadEvalModel, type EvalModel } from './model-source.ts';
 import { EvalStore, pairKey, type EvalMeta, type EvalSettings, type EvalSummary, type SampleRow } from './store.ts';
 import { metricsFromRows } from './summary.ts';
 import { scoreSample } from './verify.ts';
@@ -174,7 +174,7 @@ export async function evaluate(options: EvalOptions): Promise<EvalSummary> {
       if (options.signal?.aborted) throw new Error('evaluation cancelled');
       const missing = batch.some((p) => Array.from({ length: settings.k }, (_, j) => j).some((j) => !done.has(pairKey(p.id, j))));
       if (!missing) continue;
-      session ??= await DecoderSession.create(model.config, model.weights, { kvCache: true, lastPositionLogits: true, provider: options.provider ?? 'cpu' });
+      session ??= await evalSession(model, options.provider ?? 'cpu');
       const genStart = performance.now();
       const sequences = await generate(session, batch.map(promptIds), {
         maxNewTokens: settings.maxNewTokens,

@@ -1,6 +1,7 @@
 // A local Hugging Face causal-LM folder as a response generator, with the same `generate(prompt)` shape as
 // an OpenAI-compatible teacher (main/data/build/teacher-client.ts), so collection treats both alike.
-// The model loads on first use; prompts go through the tokenizer's chat template.
+// The model loads on first use; prompts go through the tokenizer's chat template. Its weights are not
+// read into JS: the session maps the checkpoint's safetensors shards (issue #30).
 import { resolve } from 'node:path';
 import type { TeacherReply } from '../data/build/teacher-client.ts';
 import { splitThinking } from '../rewards/think-split.ts';
@@ -34,14 +35,14 @@ export class LocalGenerator {
 
   private load(): Promise<Loaded> {
     this.loaded ??= (async () => {
-      const { loadModel } = await import('../models/weights.ts');
+      const { openModelFolder } = await import('../models/weight-files.ts');
       const { Tokenizer } = await import('../models/tokenizer.ts');
       const { DecoderSession } = await import('../models/decoder-session.ts');
       const { generate } = await import('../models/generate.ts');
-      const { config, weights } = loadModel(this.model);
+      const { config, weightFiles } = openModelFolder(this.model);
       if (config.task !== 'causal-lm') throw new Error(`generator "${this.name}": ${this.model} is not a causal language model (${config.architecture})`);
       const tokenizer = Tokenizer.load(this.model);
-      const session = await DecoderSession.create(config, weights, { kvCache: true, lastPositionLogits: true });
+      const session = await DecoderSession.create(config, new Map(), { kvCache: true, lastPositionLogits: true, weightFiles });
       const decode = (ids: readonly number[]) => tokenizer.decode(ids, { skipSpecialTokens: true });
       return {
         encode: (prompt) => tokenizer.encodeChat([{ role: 'user', content: prompt }], { addGenerationPrompt: true }),

@@ -3,7 +3,7 @@
 // pair are counted, never fatal; overlong pairs are cut from the left (evaluation drops nothing).
 import { RewardModel } from '../../models/reward-model.ts';
 import { Tokenizer } from '../../models/tokenizer.ts';
-import { loadModel } from '../../models/weights.ts';
+import { openModelFolder } from '../../models/weight-files.ts';
 import type { Workspace } from '../../store/index.ts';
 import { tokenizePreferences, type PreferenceDataReport } from './data.ts';
 import { rewardBenchReport, type RewardBenchReport } from './rewardbench.ts';
@@ -30,7 +30,8 @@ export interface RewardModelEvaluation {
 }
 
 export async function evaluateRewardModel(options: EvaluateRewardModelOptions): Promise<RewardModelEvaluation> {
-  const { config, weights } = loadModel(options.model);
+  // The session maps the checkpoint's files (no copy of the weights in JS, issue #30).
+  const { config, weightFiles } = openModelFolder(options.model);
   if (config.task !== 'sequence-classification' || config.numLabels !== 1) {
     throw new Error(`${options.model}: ${config.architecture} with num_labels ${config.numLabels} is not a reward model (expected *ForSequenceClassification with num_labels 1)`);
   }
@@ -39,7 +40,7 @@ export async function evaluateRewardModel(options: EvaluateRewardModelOptions): 
   const maxLength = options.maxLength ?? Math.min(config.maxPositionEmbeddings, 4096);
   const { pairs, report: data } = tokenizePreferences(source.rows, tokenizer, { maxLength, truncation: 'cut' });
   data.bad.invalid_type += source.unreadable;
-  const model = await RewardModel.create(config, weights);
+  const model = await RewardModel.create(config, new Map(), { weightFiles });
   try {
     const s = await scorePairs(model, pairs, { batchSize: options.batchSize, signal: options.signal });
     const scores = pairs.map((p, i) => ({ row: p.row, chosen: s.chosen[i], rejected: s.rejected[i], ...(p.subset !== undefined ? { subset: p.subset } : {}), ...(p.language !== undefined ? { language: p.language } : {}) }));
