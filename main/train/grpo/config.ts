@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { rewardConfigSchema } from '../../rewards/compose.ts';
 import { neuronsFromSelection } from '../../models/neurons/selection-file.ts';
+import { adamBetaSchema, baseMethod, decaySchema, fullMethodSchema, loraRankFields, maxGradNormSchema, minLearningRateRatioSchema, precisionSchema, providerSchema, type TrainerBase } from '../shared/config-base.ts';
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().min(0);
@@ -22,8 +23,7 @@ export type DynamicSamplingBy = (typeof DYNAMIC_SAMPLING_BY)[number];
 export const loraMethodSchema = z
   .object({
     kind: z.literal('lora'),
-    r: positiveInt.default(16),
-    alpha: z.number().positive().default(32),
+    ...loraRankFields,
     dropout: z.number().min(0).lt(1).default(0),
     /** Module names ("q_proj") or "all-linear". */
     targetModules: z.array(z.string().min(1)).min(1).default(['all-linear']),
@@ -44,7 +44,7 @@ export const selectiveMethodSchema = z
   })
   .strict();
 
-export const methodSchema = z.discriminatedUnion('kind', [z.object({ kind: z.literal('full') }).strict(), loraMethodSchema, selectiveMethodSchema]);
+export const methodSchema = z.discriminatedUnion('kind', [fullMethodSchema, loraMethodSchema, selectiveMethodSchema]);
 
 /** Where prompts come from: a workspace dataset or a JSONL file, and which columns hold what. */
 export const promptSourceSchema = z
@@ -190,14 +190,14 @@ export const optimizationSchema = z
   .object({
     learningRate: z.number().positive().default(1e-5),
     schedule: z
-      .object({ warmupSteps: nonNegativeInt.default(0), decay: z.enum(['cosine', 'linear', 'constant']).default('constant'), minLearningRateRatio: probability.default(0) })
+      .object({ warmupSteps: nonNegativeInt.default(0), decay: decaySchema.default('constant'), minLearningRateRatio: minLearningRateRatioSchema })
       .strict()
       .default({ warmupSteps: 0, decay: 'constant', minLearningRateRatio: 0 }),
     weightDecay: z.number().min(0).default(0),
     /** Global gradient-norm clip; null turns clipping off. */
-    maxGradNorm: z.number().positive().nullable().default(1),
-    beta1: z.number().min(0).lt(1).default(0.9),
-    beta2: z.number().min(0).lt(1).default(0.999),
+    maxGradNorm: maxGradNormSchema,
+    beta1: adamBetaSchema(0.9),
+    beta2: adamBetaSchema(0.999),
   })
   .strict();
 
@@ -246,13 +246,13 @@ export const grpoConfigSchema = z
     heldOut: heldOutSchema.optional(),
     seed: z.number().int().default(0),
     /** Execution provider for the update ('auto': CUDA, WebGPU, then CPU). Rollouts run on the CPU provider unless set. */
-    provider: z.enum(['auto', 'cpu', 'cuda', 'webgpu']).default('auto'),
+    provider: providerSchema.default('auto'),
     /** Refuse to start when the memory estimate exceeds this many GiB (default: the device's memory). */
     memoryLimitGiB: z.number().positive().optional(),
     /** Recompute each decoder layer in the update's backward pass instead of keeping its activations (same gradients, less memory). */
     gradientCheckpointing: z.boolean().default(false),
     /** The update's compute precision (master weights and AdamW moments stay fp32; fp16 uses dynamic loss scaling; bf16 needs a GPU). Default: bf16 on CUDA, fp16 on WebGPU, fp32 on CPU. */
-    precision: z.enum(['fp32', 'bf16', 'fp16']).optional(),
+    precision: precisionSchema.optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -262,8 +262,8 @@ export const grpoConfigSchema = z
     }
     if (c.rewards.rewardModel && !c.rewardModelPath) ctx.addIssue({ code: 'custom', path: ['rewardModelPath'], message: 'rewards.rewardModel is set: give rewardModelPath (a Qwen2ForSequenceClassification folder)' });
     if (c.rewards.judge && !c.judge) ctx.addIssue({ code: 'custom', path: ['judge'], message: 'rewards.judge is set: give judge.baseUrl and judge.model' });
-    if (c.objective.miniBatch !== undefined && c.objective.miniBatch > c.rollout.promptsPerStep * c.rollout.groupSize) {
-      ctx.addIssue({ code: 'custom', path: ['objective', 'miniBatch'], message: `miniBatch ${c.objective.miniBatch} is larger than a rollout batch (promptsPerStep × groupSize = ${c.rollout.promptsPerStep * c.rollout.groupSize})` });
+    if (c.objective.miniBatch !== undefined && c.objective.miniBatch > rolloutResponses(c.rollout)) {
+      ctx.addIssue({ code: 'custom', path: ['objective', 'miniBatch'], message: `miniBatch ${c.objective.miniBatch} is larger than a rollout batch (promptsPerStep × groupSize = ${rolloutResponses(c.rollout)})` });
     }
     if (c.objective.overlong.mode === 'soft') {
       const length = c.objective.overlong.length ?? c.rollout.maxNewTokens;
@@ -275,10 +275,35 @@ export const grpoConfigSchema = z
     if (!c.rewards.accuracy && !c.rewards.format && !c.rewards.language && !c.rewards.rewardModel && !c.rewards.judge) ctx.addIssue({ code: 'custom', path: ['rewards'], message: 'no reward component is enabled' });
   });
 
+/** Responses in one step's rollout batch: promptsPerStep groups of groupSize (the one place this product is written). */
+export function rolloutResponses(rollout: { promptsPerStep: number; groupSize: number }): number {
+  return rollout.promptsPerStep * rollout.groupSize;
+}
+
+/** Responses per optimizer step: objective.miniBatch, or the whole rollout batch (one optimizer step per epoch). */
+export function responsesPerUpdate(c: { rollout: { promptsPerStep: number; groupSize: number }; objective: { miniBatch?: number } }): number {
+  return c.objective.miniBatch ?? rolloutResponses(c.rollout);
+}
+
 export type GrpoConfig = z.infer<typeof grpoConfigSchema>;
 export type GrpoConfigInput = z.input<typeof grpoConfigSchema>;
 export type GrpoMethod = z.infer<typeof methodSchema>;
 export type GrpoObjective = z.infer<typeof objectiveSchema>;
+
+/** The settings every trainer shares (config-base.ts), read from a resolved GRPO config. */
+export function grpoBase(c: GrpoConfig): TrainerBase {
+  const o = c.optimization;
+  return {
+    kind: 'grpo',
+    method: baseMethod(c.method),
+    optimizer: { learningRate: o.learningRate, weightDecay: o.weightDecay, beta1: o.beta1, beta2: o.beta2, maxGradNorm: o.maxGradNorm },
+    schedule: { warmupSteps: o.schedule.warmupSteps, warmupRatio: 0, decay: o.schedule.decay, minLearningRateRatio: o.schedule.minLearningRateRatio },
+    heldOut: c.heldOut ? { source: (c.heldOut.dataset ?? c.heldOut.path)! } : null,
+    precision: c.precision ?? null,
+    device: { provider: c.provider },
+    seed: c.seed,
+  };
+}
 
 /** Validates an untrusted config (YAML file, UI form, recipe stage); errors name every offending field. */
 export function parseGrpoConfig(input: unknown): GrpoConfig {
