@@ -18,7 +18,7 @@ import type { TrainStepSignature, TrainableIO } from '../optim/train-step.ts';
 import { NonFiniteLossError } from './errors.ts';
 import { chooseExecutionProvider, type ProviderChoice, type ProviderRequest } from './providers.ts';
 import { StateStore } from './state-store.ts';
-import { injectTestOutOfMemory } from './test-oom.ts';
+import { injectTestDeviceLoss, injectTestOutOfMemory } from './test-oom.ts';
 import { StepGraph, type GraphWiring, type PendingRun, type SessionSettings } from './step-graph.ts';
 import { type HostTensor, elementCount, tensorByteSize, toOrtTensor } from './tensors.ts';
 import { TrafficCounter, type Traffic } from './traffic.ts';
@@ -158,6 +158,7 @@ export class TrainStepRunner {
     const micro = (Array.isArray(batches) ? batches : [batches]).map((b) => toOrtFeeds(b, where));
     if (micro.length === 0) throw new Error(`${where}: no batches`);
     for (const m of micro) injectTestOutOfMemory(stepNumber, (m.input_ids ?? Object.values(m)[0])?.dims[0] ?? 0);
+    injectTestDeviceLoss(stepNumber);
     if (!Number.isFinite(options.learningRate)) throw new Error(`${where}: learning rate ${options.learningRate} is not finite`);
     const scale = this.scaling?.scale ?? 1;
     // Accumulators hold scaled gradients: the apply graph's grad_scale also divides by the loss scale.

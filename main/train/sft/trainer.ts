@@ -8,11 +8,11 @@
 // a micro-batch with few target tokens does not weigh as much as a full one. Each micro-batch's graph
 // loss is scaled by k·nᵢ/N (FineTuneOptions.lossScale), which makes the runner's 1/k-averaged gradient
 // exactly that per-token mean. Eval loss is normalised the same way.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { loadLatestCheckpoint, NonFiniteLossError, saveCheckpoint, type CheckpointState, type RngState } from '../../engine/index.ts';
-import { afterOutOfMemory, classifyDeviceError } from '../../devices/oom.ts';
+import { afterOutOfMemory, classifyDeviceError, deviceLostMessage } from '../../devices/oom.ts';
 import { defaultPrecision, FineTuner, type TuningMethod } from '../../models/fine-tune.ts';
 import { loraConfig, writeLoraAdapter } from '../../models/peft.ts';
 import { copyTokenizerFiles, Tokenizer } from '../../models/tokenizer.ts';
@@ -140,6 +140,7 @@ export class SftTrainer {
           result = await tuner.step(feeds, lr);
         } catch (error) {
           if (error instanceof NonFiniteLossError) assertFinite({ loss: error.loss }, where);
+          if (classifyDeviceError(error) === 'device-lost') throw await this.stopOnDeviceLoss(tuner, { step, error });
           if (classifyDeviceError(error) === 'oom') {
             tuner = await this.recoverFromOutOfMemory(tuner, { step, epoch, attempt: ++outOfMemory, rngBefore, metrics, error });
             continue;
@@ -259,6 +260,29 @@ export class SftTrainer {
     return next;
   }
 
+  /**
+   * The device was lost in a step (#21): nothing of that step was applied, and retrying on a device that is
+   * gone would fail again (or corrupt the run). Save the last finished step while its state can still be
+   * read (on a lost GPU it usually cannot: then the newest checkpoint on disk is where a resume starts) and
+   * stop with what happened and how to go on. The job runner pauses the device's queue on this error.
+   */
+  private async stopOnDeviceLoss(tuner: FineTuner, at: { step: number; error: unknown }): Promise<Error> {
+    const device = process.env.SAENGGAK_DEVICE ?? tuner.runner.provider.provider;
+    let checkpointStep: number | null = null;
+    if (at.step > 0) {
+      try {
+        await this.checkpoint(tuner, at.step, this.p.plan.at(at.step).epoch);
+        checkpointStep = at.step;
+      } catch (error) {
+        this.log(`sft: could not checkpoint step ${at.step} after the device was lost (${(error as Error).message.split('\n')[0]})`);
+      }
+    }
+    checkpointStep ??= savedCheckpointStep(this.p.run.checkpointsDir);
+    const message = deviceLostMessage({ device, step: at.step + 1, checkpointStep, run: this.p.config.name!, command: 'train sft', cause: at.error });
+    this.log(`sft: ${message}`);
+    return new Error(message);
+  }
+
   /** Cancelled: checkpoint where we are, mark the run stopped. */
   private async stop(tuner: FineTuner, step: number, loss: number, tokensPerSecond: number): Promise<SftResult> {
     if (step > 0) await this.checkpoint(tuner, step, this.p.plan.at(step).epoch);
@@ -351,4 +375,14 @@ function numericSummary(s: SftSummary): Record<string, number> {
   const out: Record<string, number> = { steps: s.steps, loss: s.loss, tokensPerSecond: s.tokensPerSecond, packingEfficiency: s.packingEfficiency, trainExamples: s.examples.train, evalExamples: s.examples.eval, dropped: s.examples.dropped, cut: s.examples.cut };
   if (s.evalLoss !== null) out.evalLoss = s.evalLoss;
   return out;
+}
+
+/** The step of the newest complete checkpoint (latest.json, see engine/checkpoint.ts), or null. */
+function savedCheckpointStep(dir: string): number | null {
+  try {
+    const step = (JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')) as { step?: unknown }).step;
+    return typeof step === 'number' ? step : null;
+  } catch {
+    return null;
+  }
 }
