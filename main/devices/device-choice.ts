@@ -22,7 +22,8 @@ export type DeviceChoices = { choices: DeviceChoice[]; default: string; reason: 
 
 type Queue = { device: string; running: string | null; waiting: string[] };
 
-export function deviceChoices(machine: { providers: ExecutionProviderStatus[]; gpus: GpuInfo[] }, queues: readonly Queue[]): DeviceChoices {
+/** `lost`: devices lost during a job (#21) whose queue is still paused: labelled so, never the default. */
+export function deviceChoices(machine: { providers: ExecutionProviderStatus[]; gpus: GpuInfo[] }, queues: readonly Queue[], lost: readonly string[] = []): DeviceChoices {
   const can = (name: string) => machine.providers.some((p) => p.name === name && p.available);
   const jobsOn = (device: string) => {
     const q = queues.find((x) => x.device === device);
@@ -33,8 +34,9 @@ export function deviceChoices(machine: { providers: ExecutionProviderStatus[]; g
   const gpus = [...machine.gpus].sort((a, b) => a.index - b.index).map((g) => {
     const device = `cuda:${g.index}`;
     const jobs = jobsOn(device);
-    const label = `${device} · ${g.name} · ${gib(g.memoryTotalMiB - g.memoryUsedMiB)} of ${gib(g.memoryTotalMiB)} GiB free${jobsText(jobs)}${can('cuda') ? '' : ' · CUDA support not installed'}`;
-    return { gpu: g, choice: { device, label, available: can('cuda'), jobs } };
+    const gone = lost.includes(device);
+    const label = `${device} · ${g.name} · ${gib(g.memoryTotalMiB - g.memoryUsedMiB)} of ${gib(g.memoryTotalMiB)} GiB free${jobsText(jobs)}${can('cuda') ? '' : ' · CUDA support not installed'}${gone ? ' · lost during a job, queue paused' : ''}`;
+    return { gpu: g, choice: { device, label, available: can('cuda') && !gone, jobs } };
   });
   const choices: DeviceChoice[] = [
     ...gpus.map((g) => g.choice),

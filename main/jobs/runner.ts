@@ -15,9 +15,10 @@ import { defaultWorkerEntry, forkJobProcess, type JobProcess, type LaunchJobProc
 import { builtinJobKinds } from './kinds/index.ts';
 import type { WorkerMessage } from './job-kind.ts';
 import { DeviceQueues, deviceEnv, queueDeviceFor } from './device-queue.ts';
-import { readPausedQueues, writePausedQueues } from './paused-queues.ts';
+import { readLostDevices, readPausedQueues, writePausedQueues, type LostDevice } from './paused-queues.ts';
 import { join } from 'node:path';
 import { recordTelemetry, type TelemetryRecorder } from '../devices/telemetry-recorder.ts';
+import { classifyDeviceError } from '../devices/oom.ts';
 
 export type JobRunnerOptions = {
   workspace: string;
@@ -61,6 +62,8 @@ type ActiveJob = {
   done: Promise<JobRecord>;
   /** GPU telemetry kept with the run while a cuda:N job runs. */
   telemetry: Promise<TelemetryRecorder | null> | null;
+  /** The job reported an error that means its device is gone (devices/oom.ts): its queue stops taking jobs. */
+  deviceLost: boolean;
 };
 
 export function isTerminal(status: JobStatus): boolean {
@@ -85,6 +88,8 @@ export class JobRunner {
   readonly #queuedDone = new Map<string, { promise: Promise<JobRecord>; resolve: (r: JobRecord) => void }>();
   /** The last write of each waiting job's record, so reads after a change see it. */
   readonly #queuedWrites = new Map<string, Promise<void>>();
+  /** Devices lost during a job (#21): their queue is paused until the user resumes it (after a reset). */
+  readonly #lost = new Map<string, LostDevice>();
 
   constructor(options: JobRunnerOptions) {
     this.#options = options;
@@ -92,6 +97,10 @@ export class JobRunner {
     this.#launch = options.launch ?? forkJobProcess;
     // Paused queues stay paused across restarts (before recoverInterrupted puts waiting jobs back in line).
     for (const device of readPausedQueues(options.workspace)) this.#queues.setPaused(device, true);
+    for (const lost of readLostDevices(options.workspace)) {
+      this.#lost.set(lost.device, lost);
+      this.#queues.setPaused(lost.device, true);
+    }
   }
 
   /**
@@ -208,8 +217,10 @@ export class JobRunner {
 
   /** Pauses or resumes a device's queue (DeviceQueues.setPaused); returns the paused devices. */
   pauseQueue(device: string, paused: boolean): string[] {
+    // Resuming a lost device's queue is the user saying it works again (reset, driver reloaded).
+    if (!paused) this.#lost.delete(device);
     this.#queues.setPaused(device, paused);
-    writePausedQueues(this.#options.workspace, this.#queues.paused());
+    writePausedQueues(this.#options.workspace, this.#queues.paused(), [...this.#lost.values()]);
     this.#refreshPositions();
     return this.#queues.paused();
   }
@@ -217,6 +228,11 @@ export class JobRunner {
   /** Devices whose queue is paused. */
   pausedQueues(): string[] {
     return this.#queues.paused();
+  }
+
+  /** Devices lost during a job, with the job and its message; their queues are paused. */
+  lostDevices(): LostDevice[] {
+    return [...this.#lost.values()].sort((a, b) => a.device.localeCompare(b.device));
   }
 
   /** Each device's running job and waiting line. */
@@ -245,6 +261,7 @@ export class JobRunner {
       writes: Promise.resolve(),
       done: new Promise((resolve) => (resolveDone = resolve)),
       telemetry: null,
+      deviceLost: false,
     };
     const gpu = /^cuda:(\d+)$/.exec(record.device ?? '');
     const runName = runNameOf(input);
@@ -369,6 +386,7 @@ export class JobRunner {
         job.outcome = { kind: 'result', value: message.value };
         break;
       case 'error':
+        if (classifyDeviceError(message.message) === 'device-lost') job.deviceLost = true;
         this.#appendLog(job, message.message);
         job.outcome = { kind: 'error', message: message.message.split('\n')[0] ?? message.message };
         break;
@@ -402,6 +420,9 @@ export class JobRunner {
       job.log.end();
       await once(job.log, 'close').catch(() => undefined);
     }
+    // Lost its device (#21): pause that queue before releasing it, so the next job does not start on a GPU
+    // that is gone; the CPU is never marked (an error there is the job's, not the device's).
+    if (job.deviceLost && record.status === 'failed' && record.device && record.device !== 'cpu') this.#markLost(record);
     record.endedAt = new Date().toISOString();
     this.#persist(job);
     await job.writes;
@@ -412,6 +433,21 @@ export class JobRunner {
       this.#refreshPositions();
     }
     return publicRecord(record);
+  }
+
+  #markLost(record: StoredJobRecord): void {
+    const device = record.device!;
+    const message = (record.error ?? '').split('\n')[0]!;
+    this.#lost.set(device, { device, jobId: record.id, message, at: new Date().toISOString() });
+    this.#queues.setPaused(device, true);
+    try {
+      writePausedQueues(this.#options.workspace, this.#queues.paused(), [...this.#lost.values()]);
+    } catch (error) {
+      console.error(`could not record that ${device} was lost:`, error);
+    }
+    const note = `${device} is marked unavailable: its queue is paused, so waiting jobs do not start there. Resume the queue on the Jobs page once the device works again.`;
+    const [first, ...rest] = (record.error ?? '').split('\n');
+    record.error = [first, note, ...rest].join('\n');
   }
 
   #appendLog(job: ActiveJob, line: string): void {

@@ -27,6 +27,7 @@ export const devicesHandlers: HandlerGroup<'devices'> = {
     // GPU memory changes: the list itself is read fresh (nvidia-smi, ~50 ms); the provider probe stays cached.
     const { gpus } = input.refresh ? info : await listGpus();
     const queues = ctx.session.current?.jobs.queues() ?? [];
-    return deviceChoices({ providers: info.providers, gpus }, queues);
+    const lost = ctx.session.current?.jobs.lostDevices().map((l) => l.device) ?? [];
+    return deviceChoices({ providers: info.providers, gpus }, queues, lost);
   },
 };
