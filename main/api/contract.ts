@@ -22,6 +22,14 @@ export type { TelemetryView } from '../devices/telemetry-sampler.ts';
 import type { DeviceChoices } from '../devices/device-choice.ts';
 export type { DeviceChoices, DeviceChoice } from '../devices/device-choice.ts';
 export type { TelemetrySample } from '../devices/telemetry.ts';
+// Domain types live with their module; the contract re-exports them so UI, handlers and CLI import one place.
+import type { DatasetInfo, RowsPage, WorkspaceInfo } from '../store/types.ts';
+export type { ColumnInfo, DatasetInfo, ImportFormat, Row, RowsPage, WorkspaceInfo } from '../store/types.ts';
+export type { ImportLineError, ImportSummary } from '../data/import/types.ts';
+import type { JobRecord } from '../jobs/types.ts';
+export type { JobProgress, JobRecord, JobStatus, JobTitleParams } from '../jobs/types.ts';
+import type { DevicesInfo } from '../devices/types.ts';
+export type { DevicesInfo, ExecutionProviderStatus, GpuInfo } from '../devices/types.ts';
 // Each later stage keeps its value types and methods in contracts/<area>.ts; they are part of this one contract.
 export * from './contracts/runs.ts';
 export * from './contracts/eval.ts';
@@ -46,25 +54,6 @@ export type ApiError = {
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
 
-export type WorkspaceInfo = {
-  path: string;
-  /** ISO timestamp of creation (from the workspace manifest). */
-  createdAt: string;
-  datasets: number;
-};
-
-export type ColumnInfo = { name: string; type: string };
-
-export type DatasetInfo = {
-  name: string;
-  rows: number;
-  columns: ColumnInfo[];
-  createdAt: string;
-  updatedAt: string;
-  /** Provenance of the last import: file name and content hash (sha256 hex). */
-  source?: { fileName: string; sha256: string; format: ImportFormat };
-};
-
 /** What a dataset build reports next to the dataset it wrote (main/data/build/stats.ts, stored in stats.json). */
 export type DatasetBuildStats = {
   dataset: string;
@@ -82,163 +71,13 @@ export type DatasetBuildStats = {
   usage: { teacher: string; responses: number; errors: number; promptTokens: number; completionTokens: number; withoutUsage: number; estimatedCost: number | null }[];
 };
 
-export type ImportFormat = 'jsonl' | 'json' | 'csv' | 'parquet';
-
-export type ImportLineError = { line: number; reason: string };
-
-export type ImportSummary = {
-  dataset: string;
-  imported: number;
-  rejected: number;
-  /** Capped list (first 1000) of rejected lines; `rejected` is the full count. */
-  errors: ImportLineError[];
-};
-
-export type Row = Record<string, unknown>;
-
-export type RowsPage = {
-  /** Total rows matching the query (whole dataset when no search text). */
-  total: number;
-  offset: number;
-  rows: Row[];
-};
-
-export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-
-export type JobProgress = {
-  /** Units done and total (total null when unknown). */
-  done: number;
-  total: number | null;
-  unit: string;
-  /** Units per second, smoothed. */
-  rate: number | null;
-  /** Seconds remaining, when total and rate are known. */
-  etaSeconds: number | null;
-  message?: string;
-};
-
-/** The structured fields of a job's title, by kind (import: `{dataset, fileName}`). */
-export type JobTitleParams = Record<string, string | number>;
-
-export type JobRecord = {
-  id: string;
-  kind: string;
-  /** English title, for logs and the CLI; the UI builds a translated one from `kind` and `params`. */
-  title: string;
-  params?: JobTitleParams;
-  status: JobStatus;
-  createdAt: string;
-  startedAt: string | null;
-  endedAt: string | null;
-  progress: JobProgress | null;
-  /** Job-specific result when succeeded (e.g. an ImportSummary). */
-  result?: unknown;
-  /** Message when failed, including the last log lines of a crashed process. */
-  error?: string;
-  /** The device the job runs on when its input named one (cpu, webgpu, cuda:N); such jobs queue per device. */
-  device?: string;
-  /** While waiting for its device: which, and the place in line (1 = next). */
-  queue?: { device: string; position: number };
-};
-
-export type ExecutionProviderStatus = {
-  name: 'cpu' | 'webgpu' | 'cuda';
-  available: boolean;
-  /** Why it is unavailable, or what was checked. */
-  detail: string;
-};
-
-export type GpuInfo = {
-  index: number;
-  name: string;
-  /** GPU-… as nvidia-smi prints it: stable across reboots, unlike the index. */
-  uuid: string;
-  memoryTotalMiB: number;
-  memoryUsedMiB: number;
-  /** Percent busy over the last sample period; null where the driver does not say. */
-  utilization: number | null;
-  /** °C; null where not reported. */
-  temperature: number | null;
-  /** Watts drawn; null where not reported (some boards, MIG slices). */
-  powerW: number | null;
-  driver: string;
-};
-
-export type DevicesInfo = {
-  providers: ExecutionProviderStatus[];
-  gpus: GpuInfo[];
-  /** Where the GPU list came from ('nvidia-smi' or a reason it is empty). */
-  gpuSource: string;
-  /** The documented command that installs onnxruntime-node's CUDA libraries. */
-  gpuSetupCommand: string;
-  onnxruntimeVersion: string;
-  cpu: { model: string; cores: number; memoryTotalMiB: number };
-};
-
 // ---------------------------------------------------------------------------------------------
 // Reward playground (rewards.evaluate)
 // ---------------------------------------------------------------------------------------------
 
-export type RewardComponentName = 'accuracy' | 'format' | 'language';
-
-/** Kinds of text removed before language counting (see main/rewards/language/scan.ts). */
-export type StrippedSpanKind = 'code' | 'math' | 'url' | 'markdown' | 'html' | 'number';
-
-/** [start, end) in UTF-16 offsets of the evaluated response. */
-export type TextSpan = { start: number; end: number; kind: StrippedSpanKind };
-
-export type RewardComponentResult = {
-  name: RewardComponentName;
-  /** null when the component does not apply (e.g. accuracy without a gold answer). */
-  score: number | null;
-  weight: number;
-  reason: string;
-  /** The component's own result (math verdict, format checks, language analysis). */
-  details: unknown;
-};
-
-export type RewardEvaluation = {
-  components: RewardComponentResult[];
-  /** Weighted total over the components that applied, divided by their weights when `normalize`. */
-  total: number;
-  normalized: boolean;
-  split: {
-    status: 'ok' | 'no_thinking' | 'implicit_open' | 'unclosed' | 'repeated' | 'nested' | 'stray_close';
-    blocks: number;
-    /** Where the (first) thinking block's content lies in the response, or null without thinking. */
-    thinking: { start: number; end: number } | null;
-    /** Where the summary starts in the response. */
-    summaryStart: number;
-    thinkingEmpty: boolean;
-    summaryEmpty: boolean;
-  };
-  answer: {
-    /** The raw final answer found in the summary (or the whole response without thinking). */
-    extracted: string | null;
-    normalized: string | null;
-    /** With a gold answer: the verdict and its reason ('equal_rational', 'not_equal', ...). */
-    gold: string | null;
-    correct: boolean | null;
-    reason: string;
-  };
-  language: {
-    target: string;
-    targetSource: 'explicit' | 'prompt' | 'default';
-    /** Language detected in the thinking itself. */
-    detected: string | null;
-    score: number;
-    ratio: number;
-    lengthFactor: number;
-    proseFactor: number;
-    proseShare: number;
-    /** Share of the thinking's prose letters per Unicode script, largest first. */
-    scripts: { script: string; letters: number; share: number }[];
-  };
-  /** Spans of the thinking that were removed before language counting, relative to the response. */
-  spans: TextSpan[];
-  /** Model-backed components (LLM judge, reward model) are not run by the playground. */
-  notRun: ('judge' | 'rewardModel')[];
-};
+// The playground's result types live with the rewards (main/rewards/playground-types.ts).
+import type { RewardEvaluation } from '../rewards/playground-types.ts';
+export type { RewardComponentName, RewardComponentResult, RewardEvaluation, StrippedSpanKind, TextSpan } from '../rewards/playground-types.ts';
 
 /** Size limits of rewards.evaluate (the rewards themselves guard 1 MB responses; the UI needs far less). */
 export const REWARD_LIMITS = { promptChars: 20_000, responseChars: 200_000, answerChars: 1_000, options: 10 } as const;

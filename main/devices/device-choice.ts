@@ -2,7 +2,7 @@
 // free GPU, else the CPU. A GPU is free when the CUDA provider can run here, no job of this app runs or
 // waits on it (the device queues), and under FREE_MEMORY_SHARE of its memory is in use (something else,
 // another user's process, is on it otherwise). The reason is shown before start, so nobody is surprised.
-import type { ExecutionProviderStatus, GpuInfo } from '../api/contract.ts';
+import type { ExecutionProviderStatus, GpuInfo } from './types.ts';
 
 /** A GPU with more than this share of its memory in use counts as taken by another process. */
 export const FREE_MEMORY_SHARE = 0.1;

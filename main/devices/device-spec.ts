@@ -6,7 +6,7 @@
 // onnxruntime-node 1.30's binding reads only `deviceId` from a CUDA provider option object
 // (js/node/src/session_options_helper.cc): gpu_mem_limit and arena_extend_strategy cannot be passed from
 // Node, so the memory bound comes from the planner check before start, not from a provider option.
-import type { GpuInfo } from '../api/contract.ts';
+import type { GpuInfo } from './types.ts';
 
 export type DeviceKind = 'cpu' | 'webgpu' | 'cuda';
 export type DeviceSpec = { kind: DeviceKind; index: number | null };

@@ -2,7 +2,7 @@
 // ours; when it is missing the list is empty and `source` says why. One query serves the device list and
 // live telemetry (utilisation, memory, temperature, power): the same CSV, once or every N ms with `-lms`.
 import { execFile } from 'node:child_process';
-import type { GpuInfo } from '../api/contract.ts';
+import type { GpuInfo } from './types.ts';
 
 /** The fields, in the order nvidia-smi prints them. */
 export const NVIDIA_SMI_FIELDS = [

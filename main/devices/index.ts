@@ -1,7 +1,7 @@
 // What this machine offers for training: execution providers that work, GPUs, and the CPU.
 import os from 'node:os';
 import { createRequire } from 'node:module';
-import type { DevicesInfo } from '../api/contract.ts';
+import type { DevicesInfo } from './types.ts';
 import { probeProviders } from './providers.ts';
 import { listGpus } from './gpus.ts';
 

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { ExecutionProviderStatus } from '../api/contract.ts';
+import type { ExecutionProviderStatus } from './types.ts';
 import type { LoadedBinding } from './gpu-runtime/redirect.ts';
 
 export type ProviderName = ExecutionProviderStatus['name'];

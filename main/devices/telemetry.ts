@@ -3,7 +3,7 @@
 // `saenggak devices --watch`, the Devices page and runs' telemetry.jsonl.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { GpuInfo } from '../api/contract.ts';
+import type { GpuInfo } from './types.ts';
 import { NVIDIA_SMI_QUERY, listGpus, parseNvidiaSmiLine, whyNoNvidiaSmi } from './gpus.ts';
 
 export type TelemetrySample = { time: string; gpus: GpuInfo[] };

@@ -3,7 +3,7 @@
 import { mkdir, readdir, readFile, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { JobRecord } from '../api/contract.ts';
+import type { JobRecord } from './types.ts';
 import { writeFileAtomic } from '../store/durable.ts';
 
 /** What job.json holds: the contract's record plus who ran it (to tell live jobs from orphans). */

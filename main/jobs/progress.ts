@@ -1,7 +1,7 @@
 // Turns raw "done of total" reports into what a progress bar shows: a smoothed rate and an ETA.
 // The rate is an exponential moving average of instantaneous rates, weighted by elapsed time so that
 // bursty reporters (many reports in one millisecond, then a pause) do not make it jump.
-import type { JobProgress } from '../api/contract.ts';
+import type { JobProgress } from './types.ts';
 
 export type ProgressReport = { done: number; total?: number | null; unit?: string; message?: string };
 

@@ -8,7 +8,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { pathToFileURL } from 'node:url';
-import type { JobRecord, JobStatus, JobTitleParams } from '../api/contract.ts';
+import type { JobRecord, JobStatus, JobTitleParams } from './types.ts';
 import { JobRecords, newJobId, type StoredJobRecord } from './job-records.ts';
 import { ProgressTracker } from './progress.ts';
 import { defaultWorkerEntry, forkJobProcess, type JobProcess, type LaunchJobProcess } from './process-launcher.ts';

@@ -10,7 +10,7 @@ import type {
   RewardComponentResult,
   RewardEvaluation,
   TextSpan,
-} from '../api/contract.ts';
+} from './playground-types.ts';
 import {
   computeRewards,
   DEFAULT_THINK_TAGS,

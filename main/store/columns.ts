@@ -4,7 +4,7 @@
 // "string", "integer", "number", "boolean", "array", "object", "null", joined with " | " when mixed
 // (e.g. "string | null"). A column missing from some rows counts as null there. Integers mixed with
 // other numbers are "number". Columns are listed in first-seen order.
-import type { ColumnInfo, Row } from '../api/contract.ts';
+import type { ColumnInfo, Row } from './types.ts';
 
 // Kind bits of a value, exported for parsers that classify values without building them (JSONL).
 export const STRING_KIND = 1;

@@ -22,7 +22,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Connection, Table as LanceTable } from '@lancedb/lancedb';
-import type { DatasetInfo, ImportFormat, Row, RowsPage } from '../api/contract.ts';
+import type { DatasetInfo, ImportFormat, Row, RowsPage } from './types.ts';
 import { ColumnTracker } from './columns.ts';
 import { fsyncTree, writeFileAtomic } from './durable.ts';
 import { StoreError, throwIfAborted } from './errors.ts';

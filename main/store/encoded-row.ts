@@ -2,7 +2,7 @@
 // bytes plus its top-level shape (keys and the kind of each value, for the dataset's column list). The
 // JSONL import produces these straight from the file's bytes without building JS objects; rows that are
 // JS objects (CSV, Parquet, JSON arrays, API callers) are turned into them with `encodeRow`.
-import type { Row } from '../api/contract.ts';
+import type { Row } from './types.ts';
 import { ColumnTracker } from './columns.ts';
 import { needsCanonicalEscapes } from './json-escapes.ts';
 

@@ -7,7 +7,7 @@
 // rename + fsync dir). Readers therefore see the old version or the new one, never a torn one. Changes are
 // read-modify-write under a cross-process lock file, because an import job runs in another process.
 import { readFile, stat } from 'node:fs/promises';
-import type { ColumnInfo, ImportFormat } from '../api/contract.ts';
+import type { ColumnInfo, ImportFormat } from './types.ts';
 import { writeFileAtomic } from './durable.ts';
 import { StoreError } from './errors.ts';
 import { withFileLock } from './lock.ts';

@@ -17,7 +17,7 @@
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { connect, type Connection } from '@lancedb/lancedb';
-import type { WorkspaceInfo } from '../api/contract.ts';
+import type { WorkspaceInfo } from './types.ts';
 import { DatasetStore } from './datasets.ts';
 import { fsyncDirectory, writeFileAtomic } from './durable.ts';
 import { StoreError } from './errors.ts';

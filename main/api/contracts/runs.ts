@@ -6,7 +6,8 @@
 // keeps importing types from main/api only.
 import { z } from 'zod';
 import { method } from '../method.ts';
-import type { JobStatus, JobProgress, TextSpan } from '../contract.ts';
+import type { JobStatus, JobProgress } from '../../jobs/types.ts';
+import type { TextSpan } from '../../rewards/playground-types.ts';
 
 export type RunKindName = 'sft' | 'grpo' | 'rm';
 export type RunState = 'created' | 'running' | 'stopped' | 'failed' | 'diverged' | 'finished';

@@ -7,7 +7,7 @@
 // ".json" file, which then is most likely JSON Lines); anything else → csv.
 import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
-import type { ImportFormat } from '../../api/contract.ts';
+import type { ImportFormat } from '../../store/types.ts';
 
 const EXTENSIONS: Record<string, ImportFormat> = {
   '.jsonl': 'jsonl',

@@ -15,7 +15,8 @@
 // the dataset's version only in the final registry switch (see main/store/datasets.ts).
 import { stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import type { DatasetInfo, ImportFormat, ImportLineError, ImportSummary } from '../../api/contract.ts';
+import type { DatasetInfo, ImportFormat } from '../../store/types.ts';
+import type { ImportLineError, ImportSummary } from './types.ts';
 import { encodeRow, type EncodedRow } from '../../store/encoded-row.ts';
 import type { Workspace } from '../../store/index.ts';
 import { parseCsv } from './csv.ts';

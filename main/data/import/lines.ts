@@ -1,7 +1,7 @@
 // Splits a byte stream into lines ('\n'-terminated; a trailing '\r' is left to the caller) with a guard
 // against huge lines: a line longer than `maxLineBytes` is reported and skipped while streaming, never
 // buffered whole, so a 1 GB line costs no more memory than a chunk.
-import type { ImportLineError } from '../../api/contract.ts';
+import type { ImportLineError } from './types.ts';
 import { tooLongReason } from './types.ts';
 
 export type LineBatch = {

@@ -4,8 +4,21 @@
 // JSON text when the parser already has it; or, for JSONL, rows in stored form) and the lines it rejected, with
 // a 1-based line number and a reason. Parsers never throw for a bad row; they throw `ImportError` only
 // when the file as a whole cannot be read (wrong top-level shape, empty, unreadable).
-import type { ImportLineError, Row } from '../../api/contract.ts';
 import type { EncodedRow } from '../../store/encoded-row.ts';
+import type { Row } from '../../store/types.ts';
+
+/** A rejected line of an imported file: 1-based line number and why. */
+export type ImportLineError = { line: number; reason: string };
+
+/** What an import job reports when it finishes (the contract's datasets.import result). */
+export type ImportSummary = {
+  dataset: string;
+  imported: number;
+  rejected: number;
+  /** Capped list (first 1000) of rejected lines; `rejected` is the full count. */
+  errors: ImportLineError[];
+};
+
 
 export type ParseBatch = {
   rows: Row[];

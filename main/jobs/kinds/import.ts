@@ -1,7 +1,8 @@
 // The `import` job kind: parses a file into a dataset inside the job process, reporting progress in bytes.
 // The parent (datasets.import) has already checked the file, its format and the duplicate question.
 import { rm } from 'node:fs/promises';
-import type { ImportFormat, ImportSummary } from '../../api/contract.ts';
+import type { ImportSummary } from '../../data/import/types.ts';
+import type { ImportFormat } from '../../store/types.ts';
 import type { JobContext } from '../job-kind.ts';
 import { openWorkspace } from '../../store/index.ts';
 import { importDataset, type CsvEncoding } from '../../data/import/index.ts';
