@@ -81,15 +81,10 @@ export function registerModelCommands(program: Command): void {
     .option('--json', 'print as JSON')
     .action(
       cliAction(async (opts: { model: string; batch: number; seq: number; loraRank: number; weightBytes: number; method: string; precision: string; checkpointing: string; lossChunks?: number; device: string; json?: boolean }) => {
-        const { loadModelConfig } = await import('../models/config.ts');
-        const { parameterCounts, estimateTrainingMemory, formatBytes, formatCount } = await import('../models/memory.ts');
-        const { planTrainingMemory } = await import('../models/memory-plan.ts');
+        const { formatBytes, formatCount } = await import('../models/memory.ts');
+        const { modelInfo } = await import('../models/model-info.ts');
         if (opts.checkpointing !== 'on' && opts.checkpointing !== 'off') throw new Error(`--checkpointing must be on or off, got "${opts.checkpointing}"`);
-        const config = loadModelConfig(opts.model);
-        const params = parameterCounts(config);
-        const settings = { precision: opts.precision as never, checkpointing: opts.checkpointing === 'on', lossChunks: opts.lossChunks, device: opts.device as never };
-        const memory = estimateTrainingMemory(config, { batchSize: opts.batch, seqLength: opts.seq, loraRank: opts.loraRank, weightBytes: opts.weightBytes, ...settings });
-        const plan = planTrainingMemory(config, { batchSize: opts.batch, seqLength: opts.seq, method: opts.method as never, loraRank: opts.loraRank, hostWeightBytes: opts.weightBytes, ...settings });
+        const { config, parameters: params, memory, plan } = modelInfo(opts.model, { ...opts, method: opts.method as never, precision: opts.precision as never, checkpointing: opts.checkpointing === 'on', device: opts.device as never });
         if (opts.json) {
           const { raw: _raw, ...summary } = config;
           process.stdout.write(JSON.stringify({ config: summary, parameters: params, memory: { ...memory, ...plan } }) + '\n');
@@ -137,51 +132,30 @@ export function registerModelCommands(program: Command): void {
     .option('--dtype <dtype>', 'onnx engine: float64 (exact) or float32', 'float64')
     .option('--json', 'print as JSON (includes every logit)')
     .action(
-      cliAction(async (opts: { model: string; inputIds?: string; text?: string; top: number; engine: string; dtype: string; json?: boolean }) => {
+      cliAction(async (opts: { model: string; inputIds?: string; text?: string; top: number; engine: 'onnx' | 'reference'; dtype: 'float32' | 'float64'; json?: boolean }) => {
         if (!opts.inputIds === !opts.text) throw new Error('pass exactly one of --input-ids or --text');
         if (opts.engine !== 'onnx' && opts.engine !== 'reference') throw new Error(`--engine must be onnx or reference, got "${opts.engine}"`);
         if (opts.dtype !== 'float32' && opts.dtype !== 'float64') throw new Error(`--dtype must be float32 or float64, got "${opts.dtype}"`);
         let ids: number[];
-        if (opts.text !== undefined) {
-          const { Tokenizer } = await import('../models/tokenizer.ts');
-          ids = Tokenizer.load(opts.model).encode(opts.text);
-        } else ids = parseIds(opts.inputIds!);
-        const { loadModel } = await import('../models/weights.ts');
-        const { config, weights } = loadModel(opts.model);
-        const engine = opts.engine === 'reference' ? 'reference-f64' : `onnx-${opts.dtype === 'float64' ? 'f64' : 'f32'}`;
-        for (const id of ids) if (id >= config.vocabSize) throw new Error(`token id ${id} is outside the vocabulary (size ${config.vocabSize})`);
-        let result: { scores?: number[]; lastLogits?: ArrayLike<number>; meanLoss?: number | null; tokens?: number };
-        if (opts.engine === 'reference') {
-          const { referenceSequenceLoss, referenceScores } = await import('../models/reference.ts');
-          result = config.task === 'sequence-classification'
-            ? { scores: Array.from(referenceScores(config, weights, { inputIds: [ids] })[0]) }
-            : referenceSequenceLoss(config, weights, ids);
-        } else {
-          const { sequenceLogits } = await import('../models/sequence-logits.ts');
-          result = await sequenceLogits(config, weights, ids, opts.dtype as 'float32' | 'float64');
-        }
-        if (result.scores) {
-          const out = { architecture: config.architecture, inputIds: ids, scores: result.scores, engine };
-          process.stdout.write(opts.json ? JSON.stringify(out) + '\n' : `scores: ${out.scores.map((s) => s.toFixed(6)).join(', ')}\n`);
+        if (opts.text !== undefined) ids = await (await import('../models/logits-report.ts')).tokenizeWithModel(opts.model, opts.text);
+        else ids = parseIds(opts.inputIds!);
+        const { sequenceLogitsReport } = await import('../models/logits-report.ts');
+        const report = await sequenceLogitsReport(opts.model, ids, { engine: opts.engine, dtype: opts.dtype, top: opts.top });
+        // The JSON is the report without its `kind` tag (the shape this command always printed).
+        const json = () => JSON.stringify({ ...report, kind: undefined }) + '\n';
+        if (report.kind === 'scores') {
+          process.stdout.write(opts.json ? json() : `scores: ${report.scores.map((s) => s.toFixed(6)).join(', ')}\n`);
           return;
         }
-        const lastLogits = result.lastLogits!;
-        const meanLoss = result.meanLoss ?? null;
-        const tokens = result.tokens ?? 0;
-        const top = Array.from({ length: lastLogits.length }, (_, i) => i).sort((a, b) => lastLogits[b] - lastLogits[a]).slice(0, opts.top);
         if (opts.json) {
-          process.stdout.write(JSON.stringify({
-            architecture: config.architecture, inputIds: ids, engine,
-            meanCrossEntropy: meanLoss, predictedTokens: tokens,
-            top: top.map((id) => ({ id, logit: lastLogits[id] })),
-            lastLogits: Array.from(lastLogits),
-          }) + '\n');
+          process.stdout.write(json());
           return;
         }
+        const { meanCrossEntropy: meanLoss, predictedTokens: tokens, top, engine } = report;
         const lines = [
           `${ids.length} tokens; mean next-token cross-entropy ${meanLoss === null ? 'n/a (one token)' : meanLoss.toFixed(6)} over ${tokens} predictions (${engine})`,
           `top ${top.length} next tokens at the last position:`,
-          ...top.map((id) => `  ${String(id).padStart(7)}  ${lastLogits[id].toFixed(6)}`),
+          ...top.map(({ id, logit }) => `  ${String(id).padStart(7)}  ${logit.toFixed(6)}`),
         ];
         process.stdout.write(lines.join('\n') + '\n');
       }),
@@ -205,20 +179,10 @@ export function registerModelCommands(program: Command): void {
           return runGgufExport({ ...opts, format: opts.format });
         }
         if (opts.format !== 'onnx') throw new Error(`--format must be onnx, gguf or ollama, got "${opts.format}"`);
-        const { loadModel } = await import('../models/weights.ts');
-        const { exportTransformersJs } = await import('../models/export-onnx.ts');
-        const { config, weights, generationConfig } = loadModel(opts.model);
-        let merged = weights;
-        if (opts.adapter) {
-          const { readLoraAdapter, mergeLoraAdapter } = await import('../models/peft.ts');
-          merged = mergeLoraAdapter(weights, readLoraAdapter(opts.adapter));
-        }
-        const { existsSync } = await import('node:fs');
-        const { join } = await import('node:path');
-        const tokenizerDir = existsSync(join(opts.model, 'tokenizer.json')) ? opts.model : undefined;
-        const files = await exportTransformersJs(opts.out, config, merged, { tokenizerDir, generationConfig, externalData: opts.externalData });
-        if (opts.json) process.stdout.write(JSON.stringify({ out: opts.out, architecture: config.architecture, files }) + '\n');
-        else process.stdout.write(`Exported ${config.architecture} for transformers.js to ${opts.out}: ${files.join(', ')}${tokenizerDir ? '' : ' (no tokenizer.json in the model folder: add tokenizer files before loading it in transformers.js)'}\n`);
+        const { exportOnnxFolder } = await import('../export/onnx-folder.ts');
+        const { architecture, files, tokenizer } = await exportOnnxFolder(opts.model, opts.out, { adapter: opts.adapter, externalData: opts.externalData });
+        if (opts.json) process.stdout.write(JSON.stringify({ out: opts.out, architecture, files }) + '\n');
+        else process.stdout.write(`Exported ${architecture} for transformers.js to ${opts.out}: ${files.join(', ')}${tokenizer ? '' : ' (no tokenizer.json in the model folder: add tokenizer files before loading it in transformers.js)'}\n`);
       }),
     );
 }
