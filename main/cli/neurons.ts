@@ -49,11 +49,9 @@ export function registerNeuronsCommands(program: Command): void {
     .option('--json', 'print {out, model, method, target, selected, layers:[{layer, count}]} as one JSON object')
     .action(
       cliAction(async (options: FindOptions) => {
-        const { writeFileSync } = await import('node:fs');
         const { resolve } = await import('node:path');
-        const { loadModel } = await import('../models/weights.ts');
-        const { Tokenizer } = await import('../models/tokenizer.ts');
-        const { discoverNeurons } = await import('../models/neurons/discover.ts');
+        const { findNeuronsInFolder } = await import('../models/neurons/find.ts');
+        const { writeSelectionFile, selectedCount } = await import('../models/neurons/selection-file.ts');
         const { readTexts, parseLayerRange } = await import('../models/neurons/texts.ts');
         if (!['lape', 'contrast'].includes(options.method)) throw new Error(`--method must be lape or contrast, got "${options.method}"`);
         if (options.topK !== undefined && options.topShare !== undefined) throw new Error('give --top-k or --top-share, not both');
@@ -64,13 +62,7 @@ export function registerNeuronsCommands(program: Command): void {
         });
         const topShare = options.topShare === undefined ? undefined : Number(options.topShare);
         if (topShare !== undefined && !(topShare > 0 && topShare <= 1)) throw new Error(`--top-share must be a number in (0, 1], got "${options.topShare}"`);
-        const modelDir = resolve(options.model);
-        const { config, weights } = loadModel(modelDir);
-        const { selection } = await discoverNeurons({
-          config,
-          weights,
-          tokenizer: Tokenizer.load(modelDir),
-          model: modelDir,
+        const { model: modelDir, selection } = await findNeuronsInFolder(options.model, {
           languages,
           target: options.target,
           layers: options.layers ? parseLayerRange(options.layers) : undefined,
@@ -82,8 +74,8 @@ export function registerNeuronsCommands(program: Command): void {
           log: (line) => process.stderr.write(line + '\n'),
         });
         const out = resolve(options.out);
-        writeFileSync(out, JSON.stringify(selection, null, 1) + '\n');
-        const selected = selection.layers.reduce((n, l) => n + l.neurons.length, 0);
+        writeSelectionFile(out, selection);
+        const selected = selectedCount(selection);
         const summary = { out, model: modelDir, method: selection.method, target: selection.target, selected, layers: selection.layers.map((l) => ({ layer: l.layer, count: l.neurons.length })) };
         if (options.json) process.stdout.write(JSON.stringify(summary) + '\n');
         else process.stdout.write(`${selected} ${selection.target} neurons (${selection.method}) → ${out}\n${summary.layers.map((l) => `  layer ${l.layer}: ${l.count}`).join('\n')}\n`);
@@ -100,18 +92,17 @@ export function registerNeuronsCommands(program: Command): void {
     .option('--json', 'print {out, selected, seed} as one JSON object')
     .action(
       cliAction(async (options: { like: string; model: string; seed: string; out: string; json?: boolean }) => {
-        const { readFileSync, writeFileSync } = await import('node:fs');
         const { resolve } = await import('node:path');
         const { loadModelConfig } = await import('../models/config.ts');
-        const { parseSelection, randomSelectionLike } = await import('../models/neurons/selection-file.ts');
+        const { readSelectionFile, writeSelectionFile, selectedCount, randomSelectionLike } = await import('../models/neurons/selection-file.ts');
         const seed = Number(options.seed);
         if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be a non-negative integer, got "${options.seed}"`);
-        const like = parseSelection(JSON.parse(readFileSync(options.like, 'utf8')), options.like);
+        const like = readSelectionFile(options.like);
         const config = loadModelConfig(resolve(options.model));
         const random = randomSelectionLike(like, config.intermediateSize, seed);
         const out = resolve(options.out);
-        writeFileSync(out, JSON.stringify(random, null, 1) + '\n');
-        const selected = random.layers.reduce((n, l) => n + l.neurons.length, 0);
+        writeSelectionFile(out, random);
+        const selected = selectedCount(random);
         if (options.json) process.stdout.write(JSON.stringify({ out, selected, seed }) + '\n');
         else process.stdout.write(`${selected} random neurons (seed ${seed}) → ${out}\n`);
       }),
@@ -125,9 +116,8 @@ export function registerNeuronsCommands(program: Command): void {
     .option('--json', 'print the overlap as one JSON object')
     .action(
       cliAction(async (a: string, b: string, options: { json?: boolean }) => {
-        const { readFileSync } = await import('node:fs');
-        const { parseSelection, selectionOverlap } = await import('../models/neurons/selection-file.ts');
-        const overlap = selectionOverlap(parseSelection(JSON.parse(readFileSync(a, 'utf8')), a), parseSelection(JSON.parse(readFileSync(b, 'utf8')), b));
+        const { readSelectionFile, selectionOverlap } = await import('../models/neurons/selection-file.ts');
+        const overlap = selectionOverlap(readSelectionFile(a), readSelectionFile(b));
         if (options.json) process.stdout.write(JSON.stringify(overlap) + '\n');
         else process.stdout.write(`${overlap.shared} shared neurons, Jaccard ${overlap.jaccard.toFixed(3)}\n${overlap.layers.map((l) => `  layer ${l.layer}: ${l.shared} shared, Jaccard ${l.jaccard.toFixed(3)}`).join('\n')}\n`);
       }),

@@ -1,9 +1,9 @@
 // Neuron selection files a workspace holds, for the Neurons page: <workspace>/neurons/*.json (where
 // `saenggak neurons find --out` is pointed by convention) and the alignment stage's selections
 // (pipelines/<name>/alignment/neurons-*.json). Files that are not selections are skipped.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
-import { parseSelection, type NeuronSelection } from './selection-file.ts';
+import { readSelectionFile, type NeuronSelection } from './selection-file.ts';
 
 export interface SelectionItem {
   /** Absolute path. */
@@ -33,7 +33,7 @@ export function listSelections(root: string): SelectionItem[] {
   for (const path of files) {
     let selection: NeuronSelection;
     try {
-      selection = parseSelection(JSON.parse(readFileSync(path, 'utf8')), path);
+      selection = readSelectionFile(path);
     } catch {
       continue;
     }
@@ -57,5 +57,5 @@ export function readSelectionIn(root: string, path: string): NeuronSelection {
   const base = resolve(root);
   if (absolute !== base && !absolute.startsWith(base + sep)) throw new Error(`${path} is outside the workspace`);
   if (!existsSync(absolute)) throw new Error(`no selection file ${absolute}`);
-  return parseSelection(JSON.parse(readFileSync(absolute, 'utf8')), absolute);
+  return readSelectionFile(absolute);
 }

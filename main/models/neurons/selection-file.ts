@@ -4,7 +4,7 @@
 // turns it into the { "layer": [neurons] } map the trainer plans with. Also here: picking the top neurons
 // from scores, a random selection of the same shape (the control arm of the alignment recipe) and the
 // overlap of two selections (the Neurons page).
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { Rng } from '../../engine/rng.ts';
 
@@ -128,6 +128,21 @@ export function parseSelection(value: unknown, source = 'selection'): NeuronSele
   const parsed = neuronSelectionSchema.safeParse(value);
   if (!parsed.success) throw new Error(`${source} is not a neuron selection file: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
+}
+
+/** Reads and validates a selection file (the CLI's arguments, the Neurons page's catalog). */
+export function readSelectionFile(path: string): NeuronSelection {
+  return parseSelection(JSON.parse(readFileSync(path, 'utf8')), path);
+}
+
+/** Writes a selection as the file every reader takes (one-space indented JSON, final newline). */
+export function writeSelectionFile(path: string, selection: NeuronSelection): void {
+  writeFileSync(path, JSON.stringify(selection, null, 1) + '\n');
+}
+
+/** Neurons selected over all layers. */
+export function selectedCount(selection: Pick<NeuronSelection, 'layers'>): number {
+  return selection.layers.reduce((n, l) => n + l.neurons.length, 0);
 }
 
 /** Same count per layer as `like`, neurons drawn uniformly at random (seeded): the control arm. */
