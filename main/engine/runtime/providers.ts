@@ -51,11 +51,21 @@ export function chooseExecutionProvider(request: ProviderRequest = 'auto'): Prom
   return choice;
 }
 
-async function resolveProvider(request: ProviderRequest): Promise<ProviderChoice> {
+/** The order 'auto' tries: the fastest that works here wins. */
+export const AUTO_PROVIDER_ORDER: readonly ExecutionProviderName[] = ['cuda', 'webgpu', 'cpu'];
+
+/**
+ * The one provider rule: the requested provider, or under 'auto' the first of AUTO_PROVIDER_ORDER that
+ * works, given why each does not (`reasonOf` answers null when it works). A requested provider that does
+ * not work is an error, not a fallback. The engine asks its own session probes (chooseExecutionProvider);
+ * callers that already hold the machine's probe results (the app's memory estimate, from the Devices
+ * page's probes) pass those, so both land on the same provider.
+ */
+export function chooseProviderFrom(request: ProviderRequest, reasonOf: (provider: ExecutionProviderName) => string | null): ProviderChoice {
   const skipped: ProviderChoice['skipped'] = [];
-  const candidates: ExecutionProviderName[] = request === 'auto' ? ['cuda', 'webgpu', 'cpu'] : [request];
+  const candidates: readonly ExecutionProviderName[] = request === 'auto' ? AUTO_PROVIDER_ORDER : [request];
   for (const provider of candidates) {
-    const reason = await whyUnavailable(provider);
+    const reason = reasonOf(provider);
     if (reason === null) {
       const skippedText = skipped.map((s) => `${s.provider} skipped: ${s.reason}`).join('; ');
       const how = request === 'auto' ? 'auto' : 'requested';
@@ -66,6 +76,17 @@ async function resolveProvider(request: ProviderRequest): Promise<ProviderChoice
     skipped.push({ provider, reason });
   }
   throw new Error(`no execution provider works: ${skipped.map((s) => `${s.provider}: ${s.reason}`).join('; ')}`);
+}
+
+async function resolveProvider(request: ProviderRequest): Promise<ProviderChoice> {
+  // Probe in the rule's order, stopping at the first that works (a probe creates a session: not free).
+  const reasons = new Map<ExecutionProviderName, string | null>();
+  for (const provider of request === 'auto' ? AUTO_PROVIDER_ORDER : [request]) {
+    const reason = await whyUnavailable(provider);
+    reasons.set(provider, reason);
+    if (reason === null) break;
+  }
+  return chooseProviderFrom(request, (provider) => (reasons.has(provider) ? (reasons.get(provider) as string | null) : 'not probed'));
 }
 
 /** null when the provider works, else a reason a user can act on. */
