@@ -1,6 +1,6 @@
 // `saenggak pipeline run|check|status`: the whole recipe from one file (main/pipeline).
 //   run RECIPE.yaml --workspace DIR [--json] [--force STAGE...]   with --json the last stdout line is
-//       {stages: [{name, status, seconds}], report, before: {accuracy, lang}, after: {accuracy, lang}}
+//       {stages: [{name, status, seconds, accuracy?}], report, before: {accuracy, lang}, after: {accuracy, lang}}
 //   check RECIPE.yaml [--workspace DIR] [--json]                   validates offline, names missing downloads
 //   status NAME --workspace DIR [--json]                          the saved state of a pipeline
 import type { Command } from 'commander';

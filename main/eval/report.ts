@@ -93,7 +93,7 @@ export function accuracyVsLengthSvg(summaries: readonly EvalSummary[]): string {
   parts.push(`<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" stroke="#888"/><line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="#888"/>`);
   for (const v of [0, 0.25, 0.5, 0.75, 1]) parts.push(`<text x="${L - 6}" y="${y(v) + 4}" text-anchor="end" font-size="11">${v * 100}%</text>`);
   for (const f of [0, 0.5, 1]) parts.push(`<text x="${x((xMax / 1.1) * f)}" y="${H - B + 16}" text-anchor="middle" font-size="11">${tick((xMax / 1.1) * f)}</text>`);
-  parts.push(`<text x="${(L + W - R) / 2}" y="${H - 6}" text-anchor="middle" font-size="12">mean thinking tokens</text>`);
+  parts.push(`<text x="${(L + W - R) / 2}" y="${H - 6}" text-anchor="middle" font-size="12" data-i18n="report.chart.thinkingTokens">mean thinking tokens</text>`);
   parts.push(`<text x="14" y="${(T + H - B) / 2}" text-anchor="middle" font-size="12" transform="rotate(-90 14 ${(T + H - B) / 2})">pass@1</text>`);
   for (const s of summaries) {
     const color = PALETTE[models.indexOf(modelLabel(s.model)) % PALETTE.length];

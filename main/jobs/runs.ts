@@ -7,8 +7,8 @@
 // the newest checkpoint.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import type { JobRecord } from '../api/contract.ts';
-import type { RunKindName, RunRecord, RunState } from '../api/contracts/runs.ts';
+import type { RunKindName, RunState } from '../train/run/types.ts';
+import type { JobRecord, RunRecord } from './types.ts';
 import { CodedError } from '../store/errors.ts';
 import { RunFolder, freeRunName, listRuns, type RunInfo } from '../train/run/index.ts';
 import type { MetricsPage } from '../train/run/index.ts';

@@ -45,10 +45,27 @@ export const pct = (x: number | undefined): string => (x === undefined || !Numbe
 /** A difference of two shares as signed percentage points. */
 const points = (d: number): string => (Number.isFinite(d) ? `${d >= 0 ? '+' : '−'}${Math.abs(d * 100).toFixed(1)} points` : '–');
 export const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+/**
+ * The markers the app translates the report by (#24): a stable `report.*` key and its parameters as data
+ * attributes on the element whose text is the English message. The file stays English for a browser; the
+ * Recipe page replaces each marked text with the UI language's message (the back end knows no catalogue).
+ */
+export const i18nMark = (key: string, params?: Record<string, string | number>): string => ` data-i18n="${esc(key)}"${params ? ` data-i18n-args="${esc(JSON.stringify(params))}"` : ''}`;
+/** A difference of two shares as signed percentage points, the number only ("+3.2"). */
+const pointsNumber = (d: number): string => (Number.isFinite(d) ? `${d >= 0 ? '+' : '−'}${Math.abs(d * 100).toFixed(1)}` : '–');
 const summaryText = (summary: Record<string, unknown> | undefined): string =>
   Object.entries(summary ?? {})
     .map(([k, v]) => `${k} ${typeof v === 'number' ? (Number.isInteger(v) ? v : v.toFixed(3)) : String(v)}`)
     .join(', ');
+
+/** The reward model's held-out pair accuracy and pair count, when the pipeline trained one with held-out pairs. */
+export function rewardModelAccuracy(stages: readonly StageRow[]): { accuracy: number; pairs: number | null } | null {
+  const summary = stages.find((s) => s.name === 'rewardModel')?.summary;
+  if (typeof summary?.accuracy !== 'number') return null;
+  return { accuracy: summary.accuracy, pairs: typeof summary.heldOutPairs === 'number' ? summary.heldOutPairs : null };
+}
+
+const rmSentence = (rm: { accuracy: number; pairs: number | null }): string => `Reward model: held-out pair accuracy ${pct(rm.accuracy)}${rm.pairs !== null ? ` (${rm.pairs} pairs)` : ''}, the share of held-out pairs whose chosen response it scores higher.`;
 
 function cell(results: EvalResults, role: ModelRole, benchmark: string): Scores | null {
   const r = results.results.find((x) => x.role === role && x.benchmark === benchmark);
@@ -59,8 +76,8 @@ function cell(results: EvalResults, role: ModelRole, benchmark: string): Scores 
 export function beforeAfterSvg(results: EvalResults): string {
   const roles = results.models.map((m) => m.role);
   const groups = results.benchmarks.flatMap((b) => [
-    { label: `${b.name}: accuracy`, values: roles.map((r) => cell(results, r, b.name)?.accuracy ?? 0) },
-    { label: `${b.name}: target-language share`, values: roles.map((r) => cell(results, r, b.name)?.lang ?? 0) },
+    { label: `${b.name}: accuracy`, key: 'report.chart.accuracyOf', benchmark: b.name, values: roles.map((r) => cell(results, r, b.name)?.accuracy ?? 0) },
+    { label: `${b.name}: target-language share`, key: 'report.chart.langOf', benchmark: b.name, values: roles.map((r) => cell(results, r, b.name)?.lang ?? 0) },
   ]);
   const colors = ['#9ca3af', '#60a5fa', '#10b981'];
   const bar = 28;
@@ -79,9 +96,9 @@ export function beforeAfterSvg(results: EvalResults): string {
       parts.push(`<rect x="${x0 + ri * bar}" y="${y(v)}" width="${bar - 4}" height="${y(0) - y(v)}" fill="${colors[ri % colors.length]}"><title>${esc(ROLE_LABEL[roles[ri]])}: ${pct(v)}</title></rect>`);
       parts.push(`<text x="${x0 + ri * bar + (bar - 4) / 2}" y="${y(v) - 3}" font-size="9" text-anchor="middle">${Math.round(v * 100)}</text>`);
     });
-    parts.push(`<text x="${x0 + (roles.length * bar) / 2}" y="${y(0) + 14}" font-size="10" text-anchor="middle">${esc(g.label)}</text>`);
+    parts.push(`<text x="${x0 + (roles.length * bar) / 2}" y="${y(0) + 14}" font-size="10" text-anchor="middle"${i18nMark(g.key, { benchmark: g.benchmark })}>${esc(g.label)}</text>`);
   });
-  roles.forEach((r, ri) => parts.push(`<rect x="${50 + ri * 110}" y="${height + 6}" width="10" height="10" fill="${colors[ri % colors.length]}"/><text x="${64 + ri * 110}" y="${height + 15}" font-size="11">${esc(ROLE_LABEL[r])}</text>`));
+  roles.forEach((r, ri) => parts.push(`<rect x="${50 + ri * 110}" y="${height + 6}" width="10" height="10" fill="${colors[ri % colors.length]}"/><text x="${64 + ri * 110}" y="${height + 15}" font-size="11"${i18nMark(`report.role.${r}`)}>${esc(ROLE_LABEL[r])}</text>`));
   parts.push('</svg>');
   return parts.join('');
 }
@@ -95,6 +112,8 @@ export interface ReportSection {
 export function reportMarkdown(title: string, stages: readonly StageRow[], results: EvalResults | null, sections: readonly ReportSection[] = []): string {
   const lines = [`# ${title}`, '', '## Stages', '', '| stage | status | seconds | summary |', '|---|---|---:|---|'];
   for (const s of stages) lines.push(`| ${s.name} | ${s.status} | ${s.seconds.toFixed(1)} | ${summaryText(s.summary)} |`);
+  const rm = rewardModelAccuracy(stages);
+  if (rm) lines.push('', rmSentence(rm));
   if (results) {
     const { before, sft, after, benchmark } = beforeAfter(results);
     lines.push('', `## Before / after (${benchmark ?? '–'}, greedy)`, '', '| | accuracy | target-language share of the thinking |', '|---|---:|---:|');
@@ -111,25 +130,28 @@ export function reportMarkdown(title: string, stages: readonly StageRow[], resul
 }
 
 export function reportHtml(title: string, stages: readonly StageRow[], results: EvalResults | null, sections: readonly ReportSection[] = []): string {
-  const stageRows = stages.map((s) => `<tr><td>${esc(s.name)}</td><td class="st-${esc(s.status)}">${esc(s.status)}</td><td>${s.seconds.toFixed(1)}</td><td class="l">${esc(summaryText(s.summary))}</td></tr>`).join('');
+  const stageRows = stages.map((s) => `<tr><td${i18nMark(`report.stage.${s.name}`)}>${esc(s.name)}</td><td class="st-${esc(s.status)}"${i18nMark(`report.status.${s.status}`)}>${esc(s.status)}</td><td>${s.seconds.toFixed(1)}</td><td class="l">${esc(summaryText(s.summary))}</td></tr>`).join('');
+  const rm = rewardModelAccuracy(stages);
+  const rmLine = rm ? `<p id="rm-accuracy"${i18nMark('report.rmAccuracy', { accuracy: pct(rm.accuracy), pairs: rm.pairs ?? '–' })}>${esc(rmSentence(rm))}</p>` : '';
   let body = '';
   if (results) {
     const { before, sft, after, benchmark } = beforeAfter(results);
     const summaries = results.results.map((r) => ({ ...r.summary, model: ROLE_LABEL[r.role] }));
     const grid = results.models
-      .map((m) => `<tr><th scope="row">${esc(ROLE_LABEL[m.role])}</th>${results.benchmarks.map((b) => { const c = cell(results, m.role, b.name); return c ? `<td>${pct(c.accuracy)}</td><td>${pct(c.lang)}</td>` : '<td>–</td><td>–</td>'; }).join('')}</tr>`)
+      .map((m) => `<tr><th scope="row"${i18nMark(`report.role.${m.role}`)}>${esc(ROLE_LABEL[m.role])}</th>${results.benchmarks.map((b) => { const c = cell(results, m.role, b.name); return c ? `<td>${pct(c.accuracy)}</td><td>${pct(c.lang)}</td>` : '<td>–</td><td>–</td>'; }).join('')}</tr>`)
       .join('');
-    body = `<h2>Before / after <small>(${esc(benchmark ?? '–')}, greedy)</small></h2>
-<table id="before-after"><thead><tr><th></th><th>accuracy</th><th>target-language share of the thinking</th></tr></thead><tbody>
-<tr><th scope="row">before (base)</th><td>${pct(before?.accuracy)}</td><td>${pct(before?.lang)}</td></tr>
-${sft ? `<tr><th scope="row">after SFT</th><td>${pct(sft.accuracy)}</td><td>${pct(sft.lang)}</td></tr>\n` : ''}<tr><th scope="row">after (final${sft ? ', GRPO' : ''})</th><td>${pct(after?.accuracy)}</td><td>${pct(after?.lang)}</td></tr></tbody></table>
-${sft && after ? `<p id="grpo-gain">GRPO added ${points(after.accuracy - sft.accuracy)} accuracy and ${points(after.lang - sft.lang)} target-language share over the SFT model.</p>` : ''}
-<h2>Every model × benchmark</h2>
-<table id="models"><thead><tr><th rowspan="2">model</th>${results.benchmarks.map((b) => `<th colspan="2">${esc(b.name)}</th>`).join('')}</tr><tr>${results.benchmarks.map(() => '<th>accuracy</th><th>lang</th>').join('')}</tr></thead><tbody>${grid}</tbody></table>
+    const gain = sft && after ? { accuracy: pointsNumber(after.accuracy - sft.accuracy), lang: pointsNumber(after.lang - sft.lang) } : null;
+    body = `<h2><span${i18nMark('report.beforeAfter')}>Before / after</span> <small${i18nMark('report.beforeAfterOn', { benchmark: benchmark ?? '–' })}>(${esc(benchmark ?? '–')}, greedy)</small></h2>
+<table id="before-after"><thead><tr><th></th><th${i18nMark('report.accuracy')}>accuracy</th><th${i18nMark('report.langShare')}>target-language share of the thinking</th></tr></thead><tbody>
+<tr><th scope="row"${i18nMark('report.row.before')}>before (base)</th><td>${pct(before?.accuracy)}</td><td>${pct(before?.lang)}</td></tr>
+${sft ? `<tr><th scope="row"${i18nMark('report.role.sft')}>after SFT</th><td>${pct(sft.accuracy)}</td><td>${pct(sft.lang)}</td></tr>\n` : ''}<tr><th scope="row"${i18nMark(sft ? 'report.row.finalGrpo' : 'report.row.final')}>after (final${sft ? ', GRPO' : ''})</th><td>${pct(after?.accuracy)}</td><td>${pct(after?.lang)}</td></tr></tbody></table>
+${gain ? `<p id="grpo-gain"${i18nMark('report.grpoGain', gain)}>GRPO added ${esc(gain.accuracy)} points accuracy and ${esc(gain.lang)} points target-language share over the SFT model.</p>` : ''}
+<h2${i18nMark('report.everyModel')}>Every model × benchmark</h2>
+<table id="models"><thead><tr><th rowspan="2"${i18nMark('report.model')}>model</th>${results.benchmarks.map((b) => `<th colspan="2">${esc(b.name)}</th>`).join('')}</tr><tr>${results.benchmarks.map(() => `<th${i18nMark('report.accuracy')}>accuracy</th><th${i18nMark('report.lang')}>lang</th>`).join('')}</tr></thead><tbody>${grid}</tbody></table>
 <div class="charts">
-<figure><figcaption>Before and after</figcaption>${beforeAfterSvg(results)}</figure>
-<figure><figcaption>Accuracy vs thinking length</figcaption>${accuracyVsLengthSvg(summaries)}</figure>
-<figure><figcaption>Thinking mostly in the benchmark's language</figcaption>${languageShareSvg(summaries)}</figure>
+<figure><figcaption${i18nMark('report.chart.beforeAfter')}>Before and after</figcaption>${beforeAfterSvg(results)}</figure>
+<figure><figcaption${i18nMark('report.chart.accuracyVsLength')}>Accuracy vs thinking length</figcaption>${accuracyVsLengthSvg(summaries)}</figure>
+<figure><figcaption${i18nMark('report.chart.languageShare')}>Thinking mostly in the benchmark's language</figcaption>${languageShareSvg(summaries)}</figure>
 </div>`;
   }
   return `<!doctype html>
@@ -141,8 +163,9 @@ th:first-child,td:first-child,td.l{text-align:left}.st-failed{color:#b91c1c}.st-
 .charts{display:flex;flex-wrap:wrap;gap:2rem}.charts figure{margin:0}figcaption{font-weight:600}
 </style></head><body>
 <h1>${esc(title)}</h1>
-<h2>Stages</h2>
-<table id="stages"><thead><tr><th>stage</th><th>status</th><th>seconds</th><th>summary</th></tr></thead><tbody>${stageRows}</tbody></table>
+<h2${i18nMark('report.stages')}>Stages</h2>
+<table id="stages"><thead><tr><th${i18nMark('report.col.stage')}>stage</th><th${i18nMark('report.col.status')}>status</th><th${i18nMark('report.col.seconds')}>seconds</th><th${i18nMark('report.col.summary')}>summary</th></tr></thead><tbody>${stageRows}</tbody></table>
+${rmLine}
 ${body}
 ${sections.map((s) => s.html).join('\n')}
 </body></html>

@@ -37,7 +37,8 @@ export interface RunPipelineOptions {
 
 export interface PipelineRunResult {
   status: PipelineStatus;
-  stages: { name: StageName; status: StageState['status']; seconds: number }[];
+  /** `accuracy`: the reward model's held-out pair accuracy, on its entry when it has one. */
+  stages: { name: StageName; status: StageState['status']; seconds: number; accuracy?: number }[];
   /** Path of the report (HTML when written, else Markdown), or null. */
   report: string | null;
   before: Scores | null;
@@ -180,7 +181,12 @@ export async function runPipeline(recipe: PipelineRecipe, options: RunPipelineOp
   }
   return {
     status: state.status,
-    stages: order.map((name) => ({ name, status: state.stages[name]!.status, seconds: Math.round((state.stages[name]!.seconds ?? 0) * 10) / 10 })),
+    stages: order.map((name) => {
+      const stage = state.stages[name]!;
+      // A stage's headline accuracy (the reward model's held-out pair accuracy) travels with its entry.
+      const accuracy = stage.summary?.accuracy;
+      return { name, status: stage.status, seconds: Math.round((stage.seconds ?? 0) * 10) / 10, ...(name === 'rewardModel' && typeof accuracy === 'number' ? { accuracy } : {}) };
+    }),
     report: reportOutputs ? (reportOutputs.html ?? reportOutputs.markdown ?? null) : null,
     before: scores.before,
     sft: scores.sft,

@@ -4,6 +4,7 @@
 // total = Σ weightᵢ · scoreᵢ over the components that apply to the sample (null scores are skipped, as
 // TRL's nansum does). With `normalize`, the sum is divided by the applicable weights, keeping totals in the
 // components' range even when some do not apply.
+import type { ReasonCode } from './reason-codes.ts';
 import { z } from 'zod';
 import { verifyResponse } from './accuracy-reward.ts';
 import { checkFormat } from './format-reward.ts';
@@ -89,6 +90,8 @@ export type ComponentScore = {
   score: number | null;
   weight: number;
   reason: string;
+  /** The reason as codes with parameters, for the UI to translate (main/rewards/reason-codes.ts). */
+  codes: ReasonCode[];
   /** The component's full result (verdict, format checks, language analysis with spans). */
   detail?: unknown;
 };
@@ -116,21 +119,21 @@ function ruleComponents(sample: RewardSample, config: RewardConfig, deps: Reward
   if (config.accuracy) {
     const { weight: w, ...opts } = config.accuracy;
     if (sample.gold === null || sample.gold === undefined || sample.gold.trim() === '') {
-      out.accuracy = { score: null, weight: w, reason: 'no gold answer' };
+      out.accuracy = { score: null, weight: w, reason: 'no gold answer', codes: [{ code: 'accuracy.noGold' }] };
     } else {
       const v = verifyResponse(sample.response, sample.gold, sample.choices, { ...opts, tags });
-      out.accuracy = { score: v.correct ? 1 : 0, weight: w, reason: `${v.reason}: ${v.pred ?? '(no answer)'} vs ${v.gold}`, detail: v };
+      out.accuracy = { score: v.correct ? 1 : 0, weight: w, reason: `${v.reason}: ${v.pred ?? '(no answer)'} vs ${v.gold}`, codes: [{ code: 'accuracy.verdict', params: { verdict: v.reason, pred: v.pred ?? '—', gold: v.gold } }], detail: v };
     }
   }
   if (config.format) {
     const { weight: w, ...opts } = config.format;
     const f = checkFormat(sample.response, { ...opts, tags });
-    out.format = { score: f.score, weight: w, reason: f.reasons.length ? f.reasons.join('; ') : 'well formed', detail: f.checks };
+    out.format = { score: f.score, weight: w, reason: f.reasons.length ? f.reasons.join('; ') : 'well formed', codes: f.codes, detail: f.checks };
   }
   if (config.language) {
     const { weight: w, target, ...opts } = config.language;
     const r = thinkingLanguage(sample.response, sample.prompt, target ?? sample.target, { ...opts, tags, spans: deps.spans });
-    out.language = { score: r.score, weight: w, reason: r.reasons.length ? r.reasons.join('; ') : `thinking is ${r.target}`, detail: r };
+    out.language = { score: r.score, weight: w, reason: r.reasons.length ? r.reasons.join('; ') : `thinking is ${r.target}`, codes: r.codes, detail: r };
   }
   return out;
 }
@@ -159,24 +162,24 @@ export async function computeRewards(samples: readonly RewardSample[], config: R
       const summary = split.status === 'unclosed' ? '' : split.summary;
       if (cfg.judge) {
         const shown = cfg.judge.on === 'full' ? sample.response : summary;
-        if (!shown) components.judge = { score: null, weight: cfg.judge.weight, reason: 'empty summary' };
+        if (!shown) components.judge = { score: null, weight: cfg.judge.weight, reason: 'empty summary', codes: [{ code: 'judge.emptySummary' }] };
         else {
           try {
             const r = await deps.judge!.score({ prompt: sample.prompt, response: shown, reference: sample.reference, rubric: deps.judgeRubric ?? cfg.judge.rubric });
-            components.judge = { score: r.score, weight: cfg.judge.weight, reason: r.parsed ? `judge ${r.parsed.value}/${r.parsed.scale}` : 'judge reply had no score', detail: { text: r.text } };
+            components.judge = { score: r.score, weight: cfg.judge.weight, reason: r.parsed ? `judge ${r.parsed.value}/${r.parsed.scale}` : 'judge reply had no score', codes: [r.parsed ? { code: 'judge.score', params: { value: r.parsed.value, scale: r.parsed.scale } } : { code: 'judge.noScore' }], detail: { text: r.text } };
           } catch (err) {
-            components.judge = { score: null, weight: cfg.judge.weight, reason: `judge failed: ${(err as Error).message}` };
+            components.judge = { score: null, weight: cfg.judge.weight, reason: `judge failed: ${(err as Error).message}`, codes: [{ code: 'judge.failed', params: { message: (err as Error).message } }] };
           }
         }
       }
       if (cfg.rewardModel) {
         if (!summary) {
           const s = cfg.rewardModel.emptySummaryScore ?? null;
-          components.rewardModel = { score: s, weight: cfg.rewardModel.weight, reason: 'empty summary' };
+          components.rewardModel = { score: s, weight: cfg.rewardModel.weight, reason: 'empty summary', codes: [{ code: 'rewardModel.emptySummary' }] };
         } else {
           const s = await deps.scorer!(sample.prompt, summary);
           if (!Number.isFinite(s)) throw new Error(`reward model returned a non-finite score (${s})`);
-          components.rewardModel = { score: s, weight: cfg.rewardModel.weight, reason: `reward model ${s.toFixed(3)} on the summary` };
+          components.rewardModel = { score: s, weight: cfg.rewardModel.weight, reason: `reward model ${s.toFixed(3)} on the summary`, codes: [{ code: 'rewardModel.score', params: { score: s.toFixed(3) } }] };
         }
       }
     }

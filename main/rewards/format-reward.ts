@@ -2,6 +2,7 @@
 // it, a non-empty summary after it, and (when the task has one) a final answer in the summary. Each check
 // reports its own reason so a low score is explainable.
 import { extractAnswer } from './math/extract.ts';
+import type { ReasonCode, ReasonCodeName } from './reason-codes.ts';
 import { DEFAULT_THINK_TAGS, splitThinking, type ThinkSplit, type ThinkTags } from './think-split.ts';
 
 export type FormatConfig = {
@@ -17,13 +18,16 @@ export type FormatConfig = {
   partialCredit?: boolean;
 };
 
-export type FormatCheck = { name: string; pass: boolean; reason: string };
+/** `code` (with `params`) says why the check failed, for the UI to translate; `reason` is the English. */
+export type FormatCheck = { name: string; pass: boolean; reason: string; code?: ReasonCodeName; params?: ReasonCode['params'] };
 
 export type FormatResult = {
   score: number;
   checks: FormatCheck[];
   /** Reasons of the failed checks (empty when the score is 1). */
   reasons: string[];
+  /** The same as codes: `format.wellFormed` alone when every check passed. */
+  codes: ReasonCode[];
   split: ThinkSplit;
 };
 
@@ -42,17 +46,27 @@ export function checkFormat(text: string, config: FormatConfig = {}): FormatResu
     nested: 'nested thinking blocks',
     stray_close: 'stray close tag after the thinking block',
   };
-  checks.push({ name: 'single_thinking_block', pass: single, reason: blockReason[split.status] });
-  if (split.preamble) checks.push({ name: 'no_preamble', pass: false, reason: 'text before the thinking block' });
+  const blockCode: Record<string, ReasonCode> = {
+    implicit_open: { code: 'format.missingOpen' },
+    no_thinking: { code: 'format.noThinking' },
+    unclosed: { code: 'format.unclosed' },
+    repeated: { code: 'format.repeated', params: { blocks: split.blocks } },
+    nested: { code: 'format.nested' },
+    stray_close: { code: 'format.strayClose' },
+  };
+  checks.push({ name: 'single_thinking_block', pass: single, reason: blockReason[split.status], ...(single ? {} : blockCode[split.status]) });
+  if (split.preamble) checks.push({ name: 'no_preamble', pass: false, reason: 'text before the thinking block', code: 'format.preamble' });
   checks.push({
     name: 'thinking_not_empty',
     pass: !split.thinkingEmpty,
     reason: split.thinkingEmpty ? 'thinking is empty' : 'thinking present',
+    ...(split.thinkingEmpty ? { code: 'format.thinkingEmpty' as const } : {}),
   });
   checks.push({
     name: 'summary_not_empty',
     pass: !split.summaryEmpty,
     reason: split.summaryEmpty ? 'summary is empty' : 'summary present',
+    ...(split.summaryEmpty ? { code: 'format.summaryEmpty' as const } : {}),
   });
   if (config.requireAnswer) {
     const found = extractAnswer(split.summary, { fallback: 'none' });
@@ -61,11 +75,14 @@ export function checkFormat(text: string, config: FormatConfig = {}): FormatResu
       name: 'answer_present',
       pass,
       reason: pass ? `final answer found (${found.method})` : `no final answer ${config.requireAnswer === 'boxed' ? '\\boxed{} ' : ''}in the summary`,
+      ...(pass ? {} : { code: config.requireAnswer === 'boxed' ? ('format.noBoxedAnswer' as const) : ('format.noAnswer' as const) }),
     });
   }
   const passed = checks.filter((c) => c.pass).length;
   const score = config.partialCredit ? passed / checks.length : passed === checks.length ? 1 : 0;
-  return { score, checks, reasons: checks.filter((c) => !c.pass).map((c) => c.reason), split };
+  const failed = checks.filter((c) => !c.pass);
+  const codes: ReasonCode[] = failed.length ? failed.map((c) => ({ code: c.code!, ...(c.params ? { params: c.params } : {}) })) : [{ code: 'format.wellFormed' }];
+  return { score, checks, reasons: failed.map((c) => c.reason), codes, split };
 }
 
 /** TRL-style reward function: one score per completion. */

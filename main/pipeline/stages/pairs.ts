@@ -2,6 +2,11 @@
 // scorers, re-centring, set constructions) or, for the demo, `task: korean-arithmetic`: pairs from the
 // programmatic teacher where the chosen response thinks in Korean and is right, and the rejected one
 // thinks in English or ends in a wrong answer (a preference no base model can know).
+//
+// `wrongAnswer` picks what a wrong rejected response looks like. 'working' keeps the teacher's steps and
+// changes the last result: telling it apart means doing the arithmetic, which the demo's two-layer reward
+// model cannot (measured: held-out pair accuracy 0.5–0.6 after 30 steps). 'hasty' is the habit the demo's
+// GRPO removes — no working, one line, a wrong result — which a tiny reward model learns in a few steps.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -18,6 +23,8 @@ export const syntheticPairsSchema = z.strictObject({
   steps: z.int().min(1).max(6).default(2),
   /** Share of rejected responses that think in English (the rest end in a wrong answer). */
   englishShare: z.number().min(0).max(1).default(0.5),
+  /** A wrong rejected response: the teacher's working with a wrong last result, or a hasty wrong line. */
+  wrongAnswer: z.enum(['working', 'hasty']).default('working'),
   seed: z.int().min(0).default(7),
 });
 
@@ -39,6 +46,7 @@ export function arithmeticPairs(options: z.output<typeof syntheticPairsSchema>):
   return korean.map((p, i) => {
     if (rng.uniform() < options.englishShare) return { prompt: p.prompt, chosen: p.response, rejected: english[i].response, category: 'reasoning', lang: 'ko', reason: 'english_thinking' };
     const wrong = p.answer + 1 + rng.int(3);
+    if (options.wrongAnswer === 'hasty') return { prompt: p.prompt, chosen: p.response, rejected: `<think>\n바로 계산하면 ${wrong}입니다.\n</think>\n\n답은 \\boxed{${wrong}}입니다.`, category: 'reasoning', lang: 'ko', reason: 'wrong_answer' };
     const at = p.response.lastIndexOf(`${p.answer}입니다.\n</think>`);
     const thinking = at >= 0 ? `${p.response.slice(0, at)}${wrong}입니다.\n</think>` : p.response.slice(0, p.response.indexOf('</think>') + 8);
     return { prompt: p.prompt, chosen: p.response, rejected: `${thinking}\n\n답은 \\boxed{${wrong}}입니다.`, category: 'reasoning', lang: 'ko', reason: 'wrong_answer' };

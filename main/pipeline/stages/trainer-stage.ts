@@ -35,6 +35,8 @@ export interface TrainerStageSpec {
   workspaceField: boolean;
   /** Inputs the section may leave out, from earlier stages' outputs. */
   defaults(ctx: PlanContext): Record<string, unknown>;
+  /** The stage's summary from the trainer's (default: its numbers and strings as they are). */
+  summarize?(summary: Record<string, unknown>): Record<string, unknown>;
   /** Batch shape for the memory estimate. */
   memoryShape(config: Record<string, unknown>): { sequences: number; seqLength: number; loraRank?: number; checkpointing?: boolean; lossChunks?: number; accumulation?: boolean };
 }
@@ -148,7 +150,7 @@ export function trainerStage(spec: TrainerStageSpec): StageDefinition {
       const status = (result.summary as { status?: string } | undefined)?.status ?? runStatus(ctx.workspace, result.run);
       if (status === 'stopped' || ctx.signal.aborted) throw new StageStoppedError(`${spec.name} stopped at a checkpoint of run ${result.run}; run the pipeline again to resume`);
       if (!result.output || !existsSync(result.output)) throw new Error(`${spec.name}: run ${result.run} finished without an output folder`);
-      const summary = Object.fromEntries(Object.entries(result.summary ?? {}).filter(([, v]) => typeof v === 'number' || typeof v === 'string'));
+      const summary = Object.fromEntries(Object.entries(spec.summarize ? spec.summarize(result.summary ?? {}) : (result.summary ?? {})).filter(([, v]) => typeof v === 'number' || typeof v === 'string'));
       return { outputs: { output: result.output, run: result.run }, summary, links: [{ page: spec.short === 'rm' ? 'reward-model' : 'train', id: result.run }] };
     },
     async check(ctx: CheckContext) {

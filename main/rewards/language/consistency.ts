@@ -20,6 +20,7 @@
 //   Stripping stays (equations and code do not count against the language), so the policy is not pushed
 //   to stop writing math; it is only stopped from replacing its reasoning with it.
 // - mass weights letters by script (SCRIPT_WEIGHT) so a Korean sentence with English terms stays Korean.
+import type { ReasonCode } from '../reason-codes.ts';
 import { languageFromMass, SCRIPTS, targetScripts } from './scripts.ts';
 import { scanProse, type StrippedSpan } from './scan.ts';
 
@@ -54,6 +55,8 @@ export type LanguageResult = {
   formulaChars: number;
   /** Why the score is below 1 (empty when it is 1). */
   reasons: string[];
+  /** The same as codes for the UI to translate (`language.ok` when the score is 1). */
+  codes: ReasonCode[];
   spans: StrippedSpan[] | null;
 };
 
@@ -97,13 +100,26 @@ export function languageConsistency(text: string, options: LanguageOptions = {})
   const score = ratio * lengthFactor * proseFactor;
 
   const reasons: string[] = [];
-  if (text.trim().length === 0) reasons.push('empty text');
-  else if (total === 0) reasons.push('no prose letters after stripping code, math and markdown');
-  else {
-    if (ratio < 1) reasons.push(`${Math.round((1 - ratio) * 100)}% of the prose is not in ${target}`);
-    if (lengthFactor < 1) reasons.push(`too little ${target} text (${targetMass.toFixed(1)} of ${minMass} needed)`);
-    if (proseFactor < 1) reasons.push(`mostly formulas or code (prose share ${(proseShare * 100).toFixed(1)}%)`);
+  const codes: ReasonCode[] = [];
+  if (text.trim().length === 0) {
+    reasons.push('empty text');
+    codes.push({ code: 'language.empty' });
+  } else if (total === 0) {
+    reasons.push('no prose letters after stripping code, math and markdown');
+    codes.push({ code: 'language.noProse' });
+  } else {
+    const percent = Math.round((1 - ratio) * 100);
+    const mass = targetMass.toFixed(1);
+    const share = (proseShare * 100).toFixed(1);
+    const because = (reason: string, code: ReasonCode) => {
+      reasons.push(reason);
+      codes.push(code);
+    };
+    if (ratio < 1) because(`${percent}% of the prose is not in ${target}`, { code: 'language.notTarget', params: { percent, target } });
+    if (lengthFactor < 1) because(`too little ${target} text (${mass} of ${minMass} needed)`, { code: 'language.tooLittle', params: { target, mass, needed: minMass } });
+    if (proseFactor < 1) because(`mostly formulas or code (prose share ${share}%)`, { code: 'language.formulas', params: { share } });
   }
+  if (codes.length === 0) codes.push({ code: 'language.ok', params: { target } });
 
   const letters: Record<string, number> = {};
   for (let s = 1; s < SCRIPTS.length; s++) if (scan.letters[s] > 0) letters[SCRIPTS[s]] = scan.letters[s];
@@ -120,6 +136,7 @@ export function languageConsistency(text: string, options: LanguageOptions = {})
     proseChars: scan.proseChars,
     formulaChars: scan.formulaChars,
     reasons,
+    codes,
     spans: scan.spans,
   };
 }

@@ -32,8 +32,8 @@ test('with a GRPO model, the before/after table has base, SFT and final rows and
   assert.match(table, /GRPO added \+18\.8 points accuracy and \+37\.5 points target-language share over the SFT model/);
   const html = reportHtml('t', [], r);
   const beforeAfterTable = html.slice(html.indexOf('<table id="before-after">'), html.indexOf('</table>', html.indexOf('<table id="before-after">')));
-  assert.deepEqual([...beforeAfterTable.matchAll(/<th scope="row">([^<]+)<\/th>/g)].map((m) => m[1]), ['before (base)', 'after SFT', 'after (final, GRPO)']);
-  assert.match(html, /<p id="grpo-gain">GRPO added \+18\.8 points accuracy/);
+  assert.deepEqual([...beforeAfterTable.matchAll(/<th scope="row"[^>]*>([^<]+)<\/th>/g)].map((m) => m[1]), ['before (base)', 'after SFT', 'after (final, GRPO)']);
+  assert.match(html, /<p id="grpo-gain"[^>]*>GRPO added \+18\.8 points accuracy/);
 });
 
 test('a GRPO model that loses accuracy shows a negative difference', () => {
@@ -48,4 +48,25 @@ test('without GRPO, SFT is the final model and no SFT row or GRPO line is added'
   const table = md.slice(md.indexOf('## Before / after'), md.indexOf('## Every model'));
   assert.doesNotMatch(table, /after SFT|GRPO added/);
   assert.match(table, /\| before \(base\) \| 10\.0% \| 20\.0% \|\n\| after \(final\) \| 40\.0% \| 60\.0% \|/);
+});
+
+test("the reward model's held-out pair accuracy is stated in both formats; every text the app translates carries its key", () => {
+  const stages = [
+    { name: 'pairs' as const, status: 'finished' as const, seconds: 0.1, summary: { pairs: 256 } },
+    { name: 'rewardModel' as const, status: 'finished' as const, seconds: 9.5, summary: { accuracy: 25 / 26, heldOutPairs: 26, trainAccuracy: 1 } },
+  ];
+  const r = results({ base: [0, 0], sft: [0.375, 0.5], grpo: [0.5625, 0.875] });
+  assert.match(reportMarkdown('t', stages, r), /Reward model: held-out pair accuracy 96\.2% \(26 pairs\)/);
+  const html = reportHtml('t', stages, r);
+  const line = /<p id="rm-accuracy" data-i18n="report\.rmAccuracy" data-i18n-args="([^"]*)">Reward model: held-out pair accuracy 96\.2% \(26 pairs\)/.exec(html);
+  assert.ok(line, 'the held-out pair accuracy paragraph');
+  assert.deepEqual(JSON.parse(line[1].replace(/&quot;/g, '"')), { accuracy: '96.2%', pairs: 26 });
+  // Without a reward-model stage (or without held-out pairs) there is no such line.
+  assert.doesNotMatch(reportHtml('t', [{ ...stages[1], summary: { trainAccuracy: 1 } }], r), /rm-accuracy/);
+  // Stage names, statuses, headings, table heads, chart captions and SVG labels: all marked.
+  const keys = [...html.matchAll(/data-i18n="([^"]+)"/g)].map((m) => m[1]);
+  for (const key of ['report.stage.rewardModel', 'report.status.finished', 'report.stages', 'report.beforeAfter', 'report.grpoGain', 'report.chart.beforeAfter', 'report.chart.accuracyOf', 'report.role.grpo', 'report.chart.thinkingTokens']) {
+    assert.ok(keys.includes(key), key);
+  }
+  assert.ok(keys.every((k) => k.startsWith('report.')), keys.join());
 });

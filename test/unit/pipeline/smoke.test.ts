@@ -19,8 +19,10 @@ function smokeRecipe(): string {
   demo.name = 'smoke';
   demo.data = { ...demo.data, train: 96, prompts: 16, heldout: 8 };
   demo.sft = { ...demo.sft, maxSteps: 40, batchSize: 8, saveEvery: 5 };
-  demo.pairs = { ...demo.pairs, count: 24 };
-  demo.rewardModel = { ...demo.rewardModel, maxSteps: 3, saveEvery: 3 };
+  // The demo's preference (Korean working over English or a hasty wrong line) with enough held-out pairs
+  // (12) for the accuracy ≥ 0.9 check to mean something; 8 steps learn it (measured 1.0 from 3).
+  demo.pairs = { ...demo.pairs, count: 48 };
+  demo.rewardModel = { ...demo.rewardModel, maxSteps: 8, saveEvery: 4, heldOutShare: 0.25 };
   demo.grpo = { ...demo.grpo, steps: 2, saveEvery: 1, rollout: { groupSize: 4, promptsPerStep: 2, maxNewTokens: 40, temperature: 1 } };
   demo.eval = { ...demo.eval, maxNewTokens: 40 };
   return stringify(demo);
@@ -78,11 +80,12 @@ test('the rerun resumes SFT from its checkpoint, runs every stage and prints the
   assert.ok(stoppedAt >= 10, `the first run had reached step ${stoppedAt}`);
 
   const last = result.stdout.trim().split('\n').at(-1)!;
-  const line = JSON.parse(last) as { stages: { name: string; status: string; seconds: number }[]; report: string; before: { accuracy: number; lang: number }; after: { accuracy: number; lang: number } };
+  const line = JSON.parse(last) as { stages: { name: string; status: string; seconds: number; accuracy?: number }[]; report: string; before: { accuracy: number; lang: number }; after: { accuracy: number; lang: number } };
   assert.deepEqual(Object.keys(line), ['stages', 'report', 'before', 'after']);
   assert.deepEqual(line.stages.map((s) => s.name), ['model', 'data', 'sft', 'pairs', 'rewardModel', 'grpo', 'eval', 'report']);
   for (const s of line.stages) {
-    assert.deepEqual(Object.keys(s), ['name', 'status', 'seconds']);
+    // The reward model's entry carries its held-out pair accuracy (#24 point 10).
+    assert.deepEqual(Object.keys(s), s.name === 'rewardModel' ? ['name', 'status', 'seconds', 'accuracy'] : ['name', 'status', 'seconds']);
     assert.ok(s.status === 'finished' || s.status === 'skipped', `${s.name}: ${s.status}`);
     assert.equal(typeof s.seconds, 'number');
   }
@@ -92,10 +95,20 @@ test('the rerun resumes SFT from its checkpoint, runs every stage and prints the
   }
   assert.ok(existsSync(line.report) && line.report.endsWith('report.html'));
   const html = readFileSync(line.report, 'utf8');
+  // The reward model learned the demo's preference: its held-out pair accuracy, recomputed from the
+  // scores it wrote for the held-out pairs, is the --json line's and the report's, and at least 0.9.
+  const rmAccuracy = line.stages.find((s) => s.name === 'rewardModel')!.accuracy!;
+  const rmRun = readdirSync(join(ws, 'runs')).find((r) => r.startsWith('smoke-rm-'))!;
+  const heldOut = JSON.parse(readFileSync(join(ws, 'runs', rmRun, 'samples', 'eval-scores.json'), 'utf8')) as { chosen: number[]; rejected: number[] };
+  assert.equal(heldOut.chosen.length, 12);
+  assert.equal(rmAccuracy, heldOut.chosen.filter((c, i) => c > heldOut.rejected[i]).length / heldOut.chosen.length);
+  assert.ok(rmAccuracy >= 0.9, `reward model held-out pair accuracy ${rmAccuracy}`);
+  assert.match(html, new RegExp(`<p id="rm-accuracy"[^>]*>Reward model: held-out pair accuracy[^]*${(rmAccuracy * 100).toFixed(1)}%`));
   assert.match(html, /<table id="before-after">/);
   // base → SFT → final: the reader sees what GRPO added over the distilled model.
-  assert.match(html, /<th scope="row">before \(base\)<\/th>[^]*<th scope="row">after SFT<\/th>[^]*<th scope="row">after \(final, GRPO\)<\/th>/);
-  assert.match(html, /<p id="grpo-gain">GRPO added [+−]\d+\.\d points accuracy/);
+  // (Each text carries its translation key for the app: data-i18n attributes.)
+  assert.match(html, /<th scope="row"[^>]*>before \(base\)<\/th>[^]*<th scope="row"[^>]*>after SFT<\/th>[^]*<th scope="row"[^>]*>after \(final, GRPO\)<\/th>/);
+  assert.match(html, /<p id="grpo-gain"[^>]*>GRPO added [+−]\d+\.\d points accuracy/);
   assert.match(html, /<svg/);
   assert.doesNotMatch(html, /(src|href)="https?:/);
   // The before/after numbers are the eval stage's: recompute them from its results file.

@@ -47,3 +47,23 @@ test('synthetic pairs: the chosen response is right and thinks in Korean; the re
   const reasons = new Set(pairs.map((p) => p.reason));
   assert.deepEqual([...reasons].sort(), ['english_thinking', 'wrong_answer']);
 });
+
+test("synthetic pairs, wrongAnswer 'hasty' (the demo's): a wrong rejected answer is one Korean line without the working", () => {
+  const options = syntheticPairsSchema.parse({ task: 'korean-arithmetic', count: 60, steps: 3, wrongAnswer: 'hasty' });
+  const pairs = arithmeticPairs(options);
+  const working = arithmeticPairs({ ...options, wrongAnswer: 'working' });
+  const thinking = (s: string) => s.slice(s.indexOf('<think>') + 7, s.indexOf('</think>')).trim();
+  let hasty = 0;
+  pairs.forEach((p, i) => {
+    // The same problems, chosen responses and English rejections as 'working': only wrong answers differ.
+    assert.equal(p.chosen, working[i].chosen);
+    assert.equal(p.reason, working[i].reason);
+    const answer = /\\boxed\{(\d+)\}/.exec(p.chosen)![1];
+    assert.equal(thinking(p.chosen).split('\n').length, 3, 'the chosen response works all three steps');
+    if (p.reason === 'english_thinking') return assert.equal(p.rejected, working[i].rejected);
+    hasty++;
+    assert.equal(verifyResponse(p.rejected, answer).correct, false);
+    assert.match(thinking(p.rejected), /^바로 계산하면 \d+입니다\.$/);
+  });
+  assert.ok(hasty > 15, `${hasty} hasty wrong answers`);
+});

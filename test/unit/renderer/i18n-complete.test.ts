@@ -66,3 +66,55 @@ test('every key the renderer names literally exists', () => {
   }
   assert.deepEqual(missing, []);
 });
+
+// #24: what the back end sends as codes has a message in both languages (the test above then checks the
+// Korean is Korean). A new code, verdict, report text, job title or GRPO metric without one fails here.
+const hasKey = (key: string) => Object.hasOwn(en, key) && Object.hasOwn(ko, key);
+
+test('every reward reason code and math verdict has a message', async () => {
+  const { REASON_CODES, VERDICT_REASONS } = await import('../../../main/rewards/reason-codes.ts');
+  assert.deepEqual(REASON_CODES.filter((c) => !hasKey(`rewards.why.${c}`)), []);
+  assert.deepEqual(VERDICT_REASONS.filter((v) => !hasKey(`rewards.verdict.${v}`)), []);
+  // The verifier's verdict reasons, read from its source, are all in VERDICT_REASONS.
+  const dir = join(import.meta.dirname, '../../../main/rewards');
+  const source = ['math/verify.ts', 'math/compare.ts', 'accuracy-reward.ts'].map((f) => { try { return readFileSync(join(dir, f), 'utf8'); } catch { return ''; } }).join('\n');
+  const found = new Set([...source.matchAll(/(?:reason: |\?\? )'([a-z_]+)'|'(equal_[a-z_]+)'/g)].map((m) => m[1] ?? m[2]));
+  assert.ok(found.size >= 10, `found the verdicts in the source: ${[...found]}`);
+  assert.deepEqual([...found].filter((v) => !(VERDICT_REASONS as readonly string[]).includes(v)), []);
+});
+
+test('every text the pipeline report marks for translation has a message', async () => {
+  const { reportHtml } = await import('../../../main/pipeline/report.ts');
+  const { STAGE_ORDER } = await import('../../../main/pipeline/stage-names.ts');
+  const statuses = ['pending', 'running', 'finished', 'skipped', 'stopped', 'failed', 'unavailable'] as const;
+  const stages = STAGE_ORDER.map((name, i) => ({ name, status: statuses[i % statuses.length], seconds: 1, summary: name === 'rewardModel' ? { accuracy: 1, heldOutPairs: 26 } : {} }));
+  const extra = statuses.map((status) => ({ name: 'sft' as const, status, seconds: 1 }));
+  const summary = (model: string) => ({ name: model, model, benchmark: 'heldout', n: 4, k: 1, pass1: 0.5, passAtK: 0.5, passAt: { 1: 0.5 }, majAtK: 0.5, lang: { target: 'ko', meanConsistency: 1, targetShare: 1, meanTargetShare: 1 }, formatValid: 1, meanThinkingTokens: 40, meanResponseTokens: 50, seconds: 1, generationSeconds: 1, verificationSeconds: 0, generatedSamples: 4 });
+  const roles = ['base', 'sft', 'grpo'] as const;
+  const results = { models: roles.map((role) => ({ role, path: `/m/${role}` })), benchmarks: [{ name: 'heldout', source: '/d' }], results: roles.map((role) => ({ role, benchmark: 'heldout', summary: summary(`/m/${role}`) })) };
+  const keys = new Set<string>();
+  for (const html of [reportHtml('t', [...stages, ...extra], results as never), reportHtml('t', stages, { ...results, models: results.models.slice(0, 2), results: results.results.slice(0, 2) } as never)]) {
+    for (const m of html.matchAll(/data-i18n="([^"]+)"/g)) keys.add(m[1]);
+  }
+  assert.ok(keys.size >= 30, `${keys.size} marked texts`);
+  assert.deepEqual([...keys].filter((k) => !hasKey(k)), []);
+});
+
+test('every job title and GRPO metric the back end names has a message', () => {
+  const main = join(import.meta.dirname, '../../../main');
+  const titles: string[] = ['jobs.kind.sft', 'jobs.kind.sft.resume', 'jobs.kind.grpo', 'jobs.kind.grpo.resume'];
+  for (const file of sourceFiles(main)) {
+    for (const m of readFileSync(file, 'utf8').matchAll(/\bjobs\.start\('([\w-]+)'[^;]*?(variant: '(\w+)')?[^;]*;/g)) titles.push(`jobs.kind.${m[1]}${m[3] ? `.${m[3]}` : ''}`);
+  }
+  assert.ok(titles.includes('jobs.kind.export') && titles.includes('jobs.kind.pipeline'), titles.join());
+  assert.deepEqual(titles.filter((k) => !hasKey(k)), []);
+  // GRPO's per-step metrics: the keys of trainMetrics' record and of a skipped step's record.
+  const stepLog = readFileSync(join(main, 'train/grpo/step-log.ts'), 'utf8');
+  const body = stepLog.slice(stepLog.indexOf('function trainMetrics'), stepLog.indexOf('export function logStep'));
+  const metrics = [...body.matchAll(/^\s{4}('?)([\w/]+)\1: /gm)].map((m) => m[2]);
+  for (const c of ['accuracy', 'format', 'language', 'rewardModel', 'judge']) metrics.push(`rewards/${c}/mean`);
+  const skipped = /split: 'train', (skipped_update[^}]*)\}/.exec(stepLog)?.[1] ?? '';
+  metrics.push(...[...skipped.matchAll(/(\w+): /g)].map((m) => m[1]));
+  assert.ok(metrics.length >= 25 && metrics.includes('clip_fraction') && metrics.includes('skipped_update'), metrics.join());
+  assert.deepEqual([...new Set(metrics)].filter((k) => !hasKey(`train.series.${k}`)), []);
+});

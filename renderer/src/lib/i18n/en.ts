@@ -8,6 +8,9 @@ import { recipeEn } from './recipe.en.ts';
 import { devicesEn } from './devices.en.ts';
 import { gpuSetupEn } from './gpuSetup.en.ts';
 import { neuronsEn } from './neurons.en.ts';
+import { remoteEn } from './remote.en.ts';
+import { reportEn } from './report.en.ts';
+import { rewardReasonsEn } from './rewardReasons.en.ts';
 
 export const en = {
   'app.name': 'Saenggak Lab',
@@ -181,6 +184,11 @@ export const en = {
   'jobs.kind.pipeline': 'Pipeline {name}',
   'jobs.kind.rm': 'Train reward model {run}',
   'jobs.kind.rm.eval': 'Evaluate {count} reward model(s) on {data}',
+  'jobs.kind.sft': 'Train SFT run {run}',
+  'jobs.kind.sft.resume': 'Resume SFT run {run}',
+  'jobs.kind.grpo': 'Train GRPO run {run}',
+  'jobs.kind.grpo.resume': 'Resume GRPO run {run}',
+  'jobs.kind.export': 'Export {name} as {format} ({quant})',
   'jobs.perSecond': '{amount}/s',
   'jobs.running.one': '{count} job running',
   'jobs.running.other': '{count} jobs running',
@@ -290,6 +298,9 @@ export const en = {
   ...devicesEn,
   ...gpuSetupEn,
   ...neuronsEn,
+  ...remoteEn,
+  ...reportEn,
+  ...rewardReasonsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -9,6 +9,9 @@ import { recipeKo } from './recipe.ko.ts';
 import { devicesKo } from './devices.ko.ts';
 import { gpuSetupKo } from './gpuSetup.ko.ts';
 import { neuronsKo } from './neurons.ko.ts';
+import { remoteKo } from './remote.ko.ts';
+import { reportKo } from './report.ko.ts';
+import { rewardReasonsKo } from './rewardReasons.ko.ts';
 
 
 export const ko: Messages = {
@@ -182,6 +185,11 @@ export const ko: Messages = {
   'jobs.kind.pipeline': '파이프라인 {name}',
   'jobs.kind.rm': '보상 모델 {run} 학습',
   'jobs.kind.rm.eval': '보상 모델 {count}개를 {data}에서 평가',
+  'jobs.kind.sft': 'SFT 실행 {run} 학습',
+  'jobs.kind.sft.resume': 'SFT 실행 {run} 이어서 학습',
+  'jobs.kind.grpo': 'GRPO 실행 {run} 학습',
+  'jobs.kind.grpo.resume': 'GRPO 실행 {run} 이어서 학습',
+  'jobs.kind.export': '{name}을(를) {format}({quant})로 내보내기',
   'jobs.perSecond': '초당 {amount}',
   'jobs.running.one': '작업 {count}개 실행 중',
   'jobs.running.other': '작업 {count}개 실행 중',
@@ -291,4 +299,7 @@ export const ko: Messages = {
   ...devicesKo,
   ...gpuSetupKo,
   ...neuronsKo,
+  ...remoteKo,
+  ...reportKo,
+  ...rewardReasonsKo,
 };
