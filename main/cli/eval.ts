@@ -4,6 +4,7 @@
 // stdout line. Returns the command so `eval rm` (main/cli/eval-rm.ts) can hang under it.
 import type { Command } from 'commander';
 import { cliAction, WORKSPACE_ENV } from './workspace.ts';
+import { processTraffic } from '../engine/runtime/traffic.ts';
 
 function number(name: string, check: (n: number) => boolean, expected: string) {
   return (value: string): number => {
@@ -102,7 +103,8 @@ export function registerEvalCommand(program: Command): Command {
           process.stderr.write(`report: ${paths.markdown}, ${paths.csv}, ${paths.html}\n`);
         }
         if (opts.json) {
-          process.stdout.write(JSON.stringify(summary) + '\n');
+          // traffic: host↔device bytes of this command's sessions (the engine's counters).
+          process.stdout.write(JSON.stringify({ ...summary, traffic: processTraffic() }) + '\n');
           return;
         }
         const pct = (v: number) => `${(v * 100).toFixed(2)}%`;

@@ -8,6 +8,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { cliAction, ensureWorkspace, workspaceFrom } from './workspace.ts';
 import { stopOnSignals } from './signals.ts';
+import { processTraffic } from '../engine/runtime/traffic.ts';
 
 type SftCliOptions = {
   config?: string;
@@ -35,7 +36,7 @@ export function registerTrainSftCommand(parent: Command): void {
     .option('--provider <p>', 'auto | cpu | cuda | webgpu (overrides the config)')
     .option('--precision <p>', 'fp32 | bf16 | fp16 compute; master weights stay fp32 (overrides the config; default bf16 on GPUs, fp32 on CPU)')
     .option('--neurons <file>', 'train only these MLP neurons: a `saenggak neurons find` selection file (method becomes selective)')
-    .option('--json', 'print one final JSON line {run, output, steps, loss, evalLoss, tokensPerSecond, packingEfficiency}')
+    .option('--json', 'print one final JSON line {run, output, steps, loss, evalLoss, tokensPerSecond, packingEfficiency, traffic}')
     .action(
       cliAction(async (options: SftCliOptions) => {
         const { parseSftConfig, runSft } = await import('../train/sft/index.ts');
@@ -82,7 +83,7 @@ export function registerTrainSftCommand(parent: Command): void {
           });
           const s = result.summary;
           if (options.json) {
-            process.stdout.write(JSON.stringify({ run: result.run, output: result.output, status: s.status, steps: s.steps, loss: s.loss, evalLoss: s.evalLoss, tokensPerSecond: s.tokensPerSecond, packingEfficiency: s.packingEfficiency }) + '\n');
+            process.stdout.write(JSON.stringify({ run: result.run, output: result.output, status: s.status, steps: s.steps, loss: s.loss, evalLoss: s.evalLoss, tokensPerSecond: s.tokensPerSecond, packingEfficiency: s.packingEfficiency, traffic: processTraffic() }) + '\n');
           } else {
             process.stdout.write(`${s.status === 'finished' ? 'finished' : 'stopped'} run ${result.run}: ${s.steps}/${s.totalSteps} steps, loss ${s.loss.toFixed(4)}${s.evalLoss === null ? '' : `, eval loss ${s.evalLoss.toFixed(4)}`}, ${Math.round(s.tokensPerSecond)} tokens/s, packing ${(100 * s.packingEfficiency).toFixed(1)}%\n`);
             if (result.output) process.stdout.write(`output: ${result.output}\n`);

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ModelConfig } from '../models/config.ts';
-import { DecoderSession } from '../models/decoder-session.ts';
+import { DecodeLoop } from '../models/decode-loop.ts';
 import { ADAPTER_CONFIG, readLoraAdapter, type LoraAdapter } from '../models/peft.ts';
 import { Tokenizer } from '../models/tokenizer.ts';
 import { openModelFolder, type WeightFiles } from '../models/weight-files.ts';
@@ -78,7 +78,10 @@ function checkAdapterTargets(adapter: LoraAdapter, files: WeightFiles): void {
   }
 }
 
-/** The KV-cache generation session of an evaluation model (mapped checkpoint, run-time adapter). */
-export function evalSession(model: EvalModel, provider: ProviderRequest = 'cpu'): Promise<DecoderSession> {
-  return DecoderSession.create(model.config, model.weights, { kvCache: true, lastPositionLogits: true, provider, weightFiles: model.weightFiles, adapter: model.adapter });
+/**
+ * The generation session of an evaluation model (mapped checkpoint, run-time adapter): a DecodeLoop, so
+ * each batch is one onnxruntime run (#20); `log` gets the line saying which decode path ran.
+ */
+export async function evalSession(model: EvalModel, provider: ProviderRequest = 'cpu', log?: (line: string) => void): Promise<DecodeLoop> {
+  return DecodeLoop.create(model.config, model.weights, { provider, weightFiles: model.weightFiles, adapter: model.adapter, log });
 }

@@ -8,7 +8,7 @@
 //   sample j draws from seed problemSeed(seed, problemId) + j (generate() seeds row j with seed + j).
 //   Greedy batches hold several problems (seeds do not matter there).
 import { basename, dirname, resolve } from 'node:path';
-import type { DecoderSession } from '../models/decoder-session.ts';
+import type { DecodeLoop } from '../models/decode-loop.ts';
 import { generate } from '../models/generate.ts';
 import type { ProviderRequest } from '../engine/index.ts';
 import { openWorkspace, workspacePaths, type Workspace } from '../store/index.ts';
@@ -121,7 +121,7 @@ export async function evaluate(options: EvalOptions): Promise<EvalSummary> {
   const log = options.log ?? (() => {});
   let workspace: Workspace | undefined;
   let store: EvalStore | undefined;
-  let session: DecoderSession | undefined;
+  let session: DecodeLoop | undefined;
   try {
     if (options.workspace && !isBenchmark(options.benchmark)) workspace = await openWorkspace(options.workspace);
     const benchmark = isBenchmark(options.benchmark)
@@ -174,7 +174,7 @@ export async function evaluate(options: EvalOptions): Promise<EvalSummary> {
       if (options.signal?.aborted) throw new Error('evaluation cancelled');
       const missing = batch.some((p) => Array.from({ length: settings.k }, (_, j) => j).some((j) => !done.has(pairKey(p.id, j))));
       if (!missing) continue;
-      session ??= await evalSession(model, options.provider ?? 'cpu');
+      session ??= await evalSession(model, options.provider ?? 'cpu', log);
       const genStart = performance.now();
       const sequences = await generate(session, batch.map(promptIds), {
         maxNewTokens: settings.maxNewTokens,

@@ -86,6 +86,11 @@ export class DecodeLoop {
     } else this.weights = baseWeights;
   }
 
+  /** A DecodeLoop (sessions are made on first use, or by load()); the one factory callers use. */
+  static create(config: ModelConfig, weights: Weights, options: DecodeLoopOptions = {}): DecodeLoop {
+    return new DecodeLoop(config, weights, options);
+  }
+
   get dtype(): DecoderDType {
     return this.options.dtype ?? 'float32';
   }

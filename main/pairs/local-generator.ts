@@ -37,12 +37,13 @@ export class LocalGenerator {
     this.loaded ??= (async () => {
       const { openModelFolder } = await import('../models/weight-files.ts');
       const { Tokenizer } = await import('../models/tokenizer.ts');
-      const { DecoderSession } = await import('../models/decoder-session.ts');
+      const { DecodeLoop } = await import('../models/decode-loop.ts');
       const { generate } = await import('../models/generate.ts');
       const { config, weightFiles } = openModelFolder(this.model);
       if (config.task !== 'causal-lm') throw new Error(`generator "${this.name}": ${this.model} is not a causal language model (${config.architecture})`);
       const tokenizer = Tokenizer.load(this.model);
-      const session = await DecoderSession.create(config, new Map(), { kvCache: true, lastPositionLogits: true, weightFiles });
+      // The decode loop: one onnxruntime run per reply (#20).
+      const session = DecodeLoop.create(config, new Map(), { weightFiles });
       const decode = (ids: readonly number[]) => tokenizer.decode(ids, { skipSpecialTokens: true });
       return {
         encode: (prompt) => tokenizer.encodeChat([{ role: 'user', content: prompt }], { addGenerationPrompt: true }),

@@ -15,5 +15,5 @@ export { EXTERNAL_DATA_PIECE_BYTES, StepGraph, validateWiring, type GraphWiring 
 export { StateStore } from './state-store.ts';
 export { SessionCache, bucketKey, bucketSize, type DimBucket } from './session-cache.ts';
 export { type HostTensor, toOrtTensor, toHostTensor, tensorByteSize } from './tensors.ts';
-export { type Traffic } from './traffic.ts';
+export { processTraffic, trafficSince, type Traffic } from './traffic.ts';
 export { NonFiniteLossError, OnnxRunError } from './errors.ts';

@@ -8,21 +8,41 @@ import { tensorByteSize } from './tensors.ts';
 
 export type Traffic = { hostToDevice: number; deviceToHost: number };
 
+// Every counter's bytes also add up here: what a command moved in all its sessions (train, decode,
+// scoring), for `--json` reports and per-step deltas that span several sessions (a GRPO step).
+const processTotal: Traffic = { hostToDevice: 0, deviceToHost: 0 };
+
+/** Bytes every TrafficCounter of this process has counted so far. */
+export function processTraffic(): Traffic {
+  return { ...processTotal };
+}
+
+/** b − a, field by field (the traffic between two processTraffic() readings). */
+export function trafficSince(a: Traffic, b: Traffic = processTraffic()): Traffic {
+  return { hostToDevice: b.hostToDevice - a.hostToDevice, deviceToHost: b.deviceToHost - a.deviceToHost };
+}
+
 export class TrafficCounter {
   private current: Traffic = { hostToDevice: 0, deviceToHost: 0 };
   private total: Traffic = { hostToDevice: 0, deviceToHost: 0 };
 
   countInputs(feeds: Record<string, ort.Tensor>): void {
-    for (const t of Object.values(feeds)) if (t.location === 'cpu') this.current.hostToDevice += tensorByteSize(t);
+    for (const t of Object.values(feeds)) if (t.location === 'cpu') this.up(tensorByteSize(t));
   }
 
   countOutputs(outputs: Record<string, ort.Tensor>): void {
-    for (const t of Object.values(outputs)) if (t.location === 'cpu') this.current.deviceToHost += tensorByteSize(t);
+    for (const t of Object.values(outputs)) if (t.location === 'cpu') this.countDownload(tensorByteSize(t));
   }
 
   /** An explicit download (e.g. reading state for a checkpoint). */
   countDownload(bytes: number): void {
     this.current.deviceToHost += bytes;
+    processTotal.deviceToHost += bytes;
+  }
+
+  private up(bytes: number): void {
+    this.current.hostToDevice += bytes;
+    processTotal.hostToDevice += bytes;
   }
 
   /** Ends the current step: returns its traffic and adds it to the total. */

@@ -30,6 +30,14 @@ test('saenggak eval --json prints the summary as the last stdout line', async ()
   assert.match(r.stderr, /tiny--mini: 6\/6 samples \(100%\)/);
   const stored = readFileSync(join(workspacePaths(ws).evals, 'tiny--mini', 'samples.jsonl'), 'utf8').trim().split('\n');
   assert.equal(stored.length, 6);
+  // traffic (#20): the decode loop's run per batch (a sampled batch is one problem's k rows) returns
+  // int64 [rows, steps] token ids, steps = the batch's longest response — nothing else comes back
+  // (the per-token path would fetch the KV cache every token).
+  const rows = stored.map((l) => JSON.parse(l) as { problemId: string; responseTokens: number });
+  const longest = new Map<string, number>();
+  for (const r of rows) longest.set(r.problemId, Math.max(longest.get(r.problemId) ?? 0, r.responseTokens));
+  assert.equal(summary.traffic.deviceToHost, [...longest.values()].reduce((s, n) => s + 2 * n * 8, 0));
+  assert.ok(Number.isSafeInteger(summary.traffic.hostToDevice) && summary.traffic.hostToDevice > 0);
 });
 
 test('saenggak eval explains missing or bad options', () => {

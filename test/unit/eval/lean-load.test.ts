@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, mock, test } from 'node:test';
 import { EvalStore, loadEvalModel, runEvaluation, type EvalModel, type SampleRow } from '../../../main/eval/index.ts';
 import { DecoderSession } from '../../../main/models/decoder-session.ts';
+import { DecodeLoop } from '../../../main/models/decode-loop.ts';
 import { generate } from '../../../main/models/generate.ts';
 import { createModelFolder } from '../../../main/models/init.ts';
 import { initLoraWeights } from '../../../main/models/lora.ts';
@@ -23,12 +24,12 @@ import { FIXTURE_PROBLEMS, makeTinyModel, writeBenchmark } from './helpers.ts';
 const dir = mkdtempSync(join(tmpdir(), 'lean-load-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Every DecoderSession.create call: what weights it got in memory and whether it mapped the files. */
+/** Every DecoderSession.create / DecodeLoop.create call: what weights it got in memory and whether it mapped the files. */
 function spySessions() {
-  const spy = mock.method(DecoderSession, 'create');
+  const spies = [mock.method(DecoderSession, 'create'), mock.method(DecodeLoop, 'create')];
   return {
-    calls: () => spy.mock.calls.map((c) => ({ inMemory: (c.arguments[1] as ReadonlyMap<string, unknown>).size, mapped: !!c.arguments[2]?.weightFiles })),
-    restore: () => spy.mock.restore(),
+    calls: () => spies.flatMap((spy) => spy.mock.calls.map((c) => ({ inMemory: (c.arguments[1] as ReadonlyMap<string, unknown>).size, mapped: !!c.arguments[2]?.weightFiles }))),
+    restore: () => spies.forEach((spy) => spy.mock.restore()),
   };
 }
 

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { parse, stringify } from 'yaml';
 import { parseSftConfig } from '../../../main/train/sft/index.ts';
 import { RunFolder } from '../../../main/train/run/index.ts';
+import { loadModel } from '../../../main/models/weights.ts';
 import { arithmeticProblems } from '../../../main/train/tasks/index.ts';
 import { makeStudent, writeRows } from './arithmetic-fixture.ts';
 
@@ -26,6 +27,10 @@ test('train sft --config --json runs, prints the summary line and saves a reprod
     assert.equal(summary.run, 'cli-run');
     assert.equal(summary.steps, 3);
     for (const key of ['loss', 'evalLoss', 'tokensPerSecond', 'packingEfficiency']) assert.ok(Number.isFinite(summary[key]) && summary[key] > 0, key);
+    // traffic (#20), the engine's counter: each of the 3 steps feeds every parameter and its two AdamW
+    // moments (float32) to onnxruntime and gets them back, at least.
+    const stateBytes = 3 * 4 * [...loadModel(join(dir, 'model')).weights.values()].reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
+    assert.ok(summary.traffic.hostToDevice >= 3 * stateBytes && summary.traffic.deviceToHost >= 3 * stateBytes, `${JSON.stringify(summary.traffic)} vs ${stateBytes} B of state`);
     assert.ok(existsSync(join(summary.output, 'model.safetensors')));
     const run = RunFolder.inWorkspace(workspace, 'cli-run');
     const saved = parseSftConfig(parse(run.configText()));
