@@ -161,7 +161,7 @@ export class SftTrainer {
         trainTokens += tokens;
         trainSeconds += seconds;
         const slots = feeds.reduce((n, f) => n + f.batch * f.seq, 0);
-        metrics.append({ step, split: 'train', loss: result.loss, lr, grad_norm: gradNorm, tokens_per_s: tokens / seconds, tokens, target_tokens: total, packing_efficiency: tokens / slots, epoch: epoch + 1 });
+        metrics.append({ step, split: 'train', loss: result.loss, lr, grad_norm: gradNorm, tokens_per_s: tokens / seconds, tokens, target_tokens: total, packing_efficiency: tokens / slots, epoch: epoch + 1, traffic_h2d: result.traffic.hostToDevice, traffic_d2h: result.traffic.deviceToHost });
         this.options.onProgress?.({ step, totalSteps: plan.totalSteps, loss: result.loss, learningRate: lr, tokensPerSecond: tokens / seconds });
         if (config.evalEvery > 0 && step % config.evalEvery === 0 && step < plan.totalSteps) await this.evaluate(tuner, metrics, step, padId);
         if (config.saveEvery > 0 && step % config.saveEvery === 0 && step < plan.totalSteps) await this.checkpoint(tuner, step, epoch);

@@ -33,6 +33,12 @@ test('train sft --config --json runs, prints the summary line and saves a reprod
     assert.ok(summary.traffic.hostToDevice >= 3 * stateBytes && summary.traffic.deviceToHost >= 3 * stateBytes, `${JSON.stringify(summary.traffic)} vs ${stateBytes} B of state`);
     assert.ok(existsSync(join(summary.output, 'model.safetensors')));
     const run = RunFolder.inWorkspace(workspace, 'cli-run');
+    // Per-step traffic in the metrics: each train point has its step's bytes, and they add up within the total.
+    const train = run.readMetrics().records.filter((r) => r.split === 'train');
+    assert.equal(train.length, 3);
+    for (const r of train) assert.ok((r.traffic_h2d as number) >= stateBytes && (r.traffic_d2h as number) >= stateBytes, JSON.stringify(r));
+    assert.ok(train.reduce((n, r) => n + (r.traffic_h2d as number), 0) <= summary.traffic.hostToDevice);
+    assert.ok(train.reduce((n, r) => n + (r.traffic_d2h as number), 0) <= summary.traffic.deviceToHost);
     const saved = parseSftConfig(parse(run.configText()));
     assert.equal(saved.model, join(dir, 'model'), 'paths resolved against the config file');
     assert.equal(saved.data.source, join(dir, 'data', 'train.jsonl'));
