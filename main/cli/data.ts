@@ -1,7 +1,7 @@
 // `saenggak data import|export|list`: datasets from a terminal. Runs in this process (the CLI is already
 // separate from any app); `--json` prints exactly one JSON object on stdout, everything else goes to stderr.
 import type { Command } from 'commander';
-import { cliAction, workspaceFrom } from './workspace.ts';
+import { cliAction, withWorkspace } from './workspace.ts';
 
 type ImportOptions = { dataset: string; workspace?: string; json?: boolean; format?: string; encoding?: string; ifDuplicate: string };
 
@@ -31,12 +31,10 @@ export function registerDataCommands(program: Command): void {
         if (!['import', 'skip', 'fail'].includes(options.ifDuplicate)) {
           throw new Error(`--if-duplicate must be import, skip or fail, got "${options.ifDuplicate}"`);
         }
-        const { openWorkspace } = await import('../store/index.ts');
         const { importDataset, parseCsvEncoding } = await import('../data/import/index.ts');
         const { checkDuplicateImport, describeDuplicate } = await import('../data/import/duplicate.ts');
         const encoding = options.encoding !== undefined ? parseCsvEncoding(options.encoding) : undefined;
-        const ws = await openWorkspace(workspaceFrom(options.workspace));
-        try {
+        await withWorkspace(options.workspace, async (ws) => {
           const { duplicate, action } = await checkDuplicateImport(ws, file, options.ifDuplicate as 'import' | 'skip' | 'fail');
           if (duplicate) {
             const note = describeDuplicate('this file', duplicate);
@@ -73,9 +71,7 @@ export function registerDataCommands(program: Command): void {
             for (const e of summary.errors.slice(0, 20)) process.stdout.write(`  line ${e.line}: ${e.reason}\n`);
             if (summary.rejected > 20) process.stdout.write(`  … ${summary.rejected - 20} more (use --json for the first 1000)\n`);
           }
-        } finally {
-          await ws.close();
-        }
+        });
       }),
     );
 
@@ -95,22 +91,18 @@ export function registerDataCommands(program: Command): void {
     .action(
       cliAction(
         async (options: { dataset: string; out: string; format?: string; chat?: boolean; promptColumn?: string; responseColumn?: string; systemColumn?: string; columns?: string; workspace?: string; json?: boolean }) => {
-          const { openWorkspace } = await import('../store/index.ts');
-          const { exportDataset, EXPORT_FORMATS } = await import('../data/export.ts');
+            const { exportDataset, EXPORT_FORMATS } = await import('../data/export.ts');
           if (options.format !== undefined && !(EXPORT_FORMATS as readonly string[]).includes(options.format)) {
             throw new Error(`--format must be one of ${EXPORT_FORMATS.join(', ')}, got "${options.format}"`);
           }
           const columns = { prompt: options.promptColumn, response: options.responseColumn, system: options.systemColumn };
-          const ws = await openWorkspace(workspaceFrom(options.workspace));
-          try {
+          await withWorkspace(options.workspace, async (ws) => {
             const keepColumns = options.columns?.split(',').map((c) => c.trim()).filter(Boolean);
             if (options.columns !== undefined && !keepColumns?.length) throw new Error('--columns needs at least one column name');
             const result = await exportDataset({ workspace: ws, dataset: options.dataset, path: options.out, format: options.format as 'jsonl' | undefined, chat: options.chat, columns, keepColumns });
             if (options.json) process.stdout.write(JSON.stringify({ dataset: options.dataset, ...result }) + '\n');
             else process.stdout.write(`Wrote ${result.rows} rows of "${options.dataset}" to ${result.path} (${result.format}${result.chat ? ', chat format' : ''})\n`);
-          } finally {
-            await ws.close();
-          }
+          });
         },
       ),
     );
@@ -136,10 +128,8 @@ export function registerDataCommands(program: Command): void {
         if (total !== undefined && !(Number.isInteger(total) && total >= 0)) throw new Error(`--total must be a non-negative integer, got "${options.total}"`);
         const seed = Number(options.seed);
         if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got "${options.seed}"`);
-        const { openWorkspace } = await import('../store/index.ts');
         const { mixDatasets } = await import('../data/mix.ts');
-        const ws = await openWorkspace(workspaceFrom(options.workspace));
-        try {
+        await withWorkspace(options.workspace, async (ws) => {
           const result = await mixDatasets({ workspace: ws, sources, total, output: options.out, seed, allowRepeat: options.allowRepeat });
           if (options.json) process.stdout.write(JSON.stringify(result) + '\n');
           else {
@@ -147,9 +137,7 @@ export function registerDataCommands(program: Command): void {
             for (const s of result.perSource) process.stdout.write(`  ${s.dataset}: ${s.taken} of ${s.available} rows (${(s.ratio * 100).toFixed(1)}%)${s.repeated ? `, ${s.repeated} repeated` : ''}\n`);
             if (result.shortfall) process.stdout.write(`  ${result.shortfall} rows short of the requested total (use --allow-repeat to upsample)\n`);
           }
-        } finally {
-          await ws.close();
-        }
+        });
       }),
     );
 
@@ -160,9 +148,7 @@ export function registerDataCommands(program: Command): void {
     .option('--json', 'print {workspace, datasets:[...]} as one JSON object')
     .action(
       cliAction(async (options: { workspace?: string; json?: boolean }) => {
-        const { openWorkspace } = await import('../store/index.ts');
-        const ws = await openWorkspace(workspaceFrom(options.workspace));
-        try {
+        await withWorkspace(options.workspace, async (ws) => {
           const datasets = await ws.datasets.list();
           if (options.json) {
             process.stdout.write(JSON.stringify({ workspace: ws.root, datasets }) + '\n');
@@ -172,9 +158,7 @@ export function registerDataCommands(program: Command): void {
           for (const d of datasets) {
             process.stdout.write(`${d.name}\t${d.rows} rows\t${d.columns.map((c) => c.name).join(', ')}\n`);
           }
-        } finally {
-          await ws.close();
-        }
+        });
       }),
     );
 }

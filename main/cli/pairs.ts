@@ -4,7 +4,7 @@
 //   pairs label-stats --set NAME            labels per labeler and agreement (human vs scorers, between labelers)
 //   pairs list                              the workspace's preference sets
 import type { Command } from 'commander';
-import { cliAction, workspaceFrom } from './workspace.ts';
+import { cliAction, withWorkspace } from './workspace.ts';
 import { stopOnSignals } from './signals.ts';
 
 type WorkspaceOption = { workspace?: string; json?: boolean };
@@ -29,35 +29,34 @@ export function registerPairsCommands(program: Command): void {
     .action(
       cliAction(async (recipePath: string, options: WorkspaceOption) => {
         const { dirname, resolve } = await import('node:path');
-        const { openWorkspace } = await import('../store/index.ts');
         const { readPairsRecipeFile } = await import('../pairs/recipe.ts');
         const { runPairsBuild } = await import('../pairs/build.ts');
         const recipe = await readPairsRecipeFile(recipePath);
-        const ws = await openWorkspace(workspaceFrom(options.workspace));
-        const stop = stopOnSignals({ reason: 'stopped by signal; run the same command again to resume' });
-        const tty = process.stderr.isTTY;
-        try {
-          const result = await runPairsBuild({
-            workspace: ws,
-            recipe,
-            baseDir: dirname(resolve(recipePath)),
-            signal: stop.signal,
-            log: (line) => process.stderr.write(`${line}\n`),
-            onProgress: tty ? (p) => process.stderr.write(`\r${p.phase}${p.message ? ` ${p.message}` : ''}: ${p.done} / ${p.total}   `) : undefined,
-          });
-          if (tty) process.stderr.write('\n');
-          if (options.json) {
-            process.stdout.write(JSON.stringify(result) + '\n');
-            return;
+        await withWorkspace(options.workspace, async (ws) => {
+          const stop = stopOnSignals({ reason: 'stopped by signal; run the same command again to resume' });
+          const tty = process.stderr.isTTY;
+          try {
+            const result = await runPairsBuild({
+              workspace: ws,
+              recipe,
+              baseDir: dirname(resolve(recipePath)),
+              signal: stop.signal,
+              log: (line) => process.stderr.write(`${line}\n`),
+              onProgress: tty ? (p) => process.stderr.write(`\r${p.phase}${p.message ? ` ${p.message}` : ''}: ${p.done} / ${p.total}   `) : undefined,
+            });
+            if (tty) process.stderr.write('\n');
+            if (options.json) {
+              process.stdout.write(JSON.stringify(result) + '\n');
+              return;
+            }
+            process.stdout.write(`Collection "${result.collection}": ${result.responses} responses to ${result.prompts} prompts\n`);
+            process.stdout.write(`  ${'scorer'.padEnd(20)} ${'mean'.padStart(10)} ${'std'.padStart(10)} ${'weight'.padStart(8)}\n`);
+            for (const s of result.recentre.scorers) process.stdout.write(`  ${s.scorer.padEnd(20)} ${s.mean.toFixed(4).padStart(10)} ${s.std.toFixed(4).padStart(10)} ${s.weight.toFixed(3).padStart(8)}\n`);
+            for (const set of result.sets) process.stdout.write(`Set "${set.name}" (${set.construction}): ${set.pairs} pairs, mean margin ${fixed(set.meanMargin)}\n`);
+          } finally {
+            stop.release();
           }
-          process.stdout.write(`Collection "${result.collection}": ${result.responses} responses to ${result.prompts} prompts\n`);
-          process.stdout.write(`  ${'scorer'.padEnd(20)} ${'mean'.padStart(10)} ${'std'.padStart(10)} ${'weight'.padStart(8)}\n`);
-          for (const s of result.recentre.scorers) process.stdout.write(`  ${s.scorer.padEnd(20)} ${s.mean.toFixed(4).padStart(10)} ${s.std.toFixed(4).padStart(10)} ${s.weight.toFixed(3).padStart(8)}\n`);
-          for (const set of result.sets) process.stdout.write(`Set "${set.name}" (${set.construction}): ${set.pairs} pairs, mean margin ${fixed(set.meanMargin)}\n`);
-        } finally {
-          stop.release();
-          await ws.close();
-        }
+        });
       }),
     );
 
@@ -73,18 +72,14 @@ export function registerPairsCommands(program: Command): void {
     .option('--json', 'print {path, rows, format, layout, dropped, swapped}')
     .action(
       cliAction(async (options: WorkspaceOption & { set: string; out: string; format: string; metadata?: boolean; labels?: string }) => {
-        const { openWorkspace } = await import('../store/index.ts');
         const { exportPreferenceSet, exportFormatOf, parsePairLayout } = await import('../pairs/export.ts');
         exportFormatOf(options.out); // fail on a bad extension before opening anything
         const layout = parsePairLayout(options.format);
-        const ws = await openWorkspace(workspaceFrom(options.workspace));
-        try {
+        await withWorkspace(options.workspace, async (ws) => {
           const result = await exportPreferenceSet(ws, { set: options.set, out: options.out, metadata: options.metadata, humanLabels: options.labels, layout });
           if (options.json) process.stdout.write(JSON.stringify(result) + '\n');
           else process.stdout.write(`Wrote ${result.rows} pairs to ${result.path} (${result.format}, ${result.layout})${options.labels ? `; ${result.swapped} swapped, ${result.dropped} dropped by ${options.labels}'s labels` : ''}\n`);
-        } finally {
-          await ws.close();
-        }
+        });
       }),
     );
 
@@ -96,12 +91,10 @@ export function registerPairsCommands(program: Command): void {
     .option('--json', 'print the agreement report as JSON')
     .action(
       cliAction(async (options: WorkspaceOption & { set: string }) => {
-        const { openWorkspace } = await import('../store/index.ts');
         const { readPreferenceSet, labelLog } = await import('../pairs/set-store.ts');
         const { agreementReport } = await import('../pairs/agreement.ts');
         const { currentLabels } = await import('../pairs/labels.ts');
-        const ws = await openWorkspace(workspaceFrom(options.workspace));
-        try {
+        await withWorkspace(options.workspace, async (ws) => {
           const pairsOfSet = await readPreferenceSet(ws, options.set);
           const records = await labelLog(ws, options.set).records();
           const report = agreementReport(pairsOfSet, records);
@@ -116,9 +109,7 @@ export function registerPairsCommands(program: Command): void {
           };
           table('Human vs scorer', report.humanVsScorer);
           if (report.betweenLabelers.length) table('Between labelers', report.betweenLabelers);
-        } finally {
-          await ws.close();
-        }
+        });
       }),
     );
 
@@ -129,16 +120,12 @@ export function registerPairsCommands(program: Command): void {
     .option('--json', 'print the sets as JSON')
     .action(
       cliAction(async (options: WorkspaceOption) => {
-        const { openWorkspace } = await import('../store/index.ts');
         const { listSets } = await import('../pairs/set-store.ts');
-        const ws = await openWorkspace(workspaceFrom(options.workspace));
-        try {
+        await withWorkspace(options.workspace, async (ws) => {
           const sets = await listSets(ws);
           if (options.json) process.stdout.write(JSON.stringify(sets) + '\n');
           else for (const s of sets) process.stdout.write(`${s.name.padEnd(24)} ${s.construction.padEnd(14)} ${String(s.pairs).padStart(7)} pairs  from ${s.collection}\n`);
-        } finally {
-          await ws.close();
-        }
+        });
       }),
     );
 }

@@ -24,6 +24,17 @@ export async function ensureWorkspace(dir: string): Promise<string> {
   return dir;
 }
 
+/** Opens the workspace (--workspace, else $SAENGGAK_WORKSPACE), runs WORK on it and closes it, failed or not. */
+export async function withWorkspace<T>(option: string | undefined, work: (ws: import('../store/index.ts').Workspace) => Promise<T>): Promise<T> {
+  const { openWorkspace } = await import('../store/index.ts');
+  const ws = await openWorkspace(workspaceFrom(option));
+  try {
+    return await work(ws);
+  } finally {
+    await ws.close();
+  }
+}
+
 /** Wraps an action so that any error prints `saenggak: message` on stderr and exits non-zero. */
 export function cliAction<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
   return async (...args: A) => {
