@@ -147,7 +147,8 @@ export async function newRunName(root: string, jobs: JobRunner, kind: RunKindNam
 export async function startRunJob(jobs: JobRunner, kind: RunKindName, name: string, config: Record<string, unknown>, resume: boolean, device?: string) {
   const input: RunJobInput = { config: { ...config, name }, resume, ...(device ? { device } : {}) };
   const title = `${resume ? 'Resume' : 'Train'} ${kind.toUpperCase()} run ${name}`;
-  const job = await jobs.start(kind, input, title, { run: name });
+  // `variant` names the UI's message (jobs.kind.<kind>.resume); `run` is how jobsByRun finds the job.
+  const job = await jobs.start(kind, input, title, { run: name, ...(resume ? { variant: 'resume' } : {}) });
   return { jobId: job.id, run: name };
 }
 
@@ -181,6 +182,7 @@ export async function startRunExport(root: string, jobs: JobRunner, name: string
   const info = folder.info();
   if (info.status !== 'finished' || !info.output) throw new CodedError('conflict', `run "${info.name}" has no final output to export (status ${info.status})`);
   const paths = exportPaths(folder.dir, info.name, format, quant);
-  const job = await jobs.start('export', { run: info.name, format, quant }, `Export ${info.name} as ${format === 'ollama' ? 'Ollama' : 'GGUF'} (${quant})`);
+  const label = format === 'ollama' ? 'Ollama' : 'GGUF';
+  const job = await jobs.start('export', { run: info.name, format, quant }, `Export ${info.name} as ${label} (${quant})`, { name: info.name, format: label, quant });
   return { jobId: job.id, files: [paths.gguf, ...(paths.modelfile ? [paths.modelfile] : [])] };
 }

@@ -1,5 +1,6 @@
 // The job runner's value types: a job's record, status and progress as the UI and the CLI see them. The
-// app contract (main/api/contract.ts) re-exports them.
+// app contract (main/api/contract.ts) re-exports them. A run record pairs a training run with its job.
+import type { RunKindName, RunState } from '../train/run/types.ts';
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -37,4 +38,41 @@ export type JobRecord = {
   device?: string;
   /** While waiting for its device: which, and the place in line (1 = next). */
   queue?: { device: string; position: number };
+};
+
+/** One run as listed: runs/<name>/run.json plus the job that runs (or ran) it. */
+export type RunRecord = {
+  name: string;
+  kind: RunKindName;
+  /**
+   * The run's status. run.json says 'running' while a trainer writes it; when its job has ended without the
+   * trainer updating run.json (a crash, an app restart), this says 'failed' or 'stopped' and `stale` is true.
+   */
+  status: RunState;
+  stale?: boolean;
+  createdAt: string;
+  updatedAt: string;
+  step: number;
+  totalSteps: number | null;
+  output?: string;
+  error?: string;
+  summary?: Record<string, number>;
+  baseModel?: string;
+  data?: string;
+  /** What the trainer did on its own to keep going, e.g. an out-of-memory retry with a halved micro-batch (#21). */
+  recoveries?: string[];
+  /** The newest job started for this run from the app (progress, ETA, log), if the job list still has it. */
+  job: { id: string; status: JobStatus; progress: JobProgress | null; error?: string } | null;
+};
+
+export type RunDetails = {
+  run: RunRecord;
+  /** runs/<name>/config.yaml as written (the resolved config that reproduces the run). */
+  configYaml: string;
+  /** The same config parsed, for forms ("start a similar run") and labels. */
+  config: Record<string, unknown> | null;
+  /** Steps of the checkpoints on disk (the newest one is where a resume starts). */
+  checkpoints: number[];
+  /** Steps with saved GRPO rollouts (runs/<name>/samples/step-<N>.jsonl), ascending. */
+  sampleSteps: number[];
 };

@@ -1,7 +1,7 @@
 // Hand labeling of preference pairs, as the Pairs page reads it: a set's pairs with one labeler's labels,
 // filtered and paged; label counts per labeler; and two sets compared. Pure over pairs and label records,
 // so any front door (the app's pairs.* methods today) gives the same answers.
-import type { PairItem, PairItemsPage, PairLabel, PairSetComparison } from '../api/contracts/pairs.ts';
+import type { PairItem, PairItemsPage, PairLabel, PairSetComparison } from './view-types.ts';
 import { currentLabels, preferenceOf, type LabelRecord } from './labels.ts';
 import type { PreferencePair } from './types.ts';
 

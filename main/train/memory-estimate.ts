@@ -1,0 +1,199 @@
+// The memory a run will need on the chosen device, before it starts: weights, gradients, optimizer state
+// and activations from the model's shapes (models/memory.ts), and when it does not fit, what to change.
+import { join } from 'node:path';
+import type { DevicesInfo, GpuInfo } from '../devices/types.ts';
+import { parseDeviceSpec, resolveDevice } from '../devices/device-spec.ts';
+import type { MemoryAdvice, RunKindName, RunMemoryEstimate } from './run/types.ts';
+import { CodedError } from '../store/errors.ts';
+import { chooseProviderFrom, type ExecutionProviderName } from '../engine/runtime/providers.ts';
+import { sftConfigSchema, type SftConfig } from './sft/config.ts';
+import { grpoConfigSchema, type GrpoConfig } from './grpo/config.ts';
+import { loadModelConfig, type ModelConfig } from '../models/config.ts';
+import { estimateTrainingMemory, parameterCounts, DEFAULT_LORA_TARGETS } from '../models/memory.ts';
+import { expectedWeightShapes } from '../models/weights.ts';
+import { getDevices } from '../devices/index.ts';
+import { validateConfig } from './run/validate-config.ts';
+import { resolveModelPath } from './run/start-models.ts';
+
+/** A GPU's memory a new run can have: what nvidia-smi reports free now (other jobs' and apps' use counted). */
+const freeBytes = (gpu: GpuInfo) => Math.max(0, gpu.memoryTotalMiB - gpu.memoryUsedMiB) * 2 ** 20;
+
+/** The device a provider choice (or an explicit `device`, e.g. cuda:1) lands on and the memory it has. */
+function chooseDevice(devices: DevicesInfo, provider: 'auto' | 'cpu' | 'cuda' | 'webgpu', device?: string): RunMemoryEstimate['device'] {
+  const available = (name: string) => devices.providers.some((p) => p.name === name && p.available);
+  if (device) {
+    let resolved;
+    try {
+      resolved = resolveDevice(parseDeviceSpec(device), { gpus: devices.gpus, webgpu: available('webgpu') });
+    } catch (error) {
+      throw new CodedError('invalid_input', (error as Error).message);
+    }
+    if (resolved.gpu) return { provider: 'cuda', name: `${resolved.label} ${resolved.gpu.name}`, memoryBytes: freeBytes(resolved.gpu) };
+    if (resolved.provider === 'cpu') return { provider: 'cpu', name: devices.cpu.model, memoryBytes: devices.cpu.memoryTotalMiB * 2 ** 20 };
+    provider = resolved.provider;
+  }
+  const gpu = devices.gpus[0];
+  // The engine's provider rule over the Devices page's probes, so the estimate lands where a session would;
+  // a GPU provider counts only with a GPU to plan for.
+  const reasonOf = (p: ExecutionProviderName) => (p === 'cpu' ? null : !available(p) ? `${p} is unavailable` : gpu ? null : 'no GPU to plan for');
+  const pick = provider === 'auto' ? chooseProviderFrom('auto', reasonOf).provider : provider;
+  if (pick !== 'cpu' && gpu) return { provider: pick, name: gpu.name, memoryBytes: freeBytes(gpu) };
+  if (pick !== 'cpu') throw new CodedError('invalid_input', `no GPU was found for the ${pick} provider (see the Devices page)`);
+  return { provider: 'cpu', name: devices.cpu.model, memoryBytes: devices.cpu.memoryTotalMiB * 2 ** 20 };
+}
+
+/** Share of the device's memory a run may plan for (allocator slack, the OS, the app itself). */
+const USABLE_SHARE = 0.9;
+
+type Plan = {
+  model: ModelConfig;
+  /** Sequences per micro-batch and their length. */
+  batch: number;
+  seqLength: number;
+  method: { kind: 'full' } | { kind: 'lora'; r: number; targets: string[] } | { kind: 'selective'; trainable: number };
+  weightBytes: number;
+  /** Extra bytes held beside the train step (GRPO: the rollouts' KV cache, a reference copy). */
+  extra: number;
+  /** The config's knobs that the advice names. */
+  batchField: string;
+  seqField: string;
+  /** The value of seqField that gave seqLength. */
+  seqFieldValue: number;
+  /** Sequences per unit of batchField (2 for reward models: a chosen and a rejected sequence per pair). */
+  batchScale: number;
+};
+
+function loraTargets(targets: readonly string[] | undefined): string[] {
+  if (!targets || targets.includes('all-linear')) return [...DEFAULT_LORA_TARGETS];
+  return targets.filter((t) => DEFAULT_LORA_TARGETS.includes(t));
+}
+
+/** Trainable weights of selective tuning: whole layers, named or /regex/ parameters, MLP neurons. */
+function selectiveTrainable(model: ModelConfig, method: { layers?: number[]; parameters?: string[]; neurons?: Record<string, number[]> }): number {
+  const counts = parameterCounts(model);
+  let n = (method.layers?.length ?? 0) * counts.perLayer;
+  const patterns = (method.parameters ?? []).map((p) => (p.startsWith('/') && p.endsWith('/') && p.length > 2 ? new RegExp(p.slice(1, -1)) : p));
+  for (const [name, shape] of expectedWeightShapes(model)) {
+    if (patterns.some((p) => (typeof p === 'string' ? p === name : p.test(name)))) n += shape.reduce((a, b) => a * b, 1);
+  }
+  for (const ids of Object.values(method.neurons ?? {})) n += ids.length * 3 * model.hiddenSize;
+  return Math.min(n, counts.total);
+}
+
+/** The trainer's method (SFT and GRPO share the schema's shape) as the estimate counts it. */
+function planMethod(model: ModelConfig, method: SftConfig['method'] | GrpoConfig['method']): Plan['method'] {
+  if (method.kind === 'lora') return { kind: 'lora', r: method.r, targets: loraTargets(method.targetModules) };
+  if (method.kind === 'selective') return { kind: 'selective', trainable: selectiveTrainable(model, method) };
+  return { kind: 'full' };
+}
+
+/**
+ * The estimate reads the model and the shapes, never the data: a form that has not chosen its dataset
+ * yet still gets an estimate (a stand-in source fills the required field).
+ */
+function withStandInData(kind: RunKindName, raw: Record<string, unknown>): Record<string, unknown> {
+  const blank = (v: unknown) => v === undefined || v === '' || (typeof v === 'object' && v !== null && !Object.values(v).some((x) => typeof x === 'string' && x !== ''));
+  if (kind === 'sft' && blank(raw.data)) return { ...raw, data: 'estimate' };
+  if (kind === 'grpo' && blank(raw.prompts)) return { ...raw, prompts: { dataset: 'estimate' } };
+  return raw;
+}
+
+function planFor(root: string, kind: RunKindName, given: Record<string, unknown>): Plan {
+  const raw = withStandInData(kind, given);
+  const modelPath = typeof raw.model === 'string' ? resolveModelPath(root, raw.model) : null;
+  if (!modelPath) throw new CodedError('invalid_input', 'model: choose the model folder to start from');
+  let model: ModelConfig;
+  try {
+    model = loadModelConfig(modelPath);
+  } catch (error) {
+    throw new CodedError('invalid_input', `model: cannot read ${join(modelPath, 'config.json')} (${(error as Error).message})`);
+  }
+  if (kind === 'sft') {
+    const c: SftConfig = sftConfigSchema.parse(validateConfig('sft', raw));
+    const rows = c.batchUnit === 'tokens' ? Math.max(1, Math.floor(c.batchSize / c.maxSeqLength)) : c.batchSize;
+    const method = planMethod(model, c.method);
+    return { model, batch: rows, seqLength: c.maxSeqLength, method, weightBytes: c.dtype === 'float64' ? 8 : 4, extra: 0, batchField: 'batchSize', seqField: 'maxSeqLength', seqFieldValue: c.maxSeqLength, batchScale: 1 };
+  }
+  if (kind === 'grpo') {
+    const c: GrpoConfig = grpoConfigSchema.parse(validateConfig('grpo', raw));
+    const responses = c.objective.miniBatch ?? c.rollout.promptsPerStep * c.rollout.groupSize;
+    // Prompts are not read here: allow 256 tokens of prompt beside the response.
+    const seqLength = c.rollout.maxNewTokens + 256;
+    const method = planMethod(model, c.method);
+    // Rollouts keep a float32 KV cache for the whole rollout batch; with full tuning and a KL term the
+    // reference is a second copy of the weights (LoRA switches the adapter off instead).
+    const kvCache = 2 * model.numLayers * model.numKvHeads * model.headDim * 4 * seqLength * c.rollout.promptsPerStep * c.rollout.groupSize;
+    const reference = c.objective.kl.beta > 0 && c.method.kind !== 'lora' ? parameterCounts(model).total * 4 : 0;
+    return { model, batch: responses, seqLength, method, weightBytes: 4, extra: kvCache + reference, batchField: 'objective.miniBatch', seqField: 'rollout.maxNewTokens', seqFieldValue: c.rollout.maxNewTokens, batchScale: 1 };
+  }
+  // Reward model: a chosen and a rejected sequence per pair, scored by a one-label head.
+  const batchSize = typeof raw.batchSize === 'number' && raw.batchSize > 0 ? Math.floor(raw.batchSize) : 8;
+  const seqLength = typeof raw.maxSeqLength === 'number' && raw.maxSeqLength > 0 ? Math.floor(raw.maxSeqLength) : 1024;
+  const rawMethod = (raw.method ?? { kind: 'full' }) as { kind?: string; r?: number; targetModules?: string[] };
+  const scorer: ModelConfig = { ...model, task: 'sequence-classification', numLabels: 1 };
+  const method: Plan['method'] = rawMethod.kind === 'lora' ? { kind: 'lora', r: rawMethod.r ?? 16, targets: loraTargets(rawMethod.targetModules) } : { kind: 'full' };
+  return { model: scorer, batch: batchSize * 2, seqLength, method, weightBytes: 4, extra: 0, batchField: 'batchSize', seqField: 'maxSeqLength', seqFieldValue: seqLength, batchScale: 2 };
+}
+
+function estimate(plan: Plan, device: RunMemoryEstimate['device']): RunMemoryEstimate {
+  const rank = plan.method.kind === 'lora' ? plan.method.r : 16;
+  const targets = plan.method.kind === 'lora' ? plan.method.targets : DEFAULT_LORA_TARGETS;
+  const at = (batch: number, seqLength: number) => {
+    const e = estimateTrainingMemory(plan.model, { batchSize: batch, seqLength, weightBytes: plan.weightBytes, loraRank: rank, loraTargets: targets });
+    const parts = plan.method.kind === 'lora' ? e.lora : { ...e.full };
+    if (plan.method.kind === 'selective') {
+      parts.trainableParameters = plan.method.trainable;
+      parts.gradients = plan.method.trainable * 4;
+      parts.optimizer = plan.method.trainable * 8;
+    }
+    const activations = parts.activations + plan.extra;
+    return { ...parts, activations, total: parts.weights + parts.gradients + parts.optimizer + activations };
+  };
+  const parts = at(plan.batch, plan.seqLength);
+  const budget = device.memoryBytes * USABLE_SHARE;
+  const fits = parts.total <= budget;
+  const advice: MemoryAdvice[] = [];
+  if (!fits) {
+    let batch = plan.batch;
+    while (batch > plan.batchScale && at(batch, plan.seqLength).total > budget) batch = Math.max(plan.batchScale, Math.floor(batch / 2));
+    if (batch < plan.batch && at(batch, plan.seqLength).total <= budget) {
+      advice.push({ action: 'lower', field: plan.batchField, value: Math.max(1, Math.floor(batch / plan.batchScale)) });
+    }
+    if (plan.method.kind !== 'lora' && at(plan.batch, plan.seqLength).total > budget) {
+      const asLora = estimateTrainingMemory(plan.model, { batchSize: plan.batch, seqLength: plan.seqLength, weightBytes: plan.weightBytes }).lora.total + plan.extra;
+      if (asLora <= budget) advice.push({ action: 'use-lora' });
+    }
+    let seq = plan.seqLength;
+    while (seq > 64 && at(plan.batch, seq).total > budget) seq = Math.floor(seq / 2);
+    if (seq < plan.seqLength && at(plan.batch, seq).total <= budget) {
+      // GRPO's knob is maxNewTokens; the estimate adds the prompt allowance to it.
+      advice.push({ action: 'lower', field: plan.seqField, value: Math.max(1, seq - (plan.seqLength - plan.seqFieldValue)) });
+    }
+    if (advice.length === 0) advice.push({ action: 'smaller-model' });
+  }
+  return {
+    parameters: parameterCounts(plan.model).total,
+    trainableParameters: parts.trainableParameters,
+    weights: parts.weights,
+    gradients: parts.gradients,
+    optimizer: parts.optimizer,
+    activations: parts.activations,
+    total: parts.total,
+    batchSize: plan.batch,
+    seqLength: plan.seqLength,
+    device,
+    fits,
+    advice,
+  };
+}
+
+/** The estimate for a run of KIND with CONFIG (possibly incomplete) on the device PROVIDER lands on. */
+export async function estimateRun(
+  root: string,
+  kind: RunKindName,
+  config: Record<string, unknown>,
+  provider: 'auto' | 'cpu' | 'cuda' | 'webgpu',
+  device?: string,
+): Promise<RunMemoryEstimate> {
+  return estimate(planFor(root, kind, config), chooseDevice(await getDevices(), provider, device));
+}

@@ -6,147 +6,23 @@
 // keeps importing types from main/api only.
 import { z } from 'zod';
 import { method } from '../method.ts';
-import type { JobStatus, JobProgress } from '../../jobs/types.ts';
-import type { TextSpan } from '../../rewards/playground-types.ts';
 
-export type RunKindName = 'sft' | 'grpo' | 'rm';
-export type RunState = 'created' | 'running' | 'stopped' | 'failed' | 'diverged' | 'finished';
-
-/** One run as listed: runs/<name>/run.json plus the job that runs (or ran) it. */
-export type RunRecord = {
-  name: string;
-  kind: RunKindName;
-  /**
-   * The run's status. run.json says 'running' while a trainer writes it; when its job has ended without the
-   * trainer updating run.json (a crash, an app restart), this says 'failed' or 'stopped' and `stale` is true.
-   */
-  status: RunState;
-  stale?: boolean;
-  createdAt: string;
-  updatedAt: string;
-  step: number;
-  totalSteps: number | null;
-  output?: string;
-  error?: string;
-  summary?: Record<string, number>;
-  baseModel?: string;
-  data?: string;
-  /** What the trainer did on its own to keep going, e.g. an out-of-memory retry with a halved micro-batch (#21). */
-  recoveries?: string[];
-  /** The newest job started for this run from the app (progress, ETA, log), if the job list still has it. */
-  job: { id: string; status: JobStatus; progress: JobProgress | null; error?: string } | null;
-};
-
-export type RunDetails = {
-  run: RunRecord;
-  /** runs/<name>/config.yaml as written (the resolved config that reproduces the run). */
-  configYaml: string;
-  /** The same config parsed, for forms ("start a similar run") and labels. */
-  config: Record<string, unknown> | null;
-  /** Steps of the checkpoints on disk (the newest one is where a resume starts). */
-  checkpoints: number[];
-  /** Steps with saved GRPO rollouts (runs/<name>/samples/step-<N>.jsonl), ascending. */
-  sampleSteps: number[];
-};
-
-/** One metrics point (metrics.jsonl line): optimizer step, split ('train', 'eval', ...), numbers by name. */
-export type RunMetricRecord = { step: number; split: string; time: string; [metric: string]: number | string };
-
-export type RunMetricsPage = {
-  records: RunMetricRecord[];
-  /** Byte offset to pass as `from` next time (only complete lines are consumed). */
-  next: number;
-  /**
-   * The file had shrunk below `from` (a resumed run drops the points after its checkpoint), so these
-   * records are read from the start and replace what the caller had.
-   */
-  restarted?: boolean;
-};
-
-/** One GRPO response in the rollout viewer. */
-export type RolloutResponse = {
-  text: string;
-  /** Weighted total reward. */
-  reward: number | null;
-  /** Per-component rewards (accuracy, format, language, rewardModel, judge, ...); null = not applicable. */
-  rewards: Record<string, number | null>;
-  advantage: number | null;
-  /** Spans of the thinking removed before language counting, relative to `text`. */
-  spans: TextSpan[];
-  /** The response hit maxNewTokens. */
-  truncated: boolean;
-  tokens: number | null;
-  /** Target-language share of the thinking, when the trainer saved it. */
-  lang: number | null;
-  /** Reused from the replay buffer rather than sampled at this step. */
-  replayed: boolean;
-};
-
-/** One prompt and its G responses at a step (a line of samples/step-<N>.jsonl). */
-export type RolloutGroup = {
-  prompt: string;
-  answer: string | null;
-  lang: string | null;
-  /** Variance-aware sampling: the prompt's Variance Promotion Score after this visit (null when the run does not use it). */
-  vps: number | null;
-  /** The curriculum's category of the prompt (null when the run does not use one). */
-  category: string | null;
-  responses: RolloutResponse[];
-};
-
-export type RunSamples = {
-  /** Every step with saved rollouts, ascending. */
-  steps: number[];
-  /** The step shown (the one asked for, else the newest), or null when there are none. */
-  step: number | null;
-  groups: RolloutGroup[];
-};
-
-export type RunMemoryEstimate = {
-  /** What was estimated: parameters of the model, trainable ones under the chosen method. */
-  parameters: number;
-  trainableParameters: number;
-  /** Bytes by part (weights, gradients, AdamW moments, activations) and their total. */
-  weights: number;
-  gradients: number;
-  optimizer: number;
-  activations: number;
-  total: number;
-  /** The sequences and tokens per micro-batch the estimate assumes. */
-  batchSize: number;
-  seqLength: number;
-  /** The device the run would use and the memory it has (GPU memory, or the machine's RAM for CPU). */
-  device: { provider: 'cpu' | 'cuda' | 'webgpu'; name: string; memoryBytes: number };
-  fits: boolean;
-  /** What to change when it does not fit, as values the UI words itself. */
-  advice: MemoryAdvice[];
-};
-
-/**
- * One way to make a run fit: lower a config field (`field`, a dotted path) to `value`, switch to LoRA,
- * or nothing at this size ('smaller-model').
- */
-export type MemoryAdvice =
-  | { action: 'lower'; field: string; value: number }
-  | { action: 'use-lora' }
-  | { action: 'smaller-model' };
-
-export type RunStartModel = {
-  /** Label: the folder name, or "<run> (output)". */
-  name: string;
-  /** Absolute folder path (config.json, weights, tokenizer). */
-  path: string;
-  source: 'workspace' | 'run';
-  /** For run outputs: the run and its kind. */
-  run?: string;
-  kind?: RunKindName;
-  /** From config.json: architecture family, size, task; null when config.json could not be read. */
-  family: string | null;
-  parameters: number | null;
-  task: 'causal-lm' | 'sequence-classification' | null;
-  /** A PEFT adapter folder (adapter_config.json) rather than full weights. */
-  adapter: boolean;
-};
+// Value types live with their modules (train/run/types.ts, jobs/types.ts); re-exported here for the contract.
+import type { RunDetails, RunRecord } from '../../jobs/types.ts';
+import type { RunMemoryEstimate, RunMetricsPage, RunSamples, RunStartModel } from '../../train/run/types.ts';
+export type { RunDetails, RunRecord } from '../../jobs/types.ts';
+export type {
+  MemoryAdvice,
+  RolloutGroup,
+  RolloutResponse,
+  RunKindName,
+  RunMemoryEstimate,
+  RunMetricRecord,
+  RunMetricsPage,
+  RunSamples,
+  RunStartModel,
+  RunState,
+} from '../../train/run/types.ts';
 
 const runName = z
   .string()

@@ -2,8 +2,8 @@
 // one step's groups, read defensively (a sample file written by an older trainer still shows what it has).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { RolloutGroup, RolloutResponse, RunSamples } from '../../api/contracts/runs.ts';
-import type { TextSpan } from '../../api/contract.ts';
+import type { TextSpan } from '../../rewards/playground-types.ts';
+import type { RolloutGroup, RolloutResponse, RunSamples } from './types.ts';
 import { CodedError } from '../../store/errors.ts';
 import type { RunFolder } from './run-folder.ts';
 import { DEFAULT_THINK_TAGS, splitThinking } from '../../rewards/index.ts';

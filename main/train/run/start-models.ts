@@ -2,7 +2,7 @@
 // config's model path resolves.
 import { existsSync, readdirSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import type { RunStartModel } from '../../api/contracts/runs.ts';
+import type { RunStartModel } from './types.ts';
 import { RunFolder, listRuns } from './run-folder.ts';
 import { workspacePaths } from '../../store/workspace.ts';
 import { loadModelConfig } from '../../models/config.ts';

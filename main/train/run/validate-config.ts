@@ -1,5 +1,5 @@
 // A run's config checked against its kind's schema, shared by starting a run and estimating its memory.
-import type { RunKindName } from '../../api/contracts/runs.ts';
+import type { RunKindName } from './types.ts';
 import { CodedError } from '../../store/errors.ts';
 import { sftConfigSchema } from '../sft/config.ts';
 import { grpoConfigSchema } from '../grpo/config.ts';
