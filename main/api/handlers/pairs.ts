@@ -11,7 +11,13 @@ import { comparePairSets, currentLabelList, labeledCounts, pairItemsPage } from 
 import { pairsRecipeCollection, savePairsRecipe } from '../../pairs/recipe-file.ts';
 import { labelLog, listCollections, listSets } from '../../pairs/set-store.ts';
 import type { PairsJobInput } from '../../jobs/kinds/pairs.ts';
-import { plainPairSets, readAnyPairs } from './pair-sources.ts';
+import { plainPairSets, readAnyPairs as readPairsOf, type PipelinePairsOutput } from '../../pairs/pair-sources.ts';
+import { readPipelineState } from '../../pipeline/state.ts';
+import type { Workspace } from '../../store/index.ts';
+
+/** The file a pipeline's pairs stage wrote: its pairs are labelable as "<pipeline>.pipeline-pairs". */
+const pipelinePairsOutput: PipelinePairsOutput = (workspace, pipeline) => readPipelineState(workspace.root, pipeline)?.stages.pairs?.outputs?.output;
+const readAnyPairs = (workspace: Workspace, name: string) => readPairsOf(workspace, name, pipelinePairsOutput);
 
 /** Label-log errors are the caller's (bad name, choice or order): report them as invalid input. */
 async function asInput<T>(work: () => Promise<T>): Promise<T> {
@@ -29,7 +35,7 @@ export const pairsHandlers: HandlerGroup<'pairs'> = {
     const out: PairSetInfo[] = [];
     const built = await listSets(workspace);
     // Imported prompt/chosen/rejected datasets and pipelines' pairs files are labelable too.
-    const plain = await plainPairSets(workspace, new Set(built.map((s) => s.name)));
+    const plain = await plainPairSets(workspace, new Set(built.map((s) => s.name)), pipelinePairsOutput);
     for (const summary of [...built, ...plain]) out.push({ ...summary, labeled: labeledCounts(await labelLog(workspace, summary.name).records()) });
     return out;
   },

@@ -3,12 +3,12 @@
 // pairs file a pipeline run's pairs stage wrote (pipelines/<name>/…/pairs.jsonl). Both are read as
 // PreferencePair rows with ids from the row (`pair_id` or `id`) or its position, so labels (pairs/<set>/
 // labels.jsonl, keyed by pair id) stay attached across reloads. A pipeline's file is offered as the set
-// "<pipeline>.pipeline-pairs".
+// "<pipeline>.pipeline-pairs". Which file a pipeline's pairs stage wrote is the caller's to say
+// (PipelinePairsOutput): the pipeline sits above the pairs stage and is not imported from here.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import type { Workspace } from '../../store/index.ts';
-import { readPipelineState } from '../../pipeline/state.ts';
-import { readPreferenceSet, readSetSummary, summarize, type SetSummary } from '../../pairs/set-store.ts';
-import type { PreferencePair } from '../../pairs/types.ts';
+import type { Workspace } from '../store/index.ts';
+import { readPreferenceSet, readSetSummary, summarize, type SetSummary } from './set-store.ts';
+import type { PreferencePair } from './types.ts';
 
 const PIPELINE_SUFFIX = '.pipeline-pairs';
 const PAIR_COLUMNS = ['prompt', 'chosen', 'rejected'];
@@ -40,10 +40,13 @@ export function rowToPair(row: Row, index: number, collection: string): Preferen
   } as PreferencePair;
 }
 
-/** pipelines/<name>/state.json's pairs stage output, when it is a file (a built set is a real set already). */
-function pipelinePairsFile(workspace: Workspace, pipeline: string): string | null {
+/** The output path a pipeline's pairs stage recorded (pipelines/<name>/state.json), or null. */
+export type PipelinePairsOutput = (workspace: Workspace, pipeline: string) => unknown;
+
+/** That output when it is a .jsonl file (a built set is a real set already). */
+function pipelinePairsFile(workspace: Workspace, pipeline: string, outputOf: PipelinePairsOutput): string | null {
   try {
-    const out = readPipelineState(workspace.root, pipeline)?.stages.pairs?.outputs?.output;
+    const out = outputOf(workspace, pipeline);
     return typeof out === 'string' && out.endsWith('.jsonl') && existsSync(out) && statSync(out).isFile() ? out : null;
   } catch {
     return null;
@@ -70,10 +73,10 @@ function uniqueIds(pairs: PreferencePair[], source: string): PreferencePair[] {
 }
 
 /** Every pair of a built set, an imported prompt/chosen/rejected dataset, or a pipeline's pairs file. */
-export async function readAnyPairs(workspace: Workspace, name: string): Promise<PreferencePair[]> {
+export async function readAnyPairs(workspace: Workspace, name: string, outputOf: PipelinePairsOutput): Promise<PreferencePair[]> {
   if (name.endsWith(PIPELINE_SUFFIX)) {
     const pipeline = name.slice(0, -PIPELINE_SUFFIX.length);
-    const file = pipelinePairsFile(workspace, pipeline);
+    const file = pipelinePairsFile(workspace, pipeline, outputOf);
     if (file) return uniqueIds(readJsonl(file).map((r, i) => rowToPair(r, i, pipeline)), file);
   }
   if (await readSetSummary(workspace, name).catch(() => null)) return readPreferenceSet(workspace, name);
@@ -85,13 +88,13 @@ export async function readAnyPairs(workspace: Workspace, name: string): Promise<
 }
 
 /** Labelable sets that are not built sets: imported pair datasets and pipelines' pairs files. */
-export async function plainPairSets(workspace: Workspace, builtNames: ReadonlySet<string>): Promise<SetSummary[]> {
+export async function plainPairSets(workspace: Workspace, builtNames: ReadonlySet<string>, outputOf: PipelinePairsOutput): Promise<SetSummary[]> {
   const out: SetSummary[] = [];
   const meta = (collection: string, builtAt: string) => ({ collection, construction: 'consensus' as const, options: { source: 'imported' }, scorers: [], builtAt });
   for (const info of await workspace.datasets.list()) {
     if (builtNames.has(info.name) || !PAIR_COLUMNS.every((c) => info.columns.some((col) => col.name === c))) continue;
     try {
-      out.push(summarize(info.name, await readAnyPairs(workspace, info.name), meta(info.name, info.updatedAt)));
+      out.push(summarize(info.name, await readAnyPairs(workspace, info.name, outputOf), meta(info.name, info.updatedAt)));
     } catch {
       // not readable as pairs (e.g. duplicate ids): not offered
     }
@@ -99,11 +102,11 @@ export async function plainPairSets(workspace: Workspace, builtNames: ReadonlySe
   const dir = workspace.paths.pipelines;
   if (existsSync(dir)) {
     for (const pipeline of readdirSync(dir).sort()) {
-      const file = pipelinePairsFile(workspace, pipeline);
+      const file = pipelinePairsFile(workspace, pipeline, outputOf);
       if (!file) continue;
       const name = `${pipeline}${PIPELINE_SUFFIX}`;
       try {
-        out.push({ ...summarize(name, await readAnyPairs(workspace, name), meta(pipeline, statSync(file).mtime.toISOString())), options: { source: 'pipeline', file } });
+        out.push({ ...summarize(name, await readAnyPairs(workspace, name, outputOf), meta(pipeline, statSync(file).mtime.toISOString())), options: { source: 'pipeline', file } });
       } catch {
         // unreadable file: not offered
       }
