@@ -15,39 +15,6 @@ export function parseChoiceOptions(values: readonly string[] | undefined): strin
 
 const FALLBACKS = ['auto', 'math', 'short', 'last_number', 'none'];
 
-type MathCase = { pred: string; gold: string; options?: string[] | Record<string, string> };
-
-/** Reads `{pred, gold, options?}` rows; every bad row is reported with its line number before anything runs. */
-async function readCases(file: string): Promise<MathCase[]> {
-  const { readFile } = await import('node:fs/promises');
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new Error(`cannot read --input ${file}: ${(err as Error).message}`);
-  }
-  const cases: MathCase[] = [];
-  const problems: string[] = [];
-  text.split('\n').forEach((raw, i) => {
-    const line = raw.trim();
-    if (line === '') return;
-    let row: unknown;
-    try {
-      row = JSON.parse(line);
-    } catch {
-      problems.push(`line ${i + 1}: not JSON`);
-      return;
-    }
-    const r = row as Record<string, unknown>;
-    if (typeof r !== 'object' || r === null || Array.isArray(r)) problems.push(`line ${i + 1}: expected an object {pred, gold}`);
-    else if (typeof r.pred !== 'string' || typeof r.gold !== 'string') problems.push(`line ${i + 1}: "pred" and "gold" must be strings`);
-    else if (r.options !== undefined && (typeof r.options !== 'object' || r.options === null)) problems.push(`line ${i + 1}: "options" must be a list or a letter → value map`);
-    else cases.push({ pred: r.pred, gold: r.gold, options: r.options as MathCase['options'] });
-  });
-  if (problems.length) throw new Error(`${file}: ${problems.length} bad row(s): ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? '; …' : ''}`);
-  return cases;
-}
-
 export function registerRewardCommands(program: Command): void {
   const reward = program.command('reward').description('check math answers, language consistency and format of a response');
 
@@ -69,7 +36,7 @@ export function registerRewardCommands(program: Command): void {
         if (opts.input === undefined && (opts.pred === undefined || opts.gold === undefined)) throw new Error('--pred and --gold are required (or --input CASES.jsonl)');
         const { verifyResponse } = await import('../rewards/accuracy-reward.ts');
         const settings = { fallback: opts.fallback as 'auto', answerFrom: opts.answerFrom as 'summary' };
-        const cases = opts.input !== undefined ? await readCases(opts.input) : [{ pred: opts.pred!, gold: opts.gold!, options: parseChoiceOptions(opts.options) }];
+        const cases = opts.input !== undefined ? await (await import('../rewards/math/cases-file.ts')).readMathCases(opts.input) : [{ pred: opts.pred!, gold: opts.gold!, options: parseChoiceOptions(opts.options) }];
         const lines: string[] = [];
         for (const c of cases) {
           // The same function the accuracy reward calls, so an unclosed <think> gets the same verdict here.
