@@ -9,7 +9,12 @@
 //   /api/*              needs `Authorization: Bearer T`; otherwise 401 and nothing is touched. Tokens
 //                       compare in constant time. A token in a URL query is refused (400): queries end up in
 //                       logs and histories.
-//   POST (any)          with an Origin header other than this server's own: 403 (cross-site requests).
+//   POST (any)          with an Origin header other than this server's own: 403 (cross-site requests),
+//                       except the desktop app's and the one `--allow-origin` names (server/cors.ts): a UI
+//                       attached to this server as a remote lab; they get CORS headers on /api/* and
+//                       preflights (OPTIONS) answered. The token is still required on every call.
+//   GET /api/files?path=REL   a workspace folder's entries (JSON Result); GET /api/file?path=REL one file
+//                       as an attachment (server/workspace-files.ts: inside the open workspace only).
 //   POST /api/call/M    JSON body = method input → 200 JSON Result (errors as values).
 //   POST /api/upload?name=F   raw file bytes → Result<{kind:'upload', uploadId, fileName}>.
 //   GET /api/events     WebSocket; the token travels as the subprotocol `bearer.T` (`Sec-WebSocket-Protocol`;
@@ -37,6 +42,8 @@ import { fail, ok, toApiError } from './api/errors.ts';
 import { HTTP_EVENTS_PATH, HTTP_UPLOAD_PATH, httpRoutes, HTTP_CALL_PREFIX } from './api/transports.ts';
 import { saveUpload } from './api/uploads.ts';
 import { APP_SUBPROTOCOL, bearerToken, isOwnHost, subprotocolToken, tokensEqual } from './server/auth.ts';
+import { corsHeaders, corsOrigins, preflightHeaders } from './server/cors.ts';
+import { attachmentDisposition, FileAccessError, listWorkspaceFolder, workspaceFile } from './server/workspace-files.ts';
 import type { Result } from './api/contract.ts';
 
 export type ServerOptions = {
@@ -63,6 +70,11 @@ export type ServerOptions = {
   allowPaths?: string[];
   /** Host names (besides localhost and IP literals) a browser may use to reach this server. */
   allowedHostNames?: string[];
+  /**
+   * An origin (besides the desktop app's) whose page may call this server's API (`--allow-origin`): a UI
+   * served elsewhere that attaches to this server as a remote lab (#21).
+   */
+  allowOrigin?: string;
 };
 
 export type RunningServer = { url: string; origin: string; token: string; close(): Promise<void> };
@@ -88,6 +100,12 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /**
+ * Where a remote lab can be (#21): a serve-mode instance on this machine's loopback, which is what an SSH
+ * tunnel to a GPU box gives (`ssh -N -L 8700:localhost:8700 gpu-box`). Nothing off this machine.
+ */
+export const REMOTE_LAB_SOURCES = 'http://localhost:* ws://localhost:* http://127.0.0.1:* ws://127.0.0.1:*';
+
+/**
  * The UI's Content-Security-Policy: only our own scripts, styles, images and sockets. No 'unsafe-inline'
  * for styles: Svelte's component CSS is bundled into a file, and `style:` directives go through the CSSOM,
  * which CSP allows (the e2e tests fail on any violation, so they prove the UI works under this policy).
@@ -99,7 +117,7 @@ export function contentSecurityPolicy(hostHeader: string | undefined): string {
     "script-src 'self'",
     "style-src 'self'",
     "img-src 'self' data:",
-    `connect-src 'self'${sockets}`,
+    `connect-src 'self'${sockets} ${REMOTE_LAB_SOURCES}`,
     "font-src 'self'",
     "object-src 'none'",
     "base-uri 'none'",
@@ -159,11 +177,17 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const ownHostNames = [...(options.allowedHostNames ?? []), ...(/^[a-z]/i.test(host) ? [host] : [])];
   const isOwnHostHeader = (req: IncomingMessage) => isOwnHost(req.headers.host, ownHostNames);
 
-  /** An Origin header, when present, must be this server's own origin as the browser addressed it. */
+  const allowedOrigins = corsOrigins(options.allowOrigin);
+  /** A cross-origin caller this server lets in (the desktop app, `--allow-origin`), or undefined. */
+  const allowedCrossOrigin = (req: IncomingMessage) => {
+    const origin = req.headers.origin;
+    return origin !== undefined && origin !== `http://${req.headers.host}` && allowedOrigins.has(origin) ? origin : undefined;
+  };
+  /** An Origin header, when present, must be this server's own origin as the browser addressed it (or an allowed one). */
   const isForeignOrigin = (req: IncomingMessage) => {
     const origin = req.headers.origin;
     if (origin === undefined) return false;
-    return origin !== `http://${req.headers.host}`;
+    return origin !== `http://${req.headers.host}` && !allowedOrigins.has(origin);
   };
 
   async function serveStatic(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
@@ -229,6 +253,22 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       await serveStatic(req, res, url.pathname);
       return;
     }
+    // A remote-lab UI on an allowed origin: its preflights are answered (they carry no token), and every
+    // answer, a 401 included, is readable by it, so a wrong token shows as such rather than as a network error.
+    const crossOrigin = allowedCrossOrigin(req);
+    if (crossOrigin) {
+      for (const [name, value] of Object.entries(corsHeaders(crossOrigin))) res.setHeader(name, value);
+      res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+    }
+    if (req.method === 'OPTIONS') {
+      if (!crossOrigin) {
+        sendText(res, 403, 'cross-origin requests are refused');
+        return;
+      }
+      res.writeHead(204, preflightHeaders(crossOrigin));
+      res.end();
+      return;
+    }
     if (!isAuthorized(req)) {
       sendText(res, 401, 'unauthorized: open the URL printed by `saenggak serve` (it carries the access token)');
       return;
@@ -285,7 +325,45 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       return;
     }
 
+    if (url.pathname === '/api/files' || url.pathname === '/api/file') {
+      if (req.method !== 'GET') {
+        sendText(res, 405, 'files are read with GET');
+        return;
+      }
+      await sendWorkspaceFile(res, url.pathname === '/api/files', url.searchParams.get('path'));
+      return;
+    }
+
     sendText(res, 404, 'not found');
+  }
+
+  /** A run's artifacts for a remote lab's UI: a folder's entries, or one file as a download. */
+  async function sendWorkspaceFile(res: ServerResponse, list: boolean, path: string | null): Promise<void> {
+    const root = session.current?.workspace.root;
+    if (!root) {
+      sendJson(res, 200, fail('no_workspace', 'No workspace is open: open or create one first.'));
+      return;
+    }
+    try {
+      if (list) {
+        sendJson(res, 200, ok(await listWorkspaceFolder(root, path)));
+        return;
+      }
+      const file = workspaceFile(root, path);
+      const info = await stat(file);
+      if (!info.isFile()) throw new FileAccessError(400, `${path} is not a file`);
+      res.writeHead(200, {
+        'Content-Type': 'application/octet-stream',
+        'Content-Length': info.size,
+        'Content-Disposition': attachmentDisposition(file),
+        'Cache-Control': 'no-store',
+      });
+      await pipeline(createReadStream(file), res).catch(() => res.destroy());
+    } catch (error) {
+      if (!(error instanceof FileAccessError)) throw error;
+      if (list) sendJson(res, 200, fail(error.status === 404 ? 'not_found' : error.status === 403 ? 'forbidden' : 'invalid_input', error.message));
+      else sendText(res, error.status, error.message);
+    }
   }
 
   const sockets = new WebSocketServer({

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { isLoopbackHost } from '../server/auth.ts';
 import { cliAction, WORKSPACE_ENV } from './workspace.ts';
 
-type ServeOptions = { host: string; port: string; workspace?: string; ui?: string; allowPath: string[]; allowHost: string[] };
+type ServeOptions = { host: string; port: string; workspace?: string; ui?: string; allowPath: string[]; allowHost: string[]; allowOrigin?: string };
 type ServeRewardsOptions = {
   host: string;
   port: string;
@@ -82,6 +82,10 @@ export function registerServeCommand(program: Command): void {
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
     )
+    .option(
+      '--allow-origin <origin>',
+      'the one other origin whose page may use this server as a remote lab (e.g. http://localhost:5123, a browser UI on your machine; the desktop app is always allowed); the token is still required',
+    )
     .option('--ui <dir>', 'folder of the built UI (default: dist/renderer, built first when missing or older than its sources)')
     .action(
       cliAction(async (options: ServeOptions) => {
@@ -94,7 +98,7 @@ export function registerServeCommand(program: Command): void {
         // With neither a workspace nor --allow-path the browser could open nothing: the current folder it is.
         const allowPaths = options.allowPath.map((p) => resolve(p));
         if (!workspace && allowPaths.length === 0) allowPaths.push(process.cwd());
-        const server = await startServer({ host: options.host, port, workspace, staticDir: options.ui, allowPaths, allowedHostNames: options.allowHost });
+        const server = await startServer({ host: options.host, port, workspace, staticDir: options.ui, allowPaths, allowedHostNames: options.allowHost, allowOrigin: options.allowOrigin });
         const scope = [...(workspace ? [resolve(workspace)] : []), ...allowPaths];
         process.stdout.write(
           `Saenggak Lab is serving at:\n\n  ${server.url}\n\nOpen it in a browser. Ctrl+C stops.\n` +

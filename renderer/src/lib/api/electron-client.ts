@@ -14,6 +14,7 @@ type Source = { kind: 'path'; path: string } | { kind: 'upload'; uploadId: strin
 
 export class ElectronClient implements RendererClient {
   readonly transport = 'electron' as const;
+  readonly remote = null;
 
   constructor(private readonly bridge: ElectronBridge) {}
 

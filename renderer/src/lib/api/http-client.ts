@@ -12,6 +12,7 @@ import type {
   RendererClient,
   Result,
   UploadProgress,
+  WorkspaceEntry,
 } from './types.ts';
 
 type Source = { kind: 'path'; path: string } | { kind: 'upload'; uploadId: string; fileName: string };
@@ -44,10 +45,50 @@ export class HttpClient implements RendererClient {
   #retryMs = RECONNECT_MIN_MS;
   #everConnected = false;
 
+  /** The remote lab's origin (#21) when this client talks to one, else null (same origin). */
+  readonly remote: string | null;
+
   constructor(
     private readonly base: string = '',
     private readonly token: string | null = null,
-  ) {}
+  ) {
+    this.remote = base || null;
+  }
+
+  async listFiles(path: string): Promise<Result<WorkspaceEntry[]>> {
+    try {
+      const res = await fetch(`${this.base}/api/files?path=${encodeURIComponent(path)}`, { credentials: 'omit', headers: this.#authHeaders() });
+      const text = await res.text();
+      if (!res.ok) return httpFailure(res.status, text);
+      return JSON.parse(text) as Result<WorkspaceEntry[]>;
+    } catch (err) {
+      return failure('network', `Cannot reach the server: ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * Fetched with the token (a plain link could not carry it), then handed to the browser as a download of a
+   * blob: URL under the file's own name. Fine for run artifacts (adapters, reports, logs); a multi-GB model
+   * folder is better copied with scp.
+   */
+  async download(path: string): Promise<ApiError | null> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.base}/api/file?path=${encodeURIComponent(path)}`, { credentials: 'omit', headers: this.#authHeaders() });
+    } catch (err) {
+      return failure('network', `Cannot reach the server: ${(err as Error).message}`).error;
+    }
+    if (!res.ok) return httpFailure(res.status, await res.text()).error;
+    const href = URL.createObjectURL(await res.blob());
+    const a = document.createElement('a');
+    a.href = href;
+    a.download = path.split('/').pop() || 'download';
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(href), 60_000);
+    return null;
+  }
 
   #authHeaders(): Record<string, string> {
     return this.token ? { authorization: `Bearer ${this.token}` } : {};

@@ -1,6 +1,7 @@
 // Renderer-side view of the contract: types only, so nothing of the back end (zod included) is bundled.
 import type {
   ApiClient,
+  ApiError,
   EventMessage,
   MethodName,
   Result,
@@ -19,6 +20,9 @@ export interface ElectronBridge {
 /** Checked against the contract's constant at compile time; the value itself must not be imported. */
 export const bridgeName: typeof BRIDGE_NAME = 'saenggak';
 
+/** One entry of GET /api/files (main/server/workspace-files.ts): path relative to the workspace. */
+export type WorkspaceEntry = { path: string; name: string; kind: 'file' | 'folder'; bytes: number };
+
 export type UploadProgress = (loaded: number, total: number) => void;
 
 /**
@@ -27,6 +31,12 @@ export type UploadProgress = (loaded: number, total: number) => void;
  */
 export interface RendererClient extends ApiClient {
   readonly transport: 'electron' | 'http';
+  /** The remote lab's origin when this window is attached to one (#21), else null. */
+  readonly remote: string | null;
+  /** A workspace folder's entries (GET /api/files); serve mode only (the desktop app's files are local). */
+  listFiles?(path: string): Promise<Result<WorkspaceEntry[]>>;
+  /** Downloads a workspace file to this machine (GET /api/file, with the token); null when it started. */
+  download?(path: string): Promise<ApiError | null>;
   upload(file: File, onProgress?: UploadProgress): ReturnType<ApiClient['upload']>;
   onReconnect(listener: () => void): () => void;
   /** Whether the event stream is up; told on every change. */
