@@ -81,43 +81,16 @@ export function registerModelCommands(program: Command): void {
     .option('--json', 'print as JSON')
     .action(
       cliAction(async (opts: { model: string; batch: number; seq: number; loraRank: number; weightBytes: number; method: string; precision: string; checkpointing: string; lossChunks?: number; device: string; json?: boolean }) => {
-        const { formatBytes, formatCount } = await import('../models/memory.ts');
-        const { modelInfo } = await import('../models/model-info.ts');
+        const { modelInfo, modelInfoText } = await import('../models/model-info.ts');
         if (opts.checkpointing !== 'on' && opts.checkpointing !== 'off') throw new Error(`--checkpointing must be on or off, got "${opts.checkpointing}"`);
-        const { config, parameters: params, memory, plan } = modelInfo(opts.model, { ...opts, method: opts.method as never, precision: opts.precision as never, checkpointing: opts.checkpointing === 'on', device: opts.device as never });
+        const settings = { ...opts, method: opts.method as 'full', precision: opts.precision as 'fp32', checkpointing: opts.checkpointing === 'on', device: opts.device as 'cpu' };
+        const info = modelInfo(opts.model, settings);
         if (opts.json) {
-          const { raw: _raw, ...summary } = config;
-          process.stdout.write(JSON.stringify({ config: summary, parameters: params, memory: { ...memory, ...plan } }) + '\n');
+          const { raw: _raw, ...summary } = info.config;
+          process.stdout.write(JSON.stringify({ config: summary, parameters: info.parameters, memory: { ...info.memory, ...info.plan } }) + '\n');
           return;
         }
-        const lines = [
-          `${config.architecture}: ${config.numLayers} layers, hidden ${config.hiddenSize}, heads ${config.numHeads} (kv ${config.numKvHeads}, dim ${config.headDim}), MLP ${config.intermediateSize}, vocab ${config.vocabSize}${config.tieWordEmbeddings ? ', tied embeddings' : ''}`,
-          '',
-          'parameters',
-          `  total        ${formatCount(params.total).padStart(9)}  (${params.total.toLocaleString('en')})`,
-          `  embedding    ${formatCount(params.embedding).padStart(9)}`,
-          ...(params.lmHead ? [`  lm_head      ${formatCount(params.lmHead).padStart(9)}`] : []),
-          ...(params.score ? [`  score        ${formatCount(params.score).padStart(9)}`] : []),
-          `  per layer    ${formatCount(params.perLayer).padStart(9)}  (attention ${formatCount(params.perLayerAttention)}, MLP ${formatCount(params.perLayerMlp)}, norms ${formatCount(params.perLayerNorms)})`,
-          `  all layers   ${formatCount(params.layers).padStart(9)}`,
-          '',
-          `training memory at batch ${opts.batch} × length ${opts.seq} (AdamW; pieces, then the planner's peak counting every copy)`,
-          `               ${'full'.padStart(10)} ${`LoRA r=${opts.loraRank}`.padStart(12)}`,
-        ];
-        const row = (label: string, key: 'trainableParameters' | 'weights' | 'gradients' | 'optimizer' | 'activations' | 'total') => {
-          const fmt = key === 'trainableParameters' ? formatCount : formatBytes;
-          lines.push(`  ${label.padEnd(12)} ${fmt(memory.full[key]).padStart(10)} ${fmt(memory.lora[key]).padStart(12)}`);
-        };
-        row('trainable', 'trainableParameters');
-        row('weights', 'weights');
-        row('gradients', 'gradients');
-        row('AdamW', 'optimizer');
-        row('activations', 'activations');
-        row('peak', 'total');
-        const fits = Object.entries(plan.fits).filter(([, ok]) => ok).map(([gpu]) => gpu);
-        lines.push('', `${opts.method} at ${plan.precision}, checkpointing ${opts.checkpointing}, on ${plan.device}: peak ${formatBytes(plan.peakBytes)} (${Object.entries(plan.breakdown).map(([k, v]) => `${k} ${formatBytes(v)}`).join(', ')})`);
-        lines.push(`fits GPUs of: ${fits.length ? fits.join(', ') : 'none of 24, 40, 80 GB'}`);
-        process.stdout.write(lines.join('\n') + '\n');
+        process.stdout.write(modelInfoText(info, settings) + '\n');
       }),
     );
 
