@@ -21,16 +21,13 @@ export function addDeviceOptions(program: Command, paths: string[] = DEVICE_COMM
       const value = action.opts<{ device?: string }>().device;
       if (!value) return;
       try {
-        const { parseDeviceSpec, resolveDevice } = await import('../devices/device-spec.ts');
-        const spec = parseDeviceSpec(value);
-        let machine = { gpus: [] as import('../api/contract.ts').GpuInfo[], webgpu: false };
-        if (spec.kind !== 'cpu') {
+        const { checkDevice } = await import('../devices/check-device.ts');
+        const device = await checkDevice(value, async (spec) => {
           const { listGpus } = await import('../devices/gpus.ts');
           const { probeProvider } = await import('../devices/providers.ts');
           const [{ gpus }, webgpu] = await Promise.all([listGpus(), spec.kind === 'webgpu' ? probeProvider('webgpu') : Promise.resolve(null)]);
-          machine = { gpus, webgpu: webgpu?.available ?? false };
-        }
-        const device = resolveDevice(spec, machine);
+          return { gpus, webgpu: webgpu?.available ?? false };
+        });
         Object.assign(process.env, device.env);
         process.stderr.write(`device: ${device.label}${device.gpu ? ` (${device.gpu.name}, ${device.gpu.uuid})` : ''}\n`);
       } catch (error) {
