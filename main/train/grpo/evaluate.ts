@@ -3,7 +3,7 @@
 // every evaluation, so unlike the train reward (whose prompts and difficulty change each step) this one
 // compares like with like.
 import type { ModelConfig } from '../../models/config.ts';
-import { DecoderSession } from '../../models/decoder-session.ts';
+import { DecodeLoop } from '../../models/decode-loop.ts';
 import { generate } from '../../models/generate.ts';
 import { computeRewards, thinkingLanguage, verifyResponse } from '../../rewards/index.ts';
 import type { RewardDeps } from '../../rewards/compose.ts';
@@ -26,7 +26,7 @@ export async function evaluateHeldOut(policy: Policy, ctx: HeldOutContext): Prom
   const { config, heldOut } = ctx;
   if (!heldOut.length) return null;
   const { weights, adapter: current } = await policy.generatorWeights();
-  const session = await DecoderSession.create(ctx.model, weights, { kvCache: true, lastPositionLogits: true, adapter: current });
+  const session = DecodeLoop.create(ctx.model, weights, { adapter: current });
   try {
     const outs = await generate(session, heldOut.map(ctx.encodePrompt), { maxNewTokens: config.heldOut!.maxNewTokens ?? config.rollout.maxNewTokens, decode: ctx.decode, stopStrings: config.rollout.stopStrings.length ? config.rollout.stopStrings : undefined });
     const acc = outs.map((o, i) => (heldOut[i].answer ? (verifyResponse(o.text!, heldOut[i].answer!).correct ? 1 : 0) : 0));

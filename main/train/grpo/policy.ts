@@ -15,6 +15,7 @@
 import * as ort from 'onnxruntime-node';
 import { buildApplyStep, buildGradAccumulationStep, buildTrainStep, encodeModelWithExternalData, EXTERNAL_DATA_PIECE_BYTES, lower, nn, op, TrainStepRunner, type HostTensor, type StepResult, type Tensor, type TensorData, type TrainState } from '../../engine/index.ts';
 import type { SafeTensor, TensorMap } from '../../engine/safetensors.ts';
+import { TrafficCounter } from '../../engine/runtime/traffic.ts';
 import type { ModelConfig } from '../../models/config.ts';
 import { buildDecoderGraph, type DecoderGraph, type Projection } from '../../models/decoder.ts';
 import { resolveComputeDtype, type Precision } from '../../models/fine-tune.ts';
@@ -172,6 +173,9 @@ function parameterPattern(p: string): string | RegExp {
 const f32 = (t: SafeTensor): Float32Array => (t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>));
 
 export class Policy {
+  /** The scorer's host↔device bytes (its trainable inputs and log-probs), for the step's traffic. */
+  private readonly scoreTraffic = new TrafficCounter();
+
   private constructor(
     readonly config: ModelConfig,
     readonly method: GrpoMethod,
@@ -294,7 +298,10 @@ export class Policy {
       const t = values[name];
       feeds[name] = new ort.Tensor('float32', t.data as Float32Array, t.dims);
     }
+    this.scoreTraffic.countInputs(feeds);
     const out = await this.scorer.run(feeds, ['log_probs']);
+    this.scoreTraffic.countOutputs(out);
+    this.scoreTraffic.endStep();
     return out.log_probs.data as Float32Array;
   }
 

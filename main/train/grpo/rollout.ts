@@ -5,7 +5,7 @@
 // each group's pass rate here; the curriculum learns the advantages later (update.ts).
 import type { Rng } from '../../engine/index.ts';
 import type { ModelConfig } from '../../models/config.ts';
-import { DecoderSession } from '../../models/decoder-session.ts';
+import { DecodeLoop } from '../../models/decode-loop.ts';
 import { generate } from '../../models/generate.ts';
 import type { RewardDeps } from '../../rewards/compose.ts';
 import type { DifficultyFilter, ReplayBuffer } from './batch-shaping.ts';
@@ -54,7 +54,8 @@ export async function collectGroups(policy: Policy, ctx: RolloutContext): Promis
   const { config, prompts, promptIds, selector, difficulty, replay, checkSignal } = ctx;
   const t0 = performance.now();
   const { weights, adapter: current } = await policy.generatorWeights();
-  const generator = await DecoderSession.create(ctx.model, weights, { kvCache: true, lastPositionLogits: true, adapter: current });
+  // The decode loop (#20): each round's generation is one onnxruntime run; its session is made on first use.
+  const generator = DecodeLoop.create(ctx.model, weights, { adapter: current });
   const groups: ScoredGroup[] = [];
   let generated = 0;
   let rewardSeconds = 0;

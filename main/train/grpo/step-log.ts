@@ -3,6 +3,7 @@
 // throughput), samples/step-N.jsonl for the rollout viewer, TensorBoard's Text tab, and the log line.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Traffic } from '../../engine/index.ts';
 import { splitThinking } from '../../rewards/index.ts';
 import type { MetricsLog } from '../run/index.ts';
 import { zeroVarianceGroups } from './advantages.ts';
@@ -70,11 +71,11 @@ export function logStep(
   rollout: Rollout,
   update: UpdateOutcome,
   advantages: Float64Array,
-  out: { metrics: MetricsLog; samplesDir: string; selector: PromptSelector; log: (line: string) => void },
+  out: { metrics: MetricsLog; samplesDir: string; selector: PromptSelector; log: (line: string) => void; traffic: Traffic },
 ): Record<string, number> {
   const { groups } = rollout;
   const train = trainMetrics(config, rollout, update, out.selector);
-  out.metrics.append({ step, split: 'train', ...Object.fromEntries(Object.entries(train).filter(([, v]) => Number.isFinite(v))) });
+  out.metrics.append({ step, split: 'train', ...Object.fromEntries(Object.entries(train).filter(([, v]) => Number.isFinite(v))), ...trafficFields(out.traffic) });
   writeSamples(join(out.samplesDir, `step-${step}.jsonl`), groups, advantages, (id) => out.selector.score(id));
   // TensorBoard's Text tab: the first response to the first two prompts of the step (markdown).
   out.metrics.appendText(step, 'rollouts', groups.slice(0, 2).map((g) => `**${g.prompt.prompt}** (reward ${g.rewards[0]?.total.toFixed(3)})\n\n${g.responses[0]?.text ?? ''}`).join('\n\n---\n\n'));
@@ -83,10 +84,15 @@ export function logStep(
 }
 
 /** The record of a step whose every sampled group taught nothing (no update ran). */
-export function logSkippedStep(step: number, config: GrpoConfig, rollout: Rollout, out: { metrics: MetricsLog; log: (line: string) => void }): void {
+export function logSkippedStep(step: number, config: GrpoConfig, rollout: Rollout, out: { metrics: MetricsLog; log: (line: string) => void; traffic: Traffic }): void {
   const { sampledGroups, dropped, filtered, rolloutSeconds, rewardSeconds } = rollout;
   out.log(`step ${step}: no group left to train on (${dropped} of ${sampledGroups} sampled groups had all-equal ${config.dynamicSampling.by} scores after ${config.dynamicSampling.maxRounds} extra rounds); update skipped — raise dynamicSampling.maxRounds or rollout.groupSize if this repeats`);
-  out.metrics.append({ step, split: 'train', skipped_update: 1, groups: 0, dropped_share: 1, filtered_prompts: filtered, rollout_s: rolloutSeconds, reward_s: rewardSeconds });
+  out.metrics.append({ step, split: 'train', skipped_update: 1, groups: 0, dropped_share: 1, filtered_prompts: filtered, rollout_s: rolloutSeconds, reward_s: rewardSeconds, ...trafficFields(out.traffic) });
+}
+
+/** The step's host↔device bytes (rollouts, log-probs, reward model, update: every engine counter). */
+function trafficFields(traffic: Traffic): { traffic_h2d: number; traffic_d2h: number } {
+  return { traffic_h2d: traffic.hostToDevice, traffic_d2h: traffic.deviceToHost };
 }
 
 /** `curriculum/<category>/value` (the bandit's Q) for curriculum runs: which categories the run favours. */

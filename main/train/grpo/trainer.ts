@@ -9,7 +9,7 @@
 // a resumed run draws the same samples and takes the same updates as an uninterrupted one.
 import { mkdirSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { loadLatestCheckpoint, Rng, saveCheckpoint, type RngState } from '../../engine/index.ts';
+import { loadLatestCheckpoint, processTraffic, Rng, saveCheckpoint, trafficSince, type RngState } from '../../engine/index.ts';
 import { defaultPrecision } from '../../models/fine-tune.ts';
 import { formatBytes } from '../../models/memory.ts';
 import { readLoraAdapter } from '../../models/peft.ts';
@@ -153,12 +153,13 @@ export async function runGrpo(input: GrpoConfig | GrpoConfigInput, options: RunG
     for (let step = startStep + 1; step <= config.steps; step++) {
       checkSignal();
       log(`step ${step}: rollouts`);
+      const trafficAtStart = processTraffic();
       const rollout = await collectGroups(updater.policy, rolloutContext);
       if (rollout.groups.length === 0) {
         if (rollout.sampledGroups === 0) throw new Error(`step ${step}: no prompt could be sampled (${rollout.filtered} skipped by the difficulty filter); widen difficultyFilter.low/high`);
         // Every sampled group taught nothing (dynamic sampling dropped them all): keep the weights, record the
         // skipped update and go on — one barren step should not end a long run. The log says what to change.
-        logSkippedStep(step, config, rollout, { metrics, log });
+        logSkippedStep(step, config, rollout, { metrics, log, traffic: trafficSince(trafficAtStart) });
         await endStep(step, { reward: NaN, accuracy: NaN });
         continue;
       }
@@ -170,7 +171,7 @@ export async function runGrpo(input: GrpoConfig | GrpoConfigInput, options: RunG
       selector.learn(rollout.groups.map((g, gi) => ({ promptId: g.prompt.id, advantages: advantages.subarray(gi * G, (gi + 1) * G) })));
       const update = await updater.update(step, rollout.groups, advantages, { run, metrics, log, checkSignal, padId });
 
-      lastTrain = logStep(step, config, rollout, update, advantages, { metrics, samplesDir: run.samplesDir, selector, log });
+      lastTrain = logStep(step, config, rollout, update, advantages, { metrics, samplesDir: run.samplesDir, selector, log, traffic: trafficSince(trafficAtStart) });
       await endStep(step, { reward: lastTrain.reward, accuracy: lastTrain.accuracy });
     }
 

@@ -106,6 +106,12 @@ test('dynamic sampling drops all-equal groups, refills from more prompts and log
   );
   const train = trainPoints(ws, 'dyn');
   assert.ok(train.some((p) => (p.dropped_share as number) > 0), `some groups were dropped: ${train.map((p) => p.dropped_share)}`);
+  // Per-step traffic (#20), every engine counter between the step's start and its record (rollouts, log-probs,
+  // update): at least the update's LoRA params in, and the rollouts' token ids (int64) out.
+  for (const p of train) {
+    assert.ok(Number.isSafeInteger(p.traffic_h2d) && Number.isSafeInteger(p.traffic_d2h), JSON.stringify(p));
+    assert.ok((p.traffic_d2h as number) >= 8 * (p.response_length as number) * G * (p.groups as number), `${p.traffic_d2h} B out`);
+  }
   for (const step of [1, 2]) {
     const groups = readFileSync(join(ws, 'runs', 'dyn', 'samples', `step-${step}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     for (const g of groups) {
