@@ -55,7 +55,13 @@ export const runsMethods = {
   /** Cancels the run's job: the trainer saves a checkpoint and ends with status 'stopped'. */
   'runs.stop': method<{ stopped: boolean; jobId: string | null }>()(z.object({ name: runName })),
   /** Starts the job again with the saved config; the trainer continues from the newest checkpoint. */
-  'runs.resume': method<{ jobId: string; run: string }>()(z.object({ name: runName })),
+  'runs.resume': method<{ jobId: string; run: string }>()(
+    z.object({
+      name: runName,
+      /** cpu, webgpu or cuda:N (#21): resume on another device (after the run's GPU was lost), checked and queued like runs.start. */
+      device: z.string().max(32).optional(),
+    }),
+  ),
   /** GRPO rollouts of one step (default: the newest) and the list of steps that have them. */
   'runs.samples': method<RunSamples>()(
     z.object({ name: runName, step: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(1000).default(200) }),

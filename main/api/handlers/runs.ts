@@ -50,7 +50,8 @@ export const runsHandlers: HandlerGroup<'runs'> = {
   'runs.resume': async (input, ctx) => {
     const { workspace, jobs } = ctx.session.requireWorkspace();
     const { kind, name, config } = await resumableRun(workspace.root, jobs, input.name);
-    const started = await startRunJob(jobs, kind, name, config, true);
+    const device = await checkJobDevice(input.device);
+    const started = await startRunJob(jobs, kind, name, config, true, device);
     ctx.session.events.emit('runs.changed', { name });
     return started;
   },

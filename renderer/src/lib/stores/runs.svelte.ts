@@ -216,8 +216,9 @@ class RunsStore {
     return res.ok ? null : res.error;
   }
 
-  async resume(name: string): Promise<ApiError | null> {
-    const res = await api.call('runs.resume', { name });
+  /** `device` (#21): resume on another device, e.g. after the run's GPU was lost; undefined = as before. */
+  async resume(name: string, device?: string): Promise<ApiError | null> {
+    const res = await api.call('runs.resume', { name, ...(device ? { device } : {}) });
     if (!res.ok) return res.error;
     await this.refresh();
     if (this.#selectedName === name) void this.select(name);
