@@ -32,11 +32,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { computeRewards, type RewardConfig, type RewardSample } from '../main/rewards/index.ts';
-import { startRewardServer, type RunningRewardServer } from '../main/export/reward-server.ts';
-import { emptyPoolTrace, RewardPool, type PoolTrace } from '../main/export/reward-pool.ts';
-import { splitRewardItems } from '../main/export/reward-request-split.ts';
-import { scoreSample, scoreSamples } from '../main/export/reward-scoring.ts';
-import { percentile } from '../main/export/reward-metrics.ts';
+import { startRewardServer, type RunningRewardServer } from '../main/reward-server/server.ts';
+import { emptyPoolTrace, RewardPool, type PoolTrace } from '../main/reward-server/pool.ts';
+import { splitRewardItems } from '../main/reward-server/request-split.ts';
+import { scoreSample, scoreSamples } from '../main/reward-server/scoring.ts';
+import { percentile } from '../main/reward-server/metrics.ts';
 import { printTable, writeResult } from './lib/results.ts';
 
 function argValue(name: string, fallback: number): number {

@@ -41,7 +41,7 @@ import { handlers } from './api/handlers/index.ts';
 import { fail, ok, toApiError } from './api/errors.ts';
 import { HTTP_EVENTS_PATH, HTTP_UPLOAD_PATH, httpRoutes, HTTP_CALL_PREFIX } from './api/transports.ts';
 import { saveUpload } from './api/uploads.ts';
-import { APP_SUBPROTOCOL, bearerToken, isOwnHost, subprotocolToken, tokensEqual } from './server/auth.ts';
+import { APP_SUBPROTOCOL, bearerToken, isOwnHost, subprotocolToken, tokensEqual } from './http/auth.ts';
 import { corsHeaders, corsOrigins, preflightHeaders } from './server/cors.ts';
 import { attachmentDisposition, FileAccessError, listWorkspaceFolder, workspaceFile } from './server/workspace-files.ts';
 import type { Result } from './api/contract.ts';

@@ -4,7 +4,7 @@
 //   preload.cjs     sandboxed preload (CommonJS)  from main/preload.ts
 //   job-worker.js   job process entry (ESM)       from main/jobs/worker.ts
 //   device-probe.js EP probe entry (ESM)          from main/devices/probe-provider.ts
-//   reward-worker.js reward server's scoring thread from main/export/reward-worker.ts
+//   reward-worker.js reward server's scoring thread from main/reward-server/worker.ts
 //   quant-worker.js GGUF export's K-quant thread     from main/export/gguf/quant-worker.ts
 //   saenggak_reward.py, recipes/                  copied: files the code reads beside itself
 // Our TypeScript is bundled; npm packages stay external (loaded from node_modules, so native modules
@@ -28,7 +28,7 @@ await Promise.all([
       app: 'main/app.ts',
       'job-worker': 'main/jobs/worker.ts',
       'device-probe': 'main/devices/probe-provider.ts',
-      'reward-worker': 'main/export/reward-worker.ts',
+      'reward-worker': 'main/reward-server/worker.ts',
       'quant-worker': 'main/export/gguf/quant-worker.ts',
     },
     outdir,

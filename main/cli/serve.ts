@@ -3,7 +3,7 @@
 // `saenggak serve rewards`: the reward composition over HTTP for trainers elsewhere (main/export/reward-server.ts).
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { isLoopbackHost } from '../server/auth.ts';
+import { isLoopbackHost } from '../http/auth.ts';
 import { cliAction, WORKSPACE_ENV } from './workspace.ts';
 
 type ServeOptions = { host: string; port: string; workspace?: string; ui?: string; allowPath: string[]; allowHost: string[]; allowOrigin?: string };
@@ -123,8 +123,8 @@ export function registerServeCommand(program: Command): void {
       cliAction(async (options: ServeRewardsOptions, command: Command) => {
         takeSharedOptionsFromParent(options, command);
         const port = parsePort(options.port);
-        const { startRewardServer, REWARDS_PATH } = await import('../export/reward-server.ts');
-        const { loadRewardConfigFile, DEFAULT_SERVED_REWARDS } = await import('../export/reward-config.ts');
+        const { startRewardServer, REWARDS_PATH } = await import('../reward-server/server.ts');
+        const { loadRewardConfigFile, DEFAULT_SERVED_REWARDS } = await import('../reward-server/config.ts');
         const config = options.config ? await loadRewardConfigFile(options.config) : DEFAULT_SERVED_REWARDS;
         warnIfExposed(options.host, port, 'use this machine to score rewards');
         const server = await startRewardServer({

@@ -3,11 +3,11 @@
 // One server per back end; the status carries the token, which only the authenticated UI can read.
 import { z } from 'zod';
 import { method } from '../method.ts';
-import type { RewardServerStatus } from '../../export/reward-server-host.ts';
-import { DEFAULT_REWARD_PORT } from '../../export/reward-server.ts';
+import type { RewardServerStatus } from '../../reward-server/host.ts';
+import { DEFAULT_REWARD_PORT } from '../../reward-server/server.ts';
 
-export type { RewardServerStatus } from '../../export/reward-server-host.ts';
-export type { RewardMetricsSnapshot } from '../../export/reward-metrics.ts';
+export type { RewardServerStatus } from '../../reward-server/host.ts';
+export type { RewardMetricsSnapshot } from '../../reward-server/metrics.ts';
 
 const startInput = z
   .object({

@@ -3,7 +3,7 @@
 // lowercase codes (port_in_use, not_loopback, bad_config, ...) that the router passes to the UI as they are.
 import type { HandlerGroup } from '../router.ts';
 import type { AppSession } from '../session.ts';
-import { RewardServerHost } from '../../export/reward-server-host.ts';
+import { RewardServerHost } from '../../reward-server/host.ts';
 
 const hosts = new WeakMap<AppSession, RewardServerHost>();
 

@@ -16,7 +16,7 @@ import type { StageOutputs } from '../../pipeline/references.ts';
 import { parseGrpoConfig, type GrpoConfig } from '../../train/grpo/config.ts';
 import { bundledQwenTokenizerDir, Tokenizer } from '../../models/tokenizer.ts';
 import { writeFileAtomic } from '../../store/durable.ts';
-import { servedRewardConfig } from '../reward-config.ts';
+import { servedRewardConfig } from '../../reward-server/config.ts';
 import { exportDataOf, isReference, pipelineOutputs, resolveWhatWeCan, type ExportData } from './recipe-data.ts';
 import { rlRow, writeRlParquet, writeSftParquet, type RlPrompt } from './parquet.ts';
 import { verlTrainerConfig, VERL_VERSION, type MappingWarning, type VerlEntry } from './trainer-config.ts';

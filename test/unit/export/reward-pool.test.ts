@@ -2,9 +2,9 @@
 // samples and for raw request items (which the workers decode and validate themselves).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { emptyPoolTrace, RewardPool } from '../../../main/export/reward-pool.ts';
-import { splitRewardItems } from '../../../main/export/reward-request-split.ts';
-import type { EncodedItemOutcome, RewardResult } from '../../../main/export/reward-scoring.ts';
+import { emptyPoolTrace, RewardPool } from '../../../main/reward-server/pool.ts';
+import { splitRewardItems } from '../../../main/reward-server/request-split.ts';
+import type { EncodedItemOutcome, RewardResult } from '../../../main/reward-server/scoring.ts';
 
 const THREAD_SCORER = new URL('./fixtures/thread-scorer.ts', import.meta.url).href;
 const CONFIG = { accuracy: { weight: 1 } };

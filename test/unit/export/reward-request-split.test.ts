@@ -3,7 +3,7 @@
 // parses them whole, which also words the error).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { splitRewardItems } from '../../../main/export/reward-request-split.ts';
+import { splitRewardItems } from '../../../main/reward-server/request-split.ts';
 
 function itemsOf(body: string): unknown[] | null {
   const bytes = Buffer.from(body, 'utf8');

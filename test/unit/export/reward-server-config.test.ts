@@ -5,8 +5,8 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { loadRewardConfigFile, servedRewardConfig } from '../../../main/export/reward-config.ts';
-import { RewardMetrics, percentile } from '../../../main/export/reward-metrics.ts';
+import { loadRewardConfigFile, servedRewardConfig } from '../../../main/reward-server/config.ts';
+import { RewardMetrics, percentile } from '../../../main/reward-server/metrics.ts';
 
 const BIN = resolve(import.meta.dirname, '../../../bin/saenggak.js');
 

@@ -14,7 +14,7 @@ import { handlers } from '../../../main/api/handlers/index.ts';
 import { AppSession } from '../../../main/api/session.ts';
 import type { MethodInput, MethodName, MethodOutput, Result } from '../../../main/api/contract.ts';
 import { computeRewards } from '../../../main/rewards/index.ts';
-import { DEFAULT_SERVED_REWARDS } from '../../../main/export/reward-config.ts';
+import { DEFAULT_SERVED_REWARDS } from '../../../main/reward-server/config.ts';
 
 type Caller = <M extends MethodName>(method: M, input: MethodInput<M>) => Promise<Result<MethodOutput<M>>>;
 

@@ -7,8 +7,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { computeRewards, type RewardConfig, type RewardSample } from '../../../main/rewards/index.ts';
-import { loadRewardConfigFile } from '../../../main/export/reward-config.ts';
-import { startRewardServer, type RunningRewardServer } from '../../../main/export/reward-server.ts';
+import { loadRewardConfigFile } from '../../../main/reward-server/config.ts';
+import { startRewardServer, type RunningRewardServer } from '../../../main/reward-server/server.ts';
 import { rewardCases, type RewardCase } from './fixtures/reward-cases.ts';
 import { SPIN_MARKER } from './fixtures/spin-scorer.ts';
 

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { exportVerl } from '../../../main/export/verl/export.ts';
-import { loadRewardConfigFile } from '../../../main/export/reward-config.ts';
-import { startRewardServer, type RunningRewardServer } from '../../../main/export/reward-server.ts';
+import { loadRewardConfigFile } from '../../../main/reward-server/config.ts';
+import { startRewardServer, type RunningRewardServer } from '../../../main/reward-server/server.ts';
 import { computeRewards } from '../../../main/rewards/index.ts';
 import { SPIN_MARKER } from './fixtures/spin-scorer.ts';
 

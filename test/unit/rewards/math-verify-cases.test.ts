@@ -9,7 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startRewardServer, type RunningRewardServer } from '../../../main/export/reward-server.ts';
+import { startRewardServer, type RunningRewardServer } from '../../../main/reward-server/server.ts';
 import { verifyResponse } from '../../../main/rewards/accuracy-reward.ts';
 import { computeRewards } from '../../../main/rewards/index.ts';
 import { extractAnswer } from '../../../main/rewards/math/extract.ts';

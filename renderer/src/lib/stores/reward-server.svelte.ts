@@ -5,7 +5,7 @@ import { api } from '../api/client.ts';
 import type { ApiError, RewardServerStatus } from '../api/types.ts';
 
 const POLL_MS = 1000;
-/** The default port of `saenggak serve rewards` (DEFAULT_REWARD_PORT in main/export/reward-server.ts). */
+/** The default port of `saenggak serve rewards` (DEFAULT_REWARD_PORT in main/reward-server/server.ts). */
 export const DEFAULT_REWARD_PORT = 5124;
 
 /** Hosts only this machine can reach (as main/server/auth.ts's isLoopbackHost). */

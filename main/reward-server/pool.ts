@@ -3,7 +3,7 @@
 // A batch is cut into small chunks that go to the workers, so even one batch keeps every worker busy, and
 // each worker holds a second chunk in reserve so it never waits for this thread (busy reading the next
 // request) between chunks. Each worker publishes the chunk and item it is on and its start time in shared
-// memory (reward-progress.ts); a watchdog checks them every few milliseconds, and a worker that has spent
+// memory (progress.ts); a watchdog checks them every few milliseconds, and a worker that has spent
 // longer than the limit on one item is terminated and replaced: that item scores 0 with a reason, and the
 // rest of its chunks go back to the front of the queue. Workers score a chunk with one call, so the first
 // time-out only says which chunk holds the stuck item; that chunk is then retried one item per call, and the
@@ -11,13 +11,13 @@
 // twice the item limit, never the batch.
 //
 // Items come as samples (score) or as the raw bytes of request items (scoreEncoded, used by the server so
-// that decoding and parsing a large body is spread over the workers too; see reward-request-split.ts).
+// that decoding and parsing a large body is spread over the workers too; see request-split.ts).
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import type { RewardConfig, RewardSample } from '../rewards/index.ts';
-import { encodedOutcome, failedResult, type EncodedItemOutcome, type RewardResult } from './reward-scoring.ts';
-import { IDLE, PROGRESS_BYTES, progressViews, WHOLE_CHUNK } from './reward-progress.ts';
-import type { ChunkTiming, WorkerInit, WorkerReply, WorkerRequest } from './reward-worker.ts';
+import { encodedOutcome, failedResult, type EncodedItemOutcome, type RewardResult } from './scoring.ts';
+import { IDLE, PROGRESS_BYTES, progressViews, WHOLE_CHUNK } from './progress.ts';
+import type { ChunkTiming, WorkerInit, WorkerReply, WorkerRequest } from './worker.ts';
 
 export type RewardPoolOptions = {
   config: RewardConfig;
@@ -25,14 +25,14 @@ export type RewardPoolOptions = {
   workers?: number;
   /** Longest time one sample may take, in ms (default 2000). */
   itemTimeoutMs?: number;
-  /** A module exporting `scoreSample` (tests); default the worker's own main/export/reward-scoring.ts. */
+  /** A module exporting `scoreSample` (tests); default the worker's own main/reward-server/scoring.ts. */
   scorerUrl?: string;
   /** Whether idle workers keep the process alive (default true). */
   holdProcess?: boolean;
 };
 
 /** The worker entry: the TypeScript source in development, reward-worker.js beside the Electron bundle. */
-const WORKER_URL = import.meta.url.endsWith('.ts') ? new URL('./reward-worker.ts', import.meta.url) : new URL('./reward-worker.js', import.meta.url);
+const WORKER_URL = import.meta.url.endsWith('.ts') ? new URL('./worker.ts', import.meta.url) : new URL('./reward-worker.js', import.meta.url);
 
 /**
  * Where a batch's items are: samples, or a request body and each item's [start, end) in it. The body lies
@@ -66,13 +66,13 @@ type Batch = {
   done: boolean;
   trace: PoolTrace | undefined;
 };
-/** `oneByOne`: a retry after a whole-chunk call timed out; each item gets its own call (reward-worker.ts). */
+/** `oneByOne`: a retry after a whole-chunk call timed out; each item gets its own call (worker.ts). */
 type Chunk = { batch: Batch; indices: number[]; oneByOne?: boolean };
 /** A chunk sent to a worker, with the id the worker reports progress and results under. */
 type Sent = { id: number; chunk: Chunk };
 type Slot = {
   worker: Worker;
-  /** What the worker is scoring (reward-progress.ts). */
+  /** What the worker is scoring (progress.ts). */
   progress: Int32Array;
   startedAt: Float64Array;
   ready: boolean;

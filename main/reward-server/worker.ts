@@ -1,6 +1,6 @@
 // A reward-scoring worker thread. It scores the chunks it is sent one after another, in order, and writes
 // which chunk and item it is on and when it started into memory shared with the pool: the pool's watchdog
-// reads it to stop a worker stuck on one item (main/export/reward-pool.ts) without a message per item.
+// reads it to stop a worker stuck on one item (main/reward-server/pool.ts) without a message per item.
 //
 // A chunk's samples are scored with one call (the scorer's `scoreSamples`, i.e. computeRewards on the
 // chunk): calling computeRewards once per sample costs a quarter more CPU than once per chunk. During that
@@ -15,18 +15,18 @@
 // the workers, and the results go back already serialised. Both count against the item's time limit.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RewardConfig, RewardSample } from '../rewards/index.ts';
-import { IDLE, progressViews, WHOLE_CHUNK } from './reward-progress.ts';
-import * as builtinScorer from './reward-scoring.ts';
-import { encodedOutcome, failedResult, sampleFromJson, type EncodedItemOutcome, type RewardResult, type SampleScorer } from './reward-scoring.ts';
+import { IDLE, progressViews, WHOLE_CHUNK } from './progress.ts';
+import * as builtinScorer from './scoring.ts';
+import { encodedOutcome, failedResult, sampleFromJson, type EncodedItemOutcome, type RewardResult, type SampleScorer } from './scoring.ts';
 
-/** `scorerUrl`: a module exporting `scoreSample` and optionally `scoreSamples` (tests); absent = reward-scoring.ts, bundled with the worker. */
+/** `scorerUrl`: a module exporting `scoreSample` and optionally `scoreSamples` (tests); absent = scoring.ts, bundled with the worker. */
 export type WorkerInit = { config: RewardConfig; scorerUrl?: string; progress: SharedArrayBuffer };
 /**
  * `body` is the request body in shared memory; item k of the chunk is body[ranges[2k], ranges[2k+1]).
  * `oneByOne`: score each item with its own call (a retry after a whole-chunk call ran out of time).
  */
 export type WorkerRequest = { id: number; oneByOne?: boolean } & ({ samples: RewardSample[] } | { body: Uint8Array<SharedArrayBuffer>; ranges: number[] });
-/** Where a chunk's time went in the worker, ms (summed per batch into a PoolTrace, reward-pool.ts). */
+/** Where a chunk's time went in the worker, ms (summed per batch into a PoolTrace, pool.ts). */
 export type ChunkTiming = { decodeMs: number; scoreMs: number; serialiseMs: number; busyMs: number };
 export type WorkerReply = { type: 'ready' } | { type: 'done'; id: number; results: RewardResult[] | EncodedItemOutcome[]; timing: ChunkTiming };
 

@@ -1,16 +1,16 @@
 // The app's own reward server: at most one per back end, switched on and off from the Devices page
 // (rewardServer.* in main/api/handlers/reward-server.ts). It is the same server `saenggak serve rewards`
-// runs (main/export/reward-server.ts); this module adds what the UI needs around it: the config it was
+// runs (main/reward-server/server.ts); this module adds what the UI needs around it: the config it was
 // started with, when, a status snapshot with the live metrics, and errors a person can act on.
 //
 // The server does not hold the process open (no `ref` on its socket or workers): quitting the app or
 // stopping serve mode ends it with the process, so a forgotten switch never keeps a back end alive.
 import { isAbsolute, resolve } from 'node:path';
 import type { RewardConfig } from '../rewards/index.ts';
-import { isLoopbackHost } from '../server/auth.ts';
-import { DEFAULT_SERVED_REWARDS, loadRewardConfigFile } from './reward-config.ts';
-import type { RewardMetricsSnapshot } from './reward-metrics.ts';
-import { REWARDS_PATH, startRewardServer, type RewardServerOptions, type RunningRewardServer } from './reward-server.ts';
+import { isLoopbackHost } from '../http/auth.ts';
+import { DEFAULT_SERVED_REWARDS, loadRewardConfigFile } from './config.ts';
+import type { RewardMetricsSnapshot } from './metrics.ts';
+import { REWARDS_PATH, startRewardServer, type RewardServerOptions, type RunningRewardServer } from './server.ts';
 
 export type RewardServerStartOptions = {
   host: string;

@@ -14,19 +14,19 @@
 // assembly); the benchmark uses it to break a round trip down.
 //
 // Errors are `{error: {code, message}}`. Scoring runs in a worker pool with a per-item time limit
-// (main/export/reward-pool.ts): an item that takes too long scores 0 with a reason; the batch goes on.
-// A batch is spread over every worker, and so are decoding and parsing its body (reward-request-split.ts),
+// (main/reward-server/pool.ts): an item that takes too long scores 0 with a reason; the batch goes on.
+// A batch is spread over every worker, and so are decoding and parsing its body (request-split.ts),
 // so one client with one batch in flight (verl's reward step) already uses every core.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import type { RewardConfig } from '../rewards/index.ts';
-import { bearerToken, tokensEqual } from '../server/auth.ts';
-import { RewardMetrics } from './reward-metrics.ts';
-import { emptyPoolTrace, RewardPool, type PoolTrace } from './reward-pool.ts';
-import { splitRewardItems } from './reward-request-split.ts';
-import { describeIssues, rewardItemSchema, sampleFromItem } from './reward-scoring.ts';
+import { bearerToken, tokensEqual } from '../http/auth.ts';
+import { RewardMetrics } from './metrics.ts';
+import { emptyPoolTrace, RewardPool, type PoolTrace } from './pool.ts';
+import { splitRewardItems } from './request-split.ts';
+import { describeIssues, rewardItemSchema, sampleFromItem } from './scoring.ts';
 
 export const REWARDS_PATH = '/v1/rewards';
 export const DEFAULT_REWARD_PORT = 5124;
@@ -51,7 +51,7 @@ export type RewardServerOptions = {
   maxConcurrentRequests?: number;
   /** Sliding window of /metrics, ms (default 60 s). */
   metricsWindowMs?: number;
-  /** Module with `scoreSample` for the workers (tests); default main/export/reward-scoring.ts. */
+  /** Module with `scoreSample` for the workers (tests); default main/reward-server/scoring.ts. */
   scorerUrl?: string;
   /**
    * Whether the listening socket and the workers keep the process alive (default true, as the CLI needs).
@@ -124,7 +124,7 @@ function sendError(res: ServerResponse, error: HttpError, headers: Record<string
 }
 
 /**
- * The body, in shared memory: the workers read their items from it directly (reward-pool.ts). Gathering
+ * The body, in shared memory: the workers read their items from it directly (pool.ts). Gathering
  * the chunks into it is the one copy a body needs anyway.
  */
 async function readBody(req: IncomingMessage, maxBytes: number): Promise<Uint8Array<SharedArrayBuffer>> {

@@ -1,5 +1,5 @@
 // What a reward worker publishes, in memory shared with its pool, about the item it is scoring: the pool's
-// watchdog reads it to stop a worker that has spent too long on one item (reward-pool.ts), without a
+// watchdog reads it to stop a worker that has spent too long on one item (pool.ts), without a
 // message per item. Layout of the 16-byte SharedArrayBuffer:
 //
 //   Int32 [0]   the item's index within its chunk, or IDLE, or WHOLE_CHUNK (the whole chunk is being scored

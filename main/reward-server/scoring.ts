@@ -78,7 +78,7 @@ export type SampleScorer = {
 export type ItemIssue = { path: (string | number)[]; message: string };
 
 /**
- * What a worker returns for an item it received as raw bytes (main/export/reward-request-split.ts): the
+ * What a worker returns for an item it received as raw bytes (main/reward-server/request-split.ts): the
  * RewardResult already serialised (so the server's thread only joins strings), or why the item is bad.
  */
 export type EncodedItemOutcome = { json: string; error?: RewardResult['error'] } | { badJson: true } | { issues: ItemIssue[] };
