@@ -89,7 +89,7 @@ export function deviceLostMessage(at: {
   const reset = gpu ? `after resetting the GPU (\`nvidia-smi --gpu-reset -i ${gpu[1]}\`, or a reboot)` : 'after restarting the app';
   return (
     `device lost: ${at.device} stopped working at step ${at.step} (${cause}); ${saved}. It was not retried on that device. ` +
-    `To go on, resume run "${at.run}" on another device (Resume on the Train page, or \`saenggak ${at.command} --resume ${at.run} --device cpu\`), ` +
+    `To go on, resume run "${at.run}" on another device (Resume on the Train page with another device picked, or \`saenggak ${at.command} --resume ${at.run} --device cpu\`), ` +
     `or on ${at.device} ${reset}.`
   );
 }

@@ -44,7 +44,7 @@ test('SFT: device lost → checkpoint, stop with how to resume, no retry; the re
     try {
       await assert.rejects(
         runSft({ ...base, name: 'lost' }, { workspace, log: (l) => lines.push(l) }),
-        /^Error: device lost: cpu stopped working at step 3 \(Non-zero status code .*CUDA failure 719: unspecified launch failure.*\); the run was checkpointed at step 2\. It was not retried on that device\. To go on, resume run "lost" on another device \(Resume on the Train page, or `saenggak train sft --resume lost --device cpu`\)/,
+        /^Error: device lost: cpu stopped working at step 3 \(Non-zero status code .*CUDA failure 719: unspecified launch failure.*\); the run was checkpointed at step 2\. It was not retried on that device\. To go on, resume run "lost" on another device \(Resume on the Train page with another device picked, or `saenggak train sft --resume lost --device cpu`\)/,
       );
     } finally {
       delete process.env.SAENGGAK_TEST_DEVICE_LOST_AT_STEP;
