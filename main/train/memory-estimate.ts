@@ -2,7 +2,7 @@
 // and activations from the model's shapes (models/memory.ts), and when it does not fit, what to change.
 import { join } from 'node:path';
 import type { DevicesInfo, GpuInfo } from '../devices/types.ts';
-import { parseDeviceSpec, resolveDevice } from '../devices/device-spec.ts';
+import { checkDevice } from '../devices/check-device.ts';
 import type { MemoryAdvice, RunKindName, RunMemoryEstimate } from './run/types.ts';
 import { CodedError } from '../store/errors.ts';
 import { chooseProviderFrom, type ExecutionProviderName } from '../engine/runtime/providers.ts';
@@ -19,12 +19,13 @@ import { resolveModelPath } from './run/start-models.ts';
 const freeBytes = (gpu: GpuInfo) => Math.max(0, gpu.memoryTotalMiB - gpu.memoryUsedMiB) * 2 ** 20;
 
 /** The device a provider choice (or an explicit `device`, e.g. cuda:1) lands on and the memory it has. */
-function chooseDevice(devices: DevicesInfo, provider: 'auto' | 'cpu' | 'cuda' | 'webgpu', device?: string): RunMemoryEstimate['device'] {
+async function chooseDevice(devices: DevicesInfo, provider: 'auto' | 'cpu' | 'cuda' | 'webgpu', device?: string): Promise<RunMemoryEstimate['device']> {
   const available = (name: string) => devices.providers.some((p) => p.name === name && p.available);
   if (device) {
     let resolved;
     try {
-      resolved = resolveDevice(parseDeviceSpec(device), { gpus: devices.gpus, webgpu: available('webgpu') });
+      // The same check as a form's device and the CLI's --device, against the report already read.
+      resolved = await checkDevice(device, async () => ({ gpus: devices.gpus, webgpu: available('webgpu') }));
     } catch (error) {
       throw new CodedError('invalid_input', (error as Error).message);
     }
@@ -195,5 +196,5 @@ export async function estimateRun(
   provider: 'auto' | 'cpu' | 'cuda' | 'webgpu',
   device?: string,
 ): Promise<RunMemoryEstimate> {
-  return estimate(planFor(root, kind, config), chooseDevice(await getDevices(), provider, device));
+  return estimate(planFor(root, kind, config), await chooseDevice(await getDevices(), provider, device));
 }
