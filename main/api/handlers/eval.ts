@@ -7,7 +7,8 @@ import { isPlainName, requireSafeName } from '../names.ts';
 import type { EvalJobInput } from '../../jobs/kinds/eval.ts';
 import { evaluationDetail, listEvaluations, listModelCandidates, writeComparisonReport } from '../../eval/catalog.ts';
 import { benchmarkColumns } from '../../eval/benchmarks.ts';
-import { pipelineBenchmarks } from './eval-benchmarks.ts';
+import { pipelineBenchmarks } from '../../eval/pipeline-benchmarks.ts';
+import { readPipelineState } from '../../pipeline/state.ts';
 
 /** Maps "no evaluation named" to not_found; anything else stays an internal error. */
 function lookup<T>(fn: () => T): T {
@@ -25,7 +26,7 @@ export const evalHandlers: HandlerGroup<'eval'> = {
   'eval.benchmarks': async (_input, ctx) => {
     const { workspace } = ctx.session.requireWorkspace();
     const datasets = (await workspace.datasets.list()).map((d) => ({ source: d.name, label: d.name, origin: 'dataset' as const, rows: d.rows }));
-    return [...datasets, ...pipelineBenchmarks(workspace.root)];
+    return [...datasets, ...pipelineBenchmarks(workspace.root, (root, pipeline) => readPipelineState(root, pipeline)?.stages.data?.outputs)];
   },
 
   'eval.columns': async (input, ctx) => {
