@@ -4,11 +4,13 @@
 // <workspace>/runs/<name>/ (or OUT.run/ without a workspace); the reward model is saved to OUT as a
 // Hugging Face *ForSequenceClassification folder. Ctrl-C stops at a step boundary with a checkpoint;
 // --resume RUN continues it.
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { cliAction, ensureWorkspace, WORKSPACE_ENV } from './workspace.ts';
 import { stopOnSignals } from './signals.ts';
+import { processTraffic } from '../engine/runtime/traffic.ts';
+import { fileInTheWay } from '../store/system-errors.ts';
+import { removeEmptyRunsSince, runFolderNames } from '../train/run/abandoned-runs.ts';
 
 type RmCliOptions = {
   model: string;
@@ -40,48 +42,9 @@ function number(flag: string, value: string | undefined): number | undefined {
  * parent folder should be, used to fail only after training, with a raw EEXIST / ENOTDIR.
  */
 function checkOutFolder(out: string): void {
-  const target = resolve(out);
-  // stat throws ENOTDIR (not "missing") when a parent is a file: the walk below names that parent.
-  const statOrNull = (path: string) => {
-    try {
-      return statSync(path, { throwIfNoEntry: false }) ?? null;
-    } catch {
-      return null;
-    }
-  };
-  const info = statOrNull(target);
-  if (info && !info.isDirectory()) throw new Error(`--out ${out} is a file: give a folder for the reward model (a new one, or an empty one)`);
-  for (let parent = dirname(target); ; parent = dirname(parent)) {
-    const above = statOrNull(parent);
-    if (above && !above.isDirectory()) throw new Error(`--out ${out}: ${parent} is a file, not a folder`);
-    if (above || dirname(parent) === parent) return;
-  }
-}
-
-/** Run folders (with run.json) in `runsDir`, by folder name. */
-function runFolders(runsDir: string): Set<string> {
-  if (!existsSync(runsDir)) return new Set();
-  return new Set(readdirSync(runsDir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name));
-}
-
-/**
- * After a failed start: removes the run folders this command created that never reached a step (rejected
- * input: a missing data file, a bad model), so each rejected try does not leave rm, rm-2, rm-3… behind.
- * A run that trained at least one step keeps its folder (its checkpoint can be resumed).
- */
-function removeEmptyRunsSince(runsDir: string, before: Set<string>, only?: string): void {
-  for (const name of runFolders(runsDir)) {
-    if (before.has(name) || (only !== undefined && name !== only)) continue;
-    const dir = join(runsDir, name);
-    let step = 0;
-    try {
-      step = (JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { step?: number }).step ?? 0;
-    } catch {
-      // no readable run.json: created and abandoned at once
-    }
-    const checkpoints = existsSync(join(dir, 'checkpoints')) ? readdirSync(join(dir, 'checkpoints')).length : 0;
-    if (step === 0 && checkpoints === 0) rmSync(dir, { recursive: true, force: true });
-  }
+  const blocker = fileInTheWay(out);
+  if (blocker === resolve(out)) throw new Error(`--out ${out} is a file: give a folder for the reward model (a new one, or an empty one)`);
+  if (blocker) throw new Error(`--out ${out}: ${blocker} is a file, not a folder`);
 }
 
 export function registerTrainRmCommand(parent: Command): void {
@@ -102,7 +65,7 @@ export function registerTrainRmCommand(parent: Command): void {
     .option('--max-length <n>', 'longest prompt + answer in tokens (default 1024; longer pairs are dropped)')
     .option('--centering <c>', 'reward-centring coefficient (adds c · mean r², e.g. 0.01)')
     .option('--precision <p>', 'fp32 | bf16 | fp16 compute; master weights stay fp32 (default bf16 on CUDA, fp16 on WebGPU, fp32 on CPU)')
-    .option('--json', 'print one final JSON line {run, output, status, steps, loss, accuracy, eval, pairsPerSecond, data}')
+    .option('--json', 'print one final JSON line {run, output, status, steps, loss, accuracy, eval, pairsPerSecond, data, traffic}')
     .action(
       cliAction(async (options: RmCliOptions) => {
         const { runRewardModelTraining, parseRmConfig } = await import('../train/rm/index.ts');
@@ -111,7 +74,7 @@ export function registerTrainRmCommand(parent: Command): void {
         if (workspace) await ensureWorkspace(workspace);
         // Where the run folder goes: runs/<name>/ of the workspace, or OUT.run/ without one.
         const runsDir = workspace ? join(resolve(workspace), 'runs') : dirname(resolve(options.out));
-        const runsBefore = runFolders(runsDir);
+        const runsBefore = runFolderNames(runsDir);
         const loraRank = number('--lora-rank', options.loraRank);
         const config = parseRmConfig({
           model: options.model,
@@ -143,7 +106,7 @@ export function registerTrainRmCommand(parent: Command): void {
           });
           const s = result.summary;
           if (options.json) {
-            process.stdout.write(JSON.stringify({ run: result.run, runDir: result.runDir, output: result.output, status: s.status, steps: s.steps, loss: s.loss, accuracy: s.accuracy, eval: s.eval, pairsPerSecond: s.pairsPerSecond, data: s.data }) + '\n');
+            process.stdout.write(JSON.stringify({ run: result.run, runDir: result.runDir, output: result.output, status: s.status, steps: s.steps, loss: s.loss, accuracy: s.accuracy, eval: s.eval, pairsPerSecond: s.pairsPerSecond, data: s.data, traffic: processTraffic() }) + '\n');
           } else if (s.status === 'stopped') {
             process.stdout.write(`Stopped at step ${s.steps}/${s.totalSteps}; continue with --resume ${result.run}\n`);
           } else {
