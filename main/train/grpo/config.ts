@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { rewardConfigSchema } from '../../rewards/compose.ts';
 import { neuronsFromSelection } from '../../models/neurons/selection-file.ts';
 import { adamBetaSchema, baseMethod, decaySchema, fullMethodSchema, loraRankFields, maxGradNormSchema, minLearningRateRatioSchema, precisionSchema, providerSchema, type TrainerBase } from '../shared/config-base.ts';
+import type { TrainingShape } from '../shared/memory.ts';
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().min(0);
@@ -303,6 +304,14 @@ export function grpoBase(c: GrpoConfig): TrainerBase {
     device: { provider: c.provider },
     seed: c.seed,
   };
+}
+
+/** Prompt tokens allowed beside the response when the prompts have not been read (pipeline check, the app's form). */
+export const PROMPT_TOKENS_ALLOWANCE = 256;
+
+/** What one update graph holds, for the memory planner: a mini-batch of responses of up to promptTokens + maxNewTokens. */
+export function grpoShape(c: GrpoConfig, promptTokens: number = PROMPT_TOKENS_ALLOWANCE): TrainingShape {
+  return { sequences: responsesPerUpdate(c), seqLength: promptTokens + c.rollout.maxNewTokens, loraRank: c.method.kind === 'lora' ? c.method.r : undefined, checkpointing: c.gradientCheckpointing, accumulation: false, scorer: false };
 }
 
 /** Validates an untrusted config (YAML file, UI form, recipe stage); errors name every offending field. */

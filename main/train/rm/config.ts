@@ -3,14 +3,15 @@
 // saves as runs/<name>/config.yaml (fully resolved). Defaults follow TRL's RewardConfig where it has one
 // (max_length 1024, drop longer pairs, no centring) and suit the demo otherwise.
 import { z } from 'zod';
+import { baseMethod, decaySchema, fullMethodSchema, loraRankFields, maxGradNormSchema, minLearningRateRatioSchema, precisionSchema, providerSchema, type TrainerBase } from '../shared/config-base.ts';
+import type { TrainingShape } from '../shared/memory.ts';
 
 export const rmMethodSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('full') }).strict(),
+  fullMethodSchema,
   z
     .object({
       kind: z.literal('lora'),
-      r: z.number().int().positive().default(16),
-      alpha: z.number().positive().default(32),
+      ...loraRankFields,
       dropout: z.number().min(0).max(0.9).default(0.05),
       /** Module names (`q_proj`, …) or `all-linear`. The score head always trains (PEFT's modules_to_save). */
       targetModules: z.array(z.string().min(1)).min(1).default(['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']),
@@ -67,11 +68,11 @@ export const rmConfigSchema = z
     maxSteps: z.number().int().positive().optional(),
     learningRate: z.number().positive().default(1e-5),
     warmupRatio: z.number().min(0).max(1).default(0.03),
-    decay: z.enum(['cosine', 'linear', 'constant']).default('linear'),
-    minLearningRateRatio: z.number().min(0).max(1).default(0),
+    decay: decaySchema.default('linear'),
+    minLearningRateRatio: minLearningRateRatioSchema,
     weightDecay: z.number().min(0).default(0),
     /** Global gradient-norm clipping; null turns it off. */
-    maxGradNorm: z.number().positive().nullable().default(1),
+    maxGradNorm: maxGradNormSchema,
     seed: z.number().int().default(42),
 
     // Evaluation and checkpoints
@@ -82,12 +83,12 @@ export const rmConfigSchema = z
     keepCheckpoints: z.number().int().positive().default(2),
 
     // Where and how to compute
-    provider: z.enum(['auto', 'cpu', 'cuda', 'webgpu']).default('cpu'),
+    provider: providerSchema.default('cpu'),
     dtype: z.enum(['float32', 'float64']).default('float32'),
     /** Recompute each decoder layer in the backward pass instead of keeping its activations (same gradients, less memory). */
     gradientCheckpointing: z.boolean().default(false),
     /** Compute precision; master weights and AdamW moments stay fp32 (fp16: dynamic loss scaling; bf16 needs a GPU). Default: bf16 on CUDA, fp16 on WebGPU, fp32 on CPU. */
-    precision: z.enum(['fp32', 'bf16', 'fp16']).optional(),
+    precision: precisionSchema.optional(),
   })
   .strict();
 
@@ -107,6 +108,25 @@ export function parseRmConfig(input: unknown): RmConfig {
   const result = rmConfigSchema.safeParse(input);
   if (result.success) return result.data;
   throw new RmConfigError(result.error.issues.map((i) => `${i.path.length ? i.path.join('.') + ': ' : ''}${i.message.replace(/^[\w.]+: /, '')}`));
+}
+
+/** The settings every trainer shares (config-base.ts), read from a resolved reward-model config (AdamW's betas are the defaults). */
+export function rmBase(c: RmConfig): TrainerBase {
+  return {
+    kind: 'rm',
+    method: baseMethod(c.method),
+    optimizer: { learningRate: c.learningRate, weightDecay: c.weightDecay, beta1: 0.9, beta2: 0.999, maxGradNorm: c.maxGradNorm },
+    schedule: { warmupRatio: c.warmupRatio, decay: c.decay, minLearningRateRatio: c.minLearningRateRatio },
+    heldOut: c.heldOutShare > 0 ? { share: c.heldOutShare } : null,
+    precision: c.precision ?? null,
+    device: { provider: c.provider },
+    seed: c.seed,
+  };
+}
+
+/** What one step graph holds, for the memory planner: a chosen and a rejected sequence per pair, a one-label head. */
+export function rmShape(c: RmConfig): TrainingShape {
+  return { sequences: 2 * c.pairsPerBatch, seqLength: c.maxLength, loraRank: c.method.kind === 'lora' ? c.method.r : undefined, checkpointing: c.gradientCheckpointing, accumulation: false, scorer: true };
 }
 
 /** What decides the numbers a run produces: a resume must match it (checkpoints store it). */

@@ -19,7 +19,8 @@ import { Tokenizer } from '../../models/tokenizer.ts';
 import { loadModel, saveModel } from '../../models/weights.ts';
 import { openWorkspace, writeFileAtomic, type Workspace } from '../../store/index.ts';
 import { assertFinite, freeRunName, learningRateAt, RunFolder, TrainingDivergedError, type RunInfo } from '../run/index.ts';
-import { parseRmConfig, trajectoryConfig, type RmConfig, type RmConfigInput, type RmMethod } from './config.ts';
+import { scheduleFor } from '../shared/config-base.ts';
+import { parseRmConfig, rmBase, trajectoryConfig, type RmConfig, type RmConfigInput, type RmMethod } from './config.ts';
 import { describeReport, splitHeldOut, tokenizePreferences, type PreferenceDataReport, type TokenizedPair } from './data.ts';
 import { RewardModelStep, rewardModelFromBase, type PairBatch } from './model.ts';
 import { isFile, readPreferenceSource } from './rows.ts';
@@ -105,7 +106,7 @@ export async function runRewardModelTraining(input: RmConfigInput | RmConfig, op
     if (P < config.pairsPerBatch) log(`only ${train.length} training pairs: ${P} pairs per batch instead of ${config.pairsPerBatch}`);
     const stepsPerEpoch = Math.floor(train.length / P);
     const totalSteps = config.maxSteps ?? Math.max(1, Math.ceil(config.epochs * stepsPerEpoch));
-    const warmupSteps = Math.round(config.warmupRatio * totalSteps);
+    const schedule = scheduleFor(rmBase(config), totalSteps);
     log(`${train.length} training pairs, ${heldOut.length} held out; ${P} pairs per step, ${totalSteps} steps`);
 
     // ---- Step graph (fresh or resumed) ----
@@ -169,7 +170,7 @@ export async function runRewardModelTraining(input: RmConfigInput | RmConfig, op
       }
       const k = done;
       const batch = batchAt(k);
-      const lr = learningRateAt(k + 1, totalSteps, { learningRate: config.learningRate, warmupSteps, decay: config.decay, minLearningRateRatio: config.minLearningRateRatio });
+      const lr = learningRateAt(k + 1, totalSteps, schedule);
       const t0 = performance.now();
       const rngBefore = step.dropoutRng.getState();
       let r;

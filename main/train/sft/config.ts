@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { neuronsFromSelection } from '../../models/neurons/selection-file.ts';
+import { adamBetaSchema, baseMethod, decaySchema, fullMethodSchema, loraRankFields, maxGradNormSchema, minLearningRateRatioSchema, precisionSchema, providerSchema, type TrainerBase } from '../shared/config-base.ts';
+import type { TrainingShape } from '../shared/memory.ts';
 
 // ---- Data --------------------------------------------------------------------------------------
 
@@ -40,12 +42,11 @@ const dataField = z.preprocess((v) => (typeof v === 'string' ? { source: v } : v
 // ---- Method ------------------------------------------------------------------------------------
 
 export const sftMethodSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('full') }).strict(),
+  fullMethodSchema,
   z
     .object({
       kind: z.literal('lora'),
-      r: z.number().int().positive().default(16),
-      alpha: z.number().positive().default(32),
+      ...loraRankFields,
       dropout: z.number().min(0).max(0.9).default(0.05),
       /** Module names (`q_proj`, …) or `all-linear`. */
       targetModules: z.array(z.string().min(1)).min(1).default(['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']),
@@ -107,14 +108,14 @@ export const sftConfigSchema = z
     /** Warmup as steps; when absent, warmupRatio of the total steps. */
     warmupSteps: z.number().int().nonnegative().optional(),
     warmupRatio: z.number().min(0).max(1).default(0.03),
-    decay: z.enum(['cosine', 'linear', 'constant']).default('cosine'),
+    decay: decaySchema.default('cosine'),
     /** Floor of the decay as a fraction of learningRate. */
-    minLearningRateRatio: z.number().min(0).max(1).default(0),
+    minLearningRateRatio: minLearningRateRatioSchema,
     weightDecay: z.number().min(0).default(0),
-    beta1: z.number().min(0).lt(1).default(0.9),
-    beta2: z.number().min(0).lt(1).default(0.999),
+    beta1: adamBetaSchema(0.9),
+    beta2: adamBetaSchema(0.999),
     /** Global gradient-norm clipping; null turns it off. */
-    maxGradNorm: z.number().positive().nullable().default(1),
+    maxGradNorm: maxGradNormSchema,
     seed: z.number().int().default(42),
 
     // Evaluation and checkpoints
@@ -127,7 +128,7 @@ export const sftConfigSchema = z
     keepCheckpoints: z.number().int().positive().default(2),
 
     // Where and how to compute
-    provider: z.enum(['auto', 'cpu', 'cuda', 'webgpu']).default('auto'),
+    provider: providerSchema.default('auto'),
     /** Master weights and compute dtype (float64 for exactness tests). */
     dtype: z.enum(['float32', 'float64']).default('float32'),
     /**
@@ -135,7 +136,7 @@ export const sftConfigSchema = z
      * (overflowing steps are skipped and retried at half the scale); bf16 needs a GPU provider.
      * Default: bf16 on GPUs, fp32 on the CPU.
      */
-    precision: z.enum(['fp32', 'bf16', 'fp16']).optional(),
+    precision: precisionSchema.optional(),
     /** Recompute each decoder layer in the backward pass instead of keeping its activations (same gradients, less memory, some extra compute). */
     gradientCheckpointing: z.boolean().default(false),
     /** Cross-entropy over this many vocabulary blocks, so the [tokens, vocab] logits never exist whole (LoRA on lm_head is refused with it). */
@@ -170,6 +171,26 @@ export function parseSftConfig(input: unknown): SftConfig {
   const result = sftConfigSchema.safeParse(input);
   if (result.success) return result.data;
   throw new SftConfigError(result.error.issues.map((i) => `${i.path.length ? i.path.join('.') + ': ' : ''}${i.message.replace(/^[\w.]+: /, '')}`));
+}
+
+/** The settings every trainer shares (config-base.ts), read from a resolved SFT config. */
+export function sftBase(c: SftConfig): TrainerBase {
+  return {
+    kind: 'sft',
+    method: baseMethod(c.method),
+    optimizer: { learningRate: c.learningRate, weightDecay: c.weightDecay, beta1: c.beta1, beta2: c.beta2, maxGradNorm: c.maxGradNorm },
+    schedule: { warmupSteps: c.warmupSteps, warmupRatio: c.warmupRatio, decay: c.decay, minLearningRateRatio: c.minLearningRateRatio },
+    heldOut: typeof c.evalSplit === 'number' ? (c.evalSplit > 0 ? { share: c.evalSplit } : null) : { source: c.evalSplit.source },
+    precision: c.precision ?? null,
+    device: { provider: c.provider },
+    seed: c.seed,
+  };
+}
+
+/** What one micro-batch graph holds, for the memory planner: a token budget holds batchSize / maxSeqLength full-length rows. */
+export function sftShape(c: SftConfig): TrainingShape {
+  const sequences = c.batchUnit === 'tokens' ? Math.max(1, Math.floor(c.batchSize / c.maxSeqLength)) : c.batchSize;
+  return { sequences, seqLength: c.maxSeqLength, loraRank: c.method.kind === 'lora' ? c.method.r : undefined, checkpointing: c.gradientCheckpointing, lossChunks: c.lossChunks, accumulation: c.gradAccumulation > 1, scorer: false };
 }
 
 /** Reads a run.yaml (or .json) file and parses it. */
