@@ -15,6 +15,7 @@ import { formatBytes } from '../../models/memory.ts';
 import { readLoraAdapter } from '../../models/peft.ts';
 import { RewardModel } from '../../models/reward-model.ts';
 import { Tokenizer } from '../../models/tokenizer.ts';
+import { openModelFolder } from '../../models/weight-files.ts';
 import { loadModel } from '../../models/weights.ts';
 import { JudgeClient } from '../../rewards/index.ts';
 import type { RewardDeps } from '../../rewards/compose.ts';
@@ -23,6 +24,7 @@ import type { GrpoResult, RunGrpoOptions } from './api.ts';
 import { DifficultyFilter, ReplayBuffer, type ReplayEntry } from './batch-shaping.ts';
 import { parseGrpoConfig, type GrpoConfig, type GrpoConfigInput } from './config.ts';
 import { evaluateHeldOut, type HeldOutContext } from './evaluate.ts';
+import { PolicyGenerator } from './generator.ts';
 import { checkMemory } from './memory-check.ts';
 import { writeOutput } from './output.ts';
 import { PromptSelector, type SelectorState } from './prompt-selector.ts';
@@ -77,9 +79,10 @@ export async function runGrpo(input: GrpoConfig | GrpoConfigInput, options: RunG
   let rewardModel: RewardModel | null = null;
   if (config.rewards.rewardModel) {
     const rmDir = resolve(baseDir, config.rewardModelPath!);
-    const rm = loadModel(rmDir);
+    // The scorer maps the reward model's files (no copy in JS, #30).
+    const rm = openModelFolder(rmDir);
     if (rm.config.task !== 'sequence-classification') throw new Error(`rewardModelPath ${rmDir} is a ${rm.config.architecture}, not a sequence classifier`);
-    rewardModel = await RewardModel.create(rm.config, rm.weights);
+    rewardModel = await RewardModel.create(rm.config, new Map(), { weightFiles: rm.weightFiles });
     const rmTokenizer = Tokenizer.load(rmDir);
     deps.scorer = async (prompt, summary) =>
       (await rewardModel!.rewards([rmTokenizer.encodeChat([{ role: 'user', content: prompt }, { role: 'assistant', content: summary }])]))[0];
@@ -119,8 +122,17 @@ export async function runGrpo(input: GrpoConfig | GrpoConfigInput, options: RunG
   const selector = new PromptSelector(prompts, config, nextPrompt, cursor.selector);
   const checkSignal = () => throwIfStopped(options.signal);
   const padId = hf.config.padTokenId ?? hf.config.eosTokenIds[0] ?? 0;
-  const rolloutContext: RolloutContext = { config, model: hf.config, prompts, promptIds, decode, rewardDeps: deps, rng, selector, difficulty, replay, checkSignal };
-  const heldOutContext: HeldOutContext = { config, model: hf.config, heldOut, encodePrompt, decode, rewardDeps: deps };
+  // The decode path line goes to the log once per run (the generator may fall back to the per-token path).
+  const decodeLines = new Set<string>();
+  const decodeLog = (line: string) => {
+    if (!decodeLines.has(line)) log(line);
+    decodeLines.add(line);
+  };
+  // One generator session for the whole run: base weights mapped from the checkpoint, the policy's
+  // changing tensors fed at every run (generator.ts).
+  const generator = new PolicyGenerator(hf.config, hf.weights, openModelFolder(modelDir).weightFiles, decodeLog);
+  const rolloutContext: RolloutContext = { config, model: hf.config, prompts, promptIds, decode, rewardDeps: deps, rng, selector, difficulty, replay, checkSignal, decodeLog, generator };
+  const heldOutContext: HeldOutContext = { config, model: hf.config, heldOut, encodePrompt, decode, rewardDeps: deps, generator };
   let lastCheckpointStep = startStep;
   let lastTrain: Record<string, number> = {};
   let lastEval: Record<string, number> = {};
@@ -194,6 +206,7 @@ export async function runGrpo(input: GrpoConfig | GrpoConfigInput, options: RunG
     throw err;
   } finally {
     metrics.close();
+    await generator.release();
     await updater.policy.release();
     await rewardModel?.release();
   }

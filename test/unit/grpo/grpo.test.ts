@@ -2,9 +2,11 @@
 // learning, dynamic sampling, and exact resume after SIGKILL during rollouts and during the update.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { readMetrics } from '../../../main/train/run/index.ts';
 import { runGrpo } from '../../../main/train/grpo/trainer.ts';
 import { runResumeWorker, sftModel, writeTaskData } from './fixtures.ts';
@@ -156,4 +158,25 @@ test('SIGKILL during rollouts and during the update, then resume, reproduces the
       assert.deepEqual(readFileSync(join(ws, 'runs', 'killed', 'output', 'adapter', file)), readFileSync(join(ws, 'runs', 'whole', 'output', 'adapter', file)), `adapter file ${file}`);
     }
   })();
+});
+
+test('train grpo --json prints the command\'s traffic; each step\'s metrics traffic is part of it', async () => {
+  const model = await sftModel();
+  const dir = workspace();
+  const ws = join(dir, 'ws');
+  const data = writeTaskData(dir, { train: 20, heldOut: 2 });
+  const configPath = join(dir, 'grpo.yaml');
+  writeFileSync(configPath, stringify({ name: 'cli', model, method: { kind: 'lora', r: 4, alpha: 8 }, prompts: { path: data.train }, rewards: { accuracy: { weight: 1 } }, rollout: { groupSize: 2, promptsPerStep: 2, maxNewTokens: 16 }, steps: 2, saveEvery: 100 }));
+  const cli = spawnSync(process.execPath, [join(import.meta.dirname, '../../../bin/saenggak.js'), 'train', 'grpo', '--config', configPath, '--workspace', ws, '--json'], { encoding: 'utf8' });
+  assert.equal(cli.status, 0, cli.stderr);
+  const summary = JSON.parse(cli.stdout.trim().split('\n').at(-1)!);
+  assert.equal(summary.steps, 2);
+  const train = trainPoints(ws, 'cli');
+  assert.equal(train.length, 2);
+  for (const way of ['h2d', 'd2h'] as const) {
+    const total = summary.traffic[way === 'h2d' ? 'hostToDevice' : 'deviceToHost'] as number;
+    const steps = train.reduce((n, p) => n + (p[`traffic_${way}`] as number), 0);
+    assert.ok(train.every((p) => (p[`traffic_${way}`] as number) > 0) && steps <= total, `${way}: steps ${steps} B within the command's ${total} B`);
+  }
+  assert.match(cli.stderr, /generation: decode loop/);
 });
