@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { listEvaluations } from '../../../main/train/rm/results.ts';
+import { loadModel } from '../../../main/models/weights.ts';
 import { makeTinyBase, syntheticPreferences, tempDir, writeJsonl } from './fixtures.ts';
 
 const bin = resolve(import.meta.dirname, '..', '..', '..', 'bin', 'saenggak.js');
@@ -40,6 +41,11 @@ test('train rm from a workspace preference set, then eval rm --json on a RewardB
   assert.equal(summary.data.bad.identical, 1, 'the identical pair is counted, not fatal');
   assert.equal(summary.data.train + summary.data.heldOut, 24);
   assert.match(trained.stderr, /skipped: 1 identical/);
+  // traffic (#20), the engine's counters: full fine-tuning feeds every param and its two AdamW moments (float32)
+  // each step and gets them back — at least the decoder layers' params, counted from the base checkpoint.
+  const layerParams = [...loadModel(base).weights].filter(([name]) => name.includes('.layers.')).reduce((n, [, t]) => n + t.shape.reduce((a, b) => a * b, 1), 0);
+  assert.ok(summary.steps > 0);
+  for (const way of ['hostToDevice', 'deviceToHost'] as const) assert.ok(summary.traffic[way] >= summary.steps * 12 * layerParams, `${way} ${summary.traffic[way]} B for ${summary.steps} steps of ${layerParams} layer params`);
 
   const bench = writeJsonl(join(dir, 'bench.jsonl'), [
     ...syntheticPreferences(6, 1).map((r, i) => ({ prompt: r.prompt, chosen: r.chosen, rejected: r.rejected, subset: i < 3 ? 'alpacaeval-easy' : 'math-prm' })),
