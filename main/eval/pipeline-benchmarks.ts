@@ -4,7 +4,7 @@
 // pipeline sits above the eval stage and is not imported from here).
 import { existsSync, readdirSync } from 'node:fs';
 import { workspacePaths } from '../store/index.ts';
-import type { EvalBenchmarkInfo } from '../api/contracts/eval.ts';
+import type { EvalBenchmarkInfo } from './view-types.ts';
 
 /** pipelines/<name>/state.json's data-stage outputs (split name → path), or undefined. */
 export type PipelineDataOutputs = (workspace: string, pipeline: string) => Record<string, unknown> | undefined;

@@ -1,5 +1,6 @@
 // What the Recipe page reads: the recipes on offer (bundled ones and those that ran in the workspace),
-// a pipeline's saved state, its before/after results and the verl export preview.
+// a pipeline's saved state and its before/after results. (The verl export preview is the exporter's own:
+// export/verl/preview.ts, which reads pipeline recipes; the pipeline does not load the exporter.)
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +8,6 @@ import { workspacePaths } from '../store/index.ts';
 import { readRecipeFile, recipeStages } from './recipe.ts';
 import { beforeAfter, beforeAfterSvg, type Scores } from './report.ts';
 import { readEvalResults, type ModelRole } from './stages/eval.ts';
-import { loadArea } from './stages/modules.ts';
 import type { StageName } from './stage-names.ts';
 import { readPipelineState, type PipelineState } from './state.ts';
 
@@ -104,30 +104,4 @@ export function pipelineDetail(workspace: string, name: string): PipelineDetail 
 export function reportMarkdown(workspace: string, name: string): string | null {
   const path = readPipelineState(workspace, name)?.report?.markdown;
   return path && existsSync(path) ? readFileSync(path, 'utf8') : null;
-}
-
-export interface ExportPreview {
-  available: boolean;
-  reason?: string;
-  files?: string[];
-  warnings?: string[];
-  rows?: Record<string, number>;
-  verl?: string;
-}
-
-/** What `saenggak export verl` would write for a recipe (a dry run), or why it cannot. */
-export async function verlExportPreview(workspace: string, recipePath: string): Promise<ExportPreview> {
-  let mod: { exportVerl: (o: Record<string, unknown>) => Promise<{ files: string[]; warnings: unknown[]; rows: Record<string, number>; verl: string }> };
-  try {
-    mod = await loadArea('verl', ['exportVerl']);
-  } catch (error) {
-    return { available: false, reason: (error as Error).message };
-  }
-  try {
-    const result = await mod.exportVerl({ recipe: recipePath, out: join(workspacePaths(workspace).artifacts, 'verl', basename(recipePath, '.yaml')), workspace, dryRun: true });
-    const warnings = result.warnings.map((w) => (typeof w === 'string' ? w : ((w as { message?: string }).message ?? JSON.stringify(w))));
-    return { available: true, files: result.files, warnings, rows: result.rows, verl: result.verl };
-  } catch (error) {
-    return { available: true, reason: (error as Error).message };
-  }
 }

@@ -4,10 +4,12 @@
 import { z } from 'zod';
 import { method } from '../method.ts';
 import type { CheckReport } from '../../pipeline/check.ts';
-import type { ExportPreview, PipelineDetail, RecipeInfo } from '../../pipeline/catalog.ts';
+import type { PipelineDetail, RecipeInfo } from '../../pipeline/catalog.ts';
+import type { ExportPreview } from '../../export/verl/preview.ts';
 
 export type { CheckReport } from '../../pipeline/check.ts';
-export type { ExportPreview, PipelineDetail, PipelineResults, RecipeInfo } from '../../pipeline/catalog.ts';
+export type { PipelineDetail, PipelineResults, RecipeInfo } from '../../pipeline/catalog.ts';
+export type { ExportPreview } from '../../export/verl/preview.ts';
 export type { PipelineState, StageState, StageStatus, PipelineStatus, StageProgress } from '../../pipeline/state.ts';
 export type { StageName } from '../../pipeline/stage-names.ts';
 export type { CheckFinding } from '../../pipeline/stage.ts';

@@ -8,7 +8,8 @@ import { requireSafeName } from '../names.ts';
 import { checkJobDevice } from './job-device.ts';
 import type { PipelineJobInput } from '../../jobs/kinds/pipeline.ts';
 import { checkRecipe, readRecipeFile } from '../../pipeline/index.ts';
-import { listRecipes, pipelineDetail, reportMarkdown, verlExportPreview } from '../../pipeline/catalog.ts';
+import { listRecipes, pipelineDetail, reportMarkdown } from '../../pipeline/catalog.ts';
+import { verlExportPreview } from '../../export/verl/preview.ts';
 
 function existingRecipe(ctx: ApiContext, path: string): string {
   const absolute = ctx.session.checkPath(path, 'recipe');

@@ -13,7 +13,6 @@ const AREA_LOADERS = {
   pairs: () => import('../../pairs/index.ts'),
   eval: () => import('../../eval/index.ts'),
   evalReport: () => import('../../eval/report.ts'),
-  verl: () => import('../../export/verl/index.ts'),
 } as const;
 export type Area = keyof typeof AREA_LOADERS;
 

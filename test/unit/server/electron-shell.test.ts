@@ -29,7 +29,7 @@ test('build-electron bundles app, preload (CJS, only requires electron), job wor
 // Code that reads a file beside itself (`new URL('./x', import.meta.url)`) reads it beside the bundle in the
 // packaged app, where there is no source tree: every such file must be in dist-electron/. The exceptions are
 // development-only paths the code checks before using (TypeScript sources, the source tree's assets).
-const DEVELOPMENT_ONLY = new Set(['./probe-provider.ts', './worker.ts', './reward-worker.ts', '../../assets/recipes/']);
+const DEVELOPMENT_ONLY = new Set(['./probe-provider.ts', './worker.ts', '../../assets/recipes/']);
 
 test('every file the bundle reads beside itself is in dist-electron (the packaged app has no source tree)', () => {
   const result = spawnSync(process.execPath, [resolve(root, 'scripts', 'build-electron.mjs')], { cwd: root, encoding: 'utf8' });
@@ -49,7 +49,9 @@ test('every file the bundle reads beside itself is in dist-electron (the package
   assert.ok(existsSync(resolve(dir, 'recipes', 'demo.yaml')), 'the demo recipe ships with the app');
   // The pipeline's stage modules are in the job worker's bundle, not loaded from source paths at run time.
   const jobWorker = readFileSync(resolve(dir, 'job-worker.js'), 'utf8');
-  for (const entry of ['runSft', 'runGrpo', 'exportVerl']) assert.match(jobWorker, new RegExp(`function ${entry}\\(`), entry);
+  for (const entry of ['runSft', 'runGrpo']) assert.match(jobWorker, new RegExp(`function ${entry}\\(`), entry);
+  // The verl exporter is loaded by the pipeline handler's preview (export/verl/preview.ts), in the app's bundle.
+  assert.match(readFileSync(resolve(dir, 'app.js'), 'utf8'), /function exportVerl\(/, 'exportVerl');
 });
 
 test('the main window is hardened', () => {
