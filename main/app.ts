@@ -10,6 +10,8 @@ import { app, BrowserWindow, ipcMain, Menu, net, protocol, session as electronSe
 import { join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { IPC_CHANNEL } from './api/contract.ts';
+import { OPEN_PATH_CHANNEL } from './api/bridge.ts';
+import { openPathHandler } from './api/open-path.ts';
 import { AppSession } from './api/session.ts';
 import { handlers } from './api/handlers/index.ts';
 import { createIpcHandler } from './api/transports.ts';
@@ -189,6 +191,10 @@ app.whenReady().then(async () => {
     }
     return ipcCall(method, input);
   });
+  // "Open file" links (#24): only a file or folder inside the open workspace (checked here, in the main
+  // process, after resolving links) is handed to shell.openPath; anything else is refused.
+  const openPath = openPathHandler({ openPath: (path) => shell.openPath(path), workspaceRoot: () => apiSession.current?.workspace.root, isOwnFrame });
+  ipcMain.handle(OPEN_PATH_CHANNEL, (event, path: unknown) => openPath(event.senderFrame?.url, path));
   const startWorkspace = process.env.SAENGGAK_WORKSPACE;
   if (startWorkspace) await apiSession.openWorkspace(startWorkspace, true).catch((error) => console.error(error));
   createWindow();

@@ -1,8 +1,8 @@
 // The Electron preload: the renderer's only door to the back end. It exposes one object on `window`
-// (`window.saenggak`) with three functions and nothing else: no ipcRenderer, no Node. Runs sandboxed
+// (`window.saenggak`) with four functions and nothing else: no ipcRenderer, no Node. Runs sandboxed
 // (bundled to CommonJS by scripts/build-electron.mjs).
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
-import { BRIDGE_NAME, IPC_CHANNEL } from './api/bridge.ts';
+import { BRIDGE_NAME, IPC_CHANNEL, OPEN_PATH_CHANNEL } from './api/bridge.ts';
 import type { EventMessage, Result } from './api/contract.ts';
 
 const EVENT_CHANNEL = `${IPC_CHANNEL}:event`;
@@ -20,6 +20,8 @@ const bridge = {
   },
   /** The local path of a dropped or picked File (so imports read it in place instead of uploading). */
   pathForFile: (file: File): string => webUtils.getPathForFile(file),
+  /** Opens a workspace file or folder with the system's default app; the main process checks the path. */
+  openPath: (path: string): Promise<Result<{ opened: string }>> => ipcRenderer.invoke(OPEN_PATH_CHANNEL, path),
 };
 
 export type SaenggakBridge = typeof bridge;

@@ -1,6 +1,7 @@
 // English strings of the pipeline report as the app shows it. main/pipeline/report.ts and main/eval/report.ts
 // mark each text of report.html with one of these `report.*` keys (data-i18n attributes); the Recipe page
-// replaces the text with the UI language's message. The Korean twin is report.ko.ts.
+// replaces the text with the UI language's message. Also the report's file links (`files.*`,
+// FileLink.svelte). The Korean twin is report.ko.ts.
 export const reportEn = {
   'report.stages': 'Stages',
   'report.col.stage': 'stage',
@@ -45,4 +46,10 @@ export const reportEn = {
   'report.chart.accuracyOf': '{benchmark}: accuracy',
   'report.chart.langOf': '{benchmark}: target-language share',
   'report.chart.thinkingTokens': 'mean thinking tokens',
+  'files.openHint': 'Open {path}',
+  'files.downloadHint': 'Download {path}',
+  'files.reportHtml': 'HTML report',
+  'files.reportMarkdown': 'Markdown report',
+  'files.output': 'output',
+  'files.runFolder': 'run folder',
 } as const;

@@ -1,0 +1,118 @@
+// #24 in a browser (serve mode, Chromium, Korean UI): the pipeline report's texts and chart labels, the reward
+// reasons and the math verdict read in Korean; the report's file links download the files the lab wrote
+// (byte for byte), a stage's model folder is shown to copy (a browser cannot download a folder), and a file
+// outside the workspace is refused by the server.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, openApp, untilShown, type AppUnderTest } from '../helpers/browser.ts';
+
+const RECIPE = `name: files-demo
+description: tiny recipe for the open-file test
+seed: 1
+provider: cpu
+model:
+  make: { shape: { hiddenSize: 32, numLayers: 1, numHeads: 2, numKvHeads: 1, intermediateSize: 64, maxPositionEmbeddings: 256 }, seed: 1 }
+data: { task: korean-arithmetic, train: 16, prompts: 0, heldout: 3, steps: 1 }
+eval: { maxNewTokens: 4 }
+report: { title: Files demo }
+`;
+
+const HANGUL = /[\uac00-\ud7a3]/;
+
+/** Clicks a file link and returns the downloaded file's name and bytes. */
+async function download(page: Page, testid: string, nth = 0): Promise<{ name: string; bytes: Buffer; path: string }> {
+  const link = page.getByTestId(testid).nth(nth);
+  const path = (await link.getAttribute('data-path'))!;
+  const [file] = await Promise.all([page.waitForEvent('download'), link.click()]);
+  const saved = await file.path();
+  return { name: file.suggestedFilename(), bytes: await readFile(saved!), path };
+}
+
+describe('open file and Korean report (serve mode, Chromium)', () => {
+  let browser: Browser;
+  let app: AppUnderTest;
+  let recipePath: string;
+
+  before(async () => {
+    browser = await launchChromium();
+    app = await openApp(browser, { locale: 'ko' });
+    recipePath = join(app.workspace, '..', `${app.workspace.split('/').pop()}-files.yaml`);
+    await writeFile(recipePath, RECIPE);
+  });
+
+  after(async () => {
+    await app?.close();
+    await browser?.close();
+  });
+
+  it('shows the report in Korean and downloads its files; nothing outside the workspace', async () => {
+    const { page } = app;
+    await page.getByTestId('nav-recipe').click();
+    await page.getByTestId('recipe-open-path').fill(recipePath);
+    await page.getByTestId('recipe-open').click();
+    await page.getByTestId('recipe-item').filter({ hasText: 'files-demo' }).waitFor();
+    const status = (value: string) => page.locator(`[data-testid="recipe-status"][data-status="${value}"]`);
+    await page.getByTestId('recipe-run').click();
+    await untilShown(status('finished'), status('failed'));
+    const report = page.getByTestId('recipe-report-html');
+    await report.waitFor();
+
+    // The report body: headings, table heads, stage names and statuses, chart captions and SVG labels in Korean.
+    assert.deepEqual(await report.locator('table#stages thead th').allInnerTexts(), ['단계', '상태', '초', '요약']);
+    assert.equal(await report.locator('table#stages tbody tr').first().locator('td').first().innerText(), '기본 모델');
+    assert.deepEqual(await report.locator('figcaption').allInnerTexts(), ['학습 전과 후', '생각 길이에 따른 정확도', '생각 과정이 주로 벤치마크 언어인 비율']);
+    const svgLabels = await report.locator('svg text[data-i18n]').allTextContents();
+    assert.ok(svgLabels.includes('heldout: 정확도') && svgLabels.includes('평균 생각 토큰 수'), svgLabels.join(' | '));
+    for (const text of await report.locator('[data-i18n]').allTextContents()) assert.match(text, HANGUL, `untranslated: ${text}`);
+    // The results chart above the report too.
+    const chartLabels = await page.getByTestId('recipe-results').locator('svg text[data-i18n]').allTextContents();
+    assert.ok(chartLabels.length >= 3 && chartLabels.every((t) => HANGUL.test(t)), chartLabels.join(' | '));
+
+    // The HTML and Markdown reports download byte for byte, under their own names.
+    for (const [testid, name] of [['report-file-html', 'report.html'], ['report-file-md', 'report.md']]) {
+      const file = await download(page, testid);
+      assert.equal(file.name, name);
+      assert.ok(file.path.startsWith(app.workspace), file.path);
+      assert.deepEqual(file.bytes, await readFile(file.path));
+    }
+    // A stage's output file (the data stage's training split) downloads; the model stage's folder is shown to copy.
+    const model = page.locator('[data-stage="model"]');
+    await model.getByTestId('stage-output-path').waitFor();
+    assert.equal(await model.getByTestId('stage-output').count(), 0, 'no download link for a folder');
+    const results = await download(page, 'stage-output', 0);
+    assert.equal(results.name, (await page.locator('[data-stage] [data-testid="stage-output"]').first().getAttribute('data-path'))!.split('/').pop());
+    assert.deepEqual(results.bytes, await readFile(results.path));
+
+    // The server hands out nothing outside the workspace, even with the token.
+    // (Asked from here with the page's token: the refusals would be console errors in the page.)
+    const token = await page.evaluate(() => sessionStorage.getItem('saenggak.token'));
+    const refused: number[] = [];
+    for (const p of ['/etc/passwd', `../${recipePath.split('/').pop()}`, join(app.workspace, '..', recipePath.split('/').pop()!)]) {
+      refused.push((await fetch(`${app.origin}/api/file?path=${encodeURIComponent(p)}`, { headers: { authorization: `Bearer ${token}` } })).status);
+    }
+    assert.deepEqual(refused, [403, 403, 403]);
+    const inside = await fetch(`${app.origin}/api/file?path=${encodeURIComponent(results.path)}`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(inside.status, 200, 'the same token reads a workspace file');
+  });
+
+  it('gives reward reasons and the math verdict in Korean', async () => {
+    const { page } = app;
+    await page.getByTestId('nav-rewards').click();
+    await page.getByTestId('rewards-prompt').fill('2에 3을 더하면?');
+    await page.getByTestId('rewards-response').fill('<think>\nTwo plus three is five.\n</think>\n\n답은 \\boxed{5}입니다.');
+    await page.getByTestId('rewards-gold').fill('5');
+    await page.getByTestId('rewards-evaluate').click();
+    const reason = (name: string) => page.getByTestId(`reward-row-${name}`).getByTestId('reward-reason');
+    await reason('language').waitFor();
+    const language = await reason('language').innerText();
+    assert.match(language, /글의 100%가 ko가 아님/);
+    assert.doesNotMatch(language, /prose|needed/);
+    assert.match(await reason('accuracy').innerText(), /^같은 [^:]+: 5 대 정답 5$/);
+    assert.equal(await reason('format').innerText(), '형식이 올바름');
+    assert.match(await page.getByTestId('rewards-verdict').innerText(), /^\(같은 /);
+    assert.deepEqual(app.problems, []);
+  });
+});
