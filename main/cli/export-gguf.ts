@@ -1,7 +1,7 @@
 // `saenggak model export --format gguf|ollama`: the GGUF exporter from a terminal, progress on stderr.
 // `--out` is the .gguf file; for ollama it may also be a folder (model.gguf + Modelfile go inside).
 
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 export interface GgufCliOptions {
@@ -15,7 +15,6 @@ export interface GgufCliOptions {
 }
 
 export async function runGgufExport(opts: GgufCliOptions): Promise<void> {
-  const { exportGguf } = await import('../export/gguf/export-gguf.ts');
   const { QUANT_NAMES } = await import('../export/gguf/quant-plan.ts');
   const quant = opts.quant ?? 'f16';
   if (!(QUANT_NAMES as readonly string[]).includes(quant)) throw new Error(`--quant must be one of ${QUANT_NAMES.join(', ')}, got "${quant}"`);
@@ -31,11 +30,11 @@ export async function runGgufExport(opts: GgufCliOptions): Promise<void> {
   } else if (!opts.out.endsWith('.gguf')) throw new Error(`--out must name a .gguf file, got "${opts.out}"`);
   mkdirSync(dirname(ggufPath), { recursive: true });
   const started = Date.now();
-  const { availableParallelism } = await import('node:os');
-  const result = await exportGguf({
-    threads: Math.min(8, availableParallelism()),
+  const { exportModelGguf } = await import('../export/gguf/export-model.ts');
+  const { result, files } = await exportModelGguf({
     modelDir: opts.model,
-    outPath: ggufPath,
+    ggufPath,
+    modelfilePath,
     quant: quant as never,
     adapterDir: opts.adapter,
     name: opts.name,
@@ -44,20 +43,6 @@ export async function runGgufExport(opts: GgufCliOptions): Promise<void> {
       process.stderr.write(`[${pct}%] ${String(p.index).padStart(String(p.total).length)}/${p.total} ${p.tensor} ${p.type}\n`);
     },
   });
-  const files = [ggufPath];
-  if (modelfilePath) {
-    const { buildModelfile } = await import('../export/gguf/modelfile.ts');
-    const genPath = join(opts.model, 'generation_config.json');
-    const generationConfig = existsSync(genPath) ? (JSON.parse(readFileSync(genPath, 'utf8')) as Record<string, unknown>) : undefined;
-    writeFileSync(modelfilePath, buildModelfile({
-      from: `./${basename(ggufPath)}`,
-      chatTemplate: result.vocab.chatTemplate,
-      stopTokens: result.vocab.stopTokens,
-      generationConfig,
-      contextLength: result.config.maxPositionEmbeddings,
-    }));
-    files.push(modelfilePath);
-  }
   const seconds = (Date.now() - started) / 1000;
   const counts: Record<string, number> = {};
   for (const t of result.tensors) counts[t.type] = (counts[t.type] ?? 0) + 1;

@@ -1,12 +1,10 @@
 // The `export` job kind: a finished run's output (a full checkpoint, or a LoRA adapter merged into its
 // base) as a GGUF for llama.cpp / LM Studio, or a GGUF + Modelfile for Ollama, written to
 // runs/<name>/export/. Progress is the bytes written, so the UI's bar and ETA follow the file.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { availableParallelism } from 'node:os';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { JobContext } from '../job-kind.ts';
-import { exportGguf } from '../../export/gguf/export-gguf.ts';
-import { buildModelfile } from '../../export/gguf/modelfile.ts';
+import { exportModelGguf } from '../../export/gguf/export-model.ts';
 import { exportPaths } from '../../export/gguf/export-paths.ts';
 import type { QuantName } from '../../export/gguf/quant-plan.ts';
 import { resolveModelPath } from '../../models/resolve.ts';
@@ -36,11 +34,11 @@ export async function run(raw: unknown, ctx: JobContext): Promise<ExportJobResul
   const paths = exportPaths(folder.dir, input.run, input.format, input.quant);
   mkdirSync(dirname(paths.gguf), { recursive: true });
   ctx.log(`exporting ${adapterDir ? `${modelDir} + adapter ${adapterDir}` : modelDir} as ${input.quant} to ${paths.gguf}`);
-  const result = await exportGguf({
-    threads: Math.min(8, availableParallelism()),
+  const { result, files } = await exportModelGguf({
     modelDir,
     adapterDir,
-    outPath: paths.gguf,
+    ggufPath: paths.gguf,
+    modelfilePath: paths.modelfile,
     quant: input.quant,
     name: input.run,
     onProgress: (p) => {
@@ -48,18 +46,6 @@ export async function run(raw: unknown, ctx: JobContext): Promise<ExportJobResul
       ctx.progress({ done: p.bytesWritten, total: p.totalBytes, unit: 'bytes', message: `${p.index}/${p.total} ${p.tensor} ${p.type}` });
     },
   });
-  const files = [paths.gguf];
-  if (paths.modelfile) {
-    const genPath = join(modelDir, 'generation_config.json');
-    writeFileSync(paths.modelfile, buildModelfile({
-      from: `./${basename(paths.gguf)}`,
-      chatTemplate: result.vocab.chatTemplate,
-      stopTokens: result.vocab.stopTokens,
-      generationConfig: existsSync(genPath) ? JSON.parse(readFileSync(genPath, 'utf8')) : undefined,
-      contextLength: result.config.maxPositionEmbeddings,
-    }));
-    files.push(paths.modelfile);
-  }
   ctx.log(`wrote ${files.join(', ')} (${(result.bytes / 2 ** 20).toFixed(1)} MiB)`);
   return { files, bytes: result.bytes, quant: input.quant, format: input.format };
 }
