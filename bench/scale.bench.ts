@@ -12,7 +12,7 @@
 //
 //   npm run bench:scale                 the released shapes (needs ~19 GiB free; minutes per step on 2 cores)
 //   npm run bench:scale -- --layers 2   the same shapes cut to 2 decoder layers (a quick check of the harness and planner)
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -21,23 +21,46 @@ import { initWeights } from '../main/models/init.ts';
 import { planTrainingMemory } from '../main/models/memory-plan.ts';
 import { loraConfig } from '../main/models/peft.ts';
 import { releaseConfig, type ReleasePresetName } from '../main/models/release-presets.ts';
-import { printTable, writeResult } from './lib/results.ts';
+import { printTable, RESULTS_DIR, writeResult } from './lib/results.ts';
 import { peakRssBytes } from './lib/rss.ts';
 
-type Case = { name: string; preset: ReleasePresetName; method: 'full' | 'lora'; batch: number; seq: number; loraRank: number; checkpointing: boolean; lossChunks: number; layers?: number; steps: number };
-type EngineResult = { tokensPerSecond: number; stepSeconds: number[]; warmupSeconds: number; peakRssBytes: number; plannerBytes: number; loss: number[] };
+type Case = {
+  name: string; preset: ReleasePresetName; method: 'full' | 'lora'; batch: number; seq: number; loraRank: number; checkpointing: boolean; lossChunks: number; layers?: number; steps: number;
+  /** 'sft' (default): FineTuner steps; 'grpo': a GRPO policy step (old log-probs from the scorer, then the update) on `batch` rows = one group. */
+  kind?: 'sft' | 'grpo';
+  /** GRPO: prompt tokens of each row (the rest of `seq` is the completion). */
+  promptTokens?: number;
+  /** Config fields replaced (planner calibration on small shapes: vocabulary, hidden size, …). */
+  overrides?: Record<string, unknown>;
+};
+type EngineResult = { tokensPerSecond: number; stepSeconds: number[]; warmupSeconds: number; peakRssBytes: number; plannerBytes: number; loss: number[]; phases: Phase[]; plannerBreakdown: Record<string, number> };
+/** RSS after each phase of the worker: `peak` is the high-water mark so far (so a phase's own peak shows where it rises). */
+type Phase = { phase: string; rssBytes: number; peakBytes: number; seconds: number };
+
+const T0 = performance.now();
+function rssNow(): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) * 1024 : process.memoryUsage().rss;
+}
+function phase(phases: Phase[], name: string): void {
+  phases.push({ phase: name, rssBytes: rssNow(), peakBytes: peakRssBytes(), seconds: (performance.now() - T0) / 1000 });
+  if (process.env.SCALE_VERBOSE) console.error(`  ${name}: rss ${(rssNow() / 2 ** 30).toFixed(2)} GiB, peak ${(peakRssBytes() / 2 ** 30).toFixed(2)} GiB`);
+}
 
 const LORA_TARGETS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'];
 
 function caseConfig(c: Case) {
   const config = releaseConfig('qwen2', c.preset);
-  return c.layers ? { ...config, numLayers: c.layers } : config;
+  return { ...config, ...(c.layers ? { numLayers: c.layers } : {}), ...c.overrides } as typeof config;
 }
 
 /** One case in this process (the child side). */
 async function runEngine(c: Case): Promise<EngineResult> {
   const config = caseConfig(c);
+  const phases: Phase[] = [];
+  phase(phases, 'start');
   const weights = initWeights(config, { seed: 1, std: 0.02 });
+  phase(phases, 'weights');
   const method: TuningMethod = c.method === 'lora' ? { kind: 'lora', lora: loraConfig({ r: c.loraRank, loraAlpha: 2 * c.loraRank, targetModules: LORA_TARGETS }), seed: 1 } : { kind: 'full' };
   const started = performance.now();
   const tuner = await FineTuner.create(config, weights, method, {
@@ -45,20 +68,63 @@ async function runEngine(c: Case): Promise<EngineResult> {
     // SCALE_NO_PREPACK=1: measure without MLAS's packed copies of constant Gemm weights.
     sessionOptions: process.env.SCALE_NO_PREPACK ? { extra: { session: { disable_prepacking: '1' } } } : undefined,
   });
-  const examples = Array.from({ length: c.batch }, (_, b) => ({ ids: Array.from({ length: c.seq }, (_, t) => 100 + ((b * 7919 + t * 104729) % 150000)) }));
+  const examples = Array.from({ length: c.batch }, (_, b) => ({ ids: Array.from({ length: c.seq }, (_, t) => 100 + ((b * 7919 + t * 104729) % Math.min(150000, config.vocabSize - 100))) }));
   const batch = lmBatch(examples);
+  phase(phases, 'session');
   const loss = [(await tuner.step(batch, 1e-5)).loss];
   const warmupSeconds = (performance.now() - started) / 1000;
+  phase(phases, 'step 1');
   const stepSeconds: number[] = [];
   for (let i = 0; i < c.steps; i++) {
     const t = performance.now();
     loss.push((await tuner.step(batch, 1e-5)).loss);
     stepSeconds.push((performance.now() - t) / 1000);
+    phase(phases, `step ${i + 2}`);
   }
   await tuner.release();
   const mean = stepSeconds.reduce((a, b) => a + b, 0) / stepSeconds.length;
   const plan = planTrainingMemory(config, { batchSize: c.batch, seqLength: c.seq, method: c.method, loraRank: c.loraRank, loraTargets: LORA_TARGETS, checkpointing: c.checkpointing, lossChunks: c.lossChunks, device: 'cpu' });
-  return { tokensPerSecond: (c.batch * c.seq) / mean, stepSeconds, warmupSeconds, peakRssBytes: peakRssBytes(), plannerBytes: plan.peakBytes, loss };
+  return { tokensPerSecond: (c.batch * c.seq) / mean, stepSeconds, warmupSeconds, peakRssBytes: peakRssBytes(), plannerBytes: plan.peakBytes, loss, phases, plannerBreakdown: { ...plan.breakdown } };
+}
+
+/** A GRPO step as the trainer takes it after its rollouts: old log-probs of the group from the scorer, then one update. */
+async function runGrpo(c: Case): Promise<EngineResult> {
+  const { Policy, packBatch } = await import('../main/train/grpo/policy.ts');
+  const config = caseConfig(c);
+  const phases: Phase[] = [];
+  phase(phases, 'start');
+  const weights = initWeights(config, { seed: 1, std: 0.02 });
+  phase(phases, 'weights');
+  const started = performance.now();
+  const method = { kind: 'lora' as const, r: c.loraRank, alpha: 2 * c.loraRank, dropout: 0, targetModules: LORA_TARGETS, useRslora: false };
+  const policy = await Policy.create(config, weights, method, {
+    objective: { epsLow: 0.2, epsHigh: 0.28, clipMode: 'standard', aggregation: 'token', beta: 0, maxNewTokens: c.seq - (c.promptTokens ?? 0) },
+    adamw: { weightDecay: 0, beta1: 0.9, beta2: 0.999 }, maxGradNorm: 1, provider: 'cpu', gradientCheckpointing: c.checkpointing,
+  });
+  phase(phases, 'policy');
+  const prompt = c.promptTokens ?? Math.floor(c.seq / 2);
+  const rows = Array.from({ length: c.batch }, (_, b) => ({
+    prompt: Array.from({ length: prompt }, (_, t) => 100 + ((t * 104729) % Math.min(150000, config.vocabSize - 100))),
+    response: Array.from({ length: c.seq - prompt }, (_, t) => 100 + ((b * 7919 + (t + prompt) * 104729) % Math.min(150000, config.vocabSize - 100))),
+  }));
+  const batch = packBatch(rows, 0, { exact: true });
+  const advantages = Float32Array.from({ length: c.batch }, (_, b) => (b % 2 ? -1 : 1));
+  const loss: number[] = [];
+  const stepSeconds: number[] = [];
+  let warmupSeconds = 0;
+  for (let i = 0; i <= c.steps; i++) {
+    const t = performance.now();
+    const oldLogProbs = await policy.logProbs(batch);
+    phase(phases, `step ${i + 1} log-probs`);
+    loss.push((await policy.update(batch, { oldLogProbs, advantages }, 1e-5)).loss);
+    phase(phases, `step ${i + 1} update`);
+    if (i === 0) warmupSeconds = (performance.now() - started) / 1000;
+    else stepSeconds.push((performance.now() - t) / 1000);
+  }
+  await policy.release();
+  const mean = stepSeconds.reduce((a, b) => a + b, 0) / stepSeconds.length;
+  const plan = planTrainingMemory(config, { batchSize: c.batch, seqLength: c.seq, method: c.method, loraRank: c.loraRank, loraTargets: LORA_TARGETS, checkpointing: c.checkpointing, device: 'cpu', grpo: true });
+  return { tokensPerSecond: (c.batch * c.seq) / mean, stepSeconds, warmupSeconds, peakRssBytes: peakRssBytes(), plannerBytes: plan.peakBytes, loss, phases, plannerBreakdown: { ...plan.breakdown } };
 }
 
 /** Runs `command` under the machine's big-memory lock and returns its stdout's last line as JSON. */
@@ -66,6 +132,43 @@ function locked(command: string[], what: string): Record<string, unknown> {
   const out = spawnSync('flock', ['/tmp/bigmem.lock', ...command], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
   if (out.status !== 0) throw new Error(`${what} failed (exit ${out.status})`);
   return JSON.parse(out.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+}
+
+/** MemAvailable from /proc/meminfo, in bytes (what the kernel can hand out without swapping or killing). */
+function memAvailable(): number {
+  const m = /MemAvailable:\s+(\d+) kB/.exec(readFileSync('/proc/meminfo', 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+/** Never let the bench be what pushes the shared machine into the OOM killer: the worker dies first. */
+export const GUARD_BYTES = 700 * 2 ** 20;
+
+/**
+ * Like `locked`, for the full-depth runs: the worker runs under the big-memory lock, and a watchdog kills it
+ * (its own process, by id) if the machine's MemAvailable falls under GUARD_BYTES. Returns null with the
+ * reason when killed or failed.
+ */
+async function lockedGuarded(command: string[], what: string): Promise<{ result: Record<string, unknown> | null; error?: string; minAvailableBytes: number }> {
+  return new Promise((done) => {
+    const child = spawn('flock', ['/tmp/bigmem.lock', ...command], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+    let out = '';
+    let killed: string | undefined;
+    let minAvailable = Infinity;
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = setInterval(() => {
+      const available = memAvailable();
+      minAvailable = Math.min(minAvailable, available);
+      if (available < GUARD_BYTES && !killed) {
+        killed = `stopped by the memory guard: MemAvailable ${(available / 2 ** 30).toFixed(2)} GiB < ${(GUARD_BYTES / 2 ** 30).toFixed(2)} GiB`;
+        try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* already gone */ }
+      }
+    }, 500);
+    child.on('close', (code) => {
+      clearInterval(timer);
+      if (killed || code !== 0) return done({ result: null, error: killed ?? `${what} failed (exit ${code})`, minAvailableBytes: minAvailable });
+      done({ result: JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, unknown>, minAvailableBytes: minAvailable });
+    });
+  });
 }
 
 function runTorch(c: Case): { tokensPerSecond: number; peakRssBytes: number; stepSeconds: number[] } | { error: string } {
@@ -87,9 +190,11 @@ function runTorch(c: Case): { tokensPerSecond: number; peakRssBytes: number; ste
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === '--worker') {
-    process.stdout.write(JSON.stringify(await runEngine(JSON.parse(args[1]) as Case)) + '\n');
+    const c = JSON.parse(args[1]) as Case;
+    process.stdout.write(JSON.stringify(await (c.kind === 'grpo' ? runGrpo(c) : runEngine(c))) + '\n');
     return;
   }
+  if (args.includes('--full-depth')) return fullDepth(args);
   const layersAt = args.indexOf('--layers');
   const layers = layersAt >= 0 ? Number(args[layersAt + 1]) : undefined;
   const steps = layers ? 2 : 1;
@@ -128,7 +233,68 @@ async function main(): Promise<void> {
   ]);
   const path = writeResult(layers ? `scale-${layers}-layers` : 'scale', { layers: layers ?? 'released', cases: rows, goals: { planner_error: '≤ 0.15', vs_torch: '≥ 1.0' } });
   console.log(`wrote ${path}`);
-  void readFileSync;
+}
+
+/**
+ * `npm run bench:scale -- --full-depth [--layers N]` → bench/results/scale-1.5b.json: one LoRA SFT step and
+ * one GRPO step (group 2, 32-token completions) of the full 28-layer Qwen2.5-1.5B shape on the CPU, float32,
+ * checkpointing: peak RSS against the planner, seconds per step, RSS after each phase. `--layers N` runs
+ * the same at N layers (where the machine cannot hold 28): the result says so.
+ */
+async function fullDepth(args: string[]): Promise<void> {
+  const layersAt = args.indexOf('--layers');
+  const layers = layersAt >= 0 ? Number(args[layersAt + 1]) : undefined;
+  const only = args.includes('--sft') ? 'sft' : args.includes('--grpo') ? 'grpo' : undefined;
+  const cases: Case[] = [
+    { name: 'qwen2.5-1.5b lora r16 sft seq128', kind: 'sft', preset: 'qwen2.5-1.5b', method: 'lora', batch: 1, seq: 128, loraRank: 16, checkpointing: true, lossChunks: 8, layers, steps: 1 },
+    { name: 'qwen2.5-1.5b lora r16 grpo group2 32+32', kind: 'grpo', preset: 'qwen2.5-1.5b', method: 'lora', batch: 2, seq: 64, promptTokens: 32, loraRank: 16, checkpointing: true, lossChunks: 1, layers, steps: 1 },
+  ].filter((c) => !only || c.kind === only) as Case[];
+  const rows: Record<string, unknown>[] = [];
+  for (const c of cases) {
+    const config = caseConfig(c);
+    const plan = planTrainingMemory(config, { batchSize: c.batch, seqLength: c.seq, method: c.method, loraRank: c.loraRank, loraTargets: LORA_TARGETS, checkpointing: c.checkpointing, lossChunks: c.kind === 'grpo' ? undefined : c.lossChunks, device: 'cpu', grpo: c.kind === 'grpo' });
+    const available = memAvailable();
+    console.error(`bench:scale --full-depth: ${c.name} (${config.numLayers} layers): planner ${(plan.peakBytes / 2 ** 30).toFixed(2)} GiB, MemAvailable ${(available / 2 ** 30).toFixed(2)} GiB…`);
+    const started = performance.now();
+    const run = await lockedGuarded([process.execPath, '--import', 'tsx', resolve(import.meta.dirname, 'scale.bench.ts'), '--worker', JSON.stringify(c)], c.name);
+    const engine = run.result as unknown as EngineResult | null;
+    rows.push({
+      case: c.name,
+      ...c,
+      layers: config.numLayers,
+      full_depth: config.numLayers === releaseConfig('qwen2', c.preset).numLayers,
+      mem_available_before_bytes: available,
+      min_mem_available_bytes: run.minAvailableBytes,
+      wall_seconds: (performance.now() - started) / 1000,
+      ...(engine
+        ? {
+            step_seconds: engine.stepSeconds,
+            first_step_seconds: engine.warmupSeconds,
+            tokens_per_s: engine.tokensPerSecond,
+            peak_rss_bytes: engine.peakRssBytes,
+            planner_bytes: engine.plannerBytes,
+            planner_error: (engine.plannerBytes - engine.peakRssBytes) / engine.peakRssBytes,
+            planner_breakdown: engine.plannerBreakdown,
+            phases: engine.phases,
+            loss: engine.loss,
+          }
+        : { error: run.error, planner_bytes: plan.peakBytes }),
+    });
+  }
+  const GiB = 2 ** 30;
+  printTable([
+    ['case', 'layers', 's/step', 'peak RSS GiB', 'planner GiB', 'planner_error (signed)'],
+    ...rows.map((r) => [String(r.case), r.layers as number, ((r.step_seconds as number[] | undefined) ?? [NaN])[0], ((r.peak_rss_bytes as number | undefined) ?? NaN) / GiB, (r.planner_bytes as number) / GiB, (r.planner_error as number | undefined) ?? NaN]),
+  ]);
+  const name = layers && layers !== 28 ? `scale-1.5b-${layers}-layers` : 'scale-1.5b';
+  // --sft / --grpo alone: keep the other kind's rows already in the file (each is its own long run).
+  const previous = join(RESULTS_DIR, `${name}.json`);
+  if (only && existsSync(previous)) {
+    const kept = (JSON.parse(readFileSync(previous, 'utf8')) as { cases?: Record<string, unknown>[] }).cases ?? [];
+    rows.unshift(...kept.filter((r) => !rows.some((n) => n.case === r.case)));
+  }
+  const path = writeResult(name, { cases: rows, note: 'CPU, float32, random weights of the released shape; planner_error is signed (est − peak) / peak: negative = under-estimate' });
+  console.log(`wrote ${path}`);
 }
 
 await main();

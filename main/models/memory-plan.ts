@@ -3,26 +3,44 @@
 // and came out 20% low for Qwen2.5-1.5B full fine-tuning). `saenggak model info`, `pipeline check`, the
 // trainers' memory checks and the device queue all read this one function.
 //
-// What a fused train step (engine/runtime/train-step-runner.ts) holds, by piece:
+// What a fused train step (engine/runtime/train-step-runner.ts) holds, by piece (measured on CPU by
+// bench/scale.bench.ts: small shapes varied one term at a time, and Qwen2.5-1.5B cut to 2 and 8 layers):
 //   hostWeights    the loaded checkpoint the trainer keeps for export (float32 today, 4 B/param);
-//   frozen         frozen weights as session initializers (LoRA: every base weight), in the compute
-//                  dtype, plus the in-memory external-data pieces they are handed over in while the
-//                  session is created (transient, but that is when LoRA peaks);
+//   frozen         frozen weights as onnxruntime's session initializers (LoRA: every base weight), in the
+//                  compute dtype;
+//   headBlocks     chunked cross-entropy (lossChunks) splits the head weight into vocabulary blocks. Frozen
+//                  head: onnxruntime folds the Split into new initializers, a second resident copy of the
+//                  (tied) embedding, plus one more while folding (a measured 2 × head bytes at load).
+//                  Trainable tied head: the step holds the blocks, their concatenated gradient, the
+//                  Gather's dense gradient and their sum (measured 4.75 × embedding bytes beyond the
+//                  per-parameter terms below);
 //   trainableState params + AdamW m and v, float32 master copies, × 2: the run's inputs and the
 //                  outputs it writes (alternating host buffers on CPU; on a GPU, device copies of both);
-//   gradients      one float32 gradient per trainable parameter (clipping needs them all at once);
-//   optimizerTemps AdamW's elementwise temporaries, a few of the largest trainable tensor;
+//   outputCopies   onnxruntime-node hands back a JS copy of every output it wrote into the preallocated
+//                  buffers (params, m, v): garbage after the step, but alive at its end (CPU only);
+//   gradients      float32 gradients of every trainable parameter plus their clipped copies (global-norm
+//                  clipping needs every gradient before it scales any);
+//   optimizerTemps AdamW's elementwise temporaries: onnxruntime runs the update tensor by tensor in
+//                  breadth-first order, so about two trainable-sized temporaries coexist (measured);
 //   activations    what the backward reads, per layer (all layers; with checkpointing: each layer's
 //                  input plus one layer's working set, rebuilt in the backward);
 //   logits         the head's [tokens, vocab] float32 logits, log-probs and their gradient (a 1/k of
 //                  that with lossChunks k);
+//   sessionLoad    creating the session (CPU): the head's folding copy, for what it holds beyond the
+//                  step's working set. (Frozen weights are handed over as views of their own bytes; when
+//                  they were copied into external-data pieces, that copy lived into the first step: +1 ×
+//                  frozen bytes at the peak, measured before step-graph.ts passed ownBufferBytes);
+//   scorer         GRPO (options.grpo): the forward-only log-prob session's own copy of the frozen weights
+//                  plus a packed copy of the tied head (its session keeps MLAS prepacking), its
+//                  [tokens, vocab] logits; and one more head-sized buffer the update holds (measured);
 //   runtime        the process: Node, onnxruntime's libraries, its arena slack (measured: ~150 MiB on CPU);
-//                  on GPUs the CUDA / Vulkan context.
-// Checked against measured peak RSS on CPU by bench/scale.bench.ts (planner_error).
+//                  on GPUs the CUDA / Vulkan context;
+//   margin         5% of the rest: the same step's peak RSS varies ~4% between runs.
+// Checked against measured peak RSS on CPU by test/unit/models/memory-plan-measured.test.ts (a small
+// shape, each run) and bench/scale.bench.ts (planner_error on the released shapes).
 
 import type { ModelConfig } from './config.ts';
 import { DEFAULT_LORA_TARGETS, loraParameterCount, parameterCounts } from './memory.ts';
-import { expectedWeightShapes } from './weights.ts';
 
 export type Precision = 'fp32' | 'bf16' | 'fp16';
 export type PlanDevice = 'cpu' | 'cuda' | 'webgpu';
@@ -44,17 +62,24 @@ export interface MemoryPlanOptions {
   device?: PlanDevice;
   /** Bytes per weight of the checkpoint the trainer keeps loaded (4 today: loading widens to float32). */
   hostWeightBytes?: number;
+  /** A GRPO policy (train/grpo/policy.ts): the update step plus a forward-only scorer session over the same frozen weights. */
+  grpo?: boolean;
 }
 
 export interface MemoryPlanBreakdown {
   hostWeights: number;
   frozen: number;
+  headBlocks: number;
   trainableState: number;
+  outputCopies: number;
   gradients: number;
   optimizerTemps: number;
   activations: number;
   logits: number;
+  sessionLoad: number;
+  scorer: number;
   runtime: number;
+  margin: number;
 }
 
 export interface MemoryPlan {
@@ -82,6 +107,17 @@ export interface MemoryPlan {
  * vocab 2k–32k): within 10% except chunked loss at 2048 tokens (−25%).
  */
 export const ACTIVATION_FACTOR = 2.6;
+/** AdamW temporaries alive at once, in trainable-parameter sizes (measured: full fine-tuning holds ~14 × params bytes in all). */
+export const OPTIMIZER_TEMPS_FACTOR = 2;
+/** A trainable tied head under chunked loss: embedding-sized tensors beyond the per-parameter terms (measured 4.75). */
+export const TIED_HEAD_FACTOR = 4.75;
+/**
+ * Full fine-tuning with chunked loss: [tokens, vocab] float32 buffers beyond LoRA's (each block's logits
+ * gradient feeds the hidden states' and the weight's gradient; measured 2.5 at 512 tokens, vocab 128k–152k).
+ */
+export const FULL_CHUNKED_LOGITS_FACTOR = 2.5;
+/** Safety margin over the sum of the pieces (the measured run-to-run spread of peak RSS is ~4%). */
+export const MARGIN = 0.03;
 export const LOGITS_FACTOR = 2;
 
 /** Process baseline measured on CPU (Node + onnxruntime-node loaded, nothing else): ~150 MiB. */
@@ -108,20 +144,43 @@ export function planTrainingMemory(config: ModelConfig, options: MemoryPlanOptio
   const Pt = method === 'full' ? P : loraParameterCount(config, rank, targets);
   const Pf = method === 'full' ? 0 : P;
   const tokens = batchSize * seqLength;
-  const largest = method === 'full' ? largestTensor(config) : largestLoraTensor(config, rank);
 
-  const breakdown: MemoryPlanBreakdown = {
-    hostWeights: device === 'cpu' ? P * (options.hostWeightBytes ?? 4) : 0,
-    // Initializers, plus the pieces they arrive in while the session is created (on CPU, onnxruntime
-    // keeps its own copy; on GPUs the pieces are host memory).
-    frozen: Pf * a * (device === 'cpu' ? 2 : 1),
-    trainableState: 2 * (options.accumulation ? 4 : 3) * 4 * Pt,
-    gradients: 4 * Pt,
-    optimizerTemps: 3 * 4 * largest,
+  const cpu = device === 'cpu';
+  const chunked = chunks > 1 && config.task !== 'sequence-classification';
+  const headParams = config.vocabSize * config.hiddenSize;
+  // Frozen head split into blocks (LoRA, chunked loss): folded into initializers (resident) + once while folding.
+  const frozenHead = method === 'lora' && chunked ? headParams * a : 0;
+  // Trainable tied head split into blocks (full, chunked loss): blocks, their gradient's Concat, the Gather's dense gradient, the sum.
+  const trainableHead = method === 'full' && chunked && config.tieWordEmbeddings ? TIED_HEAD_FACTOR * 4 * headParams : 0;
+  const working = {
+    gradients: 2 * 4 * Pt,
+    optimizerTemps: OPTIMIZER_TEMPS_FACTOR * 4 * Pt,
     activations: ACTIVATION_FACTOR * a * tokens * activationValuesPerToken(config, seqLength, checkpointing, method === 'lora' ? rank * targets.length : 0),
-    logits: config.task === 'sequence-classification' ? 0 : Math.ceil((LOGITS_FACTOR * 3 * 4 * tokens * config.vocabSize) / chunks),
-    runtime: device === 'cpu' ? CPU_RUNTIME_BYTES : GPU_RUNTIME_BYTES,
+    logits: config.task === 'sequence-classification' ? 0 : Math.ceil((LOGITS_FACTOR * 3 * 4 * tokens * config.vocabSize) / chunks) + (method === 'full' && chunked ? FULL_CHUNKED_LOGITS_FACTOR * 4 * tokens * config.vocabSize : 0),
   };
+  // Session creation on CPU: the head's folding copy, counted for what it holds beyond the step's working
+  // set (it is gone before the step). Frozen weights reach onnxruntime as views of their own bytes (no
+  // copy in JS); GRPO's scorer session still copies them into pieces, but while the update session does
+  // not exist yet (less than the step holds later).
+  const workingBytes = Object.values(working).reduce((x, y) => x + y, 0);
+  const loadTransient = cpu ? Math.max(0, frozenHead - workingBytes) : 0;
+  const breakdown: MemoryPlanBreakdown = {
+    hostWeights: cpu ? P * (options.hostWeightBytes ?? 4) : 0,
+    frozen: Pf * a,
+    headBlocks: frozenHead + trainableHead,
+    trainableState: 2 * (options.accumulation ? 4 : 3) * 4 * Pt,
+    outputCopies: cpu ? (options.accumulation ? 4 : 3) * 4 * Pt : 0,
+    ...working,
+    sessionLoad: loadTransient,
+    // GRPO's scorer: its own initializers (float32) and packed head, its [tokens, vocab] logits and log-probs;
+    // the update's extra head-sized buffer.
+    scorer: options.grpo ? Pf * 4 + (Pf ? 2 * 4 * headParams : 0) + 2 * 4 * tokens * config.vocabSize : 0,
+    runtime: cpu ? CPU_RUNTIME_BYTES : GPU_RUNTIME_BYTES,
+    margin: 0,
+  };
+  // Run-to-run spread of the same step's peak RSS: 4% measured (arena growth, GC timing). Counted so the
+  // estimate stays above the peak, not centred on it.
+  breakdown.margin = Math.ceil(MARGIN * Object.values(breakdown).reduce((s, v) => s + v, 0));
   const peakBytes = Object.values(breakdown).reduce((s, v) => s + v, 0);
   // GPU runs: the host keeps the loaded checkpoint and host copies of the state that crosses per step.
   const hostBytes = device === 'cpu' ? 0 : P * (options.hostWeightBytes ?? 4) + 2 * 3 * 4 * Pt + Pf * a + CPU_RUNTIME_BYTES;
@@ -149,14 +208,4 @@ export function activationValuesPerToken(config: ModelConfig, seqLength: number,
   const head = 2 * h;
   if (!checkpointing) return numLayers * perLayer + head;
   return (numLayers + 1) * h + 2 * perLayer + head;
-}
-
-function largestTensor(config: ModelConfig): number {
-  let best = 0;
-  for (const [, shape] of expectedWeightShapes(config)) best = Math.max(best, shape.reduce((x, y) => x * y, 1));
-  return best;
-}
-
-function largestLoraTensor(config: ModelConfig, rank: number): number {
-  return rank * Math.max(config.intermediateSize, config.numHeads * config.headDim, config.hiddenSize);
 }
