@@ -19,7 +19,7 @@ import type { ModelConfig } from './config.ts';
 import type { DecoderDType, Projection } from './decoder.ts';
 import { LOOP_TOKENS, decodeLoopModel } from './decode-loop/loop-model.ts';
 import { isGreedy, type GraphSampling } from './decode-loop/sampling-graph.ts';
-import { DecoderSession } from './decoder-session.ts';
+import { DecoderSession, weightData } from './decoder-session.ts';
 import { firstStop, validateGenerateOptions, type FinishReason, type GenerateOptions, type GeneratedSequence } from './generate-options.ts';
 import { generatePerToken } from './generate-per-token.ts';
 import { createWithOptimizedCache, optimizedCacheKey, type CachedSession } from './optimized-cache.ts';
@@ -45,6 +45,12 @@ export interface DecodeLoopOptions {
   path?: DecodePath;
   /** Where the one line per path ("generation: decode loop on cpu") goes. Default: nowhere. */
   log?: (line: string) => void;
+  /**
+   * Weights fed at every run instead of baked into the session (#30): the names whose values change between
+   * generations (a GRPO policy's LoRA A/B, or its trained tensors). `update` replaces their values and the
+   * loop session stays; everything else stays an initializer (or a mapped file).
+   */
+  liveWeights?: readonly string[];
 }
 
 export interface DecodeLoopResult {
@@ -60,8 +66,12 @@ export class DecodeLoop {
   private queue: Promise<unknown> = Promise.resolve();
   /** Every run's traffic, summed (both paths). */
   readonly traffic = new TrafficCounter();
-  private readonly weights: Weights;
+  private weights: Weights;
+  private adapter?: LoraAdapter;
+  private readonly fed: ReadonlySet<string>;
   private readonly projection?: () => Projection;
+  /** onnxruntime sessions made so far (loop graphs and per-token): a reused DecodeLoop makes one. */
+  sessionsMade = 0;
   private readonly announced = new Set<string>();
   /** Set when the loop graph would not load on this provider: every later call takes the per-token path. */
   private loopUnavailable: string | null = null;
@@ -70,7 +80,7 @@ export class DecodeLoop {
 
   constructor(
     readonly config: ModelConfig,
-    private readonly baseWeights: Weights,
+    private baseWeights: Weights,
     readonly options: DecodeLoopOptions = {},
   ) {
     if (config.task !== 'causal-lm') throw new Error(`decode loop: needs a causal LM, got ${config.task}`);
@@ -79,11 +89,33 @@ export class DecodeLoop {
     if (options.adapter) {
       const adapter = options.adapter;
       this.projection = () => loraProjection(config, adapter.config, { dtype, dropout: false }).projection;
-      const merged = new Map(baseWeights);
-      for (const [name, t] of loraTensors(adapter.lora)) merged.set(name, t);
-      for (const [name, t] of adapter.extra) merged.set(name, t);
+    }
+    this.adapter = options.adapter;
+    this.weights = withAdapter(baseWeights, options.adapter);
+    this.fed = new Set(options.liveWeights ?? []);
+    for (const name of this.fed) if (!this.weights.has(name)) throw new Error(`decode loop: live weight ${name} is not among the weights`);
+  }
+
+  /**
+   * New values of the live weights (same names and shapes; `adapter`: the same modules and rank). The loop
+   * session is kept; a per-token session (it bakes them in) is dropped and made again on next use.
+   */
+  update(weights: Weights, adapter?: LoraAdapter): Promise<void> {
+    return this.exclusive(async () => {
+      if (this.fed.size === 0) throw new Error('decode loop: update needs liveWeights (the names fed at every run)');
+      if (!!adapter !== !!this.adapter) throw new Error('decode loop: update must keep having (or not having) an adapter');
+      const merged = withAdapter(weights, adapter);
+      for (const [name, t] of this.weights) {
+        const next = merged.get(name);
+        if (!next) throw new Error(`decode loop: update lacks weight ${name}`);
+        if (!this.fed.has(name) && next !== t) throw new Error(`decode loop: ${name} changed but is not a live weight (it is baked into the session)`);
+        if (next.shape.join() !== t.shape.join()) throw new Error(`decode loop: ${name} is [${next.shape}], was [${t.shape}]`);
+      }
+      this.baseWeights = weights;
+      this.adapter = adapter;
       this.weights = merged;
-    } else this.weights = baseWeights;
+      if (this.live?.key === 'per-token') await this.releaseLive();
+    });
   }
 
   /** A DecodeLoop (sessions are made on first use, or by load()); the one factory callers use. */
@@ -180,17 +212,21 @@ export class DecodeLoop {
   }
 
   private async perTokenSession(): Promise<DecoderSession> {
-    const { dtype, adapter, provider, weightFiles, keepStoredDtype, optimizedCacheDir } = this.options;
+    const { dtype, provider, weightFiles, keepStoredDtype, optimizedCacheDir } = this.options;
+    this.sessionsMade++;
     const session = await DecoderSession.create(this.config, this.baseWeights, {
-      kvCache: true, lastPositionLogits: true, dtype, adapter, provider: provider ?? 'cpu', weightFiles, keepStoredDtype, optimizedCacheDir, traffic: this.traffic,
+      kvCache: true, lastPositionLogits: true, dtype, adapter: this.adapter, provider: provider ?? 'cpu', weightFiles, keepStoredDtype, optimizedCacheDir, traffic: this.traffic,
     });
     this.optimizedCache = session.optimizedCache;
     return session;
   }
 
   private async loopSession(sampling: GraphSampling | undefined): Promise<ort.InferenceSession> {
-    const { weightFiles, optimizedCacheDir } = this.options;
-    const model = decodeLoopModel(this.config, this.weights, { dtype: this.dtype, projection: this.projection, sampling, weightFiles });
+    const { optimizedCacheDir } = this.options;
+    // Live weights are graph inputs: never initializers, never file references.
+    const weightFiles = this.options.weightFiles && this.fed.size ? { dir: this.options.weightFiles.dir, tensors: new Map([...this.options.weightFiles.tensors].filter(([name]) => !this.fed.has(name))) } : this.options.weightFiles;
+    this.sessionsMade++;
+    const model = decodeLoopModel(this.config, this.weights, { dtype: this.dtype, projection: this.projection, sampling, weightFiles, inputs: this.fed });
     const encoded = encodeSessionModel(model, weightFiles);
     const { provider } = await chooseExecutionProvider(this.options.provider ?? 'cpu');
     // float64 graphs: onnxruntime's extended fusions have float32 kernels only (as decoder-session.ts).
@@ -258,6 +294,7 @@ export class DecodeLoop {
       uniforms: new ort.Tensor('float64', uniforms, [batch, N]),
       stop_token_ids: new ort.Tensor('int64', BigInt64Array.from(stopIds.length ? stopIds : [-1], (v) => BigInt(v)), [Math.max(1, stopIds.length)]),
     };
+    for (const name of this.fed) feeds[name] = new ort.Tensor(this.dtype, weightData(this.weights, name, this.dtype), this.weights.get(name)!.shape);
     const session = (await this.use(loopKey(options.sampling), () => this.loopSession(graphKnobs(options.sampling)))) as ort.InferenceSession;
     this.announce('loop', `generation: decode loop (prefill and every token in one onnxruntime run) on ${(await chooseExecutionProvider(this.options.provider ?? 'cpu')).provider}`);
     this.traffic.countInputs(feeds);
@@ -328,4 +365,13 @@ function replayStream(sequences: GeneratedSequence[], onToken: NonNullable<Gener
   for (let step = 1; step <= longest; step++) {
     for (const s of sequences) if (s.tokens.length >= step) onToken({ prompt: s.prompt, sample: s.sample, token: s.tokens[step - 1], step });
   }
+}
+
+/** Base weights with an adapter's A/B (and its extra tensors) added, as the session's params see them. */
+function withAdapter(base: Weights, adapter: LoraAdapter | undefined): Weights {
+  if (!adapter) return base;
+  const merged = new Map(base);
+  for (const [name, t] of loraTensors(adapter.lora)) merged.set(name, t);
+  for (const [name, t] of adapter.extra) merged.set(name, t);
+  return merged;
 }

@@ -36,6 +36,8 @@ export interface DecodeLoopModelOptions {
   projection?: () => Projection;
   sampling?: GraphSampling;
   weightFiles?: WeightFiles;
+  /** Weights left as graph inputs, fed at every run (DecodeLoopOptions.liveWeights). */
+  inputs?: ReadonlySet<string>;
 }
 
 type Weights = ReadonlyMap<string, SafeTensor>;
@@ -51,7 +53,10 @@ export function decodeLoopModel(config: ModelConfig, weights: Weights, options: 
 
   // ── Prefill (main graph): the decoder over the prompts with an empty past, so present = the new K/V.
   const initializers: Record<string, TensorData> = {};
-  for (const p of prefill.graph.params) if (!weightFiles?.tensors.has(p.name) || weights.has(p.name)) initializers[p.name] = weightData(weights, p.name, dtype);
+  for (const p of prefill.graph.params) {
+    if (options.inputs?.has(p.name)) continue;
+    if (!weightFiles?.tensors.has(p.name) || weights.has(p.name)) initializers[p.name] = weightData(weights, p.name, dtype);
+  }
   const prefillModel = lower(prefill.graph, { outputs: kvOutputs(prefill), initializers, metadata: { architecture: config.architecture } });
   const main = new NodeBuilder('loop');
   const ids = 'input_ids';

@@ -105,7 +105,7 @@ test('the local pair generator maps its checkpoint and samples what the in-memor
     for (const [i, prompt] of ['What is two plus two?', '안녕하세요'].entries()) {
       const ids = tokenizer.encodeChat([{ role: 'user', content: prompt }], { addGenerationPrompt: true });
       const [out] = await generate(session, [ids], { maxNewTokens: 7, sampling: { temperature: 0.8, topP: 0.9, seed: 11 + i }, stopTokenIds: config.eosTokenIds });
-      assert.equal(replies[i].usage.completionTokens, out.tokens.length);
+      assert.equal(replies[i].usage!.completionTokens, out.tokens.length);
       assert.equal(replies[i].answer, tokenizer.decode(out.tokens, { skipSpecialTokens: true }).trim());
     }
   } finally {
