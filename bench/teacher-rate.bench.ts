@@ -13,9 +13,9 @@ import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { generateResponses } from '../main/data/build/generate.ts';
-import { ResponseLog } from '../main/data/build/response-log.ts';
-import { TeacherClient } from '../main/data/build/teacher-client.ts';
+import { generateResponses } from '../main/llm/generate.ts';
+import { ResponseLog } from '../main/llm/response-log.ts';
+import { TeacherClient } from '../main/llm/teacher-client.ts';
 import { printTable, writeResult } from './lib/results.ts';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '6' }, serve: { type: 'boolean', default: false } } });

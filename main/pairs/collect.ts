@@ -13,10 +13,11 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { apiKeyFrom, datasetRows } from '../data/build/filters/index.ts';
-import { generateResponses } from '../data/build/generate.ts';
-import { ResponseLog, type LoggedResponse } from '../data/build/response-log.ts';
-import { TeacherClient } from '../data/build/teacher-client.ts';
+import { apiKeyFrom } from '../llm/recipe-fields.ts';
+import { datasetRows } from '../store/dataset-rows.ts';
+import { generateResponses } from '../llm/generate.ts';
+import { ResponseLog, type LoggedResponse } from '../llm/response-log.ts';
+import { TeacherClient } from '../llm/teacher-client.ts';
 import { detectLanguage } from '../rewards/language/consistency.ts';
 import { splitThinking } from '../rewards/think-split.ts';
 import { writeFileAtomic, type Workspace } from '../store/index.ts';

@@ -1,9 +1,9 @@
 // A local Hugging Face causal-LM folder as a response generator, with the same `generate(prompt)` shape as
-// an OpenAI-compatible teacher (main/data/build/teacher-client.ts), so collection treats both alike.
+// an OpenAI-compatible teacher (main/llm/teacher-client.ts), so collection treats both alike.
 // The model loads on first use; prompts go through the tokenizer's chat template. Its weights are not
 // read into JS: the session maps the checkpoint's safetensors shards (issue #30).
 import { resolve } from 'node:path';
-import type { TeacherReply } from '../data/build/teacher-client.ts';
+import type { TeacherReply } from '../llm/teacher-client.ts';
 import { splitThinking } from '../rewards/think-split.ts';
 
 export type LocalGeneratorOptions = {

@@ -18,7 +18,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { endpointFields as endpoint, requestFields } from '../data/build/recipe.ts';
+import { endpointFields as endpoint, requestFields } from '../llm/recipe-fields.ts';
 
 const name = z.string().regex(/^[\p{L}\p{N}_.-]+$/u, 'use letters, digits, "_", "-" and "." only').max(128);
 const columns = {

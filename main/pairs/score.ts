@@ -4,8 +4,8 @@
 // batch), so a rerun scores only what is missing and an interrupted one loses at most a batch.
 import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { apiKeyFrom } from '../data/build/filters/index.ts';
-import { JudgeClient } from '../rewards/judge/client.ts';
+import { apiKeyFrom } from '../llm/recipe-fields.ts';
+import { JudgeClient } from '../llm/judge-client.ts';
 import type { ScorerRecipe } from './recipe.ts';
 import { responseText, type CollectedResponse, type ScoreTable } from './types.ts';
 

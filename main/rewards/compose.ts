@@ -8,7 +8,7 @@ import type { ReasonCode } from './reason-codes.ts';
 import { z } from 'zod';
 import { verifyResponse } from './accuracy-reward.ts';
 import { checkFormat } from './format-reward.ts';
-import type { JudgeClient } from './judge/client.ts';
+import type { Judge } from './judge/types.ts';
 import type { Rubric } from './judge/rubrics.ts';
 import { thinkingLanguage } from './language-reward.ts';
 import type { ChoiceOptions } from './math/verify.ts';
@@ -104,7 +104,7 @@ export type RewardBreakdown = {
 };
 
 export type RewardDeps = {
-  judge?: JudgeClient;
+  judge?: Judge;
   judgeRubric?: Rubric;
   scorer?: SummaryScorer;
   /** Include the stripped spans in the language detail (for highlighting). */

@@ -9,7 +9,8 @@ export { checkFormat, formatReward, type FormatConfig, type FormatResult } from 
 export { languageConsistency, detectLanguage, type LanguageOptions, type LanguageResult } from './language/consistency.ts';
 export { scanProse, type StrippedSpan, type StrippedKind } from './language/scan.ts';
 export { languageReward, thinkingLanguage, type LanguageContext } from './language-reward.ts';
-export { JudgeClient, JudgeError, parseRetryAfter, type JudgeClientOptions, type JudgeScore } from './judge/client.ts';
+// The judge's HTTP client is main/llm/judge-client.ts; rewards take any Judge.
+export type { Judge, JudgeRequest, JudgeScore } from './judge/types.ts';
 export { parseJudgeScore, type ParsedScore } from './judge/parse-score.ts';
 export { RUBRICS, RUBRIC_KO, RUBRIC_EN, renderRubric, type Rubric } from './judge/rubrics.ts';
 export { judgeReward, type JudgeContext } from './judge-reward.ts';

@@ -1,5 +1,5 @@
 // Generative reward: an LLM judge scores each response (by default its summary) with a rubric.
-import type { JudgeClient } from './judge/client.ts';
+import type { Judge } from './judge/types.ts';
 import type { Rubric } from './judge/rubrics.ts';
 import { mapLimited } from './reward-model-reward.ts';
 import { DEFAULT_THINK_TAGS, splitThinking, type ThinkTags } from './think-split.ts';
@@ -7,7 +7,7 @@ import { checkAligned, completionText, type CompletionInput } from './types.ts';
 
 export type JudgeContext = {
   prompts: readonly string[];
-  judge: JudgeClient;
+  judge: Judge;
   rubric?: 'ko' | 'en' | Rubric;
   references?: readonly (string | undefined)[];
   /** What the judge sees: the summary (default) or the full response. */

@@ -7,14 +7,14 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic, type Workspace } from '../../store/index.ts';
 import { apiKeyFrom, createFilter, datasetRows } from './filters/index.ts';
-import { generateResponses, type GenerationPrompt, type GenerationProgress, type GenerationSummary } from './generate.ts';
+import { generateResponses, type GenerationPrompt, type GenerationProgress, type GenerationSummary } from '../../llm/generate.ts';
 import { runFilters } from './pipeline.ts';
 import { ensureHfFiles, shardRows } from './hf-prompts.ts';
 import type { PromptSource, Recipe } from './recipe.ts';
-import { ResponseLog } from './response-log.ts';
+import { ResponseLog } from '../../llm/response-log.ts';
 import { joinResponse, type BuildSample, type FilterDecision } from './sample.ts';
 import { buildStats, type BuildStats } from './stats.ts';
-import { TeacherClient } from './teacher-client.ts';
+import { TeacherClient } from '../../llm/teacher-client.ts';
 import { usageByTeacher } from './usage.ts';
 
 export type BuildOptions = {

@@ -1,5 +1,5 @@
 // Token counts and cost estimates per teacher, summed over the response log.
-import type { LoggedResponse } from './response-log.ts';
+import type { LoggedResponse } from '../../llm/response-log.ts';
 
 /** Prices in the currency of the user's choice per million tokens. */
 export type TeacherPrice = { inputPerMTok: number; outputPerMTok: number };

@@ -2,7 +2,7 @@
 // builder's TeacherClient) is asked to reason in English first, notice, and finish in Korean; the reply
 // is kept only when checkSelfCorrection passes (the boxed answer verifies against the gold answer, a
 // correction phrase, English before it, Korean after it). Failed replies are retried up to `attempts`.
-import type { TeacherReply } from '../build/teacher-client.ts';
+import type { TeacherReply } from '../../llm/teacher-client.ts';
 import { checkSelfCorrection, type SelfCorrectionCheck } from './check.ts';
 
 /** What a teacher needs to offer (TeacherClient does; tests may pass a client of a local server). */

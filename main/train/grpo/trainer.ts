@@ -17,7 +17,7 @@ import { RewardModel } from '../../models/reward-model.ts';
 import { Tokenizer } from '../../models/tokenizer.ts';
 import { openModelFolder } from '../../models/weight-files.ts';
 import { loadModel } from '../../models/weights.ts';
-import { JudgeClient } from '../../rewards/index.ts';
+import { JudgeClient } from '../../llm/judge-client.ts';
 import type { RewardDeps } from '../../rewards/compose.ts';
 import { freeRunName, RunFolder } from '../run/index.ts';
 import type { GrpoResult, RunGrpoOptions } from './api.ts';

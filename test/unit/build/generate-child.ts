@@ -1,9 +1,9 @@
 // Child process for the kill-and-resume test: generates against URL into LOG and prints the number of
 // acknowledged (fsynced) responses after each flush, so the parent knows what must survive a SIGKILL.
 //   node --import tsx test/unit/build/generate-child.ts URL LOG PROMPTS
-import { generateResponses } from '../../../main/data/build/generate.ts';
-import { ResponseLog } from '../../../main/data/build/response-log.ts';
-import { TeacherClient } from '../../../main/data/build/teacher-client.ts';
+import { generateResponses } from '../../../main/llm/generate.ts';
+import { ResponseLog } from '../../../main/llm/response-log.ts';
+import { TeacherClient } from '../../../main/llm/teacher-client.ts';
 
 const [url, logPath, count] = process.argv.slice(2);
 const prompts = Array.from({ length: Number(count) }, (_, i) => ({ id: `p${i}`, prompt: `문제 ${i}` }));

@@ -4,10 +4,10 @@ import { mkdtempSync, readFileSync, writeFileSync, appendFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { generateResponses } from '../../../main/data/build/generate.ts';
-import { ResponseLog } from '../../../main/data/build/response-log.ts';
-import { TeacherClient, TeacherError } from '../../../main/data/build/teacher-client.ts';
-import { TokenBucket } from '../../../main/data/build/token-bucket.ts';
+import { generateResponses } from '../../../main/llm/generate.ts';
+import { ResponseLog } from '../../../main/llm/response-log.ts';
+import { TeacherClient, TeacherError } from '../../../main/llm/teacher-client.ts';
+import { TokenBucket } from '../../../main/llm/token-bucket.ts';
 import { usageByTeacher } from '../../../main/data/build/usage.ts';
 import { replyFor, startFakeTeacher } from './fake-teacher-server.ts';
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ResponseLog, type LoggedResponse } from '../../../main/data/build/response-log.ts';
+import { ResponseLog, type LoggedResponse } from '../../../main/llm/response-log.ts';
 
 const entry = (i: number): LoggedResponse => ({
   prompt_id: `p${i}`,

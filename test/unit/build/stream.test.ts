@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TeacherClient } from '../../../main/data/build/teacher-client.ts';
+import { TeacherClient } from '../../../main/llm/teacher-client.ts';
 import { replyFor, startFakeTeacher } from './fake-teacher-server.ts';
 
 const noSleep = async () => undefined;

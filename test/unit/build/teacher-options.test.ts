@@ -9,9 +9,9 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TeacherClient, TeacherError } from '../../../main/data/build/teacher-client.ts';
-import { ResponseLog } from '../../../main/data/build/response-log.ts';
-import { generateResponses } from '../../../main/data/build/generate.ts';
+import { TeacherClient, TeacherError } from '../../../main/llm/teacher-client.ts';
+import { ResponseLog } from '../../../main/llm/response-log.ts';
+import { generateResponses } from '../../../main/llm/generate.ts';
 import { parseRecipe } from '../../../main/data/build/recipe.ts';
 
 type Body = Record<string, any>;

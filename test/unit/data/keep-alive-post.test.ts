@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { test } from 'node:test';
-import { KeepAlivePoster, PostFailure } from '../../../main/data/build/keep-alive-post.ts';
+import { KeepAlivePoster, PostFailure } from '../../../main/llm/keep-alive-post.ts';
 
 /** Echo server that numbers its sockets; `onRequest` may sabotage a request instead of answering it. */
 async function startServer(onRequest?: (socketRequests: number, socket: Socket) => boolean) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { JudgeClient, JudgeError, parseRetryAfter, type JudgeLogEvent } from '../../../main/rewards/judge/client.ts';
+import { JudgeClient, JudgeError, parseRetryAfter, type JudgeLogEvent } from '../../../main/llm/judge-client.ts';
 import { parseJudgeScore } from '../../../main/rewards/judge/parse-score.ts';
 import { RUBRIC_EN, RUBRIC_KO, renderRubric } from '../../../main/rewards/judge/rubrics.ts';
 import { judgeReward } from '../../../main/rewards/judge-reward.ts';

@@ -4,6 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { verifyResponse } from '../../../rewards/index.ts';
 import type { Workspace } from '../../../store/index.ts';
+import { datasetRows } from '../../../store/dataset-rows.ts';
+import { apiKeyFrom } from '../../../llm/recipe-fields.ts';
 import { NgramHashEmbedder, type Embedder } from '../../embed/index.ts';
 import type { EmbedderRecipe, FilterRecipe } from '../recipe.ts';
 import type { SampleFilter } from '../sample.ts';
@@ -20,6 +22,8 @@ import { OutcomeFilter } from './outcome.ts';
 export { DecontaminateFilter, DifficultyFilter, ExactDedupFilter, FormatFilter, JudgeFilter, LanguageFilter, LengthFilter, NearDedupFilter, OutcomeFilter };
 export { classifyDifficulty, type Difficulty, type PassRate } from './difficulty.ts';
 export type { EvalSet } from './decontaminate.ts';
+// Shared with the pairs stage, so they live below both: the store reads rows, the LLM recipe fields read keys.
+export { apiKeyFrom, datasetRows };
 
 export type FilterDeps = {
   workspace: Workspace;
@@ -30,9 +34,6 @@ export type FilterDeps = {
   goldByPrompt: ReadonlyMap<string, string | null>;
 };
 
-export async function* datasetRows(workspace: Workspace, dataset: string): AsyncGenerator<Record<string, unknown>> {
-  for await (const batch of workspace.datasets.jsonBatches(dataset)) for (const json of batch) yield JSON.parse(json) as Record<string, unknown>;
-}
 
 function columnText(row: Record<string, unknown>, column: string, where: string): string | null {
   const value = row[column];
@@ -42,12 +43,6 @@ function columnText(row: Record<string, unknown>, column: string, where: string)
   throw new Error(`${where}: column "${column}" holds ${Array.isArray(value) ? 'an array' : typeof value}, expected text`);
 }
 
-export function apiKeyFrom(env: Record<string, string | undefined>, variable: string | undefined, who: string): string | undefined {
-  if (!variable) return undefined;
-  const key = env[variable];
-  if (!key) throw new Error(`${who}: environment variable ${variable} (api_key_env) is not set`);
-  return key;
-}
 
 async function loadEvalSet(spec: Extract<FilterRecipe, { type: 'decontaminate' }>['eval_sets'][number], deps: FilterDeps): Promise<EvalSet> {
   if ('texts' in spec) return { name: spec.name, texts: spec.texts };

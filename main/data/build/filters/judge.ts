@@ -1,6 +1,6 @@
-// Judge filter: an LLM judge (main/rewards JudgeClient: retries, Retry-After, key redaction) scores each
+// Judge filter: an LLM judge (main/llm JudgeClient: retries, Retry-After, key redaction) scores each
 // response in [0, 1] against a rubric; responses below `minScore`, or with no readable score, are dropped.
-import { JudgeClient, type JudgeClientOptions } from '../../../rewards/index.ts';
+import { JudgeClient, type JudgeClientOptions } from '../../../llm/judge-client.ts';
 import type { BuildSample, FilterContext, FilterDecision, SampleFilter } from '../sample.ts';
 
 export type JudgeFilterOptions = {

@@ -2,10 +2,17 @@
 // OpenAI API), used as an LLM judge. Plain `fetch`, no SDK. It bounds everything a remote service can do to
 // a training run: at most `concurrency` requests in flight, a timeout per attempt (a hanging connection is
 // aborted), retries with exponential backoff and jitter that honour Retry-After, and errors that never
-// contain the API key.
-import { parseJudgeScore, type ParsedScore } from './parse-score.ts';
+// contain the API key. The endpoint rules (URL, retryable statuses, Retry-After, backoff, concurrency) are
+// endpoint.ts's, shared with the teacher client. It implements the rewards' `Judge`: the judge reward takes
+// any scorer of that shape, so rewards/ never imports this client.
+import { parseJudgeScore } from '../rewards/judge/parse-score.ts';
+import { RUBRICS, renderRubric, type ChatMessage } from '../rewards/judge/rubrics.ts';
+import type { Judge, JudgeRequest, JudgeScore } from '../rewards/judge/types.ts';
+import { chatUrl, parseRetryAfter, retryDelayMs, RETRYABLE_STATUS, Semaphore } from './endpoint.ts';
 import { redact } from './redact.ts';
-import { RUBRICS, renderRubric, type ChatMessage, type Rubric } from './rubrics.ts';
+
+export type { JudgeRequest, JudgeScore } from '../rewards/judge/types.ts';
+export { parseRetryAfter, Semaphore } from './endpoint.ts';
 
 export type JudgeLogEvent =
   | { type: 'request'; attempt: number; url: string }
@@ -54,65 +61,9 @@ export class JudgeError extends Error {
   }
 }
 
-export type JudgeScore = {
-  /** Score in [0, 1] (the judge's score over its scale), or null when the reply had no readable score. */
-  score: number | null;
-  parsed: ParsedScore | null;
-  /** The judge's reply. */
-  text: string;
-  attempts: number;
-};
-
-export type JudgeRequest = {
-  prompt: string;
-  response: string;
-  reference?: string;
-  /** 'ko' (default), 'en', or a custom rubric. */
-  rubric?: 'ko' | 'en' | Rubric;
-};
-
-const RETRYABLE_STATUS = new Set([408, 409, 425, 429, 500, 502, 503, 504]);
-
-/** Parses Retry-After (seconds or an HTTP date) into ms; null when absent or unreadable. */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | null {
-  if (!value) return null;
-  const v = value.trim();
-  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
-  const date = Date.parse(v);
-  return Number.isNaN(date) ? null : Math.max(0, date - now);
-}
-
-function chatUrl(baseUrl: string): string {
-  const base = baseUrl.replace(/\/+$/, '');
-  if (base.endsWith('/chat/completions')) return base;
-  if (base.endsWith('/v1')) return `${base}/chat/completions`;
-  return `${base}/v1/chat/completions`;
-}
-
-/** A counting semaphore: at most `limit` holders at once, FIFO. Also used by the data stage's teacher client. */
-export class Semaphore {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-  constructor(private readonly limit: number) {
-    if (!(limit >= 1)) throw new Error(`concurrency must be >= 1, got ${limit}`);
-  }
-  async acquire(): Promise<() => void> {
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    else this.active++;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const next = this.waiting.shift();
-      if (next) next(); // the slot passes straight to the next waiter
-      else this.active--;
-    };
-  }
-}
-
 type Attempt = { ok: true; text: string } | { ok: false; error: JudgeError; retry: boolean; retryAfterMs: number | null };
 
-export class JudgeClient {
+export class JudgeClient implements Judge {
   readonly url: string;
   private readonly opts: Required<Pick<JudgeClientOptions, 'concurrency' | 'timeoutMs' | 'maxRetries' | 'backoffMs' | 'maxBackoffMs' | 'maxRetryAfterMs'>>;
   private readonly semaphore: Semaphore;
@@ -158,10 +109,7 @@ export class JudgeClient {
           this.options.log?.({ type: 'error', attempts: attempt, message: result.error.message });
           throw result.error;
         }
-        const backoff = Math.min(this.opts.maxBackoffMs, this.opts.backoffMs * 2 ** (attempt - 1));
-        const jittered = backoff * (0.5 + Math.random() * 0.5);
-        // A server's Retry-After wins over our own schedule (capped, so a bad header cannot stall training).
-        const delayMs = result.retryAfterMs !== null ? Math.min(this.opts.maxRetryAfterMs, result.retryAfterMs) : Math.round(jittered);
+        const delayMs = retryDelayMs(attempt, result.retryAfterMs, this.opts);
         this.options.log?.({ type: 'retry', attempt, delayMs, reason: result.error.message });
         await this.sleep(delayMs);
       }

@@ -1,5 +1,5 @@
 // A teacher: one OpenAI-compatible `/v1/chat/completions` endpoint (vLLM, SGLang, Ollama, hosted APIs)
-// that writes reasoning traces. Follows the judge client's patterns (main/rewards/judge/client.ts): a
+// that writes reasoning traces. Shares the judge client's endpoint rules (endpoint.ts): a
 // per-attempt timeout (a hanging connection is aborted), retries with exponential backoff and jitter that
 // honour Retry-After, and messages that never contain the API key. Requests go over kept-alive
 // connections (keep-alive-post.ts) rather than fetch: a teacher sends thousands of them in a row. On top of that a teacher
@@ -18,10 +18,10 @@
 // overall deadline per request that streaming activity does not reset (a teacher that streams forever is cut).
 // A malformed 200 (`{"choices": []}`) is retried; when retries are spent it is a permanent error for that
 // prompt only (recorded with its reason, asked again on the next run), not the end of the build.
-import { parseRetryAfter } from '../../rewards/index.ts';
-import { redact } from '../../rewards/judge/redact.ts';
-import { splitThinking } from '../../rewards/think-split.ts';
-import { Semaphore, TokenBucket } from './token-bucket.ts';
+import { splitThinking } from '../rewards/think-split.ts';
+import { chatUrl, parseRetryAfter, retryDelayMs, RETRYABLE_STATUS, Semaphore } from './endpoint.ts';
+import { redact } from './redact.ts';
+import { TokenBucket } from './token-bucket.ts';
 import { KeepAlivePoster } from './keep-alive-post.ts';
 import { readStreamedCompletion } from './sse-completion.ts';
 
@@ -111,16 +111,8 @@ export class TeacherError extends Error {
   }
 }
 
-const RETRYABLE_STATUS = new Set([408, 409, 425, 429, 500, 502, 503, 504]);
 /** Statuses that mean the configuration is wrong: every request would fail, so the build stops. */
 const FATAL_STATUS = new Set([401, 403, 404]);
-
-function chatUrl(baseUrl: string): string {
-  const base = baseUrl.replace(/\/+$/, '');
-  if (base.endsWith('/chat/completions')) return base;
-  if (base.endsWith('/v1')) return `${base}/chat/completions`;
-  return `${base}/v1/chat/completions`;
-}
 
 type Reply = Omit<TeacherReply, 'attempts'>;
 type Attempt = { ok: true; replies: Reply[] } | { ok: false; error: TeacherError; retry: boolean; retryAfterMs: number | null };
@@ -337,8 +329,7 @@ export class TeacherClient {
           }
           throw result.error;
         }
-        const backoff = Math.min(this.maxBackoffMs, this.backoffMs * 2 ** (attempt - 1)) * (0.5 + Math.random() * 0.5);
-        const delayMs = result.retryAfterMs !== null ? Math.min(this.maxRetryAfterMs, result.retryAfterMs) : Math.round(backoff);
+        const delayMs = retryDelayMs(attempt, result.retryAfterMs, { backoffMs: this.backoffMs, maxBackoffMs: this.maxBackoffMs, maxRetryAfterMs: this.maxRetryAfterMs });
         this.options.log?.(`teacher ${this.name}: attempt ${attempt} failed (${result.error.message}); retrying in ${delayMs} ms`);
         await this.sleep(delayMs);
       }

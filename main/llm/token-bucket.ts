@@ -56,6 +56,3 @@ function sleepUnlessAborted(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
-
-// The concurrency limit is the judge client's semaphore (one implementation for both HTTP clients).
-export { Semaphore } from '../../rewards/judge/client.ts';
