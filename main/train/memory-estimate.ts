@@ -7,7 +7,7 @@ import type { MemoryAdvice, RunKindName, RunMemoryEstimate } from './run/types.t
 import { CodedError } from '../store/errors.ts';
 import { chooseProviderFrom, type ExecutionProviderName } from '../engine/runtime/providers.ts';
 import { sftConfigSchema, type SftConfig } from './sft/config.ts';
-import { grpoConfigSchema, type GrpoConfig } from './grpo/config.ts';
+import { grpoConfigSchema, PROMPT_TOKENS_ALLOWANCE, responsesPerUpdate, rolloutResponses, type GrpoConfig } from './grpo/config.ts';
 import { loadModelConfig, type ModelConfig } from '../models/config.ts';
 import { estimateTrainingMemory, parameterCounts, DEFAULT_LORA_TARGETS } from '../models/memory.ts';
 import { expectedWeightShapes } from '../models/weights.ts';
@@ -117,13 +117,13 @@ function planFor(root: string, kind: RunKindName, given: Record<string, unknown>
   }
   if (kind === 'grpo') {
     const c: GrpoConfig = grpoConfigSchema.parse(validateConfig('grpo', raw));
-    const responses = c.objective.miniBatch ?? c.rollout.promptsPerStep * c.rollout.groupSize;
-    // Prompts are not read here: allow 256 tokens of prompt beside the response.
-    const seqLength = c.rollout.maxNewTokens + 256;
+    const responses = responsesPerUpdate(c);
+    // Prompts are not read here: allow PROMPT_TOKENS_ALLOWANCE (256) tokens of prompt beside the response.
+    const seqLength = c.rollout.maxNewTokens + PROMPT_TOKENS_ALLOWANCE;
     const method = planMethod(model, c.method);
     // Rollouts keep a float32 KV cache for the whole rollout batch; with full tuning and a KL term the
     // reference is a second copy of the weights (LoRA switches the adapter off instead).
-    const kvCache = 2 * model.numLayers * model.numKvHeads * model.headDim * 4 * seqLength * c.rollout.promptsPerStep * c.rollout.groupSize;
+    const kvCache = 2 * model.numLayers * model.numKvHeads * model.headDim * 4 * seqLength * rolloutResponses(c.rollout);
     const reference = c.objective.kl.beta > 0 && c.method.kind !== 'lora' ? parameterCounts(model).total * 4 : 0;
     return { model, batch: responses, seqLength, method, weightBytes: 4, extra: kvCache + reference, batchField: 'objective.miniBatch', seqField: 'rollout.maxNewTokens', seqFieldValue: c.rollout.maxNewTokens, batchScale: 1 };
   }

@@ -14,14 +14,13 @@
 // their checkpoints and reads finished ones as they are.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { z } from 'zod';
 import { workspacePaths } from '../../store/index.ts';
+import { loadTrainer, trainersUnavailable } from '../../train/registry.ts';
 import { readMetrics } from '../../train/run/metrics-log.ts';
 import { ablationMarkdown, summarizeAblation, type AblationRun } from '../ablation-summary.ts';
 import { resolveReferences } from '../references.ts';
 import { StageStoppedError, type CheckFinding, type StageDefinition } from '../stage.ts';
 import { grpoStage } from './grpo.ts';
-import { areaUnavailable, loadArea } from './modules.ts';
 import { runStatus } from './trainer-stage.ts';
 
 type Plain = Record<string, unknown>;
@@ -81,7 +80,7 @@ export function readAblationRun(runDir: string, arm: string, seed: number, run: 
 
 export const ablationStage: StageDefinition = {
   name: 'ablation',
-  unavailable: () => areaUnavailable('grpo', ['runGrpo']),
+  unavailable: () => trainersUnavailable('grpo'),
   plan(ctx) {
     const section = parseAblationSection(resolveReferences((ctx.recipe.ablation ?? {}) as Plain, ctx.outputs, 'ablation'));
     // The base config gets the same defaults a grpo stage would (model from sft, prompts and held-out from data).
@@ -91,12 +90,11 @@ export const ablationStage: StageDefinition = {
   },
   async run(plan, ctx) {
     const { baseline, seeds, arms } = plan.config as { baseline: string; seeds: number[]; arms: Record<string, Plain> };
-    const { runGrpo } = await loadArea<{ runGrpo: (c: Plain, o: Plain) => Promise<{ run: string }> }>('grpo', ['runGrpo']);
-    const { grpoConfigSchema } = await loadArea<{ grpoConfigSchema: z.ZodType }>('grpoConfig', ['grpoConfigSchema']);
+    const grpo = await loadTrainer('grpo');
     const jobs = Object.entries(arms).flatMap(([arm, config]) => seeds.map((seed) => ({ arm, seed, config: { ...config, seed, name: `${ctx.recipe.name}-abl-${arm}-s${seed}-${ctx.runId}` } })));
     // Every arm's config is checked before the first run: a typo in the last arm should not cost the others' time.
     for (const job of jobs) {
-      const parsed = grpoConfigSchema.safeParse(job.config);
+      const parsed = grpo.schema.safeParse(job.config);
       if (!parsed.success) throw new Error(`ablation: arm ${job.arm} is not a valid GRPO config:\n${parsed.error.issues.map((i) => `  ✖ ablation.arms.${job.arm}.${i.path.join('.')}: ${i.message}`).join('\n')}`);
     }
     const runs: AblationRun[] = [];
@@ -105,7 +103,7 @@ export const ablationStage: StageDefinition = {
       const runDir = join(workspacePaths(ctx.workspace).runs, job.config.name);
       if (runStatus(ctx.workspace, job.config.name) !== 'finished') {
         ctx.log(`ablation: arm ${job.arm}, seed ${job.seed} (${i + 1}/${jobs.length})${existsSync(runDir) ? ', resuming' : ''}`);
-        await runGrpo(job.config, { workspace: ctx.workspace, signal: ctx.signal, log: (line: string) => ctx.log(`  ${job.arm}/s${job.seed}: ${line}`) });
+        await grpo.train({ config: job.config, workspace: ctx.workspace, signal: ctx.signal, log: (line: string) => ctx.log(`  ${job.arm}/s${job.seed}: ${line}`) });
         if (ctx.signal.aborted || runStatus(ctx.workspace, job.config.name) === 'stopped') throw new StageStoppedError(`ablation stopped during arm ${job.arm}, seed ${job.seed}; run the pipeline again to resume`);
       }
       runs.push(readAblationRun(runDir, job.arm, job.seed, job.config.name));

@@ -30,6 +30,7 @@ import { randomSelectionLike, selectionOverlap, type NeuronSelection } from '../
 import { splitThinking } from '../../rewards/think-split.ts';
 import { detectLanguage } from '../../rewards/language/consistency.ts';
 import { openWorkspace, workspacePaths } from '../../store/index.ts';
+import { loadTrainer, trainersUnavailable, type Trainer } from '../../train/registry.ts';
 import { alignmentHtml, alignmentMarkdown, type AlignmentResults, type ArmResult, type Scores } from '../alignment-report.ts';
 import { resolveReferences } from '../references.ts';
 import { StageStoppedError, type CheckFinding, type StageContext, type StageDefinition } from '../stage.ts';
@@ -134,14 +135,12 @@ function materialize(output: string, base: string, dir: string): string {
   return dir;
 }
 
-type Runner = (config: Plain, options: Plain) => Promise<{ run: string; output: string }>;
-
-async function trainOnce(run: Runner, config: Plain & { name: string }, ctx: StageContext, label: string): Promise<string> {
+async function trainOnce(trainer: Trainer, config: Plain & { name: string }, ctx: StageContext, label: string): Promise<string> {
   const runDir = join(workspacePaths(ctx.workspace).runs, config.name);
   if (runStatus(runDir) === 'finished') return join(runDir, 'output');
   const resume = existsSync(join(runDir, 'run.json'));
   ctx.log(`alignment: ${label}${resume ? ' (resuming)' : ''}`);
-  const result = await run(config, { workspace: ctx.workspace, signal: ctx.signal, resume, log: (line: string) => ctx.log(`  ${label}: ${line}`) });
+  const result = await trainer.train({ config, workspace: ctx.workspace, signal: ctx.signal, resume, log: (line: string) => ctx.log(`  ${label}: ${line}`) });
   if (ctx.signal.aborted || runStatus(runDir) === 'stopped') throw new StageStoppedError(`alignment stopped during ${label}; run the pipeline again to resume`);
   if (!result.output || !existsSync(result.output)) throw new Error(`alignment: ${label} (run ${result.run}) finished without an output folder`);
   return result.output;
@@ -151,8 +150,8 @@ export const alignmentStage: StageDefinition = {
   name: 'alignment',
   async unavailable() {
     try {
-      await loadArea('sft', ['runSft']);
-      await loadArea('grpo', ['runGrpo']);
+      const trainers = await trainersUnavailable('sft', 'grpo');
+      if (trainers) return trainers;
       await loadArea('eval', ['runEvaluation']);
       return null;
     } catch (error) {
@@ -180,8 +179,7 @@ export const alignmentStage: StageDefinition = {
   },
   async run(plan, ctx) {
     const c = plan.config as AlignmentSection & { model: string; seed: number; provider: string; train: string; prompts: string; heldout: string; arms: Record<string, Plain> };
-    const { runSft } = await loadArea<{ runSft: Runner }>('sft', ['runSft']);
-    const { runGrpo } = await loadArea<{ runGrpo: Runner }>('grpo', ['runGrpo']);
+    const [sftTrainer, grpoTrainer] = await Promise.all([loadTrainer('sft'), loadTrainer('grpo')]);
     const { runEvaluation } = await loadArea<{ runEvaluation: (o: Plain) => Promise<{ pass1: number; lang: { meanTargetShare: number; targetShare: number } }> }>('eval', ['runEvaluation']);
     mkdirSync(ctx.dir, { recursive: true });
 
@@ -262,8 +260,7 @@ export const alignmentStage: StageDefinition = {
     step();
     // Every arm's SFT and GRPO config is built and checked before the first run: a typo in the last arm
     // should not cost the others' time.
-    const { sftConfigSchema } = await loadArea<{ sftConfigSchema: z.ZodType }>('sft', ['sftConfigSchema']);
-    const { grpoConfigSchema } = await loadArea<{ grpoConfigSchema: z.ZodType }>('grpoConfig', ['grpoConfigSchema']);
+    const [sftConfigSchema, grpoConfigSchema] = [sftTrainer.schema, grpoTrainer.schema];
     const issues = (schema: z.ZodType, config: Plain, at: string) => {
       const parsed = schema.safeParse(config);
       return parsed.success ? [] : parsed.error.issues.map((i) => `  ✖ ${at}.${i.path.join('.')}: ${i.message}`);
@@ -289,10 +286,10 @@ export const alignmentStage: StageDefinition = {
 
     const results: ArmResult[] = [];
     for (const { arm, method, selection, selected, sft, grpo } of plans) {
-      const sftOut = await trainOnce(runSft, sft, ctx, `${arm} SFT`);
+      const sftOut = await trainOnce(sftTrainer, sft, ctx, `${arm} SFT`);
       const tuned = materialize(sftOut, c.model, join(ctx.dir, 'arms', arm, 'merged'));
       step();
-      const grpoOut = await trainOnce(runGrpo, { ...grpo, model: tuned }, ctx, `${arm} GRPO`);
+      const grpoOut = await trainOnce(grpoTrainer, { ...grpo, model: tuned }, ctx, `${arm} GRPO`);
       const before = await evaluate(tuned, undefined, `${arm}-sft`);
       const after = await evaluate(grpoOut, existsSync(join(grpoOut, 'adapter_config.json')) ? tuned : undefined, `${arm}-grpo`);
       step();

@@ -5,11 +5,9 @@
 // stage as unavailable with the names, instead of failing inside the stage.
 import { StageUnavailableError } from '../stage.ts';
 
+// The trainers are not here: the training stages load them by kind from the typed registry
+// (train/registry.ts), each behind the one trainer contract.
 const AREA_LOADERS = {
-  sft: () => import('../../train/sft/index.ts'),
-  grpo: () => import('../../train/grpo/trainer.ts'),
-  grpoConfig: () => import('../../train/grpo/config.ts'),
-  rm: () => import('../../train/rm/index.ts'),
   pairs: () => import('../../pairs/index.ts'),
   eval: () => import('../../eval/index.ts'),
   evalReport: () => import('../../eval/report.ts'),

@@ -2,22 +2,17 @@
 // Its summary's `accuracy` is the held-out pair accuracy (what the report and `pipeline run --json` show:
 // whether the reward model learned the preference), not the last training batch's.
 import type { RmSummary } from '../../train/rm/trainer.ts';
-import { loraRank, num } from './sft.ts';
 import { previousModel, trainerStage } from './trainer-stage.ts';
 
 export const rewardModelStage = trainerStage({
   name: 'rewardModel',
   short: 'rm',
-  area: 'rm',
-  entry: 'runRewardModelTraining',
-  schema: 'rmConfigSchema',
   workspaceField: true,
   defaults: ({ outputs }) => ({
     ...(previousModel(outputs, ['sft', 'model']) ? { model: previousModel(outputs, ['sft', 'model']) } : {}),
     ...(typeof outputs.pairs?.output === 'string' ? { data: outputs.pairs.output } : {}),
   }),
   summarize: (s) => rewardModelSummary(s as unknown as RmSummary),
-  memoryShape: (c) => ({ sequences: 2 * num(c.pairsPerBatch, 8), seqLength: num(c.maxLength, 1024), loraRank: loraRank(c.method), checkpointing: c.gradientCheckpointing === true }),
 });
 
 /** Held-out pair accuracy as `accuracy` (absent without held-out pairs), the last batch's as `trainAccuracy`. */

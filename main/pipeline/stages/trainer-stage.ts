@@ -1,44 +1,36 @@
 // The three training stages (sft, rewardModel, grpo) share one shape: the recipe's section is the trainer's
 // own run config; the pipeline fills the inputs the section leaves out from earlier stages, names the run
 // after the pipeline and the stage hash (the same config → the same run folder, which the trainer resumes
-// from its checkpoints), and reads the run's final status.
+// from its checkpoints), and reads the run's final status. The trainers come from the typed registry
+// (train/registry.ts) by kind, each behind the one trainer contract: schema, memory shape, train().
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { z } from 'zod';
 import { loadModelConfig, type ModelConfig } from '../../models/config.ts';
-import { estimateTrainingMemory, formatBytes } from '../../models/memory.ts';
+import { formatBytes } from '../../models/memory.ts';
 import { Tokenizer, bundledQwenTokenizerDir } from '../../models/tokenizer.ts';
 import { workspacePaths } from '../../store/index.ts';
+import { loadTrainer, type Trainer, type TrainerKind } from '../../train/registry.ts';
+import { describeShape, trainingMemoryBytes, type TrainingShape } from '../../train/shared/memory.ts';
 import { arithmeticAlphabet, compactVocabSize } from '../../train/tasks/index.ts';
 import { workspacePath } from '../fingerprint.ts';
 import { knownModelConfig } from '../known-models.ts';
 import { locateModel } from '../locate.ts';
 import { resolveReferences, findReferences } from '../references.ts';
 import type { PipelineRecipe } from '../recipe.ts';
-import { StageStoppedError, type CheckContext, type CheckFinding, type PlanContext, type StageContext, type StageDefinition, type StagePlan } from '../stage.ts';
+import { StageStoppedError, StageUnavailableError, type CheckContext, type CheckFinding, type PlanContext, type StageContext, type StageDefinition, type StagePlan } from '../stage.ts';
 import type { StageName } from '../stage-names.ts';
-import { loadArea, type Area } from './modules.ts';
 import { madeModelConfig } from './model.ts';
-
-type TrainerEntry = (config: Record<string, unknown>, options: Record<string, unknown>) => Promise<{ run: string; output: string; summary?: Record<string, unknown> }>;
 
 export interface TrainerStageSpec {
   name: Extract<StageName, 'sft' | 'rewardModel' | 'grpo'>;
-  /** Short name used in run names and page links. */
-  short: 'sft' | 'rm' | 'grpo';
-  area: Area;
-  entry: string;
-  schema: string;
-  /** Where the config schema lives when not next to the entry point. */
-  schemaArea?: Area;
+  /** The trainer's kind (the registry's key), also the short name used in run names and page links. */
+  short: TrainerKind;
   /** The run config has a `workspace` field (the pipeline fills it). */
   workspaceField: boolean;
   /** Inputs the section may leave out, from earlier stages' outputs. */
   defaults(ctx: PlanContext): Record<string, unknown>;
   /** The stage's summary from the trainer's (default: its numbers and strings as they are). */
   summarize?(summary: Record<string, unknown>): Record<string, unknown>;
-  /** Batch shape for the memory estimate. */
-  memoryShape(config: Record<string, unknown>): { sequences: number; seqLength: number; loraRank?: number; checkpointing?: boolean; lossChunks?: number; accumulation?: boolean };
 }
 
 /** The model a stage trains from: the latest model-producing stage before it, by recipe order. */
@@ -96,12 +88,27 @@ function withPlaceholders(section: Record<string, unknown>, stage: string): Reco
   return resolveReferences(section, outputs);
 }
 
-async function schemaOf(spec: TrainerStageSpec, entryModule: Record<string, unknown>): Promise<z.ZodType | undefined> {
-  if (!spec.schemaArea) return entryModule[spec.schema] as z.ZodType | undefined;
+/** The stage's trainer, or StageUnavailableError saying why it cannot be loaded. */
+async function trainerOf(spec: TrainerStageSpec): Promise<Trainer> {
   try {
-    return (await loadArea<Record<string, z.ZodType>>(spec.schemaArea, [spec.schema]))[spec.schema];
+    return await loadTrainer(spec.short);
+  } catch (error) {
+    throw new StageUnavailableError(`not available: the ${spec.short} trainer failed to load (${(error as Error).message})`);
+  }
+}
+
+/**
+ * The memory shape of a config. A field the schema refuses (reported as an error beside the estimate) is
+ * planned at its default: the top-level keys with issues are left out and the rest parsed again. Null when
+ * even that is not a valid config.
+ */
+function shapeOf(trainer: Trainer, config: Record<string, unknown>): TrainingShape | null {
+  const parsed = trainer.schema.safeParse(config);
+  const bad = parsed.success ? new Set<string>() : new Set(parsed.error.issues.map((i) => String(i.path[0])));
+  try {
+    return trainer.memoryShape(Object.fromEntries(Object.entries(config).filter(([k]) => !bad.has(k))));
   } catch {
-    return undefined;
+    return null;
   }
 }
 
@@ -110,7 +117,7 @@ export function trainerStage(spec: TrainerStageSpec): StageDefinition {
     name: spec.name,
     async unavailable() {
       try {
-        await loadArea(spec.area, [spec.entry]);
+        await trainerOf(spec);
         return null;
       } catch (error) {
         return (error as Error).message;
@@ -124,33 +131,27 @@ export function trainerStage(spec: TrainerStageSpec): StageDefinition {
       return { config, inputs: [] };
     },
     async run(plan, ctx: StageContext) {
-      const mod = await loadArea<Record<string, unknown>>(spec.area, [spec.entry]);
+      const trainer = await trainerOf(spec);
       const run = `${ctx.recipe.name}-${spec.short}-${ctx.runId}`;
       const config = { ...plan.config, name: run, ...(spec.workspaceField ? { workspace: ctx.workspace } : {}) };
-      const schema = await schemaOf(spec, mod);
-      if (schema) {
-        const parsed = schema.safeParse(config);
-        if (!parsed.success) throw new Error(`${spec.name}: the stage config is not a valid ${spec.short} run config:\n${parsed.error.issues.map((i) => `  ✖ ${[spec.name, ...i.path].join('.')}: ${i.message}`).join('\n')}`);
-      }
+      const parsed = trainer.schema.safeParse(config);
+      if (!parsed.success) throw new Error(`${spec.name}: the stage config is not a valid ${spec.short} run config:\n${parsed.error.issues.map((i) => `  ✖ ${[spec.name, ...i.path].join('.')}: ${i.message}`).join('\n')}`);
       const runDir = join(workspacePaths(ctx.workspace).runs, run);
       const resume = existsSync(join(runDir, 'run.json'));
       if (resume) ctx.log(`${spec.name}: resuming run ${run} from its last checkpoint`);
-      const entry = mod[spec.entry] as TrainerEntry;
-      const result = await entry(config, {
+      const result = await trainer.train({
+        config,
         workspace: ctx.workspace,
         signal: ctx.signal,
         log: ctx.log,
         resume,
-        onProgress: (p: { step?: number; totalSteps?: number; done?: number; total?: number }) => {
-          const done = p.step ?? p.done;
-          const total = p.totalSteps ?? p.total;
-          if (typeof done === 'number' && typeof total === 'number') ctx.progress({ done, total, unit: 'steps' });
-        },
+        onStep: (s) => ctx.progress({ done: s.step, total: s.totalSteps, unit: 'steps' }),
       });
-      const status = (result.summary as { status?: string } | undefined)?.status ?? runStatus(ctx.workspace, result.run);
-      if (status === 'stopped' || ctx.signal.aborted) throw new StageStoppedError(`${spec.name} stopped at a checkpoint of run ${result.run}; run the pipeline again to resume`);
+      if (result.status === 'stopped' || ctx.signal.aborted) throw new StageStoppedError(`${spec.name} stopped at a checkpoint of run ${result.run}; run the pipeline again to resume`);
       if (!result.output || !existsSync(result.output)) throw new Error(`${spec.name}: run ${result.run} finished without an output folder`);
-      const summary = Object.fromEntries(Object.entries(spec.summarize ? spec.summarize(result.summary ?? {}) : (result.summary ?? {})).filter(([, v]) => typeof v === 'number' || typeof v === 'string'));
+      // The trainer's own summary object (what its entry always returned), numbers and strings only.
+      const details = (result.details ?? {}) as Record<string, unknown>;
+      const summary = Object.fromEntries(Object.entries(spec.summarize ? spec.summarize(details) : details).filter(([, v]) => typeof v === 'number' || typeof v === 'string'));
       return { outputs: { output: result.output, run: result.run }, summary, links: [{ page: spec.short === 'rm' ? 'reward-model' : 'train', id: result.run }] };
     },
     async check(ctx: CheckContext) {
@@ -158,23 +159,22 @@ export function trainerStage(spec: TrainerStageSpec): StageDefinition {
       const section = withPlaceholders(sectionOf(ctx.recipe, spec.name), spec.name);
       const defaults = spec.defaults({ workspace: ctx.workspace, recipe: ctx.recipe, outputs: placeholderOutputs(ctx.recipe) });
       const config = withDefaults({ ...defaults, seed: ctx.recipe.seed, provider: ctx.recipe.provider, name: `${ctx.recipe.name}-${spec.short}` }, section);
+      let trainer: Trainer | null = null;
       try {
-        const mod = await loadArea<Record<string, unknown>>(spec.area, [spec.entry]);
-        const schema = await schemaOf(spec, mod);
-        const parsed = schema?.safeParse(config);
-        if (parsed && !parsed.success) for (const issue of parsed.error.issues) findings.push({ stage: spec.name, level: 'error', message: `${[spec.name, ...issue.path].join('.')}: ${issue.message}` });
+        trainer = await trainerOf(spec);
+        const parsed = trainer.schema.safeParse(config);
+        if (!parsed.success) for (const issue of parsed.error.issues) findings.push({ stage: spec.name, level: 'error', message: `${[spec.name, ...issue.path].join('.')}: ${issue.message}` });
       } catch (error) {
         findings.push({ stage: spec.name, level: 'error', message: `${spec.name}: ${(error as Error).message}` });
       }
       const model = recipeModelConfig(ctx.recipe, ctx.workspace);
-      if (model) {
-        const shape = spec.memoryShape(config);
+      const shape = trainer ? shapeOf(trainer, config) : null;
+      if (model && shape) {
         // The planner (models/memory-plan.ts) on the device the recipe asks for; 'auto' plans for the CPU.
         const device = ctx.recipe.provider === 'cuda' || ctx.recipe.provider === 'webgpu' ? ctx.recipe.provider : 'cpu';
-        const estimate = estimateTrainingMemory(spec.short === 'rm' ? { ...model, task: 'sequence-classification', numLabels: 1 } : model, { batchSize: shape.sequences, seqLength: shape.seqLength, loraRank: shape.loraRank, checkpointing: shape.checkpointing, lossChunks: shape.lossChunks, accumulation: shape.accumulation, device });
-        const bytes = shape.loraRank ? estimate.lora.total : estimate.full.total;
+        const bytes = trainingMemoryBytes(model, shape, device);
         const limit = ctx.recipe.memoryGiB;
-        const what = `${shape.sequences} sequences × ${shape.seqLength} tokens${shape.loraRank ? `, LoRA r=${shape.loraRank}` : ', full fine-tuning'}${shape.checkpointing ? ', checkpointing' : ''}, on ${device}`;
+        const what = `${describeShape(shape)}, on ${device}`;
         if (limit !== undefined && bytes > limit * 2 ** 30) findings.push({ stage: spec.name, level: 'error', memoryBytes: bytes, message: `${spec.name}: needs about ${formatBytes(bytes)} (${what}), more than memoryGiB ${limit}: lower the batch or sequence length, or use LoRA` });
         else findings.push({ stage: spec.name, level: 'info', memoryBytes: bytes, message: `${spec.name}: about ${formatBytes(bytes)} of training memory (${what})` });
       }

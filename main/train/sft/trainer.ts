@@ -19,10 +19,11 @@ import { copyTokenizerFiles, Tokenizer } from '../../models/tokenizer.ts';
 import { loadModel, saveModel, type HfModel } from '../../models/weights.ts';
 import { assertFinite, freeRunName, holdForTest, learningRateAt, RunFolder, TrainingDivergedError, type MetricsLog } from '../run/index.ts';
 import { sameStepsOtherShape, sftBatchShape, withBatchShape } from './batch-shape.ts';
-import { trajectoryConfig, type SftConfig } from './config.ts';
+import { scheduleFor } from '../shared/config-base.ts';
+import { sftBase, trajectoryConfig, type SftConfig } from './config.ts';
 import { loadRows, prepareExamples, splitRows, SftDataError, type SftExample } from './data.ts';
 import { packExamples, packingEfficiency, paddedLength, rowsBatch, targetTokenCount, type BatchPlanOptions, type PackedRow } from './packing.ts';
-import type { RunSftOptions, SftResult, SftSummary } from './run-sft.ts';
+import type { RunSftOptions, SftResult, SftSummary } from './types.ts';
 import { StepPlan } from './steps.ts';
 
 interface Prepared {
@@ -115,8 +116,7 @@ export class SftTrainer {
       metrics = run.openMetrics({ resumeAfterStep: step });
       const plan = { totalSteps: this.p.plan.totalSteps };
       await run.update({ status: 'running', step, totalSteps: plan.totalSteps, error: undefined });
-      const warmupSteps = config.warmupSteps ?? Math.round(config.warmupRatio * plan.totalSteps);
-      const schedule = { learningRate: config.learningRate, warmupSteps, decay: config.decay, minLearningRateRatio: config.minLearningRateRatio };
+      const schedule = scheduleFor(sftBase(config), plan.totalSteps);
       const padId = this.padId();
       let lastLoss = NaN;
       let trainTokens = 0;
