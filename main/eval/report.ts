@@ -82,14 +82,21 @@ export function toCsv(summaries: readonly EvalSummary[]): string {
 const html = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const PALETTE = ['#2563eb', '#dc2626', '#059669', '#d97706', '#7c3aed', '#db2777', '#0891b2', '#65a30d'];
 
+/**
+ * A model label's translation key for the app (the pipeline report names its models by role: #24); the
+ * label is then marked with data-i18n attributes. Without one, labels are plain text.
+ */
+export type ModelLabelKey = (model: string) => string | undefined;
+const keyAttrs = (key: string, args?: Record<string, unknown>) => ` data-i18n="${html(key)}"${args ? ` data-i18n-args="${html(JSON.stringify(args))}"` : ''}`;
+
 /** Scatter: x = mean thinking tokens, y = pass@1; one color per model. Self-contained SVG markup. */
-export function accuracyVsLengthSvg(summaries: readonly EvalSummary[]): string {
+export function accuracyVsLengthSvg(summaries: readonly EvalSummary[], labelKey?: ModelLabelKey): string {
   const W = 480, H = 300, L = 56, R = 16, T = 16, B = 44;
   const models = [...new Set(summaries.map((s) => modelLabel(s.model)))];
   const xMax = Math.max(1, ...summaries.map((s) => (Number.isFinite(s.meanThinkingTokens) ? s.meanThinkingTokens : 0))) * 1.1;
   const x = (v: number) => L + ((W - L - R) * v) / xMax;
   const y = (v: number) => H - B - (H - T - B) * v;
-  const parts = [`<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="pass@1 vs mean thinking tokens">`];
+  const parts = [`<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="pass@1 vs mean thinking tokens" data-i18n-aria="report.chart.accuracyVsLength">`];
   parts.push(`<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" stroke="#888"/><line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="#888"/>`);
   for (const v of [0, 0.25, 0.5, 0.75, 1]) parts.push(`<text x="${L - 6}" y="${y(v) + 4}" text-anchor="end" font-size="11">${v * 100}%</text>`);
   for (const f of [0, 0.5, 1]) parts.push(`<text x="${x((xMax / 1.1) * f)}" y="${H - B + 16}" text-anchor="middle" font-size="11">${tick((xMax / 1.1) * f)}</text>`);
@@ -104,25 +111,27 @@ export function accuracyVsLengthSvg(summaries: readonly EvalSummary[]): string {
     const right = cx > W - R - 90;
     parts.push(`<text x="${(right ? cx - 7 : cx + 7).toFixed(1)}" y="${(cy - 6).toFixed(1)}" font-size="10"${right ? ' text-anchor="end"' : ''}>${html(s.benchmark)}</text>`);
   }
-  parts.push(legend(models, W - R - 150, T));
+  parts.push(legend(models, W - R - 150, T, labelKey));
   parts.push('</svg>');
   return parts.join('');
 }
 
 /** Bars: share of samples whose thinking is mostly in the benchmark's language, per (model, benchmark). */
-export function languageShareSvg(summaries: readonly EvalSummary[]): string {
+export function languageShareSvg(summaries: readonly EvalSummary[], labelKey?: ModelLabelKey): string {
   // Each entry: its label on one line, the bar below (labels get the full width, so long names are not cut).
   const labelH = 14, barH = 14, gap = 8, L = 4, R = 56, T = 4;
   const W = 480;
   const step = labelH + barH + gap;
   const H = T * 2 + summaries.length * step;
   const models = [...new Set(summaries.map((s) => modelLabel(s.model)))];
-  const parts = [`<svg viewBox="0 0 ${W} ${Math.max(H, 40)}" role="img" aria-label="thinking in the target language">`];
+  const parts = [`<svg viewBox="0 0 ${W} ${Math.max(H, 40)}" role="img" aria-label="thinking in the target language" data-i18n-aria="report.chart.languageShare">`];
   summaries.forEach((s, i) => {
     const yTop = T + i * step;
     const share = Number.isFinite(s.lang.targetShare) ? s.lang.targetShare : 0;
     const color = PALETTE[models.indexOf(modelLabel(s.model)) % PALETTE.length];
-    parts.push(`<text x="${L}" y="${yTop + labelH - 3}" font-size="11">${html(modelLabel(s.model))} · ${html(s.benchmark)} (${html(s.lang.target)})</text>`);
+    const key = labelKey?.(modelLabel(s.model));
+    const marked = key ? keyAttrs('report.chart.modelOn', { model: { key }, benchmark: s.benchmark, target: s.lang.target }) : '';
+    parts.push(`<text x="${L}" y="${yTop + labelH - 3}" font-size="11"${marked}>${html(modelLabel(s.model))} · ${html(s.benchmark)} (${html(s.lang.target)})</text>`);
     parts.push(`<rect x="${L}" y="${yTop + labelH}" width="${W - L - R}" height="${barH}" fill="#8882"/>`);
     parts.push(`<rect x="${L}" y="${yTop + labelH}" width="${((W - L - R) * share).toFixed(1)}" height="${barH}" fill="${color}"/>`);
     parts.push(`<text x="${W - R + 6}" y="${yTop + labelH + barH - 3}" font-size="11">${pct(share)}%</text>`);
@@ -131,9 +140,12 @@ export function languageShareSvg(summaries: readonly EvalSummary[]): string {
   return parts.join('');
 }
 
-function legend(models: readonly string[], x: number, y: number): string {
+function legend(models: readonly string[], x: number, y: number, labelKey?: ModelLabelKey): string {
   return models
-    .map((m, i) => `<circle cx="${x}" cy="${y + 6 + i * 16}" r="4" fill="${PALETTE[i % PALETTE.length]}"/><text x="${x + 8}" y="${y + 10 + i * 16}" font-size="11">${html(m)}</text>`)
+    .map((m, i) => {
+      const key = labelKey?.(m);
+      return `<circle cx="${x}" cy="${y + 6 + i * 16}" r="4" fill="${PALETTE[i % PALETTE.length]}"/><text x="${x + 8}" y="${y + 10 + i * 16}" font-size="11"${key ? keyAttrs(key) : ''}>${html(m)}</text>`;
+    })
     .join('');
 }
 

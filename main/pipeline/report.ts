@@ -67,6 +67,12 @@ export function rewardModelAccuracy(stages: readonly StageRow[]): { accuracy: nu
 
 const rmSentence = (rm: { accuracy: number; pairs: number | null }): string => `Reward model: held-out pair accuracy ${pct(rm.accuracy)}${rm.pairs !== null ? ` (${rm.pairs} pairs)` : ''}, the share of held-out pairs whose chosen response it scores higher.`;
 
+/** The eval charts name models by their role label here: its translation key. */
+const roleKey = (label: string): string | undefined => {
+  const role = (Object.keys(ROLE_LABEL) as ModelRole[]).find((r) => ROLE_LABEL[r] === label);
+  return role ? `report.role.${role}` : undefined;
+};
+
 function cell(results: EvalResults, role: ModelRole, benchmark: string): Scores | null {
   const r = results.results.find((x) => x.role === role && x.benchmark === benchmark);
   return r ? { accuracy: r.summary.pass1, lang: r.summary.lang.meanTargetShare } : null;
@@ -88,7 +94,7 @@ export function beforeAfterSvg(results: EvalResults): string {
   const height = 240;
   const plot = 170;
   const y = (v: number) => 20 + plot * (1 - Math.max(0, Math.min(1, v)));
-  const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height + 24 * 1}" width="${width}" height="${height + 24}" role="img" aria-label="before and after">`];
+  const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height + 24 * 1}" width="${width}" height="${height + 24}" role="img" aria-label="before and after" data-i18n-aria="report.chart.beforeAfter">`];
   for (const t of [0, 0.5, 1]) parts.push(`<line x1="40" x2="${width}" y1="${y(t)}" y2="${y(t)}" stroke="#e5e7eb"/><text x="34" y="${y(t) + 4}" font-size="10" text-anchor="end">${t * 100}%</text>`);
   groups.forEach((g, gi) => {
     const x0 = 50 + gi * groupWidth + (groupWidth - roles.length * bar) / 2 - gap / 2;
@@ -150,8 +156,8 @@ ${gain ? `<p id="grpo-gain"${i18nMark('report.grpoGain', gain)}>GRPO added ${esc
 <table id="models"><thead><tr><th rowspan="2"${i18nMark('report.model')}>model</th>${results.benchmarks.map((b) => `<th colspan="2">${esc(b.name)}</th>`).join('')}</tr><tr>${results.benchmarks.map(() => `<th${i18nMark('report.accuracy')}>accuracy</th><th${i18nMark('report.lang')}>lang</th>`).join('')}</tr></thead><tbody>${grid}</tbody></table>
 <div class="charts">
 <figure><figcaption${i18nMark('report.chart.beforeAfter')}>Before and after</figcaption>${beforeAfterSvg(results)}</figure>
-<figure><figcaption${i18nMark('report.chart.accuracyVsLength')}>Accuracy vs thinking length</figcaption>${accuracyVsLengthSvg(summaries)}</figure>
-<figure><figcaption${i18nMark('report.chart.languageShare')}>Thinking mostly in the benchmark's language</figcaption>${languageShareSvg(summaries)}</figure>
+<figure><figcaption${i18nMark('report.chart.accuracyVsLength')}>Accuracy vs thinking length</figcaption>${accuracyVsLengthSvg(summaries, roleKey)}</figure>
+<figure><figcaption${i18nMark('report.chart.languageShare')}>Thinking mostly in the benchmark's language</figcaption>${languageShareSvg(summaries, roleKey)}</figure>
 </div>`;
   }
   return `<!doctype html>

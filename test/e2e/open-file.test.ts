@@ -67,6 +67,10 @@ describe('open file and Korean report (serve mode, Chromium)', () => {
     const svgLabels = await report.locator('svg text[data-i18n]').allTextContents();
     assert.ok(svgLabels.includes('heldout: 정확도') && svgLabels.includes('평균 생각 토큰 수'), svgLabels.join(' | '));
     for (const text of await report.locator('[data-i18n]').allTextContents()) assert.match(text, HANGUL, `untranslated: ${text}`);
+    // Models in the charts' legends and labels by their Korean role names; the charts' accessible names too.
+    const legend = await report.locator('svg text[data-i18n^="report.role."]').allTextContents();
+    assert.ok(legend.includes('기본'), legend.join(' | '));
+    assert.deepEqual(await report.locator('svg[data-i18n-aria]').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label'))), ['학습 전과 후', '생각 길이에 따른 정확도', '생각 과정이 주로 벤치마크 언어인 비율']);
     // The results chart above the report too.
     const chartLabels = await page.getByTestId('recipe-results').locator('svg text[data-i18n]').allTextContents();
     assert.ok(chartLabels.length >= 3 && chartLabels.every((t) => HANGUL.test(t)), chartLabels.join(' | '));

@@ -94,7 +94,8 @@ test('every text the pipeline report marks for translation has a message', async
   const results = { models: roles.map((role) => ({ role, path: `/m/${role}` })), benchmarks: [{ name: 'heldout', source: '/d' }], results: roles.map((role) => ({ role, benchmark: 'heldout', summary: summary(`/m/${role}`) })) };
   const keys = new Set<string>();
   for (const html of [reportHtml('t', [...stages, ...extra], results as never), reportHtml('t', stages, { ...results, models: results.models.slice(0, 2), results: results.results.slice(0, 2) } as never)]) {
-    for (const m of html.matchAll(/data-i18n="([^"]+)"/g)) keys.add(m[1]);
+    for (const m of html.matchAll(/data-i18n(?:-aria)?="([^"]+)"/g)) keys.add(m[1]);
+    for (const m of html.matchAll(/&quot;key&quot;:&quot;([\w.]+)&quot;/g)) keys.add(m[1]);
   }
   assert.ok(keys.size >= 30, `${keys.size} marked texts`);
   assert.deepEqual([...keys].filter((k) => !hasKey(k)), []);

@@ -45,17 +45,24 @@ export function metricName(metric: { split: string; key: string }): string {
 export function localizeMarkup(html: string): string {
   if (!html.includes('data-i18n')) return html;
   const doc = new DOMParser().parseFromString(`<body>${html}</body>`, 'text/html');
+  const message = (key: string | null): string | null => (key && key.startsWith('report.') && known(key) ? i18n.t(key) : null);
   for (const el of Array.from(doc.body.querySelectorAll('[data-i18n]'))) {
     const key = el.getAttribute('data-i18n') ?? '';
     if (!key.startsWith('report.') || !known(key)) continue;
     let params: Params | undefined;
     try {
-      const raw = el.getAttribute('data-i18n-args');
-      params = raw ? (JSON.parse(raw) as Params) : undefined;
+      const raw = JSON.parse(el.getAttribute('data-i18n-args') ?? '{}') as Record<string, string | number | { key: string }>;
+      // A parameter may itself be a key (a model's role inside a chart label).
+      params = Object.fromEntries(Object.entries(raw).map(([name, v]) => [name, typeof v === 'object' && v ? (message(v.key) ?? v.key) : v]));
     } catch {
       continue;
     }
     el.textContent = i18n.t(key, params);
+  }
+  // Charts' accessible names.
+  for (const el of Array.from(doc.body.querySelectorAll('[data-i18n-aria]'))) {
+    const text = message(el.getAttribute('data-i18n-aria'));
+    if (text) el.setAttribute('aria-label', text);
   }
   return doc.body.innerHTML;
 }

@@ -46,6 +46,7 @@ export const reportEn = {
   'report.chart.accuracyOf': '{benchmark}: accuracy',
   'report.chart.langOf': '{benchmark}: target-language share',
   'report.chart.thinkingTokens': 'mean thinking tokens',
+  'report.chart.modelOn': '{model} · {benchmark} ({target})',
   'files.openHint': 'Open {path}',
   'files.downloadHint': 'Download {path}',
   'files.reportHtml': 'HTML report',

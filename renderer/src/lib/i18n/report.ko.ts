@@ -45,6 +45,7 @@ export const reportKo: Record<keyof typeof reportEn, string> = {
   'report.chart.accuracyOf': '{benchmark}: 정확도',
   'report.chart.langOf': '{benchmark}: 목표 언어 비율',
   'report.chart.thinkingTokens': '평균 생각 토큰 수',
+  'report.chart.modelOn': '{model} · {benchmark}({target})',
   'files.openHint': '{path} 열기',
   'files.downloadHint': '{path} 내려받기',
   'files.reportHtml': 'HTML 보고서',
