@@ -10,8 +10,8 @@
 //              reference costs no session rebuild. With LoRA the reference is the same session with every
 //              lora_B fed as zeros: the base with the adapter switched off, no second copy of the weights;
 //              full / selective keep a host copy of the initial trainable weights as the reference.
-//   generator  weights for the KV-cache DecoderSession of the rollouts (base + adapter, or the updated
-//              full weights), rebuilt after every update (see rollout.ts for the measured cost).
+//   generator  weights for the rollouts' DecodeLoop (base + adapter, or the updated full weights): one
+//              session per run whose changing tensors are refreshed after every update (generator.ts).
 import * as ort from 'onnxruntime-node';
 import { buildApplyStep, buildGradAccumulationStep, buildTrainStep, encodeModelWithExternalData, EXTERNAL_DATA_PIECE_BYTES, lower, nn, op, TrainStepRunner, type HostTensor, type StepResult, type Tensor, type TensorData, type TrainState } from '../../engine/index.ts';
 import type { SafeTensor, TensorMap } from '../../engine/safetensors.ts';
@@ -338,10 +338,11 @@ export class Policy {
     return { weights: written };
   }
 
+  /** The trainable tensors as they are now: the parameters only (the generator is refreshed every step; never the AdamW moments). */
   async trainedTensors(): Promise<TensorMap> {
-    const state = await this.runner.readState();
+    const params = await this.runner.readParams();
     const out: TensorMap = new Map();
-    for (const [name, t] of Object.entries(state.params)) out.set(name, { dtype: 'F32', shape: [...t.dims], data: Float32Array.from(t.data as Float32Array) });
+    for (const [name, t] of Object.entries(params)) out.set(name, { dtype: 'F32', shape: [...t.dims], data: Float32Array.from(t.data as Float32Array) });
     return out;
   }
 
