@@ -14,7 +14,7 @@
 //   npm run bench:scale -- --layers 2   the same shapes cut to 2 decoder layers (a quick check of the harness and planner)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FineTuner, lmBatch, type TuningMethod } from '../main/models/fine-tune.ts';
 import { initWeights } from '../main/models/init.ts';
@@ -242,6 +242,7 @@ async function main(): Promise<void> {
  * the same at N layers (where the machine cannot hold 28): the result says so.
  */
 async function fullDepth(args: string[]): Promise<void> {
+  if (args.includes('--extrapolate')) return extrapolate(args);
   const layersAt = args.indexOf('--layers');
   const layers = layersAt >= 0 ? Number(args[layersAt + 1]) : undefined;
   const only = args.includes('--sft') ? 'sft' : args.includes('--grpo') ? 'grpo' : undefined;
@@ -295,6 +296,41 @@ async function fullDepth(args: string[]): Promise<void> {
   }
   const path = writeResult(name, { cases: rows, note: 'CPU, float32, random weights of the released shape; planner_error is signed (est − peak) / peak: negative = under-estimate' });
   console.log(`wrote ${path}`);
+}
+
+/**
+ * `--full-depth --extrapolate --grpo --from 4,8`: where the full depth does not fit the machine, the peak RSS
+ * measured at two depths (scale-1.5b-N-layers.json rows of that kind) extended linearly per layer to the
+ * released depth, next to the planner's estimate for it; added to scale-1.5b.json as an extrapolated row.
+ */
+async function extrapolate(args: string[]): Promise<void> {
+  const kind = args.includes('--grpo') ? 'grpo' : 'sft';
+  const from = (args[args.indexOf('--from') + 1] ?? '').split(',').map(Number);
+  if (from.length !== 2 || from.some((n) => !(n > 0))) throw new Error('--extrapolate needs --from A,B (two measured depths)');
+  const rows = from.map((layers) => {
+    const file = JSON.parse(readFileSync(join(RESULTS_DIR, `scale-1.5b-${layers}-layers.json`), 'utf8')) as { cases: Record<string, unknown>[] };
+    const row = file.cases.find((r) => r.kind === kind && typeof r.peak_rss_bytes === 'number');
+    if (!row) throw new Error(`no measured ${kind} row in scale-1.5b-${layers}-layers.json`);
+    return row as Record<string, unknown> & Case & { peak_rss_bytes: number; step_seconds: number[] };
+  });
+  const [a, b] = rows;
+  const full = releaseConfig('qwen2', a.preset).numLayers;
+  const perLayer = (b.peak_rss_bytes - a.peak_rss_bytes) / (from[1] - from[0]);
+  const peak = b.peak_rss_bytes + perLayer * (full - from[1]);
+  const secondsPerLayer = (b.step_seconds[0] - a.step_seconds[0]) / (from[1] - from[0]);
+  const c = { ...a, layers: full } as Case;
+  const plan = planTrainingMemory(caseConfig(c), { batchSize: c.batch, seqLength: c.seq, method: c.method, loraRank: c.loraRank, loraTargets: LORA_TARGETS, checkpointing: c.checkpointing, lossChunks: kind === 'grpo' ? undefined : c.lossChunks, device: 'cpu', grpo: kind === 'grpo' });
+  const row = {
+    case: `${a.case} (extrapolated)`, kind, preset: a.preset, method: a.method, batch: a.batch, seq: a.seq, layers: full, full_depth: true, extrapolated: true,
+    from_layers: from, measured_peak_rss_bytes: rows.map((r) => r.peak_rss_bytes), peak_rss_per_layer_bytes: perLayer,
+    peak_rss_bytes: peak, planner_bytes: plan.peakBytes, planner_error: (plan.peakBytes - peak) / peak, planner_breakdown: plan.breakdown,
+    step_seconds: [b.step_seconds[0] + secondsPerLayer * (full - from[1])],
+    why: `the full depth needs ~${(plan.peakBytes / 2 ** 30).toFixed(1)} GiB by the planner: more than this shared ${(totalmem() / 2 ** 30).toFixed(1)} GiB machine holds`,
+  };
+  const path = join(RESULTS_DIR, 'scale-1.5b.json');
+  const previous = existsSync(path) ? ((JSON.parse(readFileSync(path, 'utf8')) as { cases?: Record<string, unknown>[] }).cases ?? []) : [];
+  const out = writeResult('scale-1.5b', { cases: [...previous.filter((r) => r.case !== row.case), row], note: 'CPU, float32, random weights of the released shape; planner_error is signed (est − peak) / peak: negative = under-estimate' });
+  console.log(`${row.case}: peak ${(peak / 2 ** 30).toFixed(2)} GiB extrapolated from ${from.join(' and ')} layers (${(perLayer / 2 ** 20).toFixed(0)} MiB per layer), planner ${(plan.peakBytes / 2 ** 30).toFixed(2)} GiB (${(100 * row.planner_error).toFixed(1)}%); wrote ${out}`);
 }
 
 await main();
