@@ -163,7 +163,11 @@ export const contract = {
   /** Pauses or resumes a device's queue (#21): paused, the running job finishes and the next waits. Returns the paused devices. */
   'jobs.pauseQueue': method<{ paused: string[] }>()(z.object({ device: z.string().regex(/^(cpu|webgpu|cuda:\d+)$/), paused: z.boolean() }).strict()),
   /** Devices whose queue is paused. */
-  'jobs.pausedQueues': method<{ paused: string[] }>()(z.object({}).strict()),
+  'jobs.pausedQueues': method<{
+    paused: string[];
+    /** Devices lost during a job (#21; their queues are among `paused` until resumed): the job and its message. */
+    lost: { device: string; jobId: string; message: string; at: string }[];
+  }>()(z.object({}).strict()),
   'jobs.log': method<{ lines: string[] }>()(
     z.object({ id: z.string().min(1), tail: z.number().int().min(1).max(10000).default(200) }),
   ),

@@ -23,7 +23,10 @@ export const jobsHandlers: HandlerGroup<'jobs'> = {
   },
   'jobs.queues': (_input, ctx) => ctx.session.requireWorkspace().jobs.queues(),
   'jobs.pauseQueue': (input, ctx) => ({ paused: ctx.session.requireWorkspace().jobs.pauseQueue(input.device, input.paused) }),
-  'jobs.pausedQueues': (_input, ctx) => ({ paused: ctx.session.requireWorkspace().jobs.pausedQueues() }),
+  'jobs.pausedQueues': (_input, ctx) => {
+    const { jobs } = ctx.session.requireWorkspace();
+    return { paused: jobs.pausedQueues(), lost: jobs.lostDevices() };
+  },
   'jobs.log': async (input, ctx) => {
     const { jobs } = await existingJob(ctx.session, input.id);
     return { lines: await jobs.log(input.id, input.tail) };

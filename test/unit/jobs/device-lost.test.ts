@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JobRunner } from '../../../main/jobs/runner.ts';
 import { deviceChoices } from '../../../main/devices/device-choice.ts';
+import { installFakeNvidiaSmi } from '../devices/fake-nvidia-smi.ts';
 
 const gpu = fileURLToPath(new URL('./fixtures/device-job.ts', import.meta.url));
 const lose = fileURLToPath(new URL('./fixtures/device-lost-job.ts', import.meta.url));
@@ -74,4 +75,37 @@ test('a lost GPU is labelled in the device picker and never the default', () => 
   assert.match(c.choices[0]!.label, /cuda:0 .* lost during a job, queue paused$/);
   assert.equal(c.choices[0]!.available, false);
   assert.equal(deviceChoices({ providers, gpus: [gpu(0)] }, [], ['cuda:0']).default, 'cpu');
+});
+
+test('through the API: a run that loses cuda:0 shows it in jobs.pausedQueues and the device picker until resumed', { timeout: 120_000 }, async () => {
+  const smi = await installFakeNvidiaSmi();
+  const savedPath = process.env.PATH;
+  process.env.PATH = `${smi}:${savedPath}`;
+  const { dispatch } = await import('../../../main/api/router.ts');
+  const { handlers } = await import('../../../main/api/handlers/index.ts');
+  const { AppSession } = await import('../../../main/api/session.ts');
+  const dir = await mkdtemp(join(tmpdir(), 'saenggak-lost-api-'));
+  const session = new AppSession({ jobs: { extraKinds: { sft: lose }, cancelGraceMs: 2000 } });
+  const call = async (method: string, input: object) => (await dispatch(method as never, input as never, { transport: 'http', session }, handlers)) as { ok: boolean; value?: any; error?: any };
+  try {
+    assert.ok((await call('workspace.open', { path: join(dir, 'ws'), create: true })).ok);
+    const started = await call('runs.start', { kind: 'sft', config: { name: 'on-gpu', model: 'models/tiny', data: 'arith' }, device: 'cuda:0' });
+    assert.ok(started.ok, JSON.stringify(started.error));
+    let job = (await call('jobs.get', { id: started.value.jobId })).value;
+    for (; job.status === 'running' || job.status === 'queued'; job = (await call('jobs.get', { id: started.value.jobId })).value) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(job.status, 'failed');
+    const paused = (await call('jobs.pausedQueues', {})).value;
+    assert.deepEqual(paused.paused, ['cuda:0']);
+    assert.deepEqual(paused.lost.map((l: { device: string; jobId: string }) => [l.device, l.jobId]), [['cuda:0', started.value.jobId]]);
+    assert.match(paused.lost[0].message, /device lost: cuda:0 stopped working at step 3/);
+    const choices = (await call('devices.choices', {})).value;
+    assert.match(choices.choices.find((c: { device: string }) => c.device === 'cuda:0').label, /lost during a job, queue paused/);
+    assert.ok((await call('jobs.pauseQueue', { device: 'cuda:0', paused: false })).ok);
+    assert.deepEqual((await call('jobs.pausedQueues', {})).value, { paused: [], lost: [] });
+  } finally {
+    await session.close();
+    process.env.PATH = savedPath;
+    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    await rm(smi, { recursive: true, force: true });
+  }
 });

@@ -173,6 +173,7 @@ export const en = {
   'jobs.queue.pause': 'Pause queue',
   'jobs.queue.resume': 'Resume queue',
   'jobs.queue.paused': 'Queue paused',
+  'jobs.queue.lost': '{device} was lost during a job: its queue is paused. Reset the device, then Resume queue.',
   'jobs.queue.startsIn': 'Starts in about {time}',
   'jobs.status.running': 'Running',
   'jobs.status.succeeded': 'Succeeded',

@@ -174,6 +174,7 @@ export const ko: Messages = {
   'jobs.queue.pause': '대기열 일시 중지',
   'jobs.queue.resume': '대기열 재개',
   'jobs.queue.paused': '대기열 일시 중지됨',
+  'jobs.queue.lost': '작업 중 {device} 장치가 응답하지 않아 대기열을 멈췄습니다. 장치를 재설정한 뒤 ‘대기열 재개’를 누르세요.',
   'jobs.queue.startsIn': '약 {time} 후 시작',
   'jobs.status.running': '실행 중',
   'jobs.status.succeeded': '완료',

@@ -94,9 +94,19 @@ class JobsStore {
     return this.#paused;
   }
 
+  #lost = $state<{ device: string; message: string }[]>([]);
+
+  /** Devices lost during a job (#21): paused until the user resumes them after a reset. */
+  get lostDevices(): { device: string; message: string }[] {
+    return this.#lost;
+  }
+
   async loadPausedQueues(): Promise<void> {
     const res = await api.call('jobs.pausedQueues', {});
-    if (res.ok) this.#paused = res.value.paused;
+    if (res.ok) {
+      this.#paused = res.value.paused;
+      this.#lost = res.value.lost;
+    }
   }
 
   /** Pauses or resumes a device's queue: paused, the running job finishes and the next waits. */
@@ -104,6 +114,8 @@ class JobsStore {
     const res = await api.call('jobs.pauseQueue', { device, paused });
     if (!res.ok) return res.error;
     this.#paused = res.value.paused;
+    // Resuming is how a lost device is declared working again.
+    if (!paused) this.#lost = this.#lost.filter((l) => l.device !== device);
     return null;
   }
 
