@@ -16,6 +16,7 @@ import { AppSession } from './api/session.ts';
 import { handlers } from './api/handlers/index.ts';
 import { createIpcHandler } from './api/transports.ts';
 import { contentSecurityPolicy } from './server.ts';
+import { isRemoteLabUrl } from './server/cors.ts';
 import { isAllowedExternalUrl } from './external-links.ts';
 import type { LaunchJobProcess } from './jobs/process-launcher.ts';
 import { setBundledProbeLauncher, type ProbeChild } from './devices/providers.ts';
@@ -153,9 +154,10 @@ function harden(): void {
   const ses = electronSession.defaultSession;
   ses.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   ses.setPermissionCheckHandler(() => false);
-  // No remote content: only our scheme, devtools and data/blob URLs the UI makes itself.
+  // No remote content: only our scheme, devtools and data/blob URLs the UI makes itself, and a remote lab
+  // on this machine's loopback (the local end of an SSH tunnel to a GPU box, #21; main/server/cors.ts).
   ses.webRequest.onBeforeRequest((details, callback) => {
-    const allowed = /^(app:\/\/saenggak\/|devtools:|data:|blob:app:\/\/saenggak\/)/.test(details.url);
+    const allowed = /^(app:\/\/saenggak\/|devtools:|data:|blob:app:\/\/saenggak\/)/.test(details.url) || isRemoteLabUrl(details.url);
     callback({ cancel: !allowed });
   });
   app.on('web-contents-created', (_event, contents) => {

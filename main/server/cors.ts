@@ -7,6 +7,15 @@
 /** The desktop app's origin (main/app.ts serves its UI on app://saenggak/). */
 export const DESKTOP_APP_ORIGIN = 'app://saenggak';
 
+/**
+ * True for the URLs a remote lab lives at, seen from this machine: http(s)/ws(s) on localhost or 127.0.0.1
+ * with a port (the local end of an SSH tunnel). The desktop shell lets its window reach these and nothing
+ * else outside the app (main/app.ts); the UI's CSP says the same (REMOTE_LAB_SOURCES in main/server.ts).
+ */
+export function isRemoteLabUrl(url: string): boolean {
+  return /^(https?|wss?):\/\/(localhost|127\.0\.0\.1):\d{1,5}\//.test(url);
+}
+
 /** Origins that may call this server's API from another origin: the desktop app, plus the one given. */
 export function corsOrigins(allowOrigin: string | undefined): ReadonlySet<string> {
   const origins = new Set([DESKTOP_APP_ORIGIN]);

@@ -7,7 +7,7 @@ import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../../../main/server.ts';
-import { normalizeOrigin } from '../../../main/server/cors.ts';
+import { isRemoteLabUrl, normalizeOrigin } from '../../../main/server/cors.ts';
 import { attachmentDisposition } from '../../../main/server/workspace-files.ts';
 
 test('CORS for the allowed origins only; files from inside the workspace only', { timeout: 60_000 }, async () => {
@@ -73,5 +73,9 @@ test('--allow-origin takes an origin only', () => {
   assert.equal(normalizeOrigin('app://saenggak'), 'app://saenggak');
   assert.throws(() => normalizeOrigin('http://localhost:8700/path'), /scheme, host and port only/);
   assert.throws(() => normalizeOrigin('localhost:8700'), /must be an origin/);
+  // What the desktop shell lets its window reach besides the app itself: a lab at the local end of a tunnel.
+  for (const url of ['http://localhost:8700/api/call/app.info', 'ws://127.0.0.1:8700/api/events']) assert.equal(isRemoteLabUrl(url), true, url);
+  for (const url of ['http://localhost/', 'http://localhost.evil.example:8700/', 'http://127.0.0.1.evil.example:80/', 'https://huggingface.co/', 'http://10.0.0.5:8700/', 'http://user@localhost:8700/'])
+    assert.equal(isRemoteLabUrl(url), false, url);
   assert.equal(attachmentDisposition('/x/a"b.txt'), `attachment; filename="a_b.txt"; filename*=UTF-8''a%22b.txt`);
 });
