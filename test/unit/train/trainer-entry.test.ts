@@ -47,13 +47,18 @@ for (const kind of ['sft', 'rm', 'grpo'] as const) {
     const workspace = join(dir, `ws-${kind}`);
 
     const steps: StepReport[] = [];
-    const done = await trainer.train({ config: configs[kind]('whole'), data: { source: dataFor[kind] }, onStep: (s) => steps.push(s), workspace, baseDir: dir });
+    // SFT and GRPO take a held-out source too (SFT: evalSplit, GRPO: heldOut); RM holds out a share and refuses one.
+    const heldOut = kind === 'rm' ? undefined : join(dir, 'rows.jsonl');
+    const done = await trainer.train({ config: configs[kind]('whole'), data: { source: dataFor[kind], heldOut }, onStep: (s) => steps.push(s), workspace, baseDir: dir });
     assertShape(done, kind, 'whole');
     assert.equal(done.status, 'finished');
     assert.equal(done.steps, STEPS);
     assert.ok(existsSync(join(done.output, 'config.json')), `${kind}: the output folder holds the trained model`);
     assert.deepEqual(steps.map((s) => [s.step, s.totalSteps]), [[1, STEPS], [2, STEPS], [3, STEPS]]);
     for (const s of steps) assert.ok(Object.keys(s.metrics).length > 0 && Object.values(s.metrics).every((v) => typeof v === 'number'), `${kind}: step ${s.step} reports numbers`);
+    if (kind === 'sft') assert.equal(typeof done.summary.evalLoss, 'number', 'SFT evaluated on the held-out source');
+    if (kind === 'grpo') assert.equal(typeof done.summary.accuracy, 'number', 'GRPO evaluated on the held-out source');
+    if (kind === 'rm') await assert.rejects(trainer.train({ config: configs.rm('refused'), data: { source: pairs, heldOut: pairs }, workspace }), /held-out source is not supported/);
 
     const controller = new AbortController();
     const seen: number[] = [];
