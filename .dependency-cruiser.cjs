@@ -6,11 +6,12 @@
 //    → stages (main/data, main/pairs, main/train, main/eval, main/export, main/reward-server)
 //    → llm (main/llm: the OpenAI-compatible client used by data, pairs and the judge)
 //    → models (main/models)
-//    → base (main/engine, main/store, main/rewards, main/devices, main/http)
+//    → base (main/engine, main/store, main/rewards, main/devices, main/http: each usable alone; devices may
+//      use the engine)
 //
-// A layer may import any layer below it, never one above. Type-only imports count: they are what closed
-// the import loop through api/contract.ts. Each rule below is one forbidden direction; its name is what a
-// violation prints.
+// A layer may import any layer below it, never one above; a stage does not import another stage. Type-only
+// imports count: they are what closed the import loop through api/contract.ts. Each rule below is one
+// forbidden direction; its name is what a violation prints. No temporary exceptions remain.
 
 /** Path patterns of each layer (relative to the repository root). */
 const layer = {
@@ -28,13 +29,6 @@ const any = (...names) => names.map((n) => layer[n]).join('|');
 
 /** A forbidden direction. */
 const forbid = (name, comment, from, to) => ({ name, comment, severity: 'error', from, to });
-
-// TEMPORARY exceptions (issue #26): the back edges found when the rules were written. Each is removed in the
-// commit that removes its edge; none may stay.
-const temporary = {
-  // Short two-file cycles.
-  cycleFiles: '^main/(models/(config|rope-config|memory|memory-plan)|export/verl/(export|readme)|train/grpo/(rollout|step-log)|train/sft/(run-sft|trainer))\\.ts$',
-};
 
 module.exports = {
   forbidden: [
@@ -92,7 +86,7 @@ module.exports = {
     forbid(
       'no-circular',
       'No import cycles (type-only imports included), except inside engine/ops where op tables and their builders refer to each other.',
-      { pathNot: `^main/engine/ops/|${temporary.cycleFiles}` },
+      { pathNot: '^main/engine/ops/' },
       { circular: true, viaSomeNot: '^main/engine/ops/' },
     ),
   ],

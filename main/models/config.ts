@@ -11,17 +11,11 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkLayerTypes, readRopeSettings, writeRopeSettings } from './rope-config.ts';
+import type { RopeScaling } from './rope-config.ts';
+export type { RopeScaling } from './rope-config.ts';
 
 export type ModelFamily = 'qwen2' | 'qwen3' | 'llama';
 export type ModelTask = 'causal-lm' | 'sequence-classification';
-
-/** Rotary scaling as config.json states it (`rope_type` or the older `type`), or null. */
-export interface RopeScaling {
-  ropeType: string;
-  factor: number | null;
-  /** The full original object (llama3 / yarn parameters live here). */
-  raw: Record<string, unknown>;
-}
 
 export interface ModelConfig {
   family: ModelFamily;

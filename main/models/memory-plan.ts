@@ -40,7 +40,7 @@
 // shape, each run) and bench/scale.bench.ts (planner_error on the released shapes).
 
 import type { ModelConfig } from './config.ts';
-import { DEFAULT_LORA_TARGETS, loraParameterCount, parameterCounts } from './memory.ts';
+import { DEFAULT_LORA_TARGETS, loraParameterCount, parameterCounts } from './parameter-counts.ts';
 
 export type Precision = 'fp32' | 'bf16' | 'fp16';
 export type PlanDevice = 'cpu' | 'cuda' | 'webgpu';

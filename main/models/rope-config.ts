@@ -6,7 +6,13 @@
 // Reading only the v4 keys from a v5 file silently falls back to θ = 10000 (wrong logits, no error),
 // so every spelling is read here, once, and anything we cannot compute is refused with its key named.
 
-import type { RopeScaling } from './config.ts';
+/** Rotary scaling as config.json states it (`rope_type` or the older `type`), or null. */
+export interface RopeScaling {
+  ropeType: string;
+  factor: number | null;
+  /** The full original object (llama3 / yarn parameters live here). */
+  raw: Record<string, unknown>;
+}
 
 /** rope_type values our rotary tables compute exactly (main/models/rotary.ts, reference.ts). */
 export const SUPPORTED_ROPE_TYPES = ['default', 'linear', 'llama3'] as const;

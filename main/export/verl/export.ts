@@ -38,20 +38,9 @@ export interface ExportVerlOptions {
   dryRun?: boolean;
 }
 
-export interface ExportVerlResult {
-  out: string;
-  files: string[];
-  entry: VerlEntry;
-  verl: string;
-  rows: { train: number; val: number; sftTrain: number; sftVal: number };
-  sources: ExportData['sources'];
-  maxPromptLength: number;
-  warnings: MappingWarning[];
-  /** False for a dry run. */
-  written: boolean;
-  /** LoRA settings of the GRPO stage (the import needs the alpha back: verl's merger does not record it). */
-  lora: { r: number; alpha: number } | null;
-}
+// The result type lives in result.ts (the README writer reads it without importing the exporter).
+export type { ExportVerlResult } from './result.ts';
+import type { ExportVerlResult } from './result.ts';
 
 /** The grpo section made parseable on its own: references and pipeline-filled fields get stand-ins. */
 function grpoConfigOf(recipe: PipelineRecipe, outputs: StageOutputs): { grpo: GrpoConfig; raw: Record<string, unknown> } {

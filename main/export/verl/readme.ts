@@ -1,6 +1,6 @@
 // README.md of an export folder: what is in it, how to run it, how to bring the results back, and every
 // option of the recipe that verl cannot honour exactly.
-import type { ExportVerlResult } from './export.ts';
+import type { ExportVerlResult } from './result.ts';
 import { CONFIG_NAME } from './scripts.ts';
 
 export function exportReadme(recipeName: string, result: ExportVerlResult, modelPath: string): string {

@@ -14,7 +14,7 @@ import type { Policy } from './policy.ts';
 import type { PromptSelector } from './prompt-selector.ts';
 import type { GrpoPrompt } from './prompts.ts';
 import { scoreGroups, teachesNothing, type ScoredGroup } from './score.ts';
-import { mean } from './step-log.ts';
+import { mean } from './stats.ts';
 
 /** What the rollouts read and the sampler state they advance (the run's RNG seeds every generation). */
 export interface RolloutContext {

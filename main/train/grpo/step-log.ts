@@ -10,11 +10,12 @@ import { zeroVarianceGroups } from './advantages.ts';
 import type { GrpoConfig } from './config.ts';
 import type { PromptSelector } from './prompt-selector.ts';
 import type { Rollout } from './rollout.ts';
+import { mean } from './stats.ts';
 import type { ScoredGroup } from './score.ts';
 import type { UpdateOutcome } from './update.ts';
 
-/** Mean of `xs`, NaN when empty (a metric with nothing to average is left out of metrics.jsonl). */
-export const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+// `mean` (stats.ts) stays exported here for existing importers.
+export { mean };
 
 /** The step's train metrics (NaN where a metric does not apply: left out when written). */
 export function trainMetrics(config: GrpoConfig, rollout: Rollout, update: UpdateOutcome, selector: PromptSelector): Record<string, number> {
