@@ -3,7 +3,7 @@
 // zero-variance groups over training; plus one sentence per arm saying whether its difference from the
 // baseline is within noise. Pure functions over the runs' results, so the report can be checked without
 // training anything.
-import { esc, pct } from './report.ts';
+import { esc, i18nMark as t, pct } from './report.ts';
 
 /** What one GRPO run of the ablation left: its held-out evaluations and its training log. */
 export interface AblationRun {
@@ -136,8 +136,9 @@ export function ablationHtml(s: AblationSummary): string {
       return `<tr><th scope="row">${esc(a.arm)}</th><td>${pm(a.accuracy)}</td><td>${pm(a.lang)}</td><td>${steps}</td><td>${pm(a.zeroVarianceShare)}</td><td>${pm(a.droppedShare)}</td></tr>`;
     })
     .join('');
-  return `<h2>GRPO ablation</h2>
-<table id="ablation"><thead><tr><th>arm</th><th>accuracy</th><th>Korean share</th><th>steps to baseline (${pct(s.baselineAccuracy)})</th><th>zero-variance share</th><th>dropped share</th></tr></thead><tbody>${rows}</tbody></table>
+  // Headings and column heads carry their translation keys for the app (report.ts: i18nMark); verdicts are data.
+  return `<h2${t('report.ablation.title')}>GRPO ablation</h2>
+<table id="ablation"><thead><tr><th${t('report.ablation.arm')}>arm</th><th${t('report.accuracy')}>accuracy</th><th${t('report.ablation.korean')}>Korean share</th><th${t('report.ablation.stepsTo', { baseline: pct(s.baselineAccuracy) })}>steps to baseline (${pct(s.baselineAccuracy)})</th><th${t('report.ablation.zeroVariance')}>zero-variance share</th><th${t('report.ablation.dropped')}>dropped share</th></tr></thead><tbody>${rows}</tbody></table>
 <ul id="ablation-verdicts">${s.arms.map((a) => `<li>${esc(a.verdict)}</li>`).join('')}</ul>
-<p>Noise rule: ${esc(s.noiseRule)}.</p>`;
+<p><span${t('report.ablation.noiseRule')}>Noise rule:</span> ${esc(s.noiseRule)}.</p>`;
 }

@@ -1,6 +1,9 @@
 // The alignment stage's table (seed 001's shape): per arm, accuracy and Korean share of the thinking on the
 // held-out split after the arm's tuning (before RL) and after the same GRPO, side by side, with the
-// start model as the first row. Markdown for report.md, HTML for report.html.
+// start model as the first row. Markdown for report.md, HTML for report.html (its heading, intro and
+// column heads marked with translation keys for the app: report.ts's i18nMark).
+import { i18nMark as t } from './report.ts';
+
 export interface Scores {
   /** pass@1 on the held-out split. */
   accuracy: number;
@@ -60,13 +63,15 @@ export function alignmentMarkdown(results: AlignmentResults): string {
 export function alignmentHtml(results: AlignmentResults): string {
   const s = results.start.scores;
   const rows = [
-    `<tr><td class="l">start</td><td class="l">–</td><td>–</td><td>${pct(s.accuracy)}</td><td>${pct(s.korean)}</td><td>–</td><td>–</td><td>–</td></tr>`,
+    `<tr><td class="l"${t('report.alignment.start')}>start</td><td class="l">–</td><td>–</td><td>${pct(s.accuracy)}</td><td>${pct(s.korean)}</td><td>–</td><td>–</td><td>–</td></tr>`,
     ...results.arms.map(
       (r) =>
         `<tr data-arm="${esc(r.arm)}"><td class="l">${esc(r.arm)}</td><td class="l">${esc(tuned(r))}</td><td>${r.seed}</td><td>${pct(r.before.accuracy)}</td><td>${pct(r.before.korean)}</td><td>${pct(r.after.accuracy)}</td><td>${pct(r.after.korean)}</td><td>${delta(r.before.accuracy, r.after.accuracy)}</td></tr>`,
     ),
   ];
-  return `<h2>Korean alignment: tuning before RL</h2>
-<p>Every arm is tuned on the same ${results.selfcorrect.rows} self-correction traces, then trained with the same GRPO. Held-out accuracy and Korean share of the thinking.</p>
-<table id="alignment"><thead><tr><th>arm</th><th>tuned</th><th>seed</th><th>accuracy before RL</th><th>Korean before RL</th><th>accuracy after RL</th><th>Korean after RL</th><th>Δ accuracy (RL)</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  const heads = ['arm', 'tuned', 'seed', 'accuracyBefore', 'koreanBefore', 'accuracyAfter', 'koreanAfter', 'delta'];
+  const english = ['arm', 'tuned', 'seed', 'accuracy before RL', 'Korean before RL', 'accuracy after RL', 'Korean after RL', 'Δ accuracy (RL)'];
+  return `<h2${t('report.alignment.title')}>Korean alignment: tuning before RL</h2>
+<p${t('report.alignment.intro', { rows: results.selfcorrect.rows })}>Every arm is tuned on the same ${results.selfcorrect.rows} self-correction traces, then trained with the same GRPO. Held-out accuracy and Korean share of the thinking.</p>
+<table id="alignment"><thead><tr>${heads.map((h, i) => `<th${t(`report.alignment.${h}`)}>${english[i]}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }

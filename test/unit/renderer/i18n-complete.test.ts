@@ -92,12 +92,19 @@ test('every text the pipeline report marks for translation has a message', async
   const summary = (model: string) => ({ name: model, model, benchmark: 'heldout', n: 4, k: 1, pass1: 0.5, passAtK: 0.5, passAt: { 1: 0.5 }, majAtK: 0.5, lang: { target: 'ko', meanConsistency: 1, targetShare: 1, meanTargetShare: 1 }, formatValid: 1, meanThinkingTokens: 40, meanResponseTokens: 50, seconds: 1, generationSeconds: 1, verificationSeconds: 0, generatedSamples: 4 });
   const roles = ['base', 'sft', 'grpo'] as const;
   const results = { models: roles.map((role) => ({ role, path: `/m/${role}` })), benchmarks: [{ name: 'heldout', source: '/d' }], results: roles.map((role) => ({ role, benchmark: 'heldout', summary: summary(`/m/${role}`) })) };
+  const { ablationHtml } = await import('../../../main/pipeline/ablation-summary.ts');
+  const { alignmentHtml } = await import('../../../main/pipeline/alignment-report.ts');
+  // The sections other recipes add (their headings and column heads; rows are data).
+  const sections = [
+    { markdown: '', html: ablationHtml({ arms: [], baselineAccuracy: 0.5, noiseRule: 'n' } as never) },
+    { markdown: '', html: alignmentHtml({ start: { scores: { accuracy: 0, korean: 0 } }, arms: [], selfcorrect: { rows: 3 } } as never) },
+  ];
   const keys = new Set<string>();
-  for (const html of [reportHtml('t', [...stages, ...extra], results as never), reportHtml('t', stages, { ...results, models: results.models.slice(0, 2), results: results.results.slice(0, 2) } as never)]) {
+  for (const html of [reportHtml('t', [...stages, ...extra], results as never, sections), reportHtml('t', stages, { ...results, models: results.models.slice(0, 2), results: results.results.slice(0, 2) } as never)]) {
     for (const m of html.matchAll(/data-i18n(?:-aria)?="([^"]+)"/g)) keys.add(m[1]);
     for (const m of html.matchAll(/&quot;key&quot;:&quot;([\w.]+)&quot;/g)) keys.add(m[1]);
   }
-  assert.ok(keys.size >= 30, `${keys.size} marked texts`);
+  assert.ok(keys.size >= 50 && keys.has('report.ablation.stepsTo') && keys.has('report.alignment.delta'), `${keys.size} marked texts`);
   assert.deepEqual([...keys].filter((k) => !hasKey(k)), []);
 });
 
