@@ -1,7 +1,7 @@
 // #24 in a browser (serve mode, Chromium, Korean UI): the pipeline report's texts and chart labels, the reward
 // reasons and the math verdict read in Korean; the report's file links download the files the lab wrote
 // (byte for byte), a stage's model folder is shown to copy (a browser cannot download a folder), and a file
-// outside the workspace is refused by the server.
+// outside the workspace is refused by the server; a training job's title is Korean.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -100,6 +100,15 @@ describe('open file and Korean report (serve mode, Chromium)', () => {
     assert.deepEqual(refused, [403, 403, 403]);
     const inside = await fetch(`${app.origin}/api/file?path=${encodeURIComponent(results.path)}`, { headers: { authorization: `Bearer ${token}` } });
     assert.equal(inside.status, 200, 'the same token reads a workspace file');
+
+    // A training job's title is Korean on the Jobs page (it was "Train SFT run …" in every language).
+    const pipeline = join(app.workspace, 'pipelines', 'files-demo');
+    await app.call('runs.start', {
+      kind: 'sft',
+      config: { name: 'titled-sft', model: join(pipeline, 'model', 'base'), data: join(pipeline, 'data', 'train.jsonl'), method: { kind: 'full' }, maxSeqLength: 96, batchSize: 2, maxSteps: 2, evalSplit: 0, saveEvery: 0, provider: 'cpu' },
+    });
+    await page.getByTestId('nav-jobs').click();
+    await page.getByTestId('job-row').filter({ hasText: 'SFT 실행 titled-sft 학습' }).waitFor();
   });
 
   it('gives reward reasons and the math verdict in Korean', async () => {
