@@ -4,8 +4,9 @@
 // real path (links resolved) must stay inside the workspace: the `--allow-path` folders are for reading
 // inputs, not for handing files out.
 import { realpathSync } from 'node:fs';
+import { workspaceFile as checkedWorkspaceFile } from '../api/workspace-file.ts';
 import { readdir, stat } from 'node:fs/promises';
-import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, join, relative, sep } from 'node:path';
 
 export class FileAccessError extends Error {
   constructor(
@@ -16,19 +17,18 @@ export class FileAccessError extends Error {
   }
 }
 
-/** The real path of `path` inside `root`, or a FileAccessError saying why not. */
+/**
+ * The real path of `path` inside `root`, or a FileAccessError saying why not. The check is the one the
+ * desktop app's "open file" uses (api/workspace-file.ts: links resolved, nothing outside the workspace);
+ * here its codes become HTTP statuses.
+ */
 export function workspaceFile(root: string, path: string | null): string {
-  if (!path) throw new FileAccessError(400, 'give ?path=RELATIVE/PATH inside the workspace');
-  const realRoot = realpathSync(root);
-  const asked = isAbsolute(path) ? resolve(path) : resolve(realRoot, path);
-  let real: string;
   try {
-    real = realpathSync(asked);
-  } catch {
-    throw new FileAccessError(404, `no file ${path} in the workspace`);
+    return checkedWorkspaceFile(root, path ?? '').path;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    throw new FileAccessError(code === 'forbidden' ? 403 : code === 'not_found' ? 404 : 400, (error as Error).message);
   }
-  if (real !== realRoot && !real.startsWith(realRoot + sep)) throw new FileAccessError(403, `${path} is outside the workspace`);
-  return real;
 }
 
 export type FolderEntry = { path: string; name: string; kind: 'file' | 'folder'; bytes: number };
