@@ -51,7 +51,7 @@ export const rewardReasonsEn = {
   'rewards.verdict.unclosed_thinking': 'thinking never closed',
   'rewards.verdict.found': 'found ({method}); no gold answer to compare',
 
-  'train.series.split.eval': 'held-out',
+  'train.series.split.eval': 'eval',
   'train.series.loss': 'loss',
   'train.series.lr': 'learning rate',
   'train.series.grad_norm': 'gradient norm',
