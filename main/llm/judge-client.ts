@@ -8,7 +8,7 @@
 import { parseJudgeScore } from '../rewards/judge/parse-score.ts';
 import { RUBRICS, renderRubric, type ChatMessage } from '../rewards/judge/rubrics.ts';
 import type { Judge, JudgeRequest, JudgeScore } from '../rewards/judge/types.ts';
-import { chatUrl, parseRetryAfter, retryDelayMs, RETRYABLE_STATUS, Semaphore } from './endpoint.ts';
+import { chatUrl, parseRetryAfter, RETRYABLE_STATUS, Semaphore, withRetries, type AttemptResult } from './endpoint.ts';
 import { redact } from './redact.ts';
 
 export type { JudgeRequest, JudgeScore } from '../rewards/judge/types.ts';
@@ -61,7 +61,7 @@ export class JudgeError extends Error {
   }
 }
 
-type Attempt = { ok: true; text: string } | { ok: false; error: JudgeError; retry: boolean; retryAfterMs: number | null };
+type Attempt = AttemptResult<string, JudgeError>;
 
 export class JudgeClient implements Judge {
   readonly url: string;
@@ -100,19 +100,18 @@ export class JudgeClient implements Judge {
   async complete(messages: readonly ChatMessage[], signal?: AbortSignal): Promise<{ text: string; attempts: number }> {
     const release = await this.semaphore.acquire();
     try {
-      for (let attempt = 1; ; attempt++) {
-        if (signal?.aborted) throw new JudgeError('request aborted by the caller', 'aborted', null, attempt - 1);
-        this.options.log?.({ type: 'request', attempt, url: this.url });
-        const result = await this.attempt(messages, attempt, signal);
-        if (result.ok) return { text: result.text, attempts: attempt };
-        if (!result.retry || attempt > this.opts.maxRetries) {
-          this.options.log?.({ type: 'error', attempts: attempt, message: result.error.message });
-          throw result.error;
-        }
-        const delayMs = retryDelayMs(attempt, result.retryAfterMs, this.opts);
-        this.options.log?.({ type: 'retry', attempt, delayMs, reason: result.error.message });
-        await this.sleep(delayMs);
-      }
+      const { value: text, attempts } = await withRetries({ ...this.opts, sleep: this.sleep }, (attempt) => this.attempt(messages, attempt, signal), {
+        before: (attempt) => {
+          if (signal?.aborted) throw new JudgeError('request aborted by the caller', 'aborted', null, attempt - 1);
+          this.options.log?.({ type: 'request', attempt, url: this.url });
+        },
+        retrying: (attempt, delayMs, error) => this.options.log?.({ type: 'retry', attempt, delayMs, reason: error.message }),
+        giveUp: (attempt, error) => {
+          this.options.log?.({ type: 'error', attempts: attempt, message: error.message });
+          return error;
+        },
+      });
+      return { text, attempts };
     } finally {
       release();
     }
@@ -160,7 +159,7 @@ export class JudgeClient implements Judge {
       if (typeof content !== 'string') {
         return fail('judge endpoint returned JSON without choices[0].message.content', 'bad_response', res.status, true);
       }
-      return { ok: true, text: content };
+      return { ok: true, value: content };
     } catch (err) {
       if (signal?.aborted) return fail('request aborted by the caller', 'aborted', null, false);
       if (controller.signal.aborted) return fail(`judge request timed out after ${this.opts.timeoutMs} ms`, 'timeout', null, true);

@@ -19,7 +19,7 @@
 // A malformed 200 (`{"choices": []}`) is retried; when retries are spent it is a permanent error for that
 // prompt only (recorded with its reason, asked again on the next run), not the end of the build.
 import { splitThinking } from '../rewards/think-split.ts';
-import { chatUrl, parseRetryAfter, retryDelayMs, RETRYABLE_STATUS, Semaphore } from './endpoint.ts';
+import { chatUrl, parseRetryAfter, RETRYABLE_STATUS, Semaphore, withRetries, type AttemptResult } from './endpoint.ts';
 import { redact } from './redact.ts';
 import { TokenBucket } from './token-bucket.ts';
 import { KeepAlivePoster } from './keep-alive-post.ts';
@@ -115,7 +115,7 @@ export class TeacherError extends Error {
 const FATAL_STATUS = new Set([401, 403, 404]);
 
 type Reply = Omit<TeacherReply, 'attempts'>;
-type Attempt = { ok: true; replies: Reply[] } | { ok: false; error: TeacherError; retry: boolean; retryAfterMs: number | null };
+type Attempt = AttemptResult<Reply[], TeacherError>;
 
 type ChoiceMessage = { content?: unknown; reasoning_content?: unknown; reasoning?: unknown };
 type Completion = { choices?: { message?: ChoiceMessage; finish_reason?: unknown }[]; usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } };
@@ -316,23 +316,19 @@ export class TeacherClient {
   private async request(prompt: string, n: number, sampleIdx: number, signal?: AbortSignal): Promise<TeacherReply[]> {
     const release = await this.semaphore.acquire();
     try {
-      for (let attempt = 1; ; attempt++) {
-        if (signal?.aborted) throw new TeacherError('generation aborted', 'aborted', null, attempt - 1, false);
-        if (this.bucket) await this.bucket.take(signal);
-        const result = await this.attempt(prompt, n, sampleIdx, attempt, signal);
-        if (result.ok) return result.replies.map((reply) => ({ ...reply, attempts: attempt }));
-        if (!result.retry || attempt > this.maxRetries) {
-          // A malformed 200 that stays malformed is about this prompt (or this server's answer to it):
-          // skip the prompt with the reason, not the whole build.
-          if (result.error.code === 'bad_response' && result.retry) {
-            throw new TeacherError(`${result.error.message} (after ${attempt} attempts)`, 'bad_response', result.error.status, attempt, true);
-          }
-          throw result.error;
-        }
-        const delayMs = retryDelayMs(attempt, result.retryAfterMs, { backoffMs: this.backoffMs, maxBackoffMs: this.maxBackoffMs, maxRetryAfterMs: this.maxRetryAfterMs });
-        this.options.log?.(`teacher ${this.name}: attempt ${attempt} failed (${result.error.message}); retrying in ${delayMs} ms`);
-        await this.sleep(delayMs);
-      }
+      const policy = { maxRetries: this.maxRetries, backoffMs: this.backoffMs, maxBackoffMs: this.maxBackoffMs, maxRetryAfterMs: this.maxRetryAfterMs, sleep: this.sleep };
+      const { value, attempts } = await withRetries(policy, (attempt) => this.attempt(prompt, n, sampleIdx, attempt, signal), {
+        before: async (attempt) => {
+          if (signal?.aborted) throw new TeacherError('generation aborted', 'aborted', null, attempt - 1, false);
+          if (this.bucket) await this.bucket.take(signal);
+        },
+        retrying: (attempt, delayMs, error) => this.options.log?.(`teacher ${this.name}: attempt ${attempt} failed (${error.message}); retrying in ${delayMs} ms`),
+        // A malformed 200 that stays malformed is about this prompt (or this server's answer to it): skip the
+        // prompt with the reason, not the whole build.
+        giveUp: (attempt, error, retryable) =>
+          error.code === 'bad_response' && retryable ? new TeacherError(`${error.message} (after ${attempt} attempts)`, 'bad_response', error.status, attempt, true) : error,
+      });
+      return value.map((reply) => ({ ...reply, attempts }));
     } finally {
       release();
     }
@@ -373,7 +369,7 @@ export class TeacherClient {
         if (!result.ok) return fail(result.reason, 'bad_response', res.status, true);
         const replies = readCompletions(result.completion, n);
         if (typeof replies === 'string') return fail(replies, 'bad_response', res.status, true);
-        return { ok: true, replies };
+        return { ok: true, value: replies };
       }
       const raw = await res.text();
       if (!ok) {
@@ -390,7 +386,7 @@ export class TeacherClient {
       }
       const replies = readCompletions(json, n);
       if (typeof replies === 'string') return fail(`${replies}: ${raw.slice(0, 120)}`, 'bad_response', res.status, true);
-      return { ok: true, replies };
+      return { ok: true, value: replies };
     } catch (err) {
       if (signal?.aborted) return fail('generation aborted', 'aborted', null, false);
       if (cancelled === 'timeout') return fail(`request timed out after ${this.timeoutMs} ms${this.options.stream ? ' of silence' : ''}`, 'timeout', null, true);
