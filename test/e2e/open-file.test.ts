@@ -1,13 +1,15 @@
 // #24 in a browser (serve mode, Chromium, Korean UI): the pipeline report's texts and chart labels, the reward
 // reasons and the math verdict read in Korean; the report's file links download the files the lab wrote
 // (byte for byte), a stage's model folder is shown to copy (a browser cannot download a folder), and a file
-// outside the workspace is refused by the server; a training job's title is Korean.
+// outside the workspace is refused by the server; a training job's title and a GRPO run's metric names
+// (chart legends, summary) are Korean.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, openApp, untilShown, type AppUnderTest } from '../helpers/browser.ts';
+import { RunFolder } from '../../main/train/run/index.ts';
 
 const RECIPE = `name: files-demo
 description: tiny recipe for the open-file test
@@ -126,6 +128,26 @@ describe('open file and Korean report (serve mode, Chromium)', () => {
     assert.match(await reason('accuracy').innerText(), /^같은 [^:]+: 5 대 정답 5$/);
     assert.equal(await reason('format').innerText(), '형식이 올바름');
     assert.match(await page.getByTestId('rewards-verdict').innerText(), /^\(같은 /);
+  });
+
+  it("names a GRPO run's metrics in Korean on the Train page", async () => {
+    const { page } = app;
+    // The metric keys the GRPO trainer logs (main/train/grpo/step-log.ts), in a run folder of the workspace.
+    const folder = RunFolder.inWorkspace(app.workspace, 'grpo-ko');
+    await folder.create({ name: 'grpo-ko', kind: 'grpo', config: { model: 'm' }, totalSteps: 2 });
+    const log = folder.openMetrics();
+    for (const step of [1, 2]) log.append({ step, split: 'train', reward: 0.5, 'rewards/accuracy/mean': 0.4, 'rewards/language/mean': 0.9, kl: 0.01, clip_fraction: 0.02, zero_variance_share: 0.25, thinking_length: 40 });
+    log.append({ step: 2, split: 'eval', accuracy: 0.5, lang: 1, reward: 0.6 });
+    log.close();
+    await folder.update({ status: 'finished', step: 2, summary: { steps: 2, reward: 0.5, accuracy: 0.5, lang: 1 } });
+    await page.getByTestId('nav-train').click();
+    await page.locator('[data-testid="run-row"][data-run="grpo-ko"]').click();
+    const view = page.locator('[data-testid="run-view"][data-run="grpo-ko"]');
+    await view.locator('path[data-series]').first().waitFor({ state: 'attached' });
+    const series = await view.locator('path[data-series]').evaluateAll((paths) => paths.map((p) => p.getAttribute('data-series')));
+    for (const name of ['정확도 보상', '언어 보상', 'KL 발산', '클리핑 비율', '분산 0 그룹 비율', '생각 길이', '검증/정확도']) assert.ok(series.includes(name), `${name} in ${series.join(' | ')}`);
+    for (const name of series) assert.match(name!, HANGUL, `untranslated series ${name}`);
+    assert.match(await view.innerText(), /스텝 수 2 · 보상 0\.5/);
     assert.deepEqual(app.problems, []);
   });
 });
