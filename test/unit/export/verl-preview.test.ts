@@ -1,13 +1,14 @@
 // The Recipe page's verl export preview (export/verl/preview.ts, served by the pipeline handler): a dry run of
 // `saenggak export verl` for a recipe — the files and row counts it would write, nothing written — or the
-// reason it cannot. The counts are the recipe's own (40 train problems: 38 SFT + 2 SFT validation; 30 RL
+// reason it cannot, directly and through the contract's pipeline.exportPreview. The counts are the recipe's own (40 train problems: 38 SFT + 2 SFT validation; 30 RL
 // prompts; 8 held out), and the files are the exporter's list.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verlExportPreview } from '../../../main/export/verl/preview.ts';
+import { startServer } from '../../../main/server.ts';
 import { workspacePaths } from '../../../main/store/index.ts';
 
 const RECIPE = `name: preview-verl
@@ -53,6 +54,31 @@ test('preview: a recipe the exporter cannot take says why', async () => {
     assert.match(preview.reason ?? '', /grpo/i);
     assert.equal(preview.files, undefined);
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('preview through the app contract: pipeline.exportPreview in serve mode gives the same dry run', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'verl-preview-'));
+  mkdirSync(join(dir, 'ui'));
+  writeFileSync(join(dir, 'ui', 'index.html'), '<!doctype html>');
+  const ws = join(dir, 'ws');
+  const server = await startServer({ staticDir: join(dir, 'ui'), workspace: ws, port: 0 });
+  try {
+    const recipePath = join(ws, 'preview-verl.yaml');
+    writeFileSync(recipePath, RECIPE);
+    const response = await fetch(`${server.origin}/api/call/pipeline.exportPreview`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ recipePath }),
+    });
+    const result = (await response.json()) as { ok: boolean; value: { available: boolean; rows: Record<string, number>; files: string[] } };
+    assert.equal(result.ok, true, JSON.stringify(result));
+    assert.equal(result.value.available, true);
+    assert.deepEqual(result.value.rows, { train: 30, val: 8, sftTrain: 38, sftVal: 2 });
+    assert.deepEqual(result.value, await verlExportPreview(ws, recipePath));
+  } finally {
+    await server.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });
