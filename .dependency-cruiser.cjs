@@ -79,7 +79,7 @@ module.exports = {
     forbid('pipeline-not-to-jobs', 'Jobs run pipelines; the pipeline does not know about the job runner.', { path: '^main/pipeline/' }, { path: '^main/jobs/' }),
     forbid(
       'pipeline-not-to-verl',
-      'The verl exporter reads pipeline recipes, so the pipeline does not load it (its preview is built by the pipeline handler).',
+      'The verl exporter reads pipeline recipes, so the pipeline does not load it (the pipeline handler serves its preview, export/verl/preview.ts).',
       { path: '^main/pipeline/' },
       { path: '^main/export/verl/' },
     ),
