@@ -9,7 +9,10 @@
 //                   torch_generate.py's hand-written Qwen2 with a preallocated KV cache (Debian's torch).
 // Times are wall clock from the parent's spawn: start = weights ready (interpreter start and imports
 // included, both sides), first token = start + prefill + first argmax, decode = tokens/s after it.
-// Peak RSS is the child's maxRSS. Before each run the checkpoint is read once (cat), so both sides find
+// Peak RSS is the child's maxRSS. Each side also reports the CPU seconds it had used when its weights
+// were ready (user + system, all threads: `start_cpu_s`): on this shared 2-core machine at load 15–25 the
+// wall clock mostly measures how much CPU the scheduler lent, so `vs_torch_load_cpu` (PyTorch's CPU ÷ ours)
+// compares the work itself. Shapes not run now (--shapes) keep their earlier rows, marked `measured_at`. Before each run the checkpoint is read once (cat), so both sides find
 // it in the page cache alike. Shapes: small = the `small` preset (45M, F32); 0.5b = Qwen2.5-0.5B's shape
 // in F32 (1.98 GB, the file issue #30 measured); 1.5b = Qwen2.5-1.5B's shape in BF16 (3.09 GB).
 // Models are made once in --work (default /tmp/saenggak-bench-load) and reused. Writes bench/results/load.json
@@ -69,11 +72,12 @@ async function worker(): Promise<void> {
   const { config, weightFiles } = openModelFolder(args.model!);
   const session = await DecoderSession.create(config, new Map(), { kvCache: true, lastPositionLogits: true, weightFiles, optimizedCacheDir: args.cache });
   const ready = Date.now();
+  const cpu = process.cpuUsage();
   let first = 0;
   const [out] = await generate(session, [prompt], { maxNewTokens: Number(args['new-tokens']), stopTokenIds: [], onToken: () => { first ||= Date.now(); } });
   const done = Date.now();
   writeFileSync(args.out!, JSON.stringify({
-    ready_at_ms: ready, first_token_at_ms: first, done_at_ms: done, tokens: out.tokens,
+    ready_at_ms: ready, first_token_at_ms: first, done_at_ms: done, tokens: out.tokens, start_cpu_s: (cpu.user + cpu.system) / 1e6,
     peak_rss_bytes: process.resourceUsage().maxRSS * 1024, optimized_cache_hit: session.optimizedCache?.hit ?? null,
   }));
   await session.release();
@@ -168,6 +172,7 @@ async function bench(): Promise<void> {
         entry[`rss_ratio${key}`] = r.peak_rss_bytes / torch.peak_rss_bytes;
         entry[`decode_ratio${key}`] = r.decode_tokens_per_s / torch.decode_tokens_per_s;
         entry[`same_tokens${key}`] = JSON.stringify(r.tokens) === JSON.stringify(torch.tokens);
+        if (typeof torch.start_cpu_s === 'number' && typeof r.start_cpu_s === 'number') entry[`vs_torch_load_cpu${key}`] = torch.start_cpu_s / r.start_cpu_s;
       }
     }
     results[shape] = entry;
@@ -175,7 +180,15 @@ async function bench(): Promise<void> {
   printTable(rows);
   for (const [shape, e] of Object.entries(results) as [string, Record<string, unknown>][]) {
     const f = (k: string) => (typeof e[k] === 'number' ? (e[k] as number).toFixed(2) : 'n/a');
-    console.log(`${shape}: vs_torch_load ${f('vs_torch_load')} (cache ${f('vs_torch_load_cached')}), rss_ratio ${f('rss_ratio')} (cache ${f('rss_ratio_cached')}), decode_ratio ${f('decode_ratio')}`);
+    console.log(`${shape}: vs_torch_load ${f('vs_torch_load')} (cache ${f('vs_torch_load_cached')}; CPU seconds ${f('vs_torch_load_cpu')}), rss_ratio ${f('rss_ratio')} (cache ${f('rss_ratio_cached')}), decode_ratio ${f('decode_ratio')}`);
+  }
+  // Rows of shapes not run this time stay, marked with the run they come from.
+  const previousPath = join(root, 'bench', 'results', 'load.json');
+  if (existsSync(previousPath)) {
+    const previous = JSON.parse(readFileSync(previousPath, 'utf8')) as { date: string; machine?: { loadAverage?: number[] }; shapes?: Record<string, Record<string, unknown>> };
+    for (const [shape, entry] of Object.entries(previous.shapes ?? {})) {
+      if (!(shape in results)) results[shape] = { ...entry, measured_at: entry.measured_at ?? previous.date, load_average_then: entry.load_average_then ?? previous.machine?.loadAverage };
+    }
   }
   const path = writeResult('load', {
     prompt_length: promptLength, new_tokens: newTokens, load_average_1m_at_end: os.loadavg()[0], cores: os.cpus().length,

@@ -72,6 +72,7 @@ def main():
     with torch.inference_mode():
         model = Qwen2(config, weights, 1, len(prompt) + new_tokens)
         ready = time.time() * 1000
+        ready_cpu = time.process_time()  # user + system seconds of every thread so far
         ids = torch.tensor([prompt], dtype=torch.long)
         logits = model.forward(ids, 0)
         tokens = [int(logits.argmax(-1)[0])]
@@ -85,6 +86,7 @@ def main():
     with open(out_path, "w") as f:
         json.dump({
             "ready_at_ms": ready,
+            "start_cpu_s": ready_cpu,
             "first_token_at_ms": first,
             "done_at_ms": done,
             "tokens": tokens,
