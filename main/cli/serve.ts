@@ -1,6 +1,6 @@
 // `saenggak serve`: the app in a browser (serve mode, main/server.ts). Listens on 127.0.0.1 unless --host
 // says otherwise; prints the URL that carries the access token.
-// `saenggak serve rewards`: the reward composition over HTTP for trainers elsewhere (main/export/reward-server.ts).
+// `saenggak serve rewards`: the reward composition over HTTP for trainers elsewhere (main/reward-server/server.ts).
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { isLoopbackHost } from '../http/auth.ts';

@@ -10,7 +10,7 @@ type Pending = { resolve: (b: Uint8Array) => void; reject: (e: Error) => void };
 
 function spawn(entry: URL): Worker {
   if (!entry.pathname.endsWith('.ts')) return new Worker(entry);
-  // Worker threads do not inherit tsx's module hooks: register them first (as reward-pool.ts does).
+  // Worker threads do not inherit tsx's module hooks: register them first (as reward-server/pool.ts does).
   const tsx = import.meta.resolve('tsx/esm/api');
   return new Worker(`import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry.href)}); });`, { eval: true });
 }
