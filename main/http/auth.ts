@@ -43,7 +43,7 @@ export function subprotocolToken(header: string | undefined): string | undefined
 export function hostHeaderName(header: string | undefined): string | undefined {
   if (!header) return undefined;
   const match = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]/@]+)(?::\d{1,5})?$/.exec(header.trim());
-  return match?.[1]!.toLowerCase();
+  return match?.[1]?.toLowerCase();
 }
 
 /**

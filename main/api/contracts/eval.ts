@@ -53,5 +53,5 @@ export const evalMethods = {
   'eval.report': method<EvalReportPaths>()(z.object({ names: z.array(evalName).default([]) })),
 } as const;
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export type EvalEvents = {};
+/** No eval-specific events yet (progress comes through job.updated). */
+export type EvalEvents = Record<never, never>;

@@ -39,5 +39,4 @@ export const pipelineMethods = {
   'pipeline.exportPreview': method<ExportPreview>()(z.object({ recipePath })),
 } as const;
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export type PipelineEvents = {};
+export type PipelineEvents = Record<never, never>;

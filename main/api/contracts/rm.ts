@@ -64,5 +64,4 @@ export const rmMethods = {
   'rm.getSelected': method<SelectedRewardModel | null>()(z.object({})),
 } as const;
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export type RmEvents = {};
+export type RmEvents = Record<never, never>;
