@@ -11,6 +11,7 @@ import type { ModelConfig } from '../models/config.ts';
 import { DecodeLoop } from '../models/decode-loop.ts';
 import { ADAPTER_CONFIG, readLoraAdapter, type LoraAdapter } from '../models/peft.ts';
 import { Tokenizer } from '../models/tokenizer.ts';
+import { defaultOptimizedCacheDir } from '../models/optimized-cache.ts';
 import { openModelFolder, type WeightFiles } from '../models/weight-files.ts';
 import type { ProviderRequest } from '../engine/index.ts';
 import { findHubSnapshot, isHubId } from '../models/resolve.ts';
@@ -82,6 +83,19 @@ function checkAdapterTargets(adapter: LoraAdapter, files: WeightFiles): void {
  * The generation session of an evaluation model (mapped checkpoint, run-time adapter): a DecodeLoop, so
  * each batch is one onnxruntime run (#20); `log` gets the line saying which decode path ran.
  */
-export async function evalSession(model: EvalModel, provider: ProviderRequest = 'cpu', log?: (line: string) => void): Promise<DecodeLoop> {
-  return DecodeLoop.create(model.config, model.weights, { provider, weightFiles: model.weightFiles, adapter: model.adapter, log });
+export async function evalSession(model: EvalModel, provider: ProviderRequest = 'cpu', log?: (line: string) => void, optimizedCache?: string | false): Promise<DecodeLoop> {
+  // `optimizedCache`: a folder, false for none, undefined for the default (defaultEvalCacheDir).
+  const optimizedCacheDir = optimizedCache === false ? undefined : (optimizedCache ?? defaultEvalCacheDir(model));
+  return DecodeLoop.create(model.config, model.weights, { provider, weightFiles: model.weightFiles, adapter: model.adapter, log, optimizedCacheDir });
+}
+
+/**
+ * The optimised-graph cache folder an evaluation uses by default, as `saenggak generate` does: for a bf16/f16
+ * checkpoint without an adapter (its first start folds a float32 copy of every weight, later ones map the
+ * saved one; docs/inference-memory.md). None for float32 checkpoints (nothing to fold) or with an adapter
+ * (each adapter would save another full-size entry).
+ */
+export function defaultEvalCacheDir(model: EvalModel): string | undefined {
+  if (model.adapter || !model.weightFiles || model.weights.size > 0) return undefined;
+  return [...model.weightFiles.tensors.values()].some((t) => t.dtype === 'BF16' || t.dtype === 'F16') ? defaultOptimizedCacheDir() : undefined;
 }

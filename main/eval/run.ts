@@ -50,6 +50,11 @@ export interface EvalOptions {
   /** Sequences per generation batch for greedy decoding (default 16). */
   batchSize?: number;
   provider?: ProviderRequest;
+  /**
+   * Folder of onnxruntime's optimised graphs (models/optimized-cache.ts); false: none. Default: the user's
+   * cache for bf16/f16 checkpoints without an adapter (defaultEvalCacheDir), none otherwise.
+   */
+  optimizedCacheDir?: string | false;
   signal?: AbortSignal;
   onProgress?: (progress: { done: number; total: number; eval: string }) => void;
   log?: (line: string) => void;
@@ -174,7 +179,7 @@ export async function evaluate(options: EvalOptions): Promise<EvalSummary> {
       if (options.signal?.aborted) throw new Error('evaluation cancelled');
       const missing = batch.some((p) => Array.from({ length: settings.k }, (_, j) => j).some((j) => !done.has(pairKey(p.id, j))));
       if (!missing) continue;
-      session ??= await evalSession(model, options.provider ?? 'cpu', log);
+      session ??= await evalSession(model, options.provider ?? 'cpu', log, options.optimizedCacheDir);
       const genStart = performance.now();
       const sequences = await generate(session, batch.map(promptIds), {
         maxNewTokens: settings.maxNewTokens,

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, mock, test } from 'node:test';
 import { EvalStore, loadEvalModel, runEvaluation, type EvalModel, type SampleRow } from '../../../main/eval/index.ts';
+import { defaultEvalCacheDir } from '../../../main/eval/model-source.ts';
 import { DecoderSession } from '../../../main/models/decoder-session.ts';
 import { DecodeLoop } from '../../../main/models/decode-loop.ts';
 import { generate } from '../../../main/models/generate.ts';
@@ -141,5 +142,41 @@ test('reward-model evaluation maps its checkpoint and scores as the in-memory re
     }
   } finally {
     await rm.release();
+  }
+});
+
+test('a bf16 checkpoint: the first evaluation saves its optimised graph, the next maps it, same rows; float32 and adapters get no cache by default', async () => {
+  const model = join(dir, 'bf16');
+  createModelFolder({ family: 'qwen2', preset: 'tiny', outDir: model, seed: 6, dtype: 'BF16' });
+  const benchmark = writeBenchmark(join(dir, 'c.jsonl'), FIXTURE_PROBLEMS.slice(0, 2));
+  const evalsDir = join(dir, 'evals-cache');
+  const cacheDir = join(dir, 'optimized');
+  const create = mock.method(DecodeLoop, 'create');
+  const common = { model, benchmark, evalsDir, k: 1, maxNewTokens: 6 };
+  try {
+    await runEvaluation({ ...common, name: 'first', optimizedCacheDir: cacheDir });
+    await runEvaluation({ ...common, name: 'second', optimizedCacheDir: cacheDir });
+    await runEvaluation({ ...common, name: 'none', optimizedCacheDir: false });
+    const caches = create.mock.calls.map((c) => (c.result as DecodeLoop).optimizedCache);
+    assert.equal(caches.length, 3);
+    assert.equal(caches[0]?.hit, false, 'the first start fills the cache');
+    assert.equal(caches[1]?.hit, true, 'the second maps the saved graph');
+    assert.equal(caches[1]?.dir, caches[0]?.dir);
+    assert.equal(caches[2], null);
+  } finally {
+    create.mock.restore();
+  }
+  assert.deepEqual(rowsOf(evalsDir, 'second'), rowsOf(evalsDir, 'first'));
+  assert.deepEqual(rowsOf(evalsDir, 'none'), rowsOf(evalsDir, 'first'));
+  // Defaults: the user's cache for a bf16 checkpoint; none for float32 or with an adapter.
+  const saved = process.env.SAENGGAK_CACHE_DIR;
+  process.env.SAENGGAK_CACHE_DIR = join(dir, 'user-cache');
+  try {
+    assert.equal(defaultEvalCacheDir(loadEvalModel(model)), join(dir, 'user-cache', 'optimized-models'));
+    assert.equal(defaultEvalCacheDir(loadEvalModel(join(dir, 'base'))), undefined);
+    assert.equal(defaultEvalCacheDir({ ...loadEvalModel(model), adapter: loadEvalModel(join(dir, 'adapter')).adapter }), undefined);
+  } finally {
+    if (saved === undefined) delete process.env.SAENGGAK_CACHE_DIR;
+    else process.env.SAENGGAK_CACHE_DIR = saved;
   }
 });
