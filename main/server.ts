@@ -14,7 +14,8 @@
 //                       attached to this server as a remote lab; they get CORS headers on /api/* and
 //                       preflights (OPTIONS) answered. The token is still required on every call.
 //   GET /api/files?path=REL   a workspace folder's entries (JSON Result); GET /api/file?path=REL one file
-//                       as an attachment (server/workspace-files.ts: inside the open workspace only).
+//                       as an attachment (server/workspace-files.ts; the path check is api/workspace-file.ts:
+//                       inside the open workspace only, links resolved).
 //   POST /api/call/M    JSON body = method input → 200 JSON Result (errors as values).
 //   POST /api/upload?name=F   raw file bytes → Result<{kind:'upload', uploadId, fileName}>.
 //   GET /api/events     WebSocket; the token travels as the subprotocol `bearer.T` (`Sec-WebSocket-Protocol`;
@@ -38,12 +39,12 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { AppSession } from './api/session.ts';
 import { dispatch } from './api/router.ts';
 import { handlers } from './api/handlers/index.ts';
-import { fail, ok, toApiError } from './api/errors.ts';
+import { ApiFailure, fail, ok, toApiError } from './api/errors.ts';
 import { HTTP_EVENTS_PATH, HTTP_UPLOAD_PATH, httpRoutes, HTTP_CALL_PREFIX } from './api/transports.ts';
 import { saveUpload } from './api/uploads.ts';
 import { APP_SUBPROTOCOL, bearerToken, isOwnHost, subprotocolToken, tokensEqual } from './http/auth.ts';
 import { corsHeaders, corsOrigins, preflightHeaders } from './server/cors.ts';
-import { attachmentDisposition, FileAccessError, listWorkspaceFolder, workspaceFile } from './server/workspace-files.ts';
+import { attachmentDisposition, downloadableFile, fileFailureStatus, listWorkspaceFolder } from './server/workspace-files.ts';
 import type { Result } from './api/contract.ts';
 
 export type ServerOptions = {
@@ -340,31 +341,26 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   /** A run's artifacts for a remote lab's UI: a folder's entries, or one file as a download. */
   async function sendWorkspaceFile(res: ServerResponse, list: boolean, path: string | null): Promise<void> {
     const root = session.current?.workspace.root;
-    if (!root) {
-      sendJson(res, 200, fail('no_workspace', 'No workspace is open: open or create one first.'));
-      return;
-    }
     try {
       if (list) {
         sendJson(res, 200, ok(await listWorkspaceFolder(root, path)));
         return;
       }
-      const file = workspaceFile(root, path);
-      const info = await stat(file);
-      if (!info.isFile()) throw new FileAccessError(400, `${path} is not a file`);
+      const file = downloadableFile(root, path);
       res.writeHead(200, {
         'Content-Type': 'application/octet-stream',
-        'Content-Length': info.size,
-        'Content-Disposition': attachmentDisposition(file),
+        'Content-Length': file.size,
+        'Content-Disposition': attachmentDisposition(file.name),
         'Cache-Control': 'no-store',
       });
-      await pipeline(createReadStream(file), res).catch(() => res.destroy());
+      await pipeline(createReadStream(file.path), res).catch(() => res.destroy());
     } catch (error) {
-      if (!(error instanceof FileAccessError)) throw error;
-      if (list) sendJson(res, 200, fail(error.status === 404 ? 'not_found' : error.status === 403 ? 'forbidden' : 'invalid_input', error.message));
-      else sendText(res, error.status, error.message);
+      if (!(error instanceof ApiFailure)) throw error;
+      if (list) sendJson(res, 200, { ok: false, error: toApiError(error) });
+      else sendText(res, fileFailureStatus(error), error.message);
     }
   }
+
 
   const sockets = new WebSocketServer({
     noServer: true,

@@ -1,48 +1,38 @@
 // Downloading a run's artifacts from serve mode (#21: a remote GPU box's runs, checkpoints, adapters and
 // reports, fetched to this machine). GET /api/files?path=REL lists a folder, GET /api/file?path=REL sends
-// one file as an attachment. REL is relative to the open workspace (or an absolute path inside it); the
-// real path (links resolved) must stay inside the workspace: the `--allow-path` folders are for reading
-// inputs, not for handing files out.
-import { realpathSync } from 'node:fs';
-import { workspaceFile as checkedWorkspaceFile } from '../api/workspace-file.ts';
+// one file as an attachment. The path check is the one the desktop app's "open file" uses
+// (api/workspace-file.ts): inside the open workspace after resolving links; the `--allow-path` folders are
+// for reading inputs, not for handing files out.
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
+import { ApiFailure } from '../api/errors.ts';
+import { realPathOf } from '../api/path-scope.ts';
+import { workspaceFile, type WorkspaceFile } from '../api/workspace-file.ts';
 
-export class FileAccessError extends Error {
-  constructor(
-    readonly status: 400 | 403 | 404,
-    message: string,
-  ) {
-    super(message);
-  }
+/** The HTTP status of a refused file request. */
+export function fileFailureStatus(error: ApiFailure): 400 | 403 | 404 | 409 {
+  return error.code === 'not_found' ? 404 : error.code === 'forbidden' ? 403 : error.code === 'no_workspace' ? 409 : 400;
 }
 
-/**
- * The real path of `path` inside `root`, or a FileAccessError saying why not. The check is the one the
- * desktop app's "open file" uses (api/workspace-file.ts: links resolved, nothing outside the workspace);
- * here its codes become HTTP statuses.
- */
-export function workspaceFile(root: string, path: string | null): string {
-  try {
-    return checkedWorkspaceFile(root, path ?? '').path;
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    throw new FileAccessError(code === 'forbidden' ? 403 : code === 'not_found' ? 404 : 400, (error as Error).message);
-  }
+/** The file `path` names inside the workspace (a folder is refused: it is listed, not downloaded). */
+export function downloadableFile(root: string | null | undefined, path: string | null): WorkspaceFile {
+  const file = workspaceFile(root, path ?? '');
+  if (file.kind !== 'file') throw new ApiFailure('invalid_input', `${path} is a folder: list it with /api/files`);
+  return file;
 }
 
 export type FolderEntry = { path: string; name: string; kind: 'file' | 'folder'; bytes: number };
 
 /** The entries of a workspace folder (not recursive, at most `limit`), paths relative to the workspace. */
-export async function listWorkspaceFolder(root: string, path: string | null, limit = 1000): Promise<FolderEntry[]> {
-  const folder = workspaceFile(root, path);
-  if (!(await stat(folder)).isDirectory()) throw new FileAccessError(400, `${path} is not a folder`);
-  const realRoot = realpathSync(root);
-  const entries = (await readdir(folder, { withFileTypes: true })).filter((e) => e.isFile() || e.isDirectory()).slice(0, limit);
+export async function listWorkspaceFolder(root: string | null | undefined, path: string | null, limit = 1000): Promise<FolderEntry[]> {
+  const folder = workspaceFile(root, path ?? '');
+  if (folder.kind !== 'folder') throw new ApiFailure('invalid_input', `${path} is not a folder`);
+  const realRoot = realPathOf(root!);
+  const entries = (await readdir(folder.path, { withFileTypes: true })).filter((e) => e.isFile() || e.isDirectory()).slice(0, limit);
   const out: FolderEntry[] = [];
   for (const e of entries) {
-    const full = join(folder, e.name);
-    const bytes = e.isFile() ? (await stat(full).catch(() => null))?.size ?? 0 : 0;
+    const full = join(folder.path, e.name);
+    const bytes = e.isFile() ? ((await stat(full).catch(() => null))?.size ?? 0) : 0;
     out.push({ path: relative(realRoot, full).split(sep).join('/'), name: e.name, kind: e.isDirectory() ? 'folder' : 'file', bytes });
   }
   return out.sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'folder' ? -1 : 1));
