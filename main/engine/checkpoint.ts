@@ -86,6 +86,16 @@ export function saveCheckpoint(root: string, state: CheckpointState, options: { 
   return final;
 }
 
+/** The step of the newest complete checkpoint (latest.json), or null: without loading it (#21, what a stopped run resumes from). */
+export function latestCheckpointStep(root: string): number | null {
+  try {
+    const step = (JSON.parse(readFileSync(join(root, 'latest.json'), 'utf8')) as { step?: unknown }).step;
+    return typeof step === 'number' ? step : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Loads the checkpoint latest.json points at, or null when the root has none. With `expectConfig`,
  * refuses (throws, naming the differing keys) a checkpoint saved under a different run config.

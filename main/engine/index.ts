@@ -41,5 +41,5 @@ export { encodeModel, encodeModelWithExternalData, saveModel, OnnxEmitError, typ
 
 // Runtime, checkpoints, RNG
 export * from './runtime/index.ts';
-export { CHECKPOINT_FORMAT, loadCheckpoint, loadLatestCheckpoint, saveCheckpoint, type CheckpointState } from './checkpoint.ts';
+export { CHECKPOINT_FORMAT, latestCheckpointStep, loadCheckpoint, loadLatestCheckpoint, saveCheckpoint, type CheckpointState } from './checkpoint.ts';
 export { Rng, type RngState } from './rng.ts';

@@ -9,8 +9,8 @@
 // and the LoRA dropout generator from its checkpoint to continue exactly where it stopped.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadLatestCheckpoint, saveCheckpoint, NonFiniteLossError, type RngState, type TrainState } from '../../engine/index.ts';
-import { afterOutOfMemory, classifyDeviceError, type BatchShape } from '../../devices/oom.ts';
+import { latestCheckpointStep, loadLatestCheckpoint, saveCheckpoint, NonFiniteLossError, type RngState, type TrainState } from '../../engine/index.ts';
+import { afterOutOfMemory, classifyDeviceError, deviceLostMessage, type BatchShape } from '../../devices/oom.ts';
 import { Rng } from '../../engine/rng.ts';
 import { defaultPrecision, type TuningMethod } from '../../models/fine-tune.ts';
 import { loraConfig } from '../../models/peft.ts';
@@ -177,6 +177,24 @@ export async function runRewardModelTraining(input: RmConfigInput | RmConfig, op
       try {
         r = await step.step(batch, lr);
       } catch (error) {
+        if (classifyDeviceError(error) === 'device-lost') {
+          // The device is gone (#21): no retry there. Save the last finished step while its state can still
+          // be read (on a lost GPU it usually cannot: the newest saved checkpoint is named instead) and stop
+          // with how to go on; the job runner pauses the device's queue on this error.
+          let saved: number | null = null;
+          if (done > 0) {
+            try {
+              await saveState(done, rngBefore);
+              saved = done;
+            } catch (readError) {
+              log(`could not checkpoint step ${done} after the device was lost (${String((readError as Error).message).split('\n')[0]})`);
+            }
+          }
+          const device = process.env.SAENGGAK_DEVICE ?? step.runner.provider.provider;
+          const message = deviceLostMessage({ device, step: done + 1, checkpointStep: saved ?? latestCheckpointStep(run.checkpointsDir), run: name, command: 'train rm', cause: error });
+          log(message);
+          throw new Error(message);
+        }
         if (classifyDeviceError(error) !== 'oom') throw error;
         // Out of memory (#21): nothing was applied. Checkpoint, halve the pairs per micro-batch, double
         // accumulation, rebuild the step and take this step again; a second time stops with what to change.

@@ -8,10 +8,10 @@
 // a micro-batch with few target tokens does not weigh as much as a full one. Each micro-batch's graph
 // loss is scaled by k·nᵢ/N (FineTuneOptions.lossScale), which makes the runner's 1/k-averaged gradient
 // exactly that per-token mean. Eval loss is normalised the same way.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { loadLatestCheckpoint, NonFiniteLossError, saveCheckpoint, type CheckpointState, type RngState } from '../../engine/index.ts';
+import { latestCheckpointStep, loadLatestCheckpoint, NonFiniteLossError, saveCheckpoint, type CheckpointState, type RngState } from '../../engine/index.ts';
 import { afterOutOfMemory, classifyDeviceError, deviceLostMessage } from '../../devices/oom.ts';
 import { defaultPrecision, FineTuner, type TuningMethod } from '../../models/fine-tune.ts';
 import { loraConfig, writeLoraAdapter } from '../../models/peft.ts';
@@ -277,7 +277,7 @@ export class SftTrainer {
         this.log(`sft: could not checkpoint step ${at.step} after the device was lost (${(error as Error).message.split('\n')[0]})`);
       }
     }
-    checkpointStep ??= savedCheckpointStep(this.p.run.checkpointsDir);
+    checkpointStep ??= latestCheckpointStep(this.p.run.checkpointsDir);
     const message = deviceLostMessage({ device, step: at.step + 1, checkpointStep, run: this.p.config.name!, command: 'train sft', cause: at.error });
     this.log(`sft: ${message}`);
     return new Error(message);
@@ -375,14 +375,4 @@ function numericSummary(s: SftSummary): Record<string, number> {
   const out: Record<string, number> = { steps: s.steps, loss: s.loss, tokensPerSecond: s.tokensPerSecond, packingEfficiency: s.packingEfficiency, trainExamples: s.examples.train, evalExamples: s.examples.eval, dropped: s.examples.dropped, cut: s.examples.cut };
   if (s.evalLoss !== null) out.evalLoss = s.evalLoss;
   return out;
-}
-
-/** The step of the newest complete checkpoint (latest.json, see engine/checkpoint.ts), or null. */
-function savedCheckpointStep(dir: string): number | null {
-  try {
-    const step = (JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')) as { step?: unknown }).step;
-    return typeof step === 'number' ? step : null;
-  } catch {
-    return null;
-  }
 }
