@@ -3,7 +3,8 @@
 // μ = updateEpochs passes of clipped-ratio optimizer steps. An out-of-memory halves the rows per update
 // graph and doubles accumulation (the same update) and retries, so the PolicyUpdater owns the policy: after
 // such a recovery it is a new Policy object with the same state.
-import { afterOutOfMemory, classifyDeviceError, type BatchShape } from '../../devices/oom.ts';
+import { afterOutOfMemory, classifyDeviceError, deviceLostMessage, type BatchShape } from '../../devices/oom.ts';
+import { latestCheckpointStep } from '../../engine/index.ts';
 import type { Precision } from '../../models/fine-tune.ts';
 import type { HfModel } from '../../models/weights.ts';
 import type { LoraAdapter } from '../../models/peft.ts';
@@ -105,6 +106,7 @@ export class PolicyUpdater {
             result = await this.policy.update(b, { oldLogProbs: old[i], refLogProbs: ref?.[i], advantages: chunks[i].adv }, lr);
             break;
           } catch (error) {
+            if (classifyDeviceError(error) === 'device-lost') throw this.deviceLost(step, error, ctx);
             if (classifyDeviceError(error) !== 'oom') throw error;
             await this.recover(step, error, ctx);
           }
@@ -120,6 +122,17 @@ export class PolicyUpdater {
       }
     }
     return { lr, stepMetrics, updateTokens, updateSeconds: (performance.now() - t1) / 1000 };
+  }
+
+  /**
+   * The device is gone (#21): no retry there. Nothing is saved now — the step is part applied and GRPO's
+   * data cursor is per step — so a resume starts from the newest checkpoint, which the message names.
+   */
+  private deviceLost(step: number, error: unknown, ctx: UpdateContext): Error {
+    const device = process.env.SAENGGAK_DEVICE ?? this.policy.runner.provider.provider;
+    const message = deviceLostMessage({ device, step, checkpointStep: latestCheckpointStep(ctx.run.checkpointsDir), run: ctx.run.info().name, command: 'train grpo', cause: error });
+    ctx.log(message);
+    return new Error(message);
   }
 
   /**
