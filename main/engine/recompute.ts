@@ -43,6 +43,38 @@ export type CheckpointChain = {
   rebuild: readonly ((x: Tensor) => Tensor)[];
 };
 
+/**
+ * Segments inside a segment: code building a segment's forward may call `innerSegment` (e.g. attention
+ * in head chunks). While checkpointedGradients rebuilds the outer segment in the backward pass, those
+ * inner segments are collected and the outer segment's gradient is itself checkpointed over them, so
+ * each inner piece is rebuilt again, one at a time, instead of all of them living through the outer
+ * segment's backward. Outside a rebuild nothing is collected: `innerSegment` returns false and the
+ * caller builds its plain forward (the outer forward's intermediates die anyway).
+ */
+const collecting: RecomputeSegment[][] = [];
+
+/** Whether a rebuild is collecting inner segments (the caller should then build its chunked form). */
+export function collectingInnerSegments(): boolean {
+  return collecting.length > 0;
+}
+
+/** Registers an inner segment with the rebuild being collected (see collectingInnerSegments). */
+export function innerSegment(segment: RecomputeSegment): void {
+  const top = collecting.at(-1);
+  if (!top) throw new Error('innerSegment: not inside a segment rebuild');
+  top.push(segment);
+}
+
+function collectInner<T>(build: () => T): { value: T; segments: RecomputeSegment[] } {
+  const segments: RecomputeSegment[] = [];
+  collecting.push(segments);
+  try {
+    return { value: build(), segments };
+  } finally {
+    collecting.pop();
+  }
+}
+
 /** The chain's segments, in forward order. */
 export function chainSegments(chain: CheckpointChain): RecomputeSegment[] {
   if (chain.boundaries.length !== chain.rebuild.length + 1) throw new TypeError(`checkpoint chain: ${chain.boundaries.length} boundaries for ${chain.rebuild.length} segments (need one more boundary than segments)`);
@@ -56,7 +88,7 @@ export function chainSegments(chain: CheckpointChain): RecomputeSegment[] {
  * graph without the stop-gradients (the forward is the same computation; only which nodes the backward
  * reads changes).
  */
-export function checkpointedGradients(loss: Tensor, wrt: readonly Tensor[], segments: readonly RecomputeSegment[] | CheckpointChain): (Tensor | null)[] {
+export function checkpointedGradients(loss: Tensor, wrt: readonly Tensor[], segments: readonly RecomputeSegment[] | CheckpointChain, options: { seed?: Tensor } = {}): (Tensor | null)[] {
   const list = 'boundaries' in segments ? chainSegments(segments) : segments;
   const graph = loss.graph;
   const boundaries = [...new Set(list.flatMap((s) => [s.input, s.output, ...(s.extraInputs ?? [])]))];
@@ -69,7 +101,7 @@ export function checkpointedGradients(loss: Tensor, wrt: readonly Tensor[], segm
   const addAll = (gs: (Tensor | null)[]) => gs.forEach((g, i) => (total[i] = sum(total[i], g)));
 
   // The loss's own gradients: parameters after the segments, and every boundary the loss reads directly.
-  const direct = gradients(loss, [...wrt, ...boundaries], { scope: 'grad' });
+  const direct = gradients(loss, [...wrt, ...boundaries], { scope: 'grad', seed: options.seed });
   addAll(direct.slice(0, wrt.length));
   const boundaryGrad = new Map<Tensor, Tensor | null>(boundaries.map((b, i) => [b, direct[wrt.length + i]]));
 
@@ -84,10 +116,12 @@ export function checkpointedGradients(loss: Tensor, wrt: readonly Tensor[], segm
       let ordering = op.mul(first(seed), 0);
       if (previous) ordering = op.add(ordering, op.cast(op.mul(first(previous), 0), ordering.dtype));
       const fresh = op.add(x, op.cast(op.stopGradient(ordering), x.dtype));
-      const out = segment.rebuild(fresh);
+      const { value: out, segments: inner } = collectInner(() => segment.rebuild(fresh));
       // Extra inputs that no trainable parameter reaches (a frozen head's blocks) need no gradient.
       const extras = (segment.extraInputs ?? []).filter((e) => reaches(e, wrtSet));
-      const all = gradients(out, [...wrt, fresh, ...extras], { seed, scope: 'grad' });
+      const all = inner.length
+        ? checkpointedGradients(out, [...wrt, fresh, ...extras], inner, { seed })
+        : gradients(out, [...wrt, fresh, ...extras], { seed, scope: 'grad' });
       extras.forEach((e, k) => boundaryGrad.set(e, sum(boundaryGrad.get(e) ?? null, all[wrt.length + 1 + k])));
       return { grads: all.slice(0, wrt.length), inputGrad: all[wrt.length] };
     });

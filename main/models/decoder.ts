@@ -85,6 +85,13 @@ export interface DecoderGraphOptions {
    */
   lossChunks?: number;
   /**
+   * With gradientCheckpointing: attention in this many groups of query heads, computed in turn in the
+   * forward and each rebuilt on its own in the backward pass (engine nn.attention headChunks), so one
+   * group's [B, H/k, S, S] probabilities exist at a time instead of all heads'. Same values. Ignored
+   * without checkpointing.
+   */
+  attentionHeadChunks?: number;
+  /**
    * Mixed precision (training graphs): parameters stay `dtype` (the float32 master weights, so their
    * gradients and AdamW run in float32) and are cast to this dtype where they are used; activations are
    * this dtype. RMSNorm statistics, the attention softmax and the loss run in float32 (as PyTorch autocast
@@ -217,7 +224,7 @@ export function buildDecoderGraph(config: ModelConfig, options: DecoderGraphOpti
           keys = cache[i].presentKey;
           values = cache[i].presentValue;
         }
-        const o = op.reshape(op.transpose(nn.attention(qr, keys, values, queries ? queries.bias : bias), [0, 2, 1, 3]), [B, Sq, H * D]);
+        const o = op.reshape(op.transpose(nn.attention(qr, keys, values, queries ? queries.bias : bias, { headChunks: checkpointing ? options.attentionHeadChunks : undefined }), [0, 2, 1, 3]), [B, Sq, H * D]);
         return linear(`${p}.self_attn.o_proj`, o);
       });
       const h1 = op.add(residual, attn);

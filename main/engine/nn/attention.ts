@@ -10,6 +10,7 @@ import { maskingValue, type DType } from '../ir/dtype.ts';
 import type { Dim } from '../ir/dim.ts';
 import type { Graph, Tensor } from '../ir/graph.ts';
 import * as op from '../ops/api.ts';
+import { collectingInnerSegments, innerSegment } from '../recompute.ts';
 
 /**
  * Additive attention bias [B or 1, 1, S, S]: 0 where query i may attend key j (j ≤ i and key j is not
@@ -33,7 +34,63 @@ export function causalAttentionBias(graph: Graph, seq: Dim, dtype: DType, attent
  * softmax(Q·Kᵀ/√D + bias)·V for q [B, Hq, S, D], k and v [B, Hkv, S, D] (Hq a multiple of Hkv),
  * bias [B or 1, 1, S, S]. Returns [B, Hq, S, D].
  */
-export function attention(q: Tensor, k: Tensor, v: Tensor, bias: Tensor): Tensor {
+export function attention(q: Tensor, k: Tensor, v: Tensor, bias: Tensor, options: { headChunks?: number } = {}): Tensor {
+  const chunks = options.headChunks ?? 1;
+  if (chunks > 1) return headChunkedAttention(q, k, v, bias, chunks, collectingInnerSegments());
+  return plainAttention(q, k, v, bias);
+}
+
+/**
+ * Attention in `chunks` groups of query heads, one after another, so one group's [B, heads/chunks, S, S]
+ * scores and probabilities exist at a time instead of all heads'. While a checkpointed layer is rebuilt
+ * in the backward pass (`segmented`), each group is an inner recompute segment (../recompute.ts): its
+ * forward is rebuilt again right before its own backward, so the backward does not hold every group's
+ * probabilities either. In the plain forward of a checkpointed layer (nothing reads it backward) the
+ * groups are just computed in turn. Exact: the same softmax(QKᵀ/√D + bias)·V per head. Heads, not query
+ * positions: the sequence axis is symbolic in the step graphs (one graph serves every length bucket),
+ * the head count is static. Measured (bench/lib/attention-chunks-probe.ts, 16 heads, hidden 256, 2 layers,
+ * one checkpointed forward + backward): 2048 tokens, 8 chunks: peak RSS 1274 → 861 MiB; 4096 tokens, 16
+ * chunks: 3587 → 3366 MiB (arena off: 3576 → 2649): at 4096 tokens something else [S, S]-sized, not yet
+ * identified, holds most of the rest. Only the [S, S] factor per chunk shrinks; it is still O(S²).
+ */
+function headChunkedAttention(q: Tensor, k: Tensor, v: Tensor, bias: Tensor, chunks: number, segmented: boolean): Tensor {
+  const g = q.graph;
+  const Hq = q.shape[1];
+  const Hkv = k.shape[1];
+  if (typeof Hq !== 'number' || typeof Hkv !== 'number') throw g.error('Attention', 'head counts must be static');
+  if (!Number.isInteger(chunks) || Hq % chunks !== 0) throw g.error('Attention', `headChunks ${chunks} must divide the ${Hq} query heads`);
+  const per = Hq / chunks; // query heads per chunk
+  const groups = Hq / Hkv; // query heads per key/value head
+  if (per % groups !== 0 && groups % per !== 0) throw g.error('Attention', `a chunk of ${per} query heads must hold whole key/value groups of ${groups} or divide one`);
+  return g.scope('attention_chunks', () => {
+    const outs: Tensor[] = [];
+    for (let c = 0; c < chunks; c++) {
+      const kvFrom = Math.floor((c * per) / groups);
+      const kvTo = Math.max(kvFrom + 1, ((c + 1) * per) / groups);
+      const qs = op.slice(q, 1, c * per, (c + 1) * per);
+      const ks = op.slice(k, 1, kvFrom, kvTo);
+      const vs = op.slice(v, 1, kvFrom, kvTo);
+      // q + 0·(a value of the previous group's output): onnxruntime would otherwise run every group's
+      // score MatMul first (they depend on q and k only) and hold all heads' scores again.
+      const previous = outs.at(-1);
+      const after = (x: Tensor) => (previous ? op.add(x, op.stopGradient(op.mul(op.gather(op.reshape(previous, [-1]), g.scalar(0, 'int64')), 0))) : x);
+      if (!segmented) {
+        outs.push(g.scope(`heads_${c}`, () => plainAttention(after(qs), ks, vs, bias)));
+        continue;
+      }
+      const qc = op.stopGradient(qs);
+      const kc = op.stopGradient(ks);
+      const vc = op.stopGradient(vs);
+      const rebuild = (x: Tensor) => g.scope(`heads_${c}`, () => plainAttention(x, kc, vc, bias));
+      const out = op.stopGradient(rebuild(after(qc)));
+      innerSegment({ input: qc, output: out, rebuild, extraInputs: [kc, vc] });
+      outs.push(out);
+    }
+    return op.concat(outs, 1);
+  });
+}
+
+function plainAttention(q: Tensor, k: Tensor, v: Tensor, bias: Tensor): Tensor {
   const g = q.graph;
   const [B, Hq, S, D] = q.shape;
   const Hkv = k.shape[1];
