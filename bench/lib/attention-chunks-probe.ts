@@ -1,5 +1,5 @@
 // Peak RSS of one checkpointed forward+backward at a long sequence, attention whole or in head chunks
-// (DecoderGraphOptions.attentionHeadChunks): node --import tsx bench/lib/attention-chunks-probe.ts CHUNKS SEQ
+// (DecoderGraphOptions.attentionHeadChunks): node --import tsx bench/lib/attention-chunks-probe.ts CHUNKS SEQ (ARENA=off: no CPU arena; NOGRAD=1: forward only)
 import * as ort from 'onnxruntime-node';
 import { checkpointedGradients, encodeModel, lower, type Tensor } from '../../main/engine/index.ts';
 import { buildDecoderGraph } from '../../main/models/decoder.ts';
@@ -10,7 +10,7 @@ const base = presetConfig('qwen2', 'tiny', { vocabSize: 512, bosTokenId: 1, eosT
 const config = { ...base, hiddenSize: 256, intermediateSize: 512, numLayers: 2, numHeads: 16, numKvHeads: 4, headDim: 16 };
 const decoder = buildDecoderGraph(config, { dtype: 'float32', labels: true, gradientCheckpointing: true, attentionHeadChunks: chunks > 1 ? chunks : undefined });
 const params = decoder.graph.params;
-const grads = checkpointedGradients(decoder.loss!, params, decoder.checkpoints!);
+const grads = process.env.NOGRAD ? [] : checkpointedGradients(decoder.loss!, params, decoder.checkpoints!);
 const outputs: Record<string, Tensor> = { loss: decoder.loss! };
 grads.forEach((g, i) => g && (outputs[`grad/${params[i].name}`] = g));
 const model = encodeModel(lower(decoder.graph, { outputs, name: 'm' }));
