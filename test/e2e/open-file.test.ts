@@ -143,8 +143,9 @@ describe('open file and Korean report (serve mode, Chromium)', () => {
     await page.getByTestId('nav-train').click();
     await page.locator('[data-testid="run-row"][data-run="grpo-ko"]').click();
     const view = page.locator('[data-testid="run-view"][data-run="grpo-ko"]');
+    // The legends name the series in the UI language (data-series keeps the metric's stable id for tests).
     await view.locator('path[data-series]').first().waitFor({ state: 'attached' });
-    const series = await view.locator('path[data-series]').evaluateAll((paths) => paths.map((p) => p.getAttribute('data-series')));
+    const series = await view.locator('.legend button.key').allInnerTexts();
     for (const name of ['정확도 보상', '언어 보상', 'KL 발산', '클리핑 비율', '분산 0 그룹 비율', '생각 길이', '검증/정확도']) assert.ok(series.includes(name), `${name} in ${series.join(' | ')}`);
     for (const name of series) assert.match(name!, HANGUL, `untranslated series ${name}`);
     assert.match(await view.innerText(), /스텝 수 2 · 보상 0\.5/);
