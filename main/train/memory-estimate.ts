@@ -7,6 +7,7 @@ import type { MemoryAdvice, RunKindName, RunMemoryEstimate } from './run/types.t
 import { CodedError } from '../store/errors.ts';
 import { chooseProviderFrom, type ExecutionProviderName } from '../engine/runtime/providers.ts';
 import { sftConfigSchema, type SftConfig } from './sft/config.ts';
+import { rmConfigSchema, type RmConfig } from './rm/config.ts';
 import { grpoConfigSchema, PROMPT_TOKENS_ALLOWANCE, responsesPerUpdate, rolloutResponses, type GrpoConfig } from './grpo/config.ts';
 import { loadModelConfig, type ModelConfig } from '../models/config.ts';
 import { estimateTrainingMemory, parameterCounts, DEFAULT_LORA_TARGETS } from '../models/memory.ts';
@@ -96,6 +97,7 @@ function withStandInData(kind: RunKindName, raw: Record<string, unknown>): Recor
   const blank = (v: unknown) => v === undefined || v === '' || (typeof v === 'object' && v !== null && !Object.values(v).some((x) => typeof x === 'string' && x !== ''));
   if (kind === 'sft' && blank(raw.data)) return { ...raw, data: 'estimate' };
   if (kind === 'grpo' && blank(raw.prompts)) return { ...raw, prompts: { dataset: 'estimate' } };
+  if (kind === 'rm' && blank(raw.data)) return { ...raw, data: 'estimate' };
   return raw;
 }
 
@@ -127,13 +129,16 @@ function planFor(root: string, kind: RunKindName, given: Record<string, unknown>
     const reference = c.objective.kl.beta > 0 && c.method.kind !== 'lora' ? parameterCounts(model).total * 4 : 0;
     return { model, batch: responses, seqLength, method, weightBytes: 4, extra: kvCache + reference, batchField: 'objective.miniBatch', seqField: 'rollout.maxNewTokens', seqFieldValue: c.rollout.maxNewTokens, batchScale: 1 };
   }
-  // Reward model: a chosen and a rejected sequence per pair, scored by a one-label head.
-  const batchSize = typeof raw.batchSize === 'number' && raw.batchSize > 0 ? Math.floor(raw.batchSize) : 8;
-  const seqLength = typeof raw.maxSeqLength === 'number' && raw.maxSeqLength > 0 ? Math.floor(raw.maxSeqLength) : 1024;
-  const rawMethod = (raw.method ?? { kind: 'full' }) as { kind?: string; r?: number; targetModules?: string[] };
+  // Reward model: a chosen and a rejected sequence per pair (pairsPerBatch, maxLength), scored by a one-label head.
+  const parsed = rmConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`);
+    throw new CodedError('invalid_input', `invalid RM config: ${issues.join('; ')}`, { issues });
+  }
+  const c: RmConfig = parsed.data;
   const scorer: ModelConfig = { ...model, task: 'sequence-classification', numLabels: 1 };
-  const method: Plan['method'] = rawMethod.kind === 'lora' ? { kind: 'lora', r: rawMethod.r ?? 16, targets: loraTargets(rawMethod.targetModules) } : { kind: 'full' };
-  return { model: scorer, batch: batchSize * 2, seqLength, method, weightBytes: 4, extra: 0, batchField: 'batchSize', seqField: 'maxSeqLength', seqFieldValue: seqLength, batchScale: 2 };
+  const method: Plan['method'] = c.method.kind === 'lora' ? { kind: 'lora', r: c.method.r, targets: loraTargets(c.method.targetModules) } : { kind: 'full' };
+  return { model: scorer, batch: c.pairsPerBatch * 2, seqLength: c.maxLength, method, weightBytes: 4, extra: 0, batchField: 'pairsPerBatch', seqField: 'maxLength', seqFieldValue: c.maxLength, batchScale: 2 };
 }
 
 function estimate(plan: Plan, device: RunMemoryEstimate['device']): RunMemoryEstimate {

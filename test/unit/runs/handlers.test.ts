@@ -342,6 +342,15 @@ test('runs.estimate counts the model from config.json and refuses what cannot fi
     // A form without its dataset chosen yet is estimated all the same (the estimate never reads data).
     assert.equal(value(await call('runs.estimate', { kind: 'sft', config: { ...base, data: '' }, provider: 'cpu' })).total, full.total);
     assert.equal(value(await call('runs.estimate', { kind: 'grpo', config: { model: 'tiny', prompts: { dataset: '' } }, provider: 'cpu' })).seqLength, 512 + 256);
+    // A reward model is planned from its own fields: two sequences per pair (pairsPerBatch) of maxLength tokens
+    // (it read SFT's batchSize / maxSeqLength, which RM configs do not have, and always planned 8 × 1024).
+    const rm = value(await call('runs.estimate', { kind: 'rm', config: { model: 'tiny', data: '', pairsPerBatch: 3, maxLength: 200 }, provider: 'cpu' }));
+    assert.equal(rm.batchSize, 6);
+    assert.equal(rm.seqLength, 200);
+    const rmDefaults = value(await call('runs.estimate', { kind: 'rm', config: { model: 'tiny', data: 'prefs' }, provider: 'cpu' }));
+    assert.deepEqual([rmDefaults.batchSize, rmDefaults.seqLength], [16, 1024]);
+    assert.ok(rmDefaults.total > rm.total);
+    assert.equal(failure(await call('runs.estimate', { kind: 'rm', config: { model: 'tiny', data: 'prefs', pairsPerBatch: 0 }, provider: 'cpu' })).code, 'invalid_input');
     assert.equal(failure(await call('runs.estimate', { kind: 'sft', config: { ...base, learningRate: -1 }, provider: 'cpu' })).code, 'invalid_input');
   });
 });
