@@ -110,7 +110,7 @@ export function checkpointedGradients(loss: Tensor, wrt: readonly Tensor[], segm
     const segment = list[i];
     const seed = boundaryGrad.get(segment.output) ?? null;
     if (!seed) continue; // this segment does not reach the loss
-    const { grads, inputGrad } = graph.scope(`grad/recompute_${i}`, () => {
+    const { grads, inputGrad, marker } = graph.scope(`grad/recompute_${i}`, () => {
       const x = segment.input;
       const first = (t: Tensor) => op.gather(op.reshape(t, [-1]), graph.scalar(0, 'int64'));
       let ordering = op.mul(first(seed), 0);
@@ -123,11 +123,19 @@ export function checkpointedGradients(loss: Tensor, wrt: readonly Tensor[], segm
         ? checkpointedGradients(out, [...wrt, fresh, ...extras], inner, { seed })
         : gradients(out, [...wrt, fresh, ...extras], { seed, scope: 'grad' });
       extras.forEach((e, k) => boundaryGrad.set(e, sum(boundaryGrad.get(e) ?? null, all[wrt.length + 1 + k])));
-      return { grads: all.slice(0, wrt.length), inputGrad: all[wrt.length] };
+      // The next rebuild waits for this segment's input gradient AND its extra inputs' gradients: those are
+      // read only at the very end (the bottom pass), so without this onnxruntime may defer them and keep
+      // every segment's rebuilt activations (e.g. each head chunk's probabilities) alive until then.
+      const extraGrads = all.slice(wrt.length + 1).filter((t): t is Tensor => t !== null);
+      const marker = extraGrads.reduce<Tensor | null>((m, t) => {
+        const z = op.mul(first(t), 0);
+        return m ? op.add(m, op.cast(z, m.dtype)) : z;
+      }, all[wrt.length] ? op.mul(first(all[wrt.length]!), 0) : null);
+      return { grads: all.slice(0, wrt.length), inputGrad: all[wrt.length], marker };
     });
     addAll(grads);
     boundaryGrad.set(segment.input, sum(boundaryGrad.get(segment.input) ?? null, inputGrad));
-    previous = inputGrad ?? previous;
+    previous = marker ?? previous;
   }
   // Below the segments: every boundary no segment produces, back through what it wraps (the embedding,
   // a split head weight), in ONE pass: the gradient of Σ_b ⟨stop(seed_b), wrapped_b⟩ is Σ_b J_bᵀ·seed_b,

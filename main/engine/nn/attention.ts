@@ -49,9 +49,8 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, bias: Tensor, options
  * groups are just computed in turn. Exact: the same softmax(QKᵀ/√D + bias)·V per head. Heads, not query
  * positions: the sequence axis is symbolic in the step graphs (one graph serves every length bucket),
  * the head count is static. Measured (bench/lib/attention-chunks-probe.ts, 16 heads, hidden 256, 2 layers,
- * one checkpointed forward + backward): 2048 tokens, 8 chunks: peak RSS 1274 → 861 MiB; 4096 tokens, 16
- * chunks: 3587 → 3366 MiB (arena off: 3576 → 2649): at 4096 tokens something else [S, S]-sized, not yet
- * identified, holds most of the rest. Only the [S, S] factor per chunk shrinks; it is still O(S²).
+ * one checkpointed forward + backward): 2048 tokens, 8 chunks: peak RSS 1266 → 420 MiB; 4096 tokens, 16
+ * chunks: 3580 → 726 MiB. Still O(S²) per chunk: the chunks divide it by k, they do not bound it in S.
  */
 function headChunkedAttention(q: Tensor, k: Tensor, v: Tensor, bias: Tensor, chunks: number, segmented: boolean): Tensor {
   const g = q.graph;
