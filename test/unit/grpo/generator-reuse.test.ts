@@ -1,17 +1,18 @@
 // Issue #30: a GRPO run holds ONE generator session. The rollouts' DecodeLoop is made once per run (base
 // weights mapped from the checkpoint's files, the policy's changing tensors fed at every run) and refreshed
 // after each update, instead of a new session per step. Checked on real runs (LoRA and full fine-tuning,
-// 3 steps): DecodeLoop.create is called once and makes one onnxruntime session; and at every step the
+// 3 steps; selective tuning of a few MLP neurons): DecodeLoop.create is called once and makes one onnxruntime session; and at every step the
 // reused, refreshed loop generates exactly what a loop built fresh from the policy's current weights (the
 // old per-step path) generates, sampled with the rollouts' own setting (so the probe needs no other session).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mock } from 'node:test';
 import { DecodeLoop } from '../../../main/models/decode-loop.ts';
 import { generate } from '../../../main/models/generate.ts';
+import { SELECTION_FORMAT } from '../../../main/models/neurons/selection-file.ts';
 import { Tokenizer } from '../../../main/models/tokenizer.ts';
 import { loadModel } from '../../../main/models/weights.ts';
 import { PolicyGenerator } from '../../../main/train/grpo/generator.ts';
@@ -19,12 +20,15 @@ import type { Policy } from '../../../main/train/grpo/policy.ts';
 import { runGrpo } from '../../../main/train/grpo/trainer.ts';
 import { sftModel, writeTaskData } from './fixtures.ts';
 
-for (const method of [{ kind: 'lora', r: 4, alpha: 8 }, { kind: 'full' }] as const) {
-  test(`GRPO (${method.kind}) makes its generator session once over 3 steps, and the refreshed session generates as a fresh one`, { timeout: 600_000 }, async () => {
+for (const kind of ['lora', 'full', 'selective'] as const) {
+  test(`GRPO (${kind}) makes its generator session once over 3 steps, and the refreshed session generates as a fresh one`, { timeout: 600_000 }, async () => {
     const model = await sftModel();
     const config = loadModel(model).config;
     const ws = mkdtempSync(join(tmpdir(), 'grpo-generator-'));
     const data = writeTaskData(ws, { train: 40, heldOut: 2 });
+    const selection = join(ws, 'selection.json');
+    writeFileSync(selection, JSON.stringify({ format: SELECTION_FORMAT, model, method: 'lape', target: 'ko', layers: [{ layer: 0, neurons: [1, 5, 77], scores: [0.9, 0.8, 0.7] }, { layer: 1, neurons: [3, 64], scores: [0.6, 0.5] }], stats: {} }));
+    const method = kind === 'lora' ? { kind, r: 4, alpha: 8 } : kind === 'full' ? { kind } : { kind, neurons: selection };
     const create = mock.method(DecodeLoop, 'create');
     const original = PolicyGenerator.prototype.current;
     // Probes: two of the training prompts, chat-encoded as the rollouts encode them.
@@ -54,7 +58,7 @@ for (const method of [{ kind: 'lora', r: 4, alpha: 8 }, { kind: 'full' }] as con
           method,
           prompts: { path: data.train },
           rollout: { groupSize: 4, promptsPerStep: 2, maxNewTokens: 40, temperature: 1, topP: 1 },
-          optimization: { learningRate: method.kind === 'lora' ? 3e-2 : 3e-3 },
+          optimization: { learningRate: kind === 'lora' ? 3e-2 : kind === 'full' ? 3e-3 : 3e-2 },
           steps: 3,
           saveEvery: 100,
           evalEvery: 0,
