@@ -4,31 +4,23 @@
 // fails at once: its model folder does not exist; the queue is what is checked).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { launchChromium, openApp, type AppUnderTest } from '../helpers/browser.ts';
-import { installFakeNvidiaSmi } from '../unit/devices/fake-nvidia-smi.ts';
 
 describe('Train page: device picker (serve mode, Chromium, fake nvidia-smi)', () => {
   let browser: Browser;
   let app: AppUnderTest;
-  let fakeDir: string;
-  const savedPath = process.env.PATH;
 
   before(async () => {
-    fakeDir = await installFakeNvidiaSmi();
-    process.env.PATH = `${fakeDir}:${savedPath}`;
     browser = await launchChromium();
-    app = await openApp(browser, { locale: 'en' });
+    app = await openApp(browser, { locale: 'en', fakeNvidiaSmi: true });
     await app.importBytes('arith', 'arith.jsonl', JSON.stringify({ prompt: '3 + 4는?', response: '<think>3 + 4 = 7</think>\n\n답은 7입니다.' }) + '\n');
   });
 
   after(async () => {
     await app?.close();
     await browser?.close();
-    process.env.PATH = savedPath;
-    if (fakeDir) await rm(fakeDir, { recursive: true, force: true });
   });
 
   it('lists the two GPUs, shows the default before start, and starts a run on cuda:1', async () => {

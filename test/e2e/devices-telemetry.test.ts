@@ -3,30 +3,21 @@
 // open, and the utilisation and memory charts growing.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { rm } from 'node:fs/promises';
 import type { Browser } from 'playwright-core';
 import { launchChromium, openApp, untilShown, type AppUnderTest } from '../helpers/browser.ts';
-import { installFakeNvidiaSmi } from '../unit/devices/fake-nvidia-smi.ts';
 
 describe('Devices page: live GPU telemetry (serve mode, Chromium, fake nvidia-smi)', () => {
   let browser: Browser;
   let app: AppUnderTest;
-  let fakeDir: string;
-  const savedPath = process.env.PATH;
 
   before(async () => {
-    fakeDir = await installFakeNvidiaSmi();
-    // Serve mode runs in this process and starts nvidia-smi from PATH.
-    process.env.PATH = `${fakeDir}:${savedPath}`;
     browser = await launchChromium();
-    app = await openApp(browser, { locale: 'en' });
+    app = await openApp(browser, { locale: 'en', fakeNvidiaSmi: true });
   });
 
   after(async () => {
     await app?.close();
     await browser?.close();
-    process.env.PATH = savedPath;
-    if (fakeDir) await rm(fakeDir, { recursive: true, force: true });
   });
 
   it('lists both GPUs and updates their readings every second', async () => {

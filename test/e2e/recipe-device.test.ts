@@ -6,11 +6,10 @@
 // job process, not just its record.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { launchChromium, openApp, type AppUnderTest } from '../helpers/browser.ts';
-import { installFakeNvidiaSmi } from '../unit/devices/fake-nvidia-smi.ts';
 
 const RECIPE = `name: device-demo
 description: tiny recipe for the device picker test
@@ -27,15 +26,11 @@ report: { title: Device demo }
 describe('Recipe page: device picker (serve mode, Chromium, fake nvidia-smi)', () => {
   let browser: Browser;
   let app: AppUnderTest;
-  let fakeDir: string;
   let recipePath: string;
-  const savedPath = process.env.PATH;
 
   before(async () => {
-    fakeDir = await installFakeNvidiaSmi();
-    process.env.PATH = `${fakeDir}:${savedPath}`;
     browser = await launchChromium();
-    app = await openApp(browser, { locale: 'en' });
+    app = await openApp(browser, { locale: 'en', fakeNvidiaSmi: true });
     recipePath = join(app.workspace, '..', 'device-demo.yaml');
     await writeFile(recipePath, RECIPE);
   });
@@ -43,8 +38,6 @@ describe('Recipe page: device picker (serve mode, Chromium, fake nvidia-smi)', (
   after(async () => {
     await app?.close();
     await browser?.close();
-    process.env.PATH = savedPath;
-    if (fakeDir) await rm(fakeDir, { recursive: true, force: true });
   });
 
   it('shows the default before start and runs the pipeline job on the picked cuda:1', async () => {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { startServer } from '../../main/server.ts';
+import { installFakeNvidiaSmi } from '../unit/devices/fake-nvidia-smi.ts';
 import type { JobRecord, MethodInput, MethodName, MethodOutput, Result } from '../../main/api/contract.ts';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -86,6 +87,11 @@ export type StartOptions = {
   locale?: 'en' | 'ko';
   viewport?: { width: number; height: number };
   colorScheme?: 'light' | 'dark';
+  /**
+   * Put a fake nvidia-smi (two GPUs, the real CSV format) first on PATH while the app runs: serve mode runs
+   * in this process and starts nvidia-smi from PATH. PATH is restored and the fake removed on close().
+   */
+  fakeNvidiaSmi?: boolean;
 };
 
 /** Starts serve mode on a fresh workspace and opens its printed URL in a new browser context. */
@@ -94,6 +100,9 @@ export async function openApp(browser: Browser, options: StartOptions = {}): Pro
   // and files a test puts beside it) is the one allowed folder.
   const base = await mkdtemp(join(tmpdir(), 'saenggak-e2e-'));
   const workspace = join(base, 'ws');
+  const savedPath = process.env.PATH;
+  const fakeSmiDir = options.fakeNvidiaSmi ? await installFakeNvidiaSmi() : null;
+  if (fakeSmiDir) process.env.PATH = `${fakeSmiDir}:${savedPath}`;
   const server = await startServer({ workspace, port: 0, allowPaths: [base] });
   const context = await browser.newContext({
     viewport: options.viewport ?? { width: 1280, height: 800 },
@@ -176,6 +185,10 @@ export async function openApp(browser: Browser, options: StartOptions = {}): Pro
       await context.close();
       await stopServer();
       await rm(base, { recursive: true, force: true });
+      if (fakeSmiDir) {
+        process.env.PATH = savedPath;
+        await rm(fakeSmiDir, { recursive: true, force: true });
+      }
     },
   };
 }
