@@ -42,8 +42,12 @@ export class LocalGenerator {
       const { config, weightFiles } = openModelFolder(this.model);
       if (config.task !== 'causal-lm') throw new Error(`generator "${this.name}": ${this.model} is not a causal language model (${config.architecture})`);
       const tokenizer = Tokenizer.load(this.model);
+      // A bf16/f16 checkpoint uses the optimised-graph cache, as `saenggak generate` and evaluation do (#30): its
+      // first start folds a float32 copy of every weight, later starts (the next collection) map the saved one.
+      const half = [...weightFiles.tensors.values()].some((t) => t.dtype === 'BF16' || t.dtype === 'F16');
+      const optimizedCacheDir = half ? (await import('../models/optimized-cache.ts')).defaultOptimizedCacheDir() : undefined;
       // The decode loop: one onnxruntime run per reply (#20).
-      const session = DecodeLoop.create(config, new Map(), { weightFiles });
+      const session = DecodeLoop.create(config, new Map(), { weightFiles, optimizedCacheDir });
       const decode = (ids: readonly number[]) => tokenizer.decode(ids, { skipSpecialTokens: true });
       return {
         encode: (prompt) => tokenizer.encodeChat([{ role: 'user', content: prompt }], { addGenerationPrompt: true }),

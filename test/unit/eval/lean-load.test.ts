@@ -180,3 +180,23 @@ test('a bf16 checkpoint: the first evaluation saves its optimised graph, the nex
     else process.env.SAENGGAK_CACHE_DIR = saved;
   }
 });
+
+test('the local pair generator on a bf16 checkpoint: the optimised-graph cache (user cache folder), filled once then mapped, same replies', async () => {
+  const model = join(dir, 'bf16-pairs');
+  createModelFolder({ family: 'qwen2', preset: 'tiny', outDir: model, seed: 6, dtype: 'BF16' });
+  const saved = process.env.SAENGGAK_CACHE_DIR;
+  process.env.SAENGGAK_CACHE_DIR = join(dir, 'pairs-cache');
+  const create = mock.method(DecodeLoop, 'create');
+  try {
+    const replies = [];
+    for (let i = 0; i < 2; i++) replies.push(await new LocalGenerator({ name: 'g', modelDir: model, maxNewTokens: 5, temperature: 0, seed: 1 }).generate('What is two plus two?'));
+    const caches = create.mock.calls.map((c) => (c.result as DecodeLoop).optimizedCache);
+    assert.deepEqual(caches.map((c) => c?.hit), [false, true]);
+    assert.ok(caches[0]!.dir.startsWith(join(dir, 'pairs-cache', 'optimized-models')));
+    assert.deepEqual(replies[1], replies[0]);
+  } finally {
+    create.mock.restore();
+    if (saved === undefined) delete process.env.SAENGGAK_CACHE_DIR;
+    else process.env.SAENGGAK_CACHE_DIR = saved;
+  }
+});
