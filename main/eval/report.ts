@@ -106,7 +106,10 @@ export function accuracyVsLengthSvg(summaries: readonly EvalSummary[], labelKey?
     const color = PALETTE[models.indexOf(modelLabel(s.model)) % PALETTE.length];
     const cx = x(Number.isFinite(s.meanThinkingTokens) ? s.meanThinkingTokens : 0);
     const cy = y(Number.isFinite(s.pass1) ? s.pass1 : 0);
-    parts.push(`<circle cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="5" fill="${color}"><title>${html(modelLabel(s.model))} · ${html(s.benchmark)}: ${pct(s.pass1)}%, ${num(s.meanThinkingTokens)} tokens</title></circle>`);
+    // The point's hover text, marked like the labels when the model has a key (#24).
+    const key = labelKey?.(modelLabel(s.model));
+    const marked = key ? keyAttrs('report.chart.pointTitle', { model: { key }, benchmark: s.benchmark, accuracy: pct(s.pass1), tokens: num(s.meanThinkingTokens) }) : '';
+    parts.push(`<circle cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="5" fill="${color}"><title${marked}>${html(modelLabel(s.model))} · ${html(s.benchmark)}: ${pct(s.pass1)}%, ${num(s.meanThinkingTokens)} tokens</title></circle>`);
     // Labels of points near the right edge go to their left, so they stay inside the chart.
     const right = cx > W - R - 90;
     parts.push(`<text x="${(right ? cx - 7 : cx + 7).toFixed(1)}" y="${(cy - 6).toFixed(1)}" font-size="10"${right ? ' text-anchor="end"' : ''}>${html(s.benchmark)}</text>`);

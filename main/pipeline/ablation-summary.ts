@@ -3,7 +3,7 @@
 // zero-variance groups over training; plus one sentence per arm saying whether its difference from the
 // baseline is within noise. Pure functions over the runs' results, so the report can be checked without
 // training anything.
-import { esc, i18nMark as t, pct } from './report.ts';
+import { esc, i18nMark as t, pct, type I18nParams } from './report.ts';
 
 /** What one GRPO run of the ablation left: its held-out evaluations and its training log. */
 export interface AblationRun {
@@ -127,18 +127,36 @@ export function ablationMarkdown(s: AblationSummary): string {
   return lines.join('\n');
 }
 
+const signedPoints = (d: number) => `${d >= 0 ? '+' : '−'}${(100 * Math.abs(d)).toFixed(1)}`;
+
+/**
+ * An arm's verdict as a translation marker (#24): the same sentence as `verdict`, from the arm's numbers, so
+ * the app can say it in the UI language (and an ablation.json written before this still gets one).
+ */
+export function verdictMark(a: AblationArmSummary, baseline: string): { key: string; params: I18nParams } {
+  const v = a.vsBaseline;
+  if (a.arm === baseline || !v) return { key: 'report.ablation.verdict.baseline', params: { mean: pct(a.accuracy.mean), std: pct(a.accuracy.std), n: a.accuracy.n } };
+  if (v.withinNoise) return { key: 'report.ablation.verdict.within', params: { arm: a.arm, diff: signedPoints(v.accuracyDiff), se: (100 * v.standardError).toFixed(1), n: a.accuracy.n } };
+  return { key: 'report.ablation.verdict.beyond', params: { arm: a.arm, diff: signedPoints(v.accuracyDiff), ratio: (Math.abs(v.accuracyDiff) / v.standardError).toFixed(1) } };
+}
+
 /** The same section as HTML (table id "ablation"). */
 export function ablationHtml(s: AblationSummary): string {
   const pm = (m: MeanStd) => `${pct(m.mean)} ± ${pct(m.std)}`;
   const rows = s.arms
     .map((a) => {
-      const steps = a.meanStepsToBaseline === null ? 'not reached' : `${a.meanStepsToBaseline.toFixed(1)} (${a.stepsToBaseline.filter((x) => x !== null).length}/${a.stepsToBaseline.length})`;
+      const steps = a.meanStepsToBaseline === null ? `<span${t('report.ablation.notReached')}>not reached</span>` : `${a.meanStepsToBaseline.toFixed(1)} (${a.stepsToBaseline.filter((x) => x !== null).length}/${a.stepsToBaseline.length})`;
       return `<tr><th scope="row">${esc(a.arm)}</th><td>${pm(a.accuracy)}</td><td>${pm(a.lang)}</td><td>${steps}</td><td>${pm(a.zeroVarianceShare)}</td><td>${pm(a.droppedShare)}</td></tr>`;
     })
     .join('');
-  // Headings and column heads carry their translation keys for the app (report.ts: i18nMark); verdicts are data.
+  // Headings, column heads, verdicts and the noise rule carry their translation keys for the app (report.ts: i18nMark).
+  const verdicts = s.arms.map((a) => {
+    const { key, params } = verdictMark(a, s.baseline);
+    return `<li${t(key, params)}>${esc(a.verdict)}</li>`;
+  });
+  const rule = s.noiseRule === NOISE_RULE ? t('report.ablation.noiseRuleText') : '';
   return `<h2${t('report.ablation.title')}>GRPO ablation</h2>
 <table id="ablation"><thead><tr><th${t('report.ablation.arm')}>arm</th><th${t('report.accuracy')}>accuracy</th><th${t('report.ablation.korean')}>Korean share</th><th${t('report.ablation.stepsTo', { baseline: pct(s.baselineAccuracy) })}>steps to baseline (${pct(s.baselineAccuracy)})</th><th${t('report.ablation.zeroVariance')}>zero-variance share</th><th${t('report.ablation.dropped')}>dropped share</th></tr></thead><tbody>${rows}</tbody></table>
-<ul id="ablation-verdicts">${s.arms.map((a) => `<li>${esc(a.verdict)}</li>`).join('')}</ul>
-<p><span${t('report.ablation.noiseRule')}>Noise rule:</span> ${esc(s.noiseRule)}.</p>`;
+<ul id="ablation-verdicts">${verdicts.join('')}</ul>
+<p><span${t('report.ablation.noiseRule')}>Noise rule:</span> <span${rule}>${esc(s.noiseRule)}.</span></p>`;
 }

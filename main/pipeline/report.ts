@@ -50,12 +50,40 @@ export const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '
  * attributes on the element whose text is the English message. The file stays English for a browser; the
  * Recipe page replaces each marked text with the UI language's message (the back end knows no catalogue).
  */
-export const i18nMark = (key: string, params?: Record<string, string | number>): string => ` data-i18n="${esc(key)}"${params ? ` data-i18n-args="${esc(JSON.stringify(params))}"` : ''}`;
+export const i18nMark = (key: string, params?: I18nParams): string => ` data-i18n="${esc(key)}"${params ? ` data-i18n-args="${esc(JSON.stringify(params))}"` : ''}`;
+/** A marker's parameters: a value, or another message by its key (a model's role, a status) that the app translates too. */
+export type I18nParams = Record<string, string | number | { key: string }>;
 /** A difference of two shares as signed percentage points, the number only ("+3.2"). */
 const pointsNumber = (d: number): string => (Number.isFinite(d) ? `${d >= 0 ? '+' : '−'}${Math.abs(d * 100).toFixed(1)}` : '–');
+const summaryValue = (v: unknown): string | number => (typeof v === 'number' ? (Number.isInteger(v) ? v : v.toFixed(3)) : String(v));
 const summaryText = (summary: Record<string, unknown> | undefined): string =>
   Object.entries(summary ?? {})
-    .map(([k, v]) => `${k} ${typeof v === 'number' ? (Number.isInteger(v) ? v : v.toFixed(3)) : String(v)}`)
+    .map(([k, v]) => `${k} ${summaryValue(v)}`)
+    .join(', ');
+
+/**
+ * One entry of a stage's summary as its translation marker (#24): `report.summary.<name>` with the value, or
+ * for the names a stage builds from data (eval's `<role>/<benchmark>`, the ablation's `<arm>_accuracy`, the
+ * alignment's `<arm>_before` / `<arm>_after`) a pattern key with the data as parameters. A status value is
+ * itself a key. The app shows the English text for a name without a message.
+ */
+export function summaryMark(stage: StageName, name: string, value: unknown): { key: string; params: I18nParams } {
+  const shown = summaryValue(value);
+  const role = stage === 'eval' ? /^(base|sft|grpo)\/(.+)$/.exec(name) : null;
+  if (role) return { key: 'report.summary.evalCell', params: { model: { key: `report.role.${role[1]}` }, benchmark: role[2], value: shown } };
+  const arm = stage === 'ablation' || stage === 'alignment' ? /^(.+)_(accuracy|before|after)$/.exec(name) : null;
+  if (arm) return { key: `report.summary.arm.${arm[2]}`, params: { arm: arm[1], value: shown } };
+  if (name === 'status' && typeof value === 'string') return { key: 'report.summary.status', params: { value: { key: `report.status.${value}` } } };
+  return { key: `report.summary.${name}`, params: { value: shown } };
+}
+
+/** The stage table's summary cell: each entry marked on its own, so the app translates it (the file stays English). */
+const summaryHtml = (stage: StageName, summary: Record<string, unknown> | undefined): string =>
+  Object.entries(summary ?? {})
+    .map(([k, v]) => {
+      const { key, params } = summaryMark(stage, k, v);
+      return `<span class="summary-entry"${i18nMark(key, params)}>${esc(`${k} ${summaryValue(v)}`)}</span>`;
+    })
     .join(', ');
 
 /** The reward model's held-out pair accuracy and pair count, when the pipeline trained one with held-out pairs. */
@@ -99,7 +127,7 @@ export function beforeAfterSvg(results: EvalResults): string {
   groups.forEach((g, gi) => {
     const x0 = 50 + gi * groupWidth + (groupWidth - roles.length * bar) / 2 - gap / 2;
     g.values.forEach((v, ri) => {
-      parts.push(`<rect x="${x0 + ri * bar}" y="${y(v)}" width="${bar - 4}" height="${y(0) - y(v)}" fill="${colors[ri % colors.length]}"><title>${esc(ROLE_LABEL[roles[ri]])}: ${pct(v)}</title></rect>`);
+      parts.push(`<rect x="${x0 + ri * bar}" y="${y(v)}" width="${bar - 4}" height="${y(0) - y(v)}" fill="${colors[ri % colors.length]}"><title${i18nMark('report.chart.barTitle', { model: { key: `report.role.${roles[ri]}` }, value: pct(v) })}>${esc(ROLE_LABEL[roles[ri]])}: ${pct(v)}</title></rect>`);
       parts.push(`<text x="${x0 + ri * bar + (bar - 4) / 2}" y="${y(v) - 3}" font-size="9" text-anchor="middle">${Math.round(v * 100)}</text>`);
     });
     parts.push(`<text x="${x0 + (roles.length * bar) / 2}" y="${y(0) + 14}" font-size="10" text-anchor="middle"${i18nMark(g.key, { benchmark: g.benchmark })}>${esc(g.label)}</text>`);
@@ -136,7 +164,7 @@ export function reportMarkdown(title: string, stages: readonly StageRow[], resul
 }
 
 export function reportHtml(title: string, stages: readonly StageRow[], results: EvalResults | null, sections: readonly ReportSection[] = []): string {
-  const stageRows = stages.map((s) => `<tr><td${i18nMark(`report.stage.${s.name}`)}>${esc(s.name)}</td><td class="st-${esc(s.status)}"${i18nMark(`report.status.${s.status}`)}>${esc(s.status)}</td><td>${s.seconds.toFixed(1)}</td><td class="l">${esc(summaryText(s.summary))}</td></tr>`).join('');
+  const stageRows = stages.map((s) => `<tr><td${i18nMark(`report.stage.${s.name}`)}>${esc(s.name)}</td><td class="st-${esc(s.status)}"${i18nMark(`report.status.${s.status}`)}>${esc(s.status)}</td><td>${s.seconds.toFixed(1)}</td><td class="l">${summaryHtml(s.name, s.summary)}</td></tr>`).join('');
   const rm = rewardModelAccuracy(stages);
   const rmLine = rm ? `<p id="rm-accuracy"${i18nMark('report.rmAccuracy', { accuracy: pct(rm.accuracy), pairs: rm.pairs ?? '–' })}>${esc(rmSentence(rm))}</p>` : '';
   let body = '';

@@ -1,5 +1,5 @@
-// #24 in a browser (serve mode, Chromium, Korean UI): the pipeline report's texts and chart labels, the reward
-// reasons and the math verdict read in Korean; the report's file links download the files the lab wrote
+// #24 in a browser (serve mode, Chromium, Korean UI): the pipeline report's texts, stage summaries, chart labels
+// and hover texts, the reward reasons and the math verdict read in Korean; the report's file links download the files the lab wrote
 // (byte for byte), a stage's model folder is shown to copy (a browser cannot download a folder), and a file
 // outside the workspace is refused by the server; a training job's title and a GRPO run's metric names
 // (chart legends, summary) are Korean.
@@ -69,6 +69,19 @@ describe('open file and Korean report (serve mode, Chromium)', () => {
     const svgLabels = await report.locator('svg text[data-i18n]').allTextContents();
     assert.ok(svgLabels.includes('heldout: 정확도') && svgLabels.includes('평균 생각 토큰 수'), svgLabels.join(' | '));
     for (const text of await report.locator('[data-i18n]').allTextContents()) assert.match(text, HANGUL, `untranslated: ${text}`);
+    // The stage summary column: every entry in Korean, no English name left ("layers 1, hidden 32" was English).
+    const modelSummary = await report.locator('table#stages tbody tr').first().locator('td.l').innerText();
+    assert.match(modelSummary, /층 1개/);
+    assert.match(modelSummary, /은닉 크기 32/);
+    const summaries = await report.locator('table#stages tbody td.l').allInnerTexts();
+    assert.ok(summaries.filter(Boolean).length >= 3, summaries.join(' | '));
+    // (The benchmark's name, "heldout", is data and stays as it is.)
+    for (const text of summaries) assert.doesNotMatch(text.replaceAll('heldout', ''), /[A-Za-z]{3,}/, `English in the summary column: ${text}`);
+    // Chart hover texts (SVG <title>) of the report's charts and of the results chart above it, in Korean.
+    const hovers = [...(await report.locator('svg title').allTextContents()), ...(await page.getByTestId('recipe-results').locator('svg title').allTextContents())];
+    assert.ok(hovers.length >= 4, hovers.join(' | '));
+    for (const text of hovers) assert.match(text, HANGUL, `untranslated hover text: ${text}`);
+    assert.ok(hovers.some((t) => /^기본: \d/.test(t)) && hovers.some((t) => /토큰 [\d.]+개$/.test(t)), hovers.join(' | '));
     // Models in the charts' legends and labels by their Korean role names; the charts' accessible names too.
     const legend = await report.locator('svg text[data-i18n^="report.role."]').allTextContents();
     assert.ok(legend.includes('기본'), legend.join(' | '));

@@ -15,6 +15,8 @@ const SAME_IN_BOTH = new Set<string>([
   'rewards.correct', 'rewards.kind.url', 'rewards.kind.html', 'train.kind.sft', 'train.kind.grpo', 'train.form.method.lora',
   'train.form.provider.cpu', 'train.form.provider.cuda', 'train.form.provider.webgpu', 'train.form.topP', 'recipe.stage.grpo',
   'recipe.seconds', 'devices.gpus',
+  // A chart bar's hover text: a model's name and a number, both filled in.
+  'report.chart.barTitle',
 ]);
 const HANGUL = /[\uac00-\ud7a3]/;
 const LATIN_WORD = /[A-Za-z]{3,}/;
@@ -125,4 +127,80 @@ test('every job title and GRPO metric the back end names has a message', () => {
   metrics.push(...[...skipped.matchAll(/(\w+): /g)].map((m) => m[1]));
   assert.ok(metrics.length >= 25 && metrics.includes('clip_fraction') && metrics.includes('skipped_update'), metrics.join());
   assert.deepEqual([...new Set(metrics)].filter((k) => !hasKey(`train.series.${k}`)), []);
+});
+
+// #24: the report's stage summary column. Every name a stage's summary can hold, read from where the stages
+// build it (literal summaries, the SFT trainer's summary type, the reward model's and GRPO's summaries), plus
+// the names built from data (eval's role/benchmark, the ablation's and alignment's arm names), is marked with
+// a key that has a message; a new summary field without one fails here.
+test('every stage summary entry the pipeline report shows has a message', async () => {
+  const main = join(import.meta.dirname, '../../../main');
+  const { reportHtml, summaryMark } = await import('../../../main/pipeline/report.ts');
+  const { rewardModelSummary } = await import('../../../main/pipeline/stages/reward-model.ts');
+  const names = new Map<string, Set<string>>();
+  const add = (stage: string, name: string) => (names.get(stage) ?? names.set(stage, new Set()).get(stage)!).add(name);
+  for (const stage of ['model', 'data', 'pairs']) {
+    const file = readFileSync(join(main, 'pipeline/stages', `${stage}.ts`), 'utf8');
+    // Each property of the literal, shorthand ones (`{ parameters, layers: … }`) included.
+    for (const m of file.matchAll(/\bsummary: \{([^}]*)\}/g)) for (const k of m[1].matchAll(/(?:^|,)\s*(\w+)\s*(?=[:,]|$)/g)) add(stage, k[1]);
+  }
+  // SFT: the fields of SftSummary that are numbers or strings (the stage keeps only those).
+  const sftTypes = readFileSync(join(main, 'train/sft/types.ts'), 'utf8');
+  const sft = sftTypes.slice(sftTypes.indexOf('export interface SftSummary'), sftTypes.indexOf('export interface SftResult'));
+  for (const m of sft.matchAll(/^ {2}(\w+)\??: ([^;{]+);/gm)) add('sft', m[1]);
+  for (const k of Object.keys(rewardModelSummary({ status: 'finished', steps: 1, totalSteps: 1, loss: 0.5, accuracy: 1, eval: { n: 2, accuracy: 1, meanMargin: 0.3 }, pairsPerSecond: 3, data: {} } as never))) add('rewardModel', k);
+  const grpo = readFileSync(join(main, 'train/grpo/trainer.ts'), 'utf8');
+  for (const m of grpo.matchAll(/const summary: Record<string, number> = \{([^}]*)\}/g)) for (const k of m[1].matchAll(/(\w+):/g)) add('grpo', k[1]);
+  for (const m of grpo.matchAll(/\bsummary\.(\w+) = /g)) add('grpo', m[1]);
+  for (const n of ['base/heldout', 'sft/heldout', 'grpo/gsm8k-ko']) add('eval', n);
+  for (const n of ['baseline_accuracy', 'vas_accuracy']) add('ablation', n);
+  for (const n of ['full_before', 'selective_after']) add('alignment', n);
+  const expected = ['family', 'layers', 'parameters', 'train', 'heldout', 'hastyTraces', 'rows', 'pairs', 'wrongAnswer', 'sets', 'status', 'steps', 'loss', 'evalLoss', 'tokensPerSecond', 'packingEfficiency', 'heldOutPairs', 'trainAccuracy', 'margin', 'reward', 'lang'];
+  const all = new Set([...names.values()].flatMap((s) => [...s]));
+  assert.deepEqual(expected.filter((n) => !all.has(n)), [], `found ${[...all].join(', ')}`);
+  assert.ok(!all.has('examples'), 'SFT examples is an object, not shown');
+  // Through the report itself: each entry's marker and the keys its parameters name (a status, a role).
+  const stages = [...names].map(([name, set]) => ({ name, status: 'finished', seconds: 1, summary: Object.fromEntries([...set].map((k) => [k, k === 'status' ? 'stopped' : 0.25])) }));
+  const html = reportHtml('t', stages as never, null);
+  const keys = new Set<string>();
+  for (const m of html.matchAll(/<span class="summary-entry" data-i18n="([^"]+)"(?: data-i18n-args="([^"]*)")?/g)) {
+    keys.add(m[1]);
+    for (const n of (m[2] ?? '').matchAll(/&quot;key&quot;:&quot;([\w.]+)&quot;/g)) keys.add(n[1]);
+  }
+  const entries = [...names.values()].reduce((n, s) => n + s.size, 0);
+  assert.equal([...html.matchAll(/class="summary-entry"/g)].length, entries, 'every entry is marked');
+  assert.ok(keys.has('report.summary.evalCell') && keys.has('report.role.grpo') && keys.has('report.summary.arm.before') && keys.has('report.status.stopped'), [...keys].join());
+  assert.deepEqual([...keys].filter((k) => !hasKey(k)), []);
+  // A name no message knows is still marked (the app then shows the English text as it is).
+  assert.deepEqual(summaryMark('sft', 'brandNew', 1.5), { key: 'report.summary.brandNew', params: { value: '1.500' } });
+});
+
+// #24: the ablation's verdict sentences, its "not reached" cell and noise rule, and the charts' hover texts.
+test('ablation verdicts and chart hover texts are marked with keys that have messages', async () => {
+  const { ablationHtml, summarizeAblation } = await import('../../../main/pipeline/ablation-summary.ts');
+  const { accuracyVsLengthSvg } = await import('../../../main/eval/report.ts');
+  const { beforeAfterSvg } = await import('../../../main/pipeline/report.ts');
+  const run = (arm: string, seed: number, accs: number[]) => ({ arm, seed, run: `${arm}-${seed}`, evals: accs.map((accuracy, i) => ({ step: 10 * (i + 1), accuracy, lang: 0.9 })), zeroVarianceShare: 0, droppedShare: 0 });
+  const summary = summarizeAblation([run('baseline', 1, [0.5, 0.6]), run('baseline', 2, [0.4, 0.6]), run('strong', 1, [0.9, 0.95]), run('strong', 2, [0.9, 0.96]), run('same', 1, [0.2, 0.58]), run('same', 2, [0.1, 0.62]), run('weak', 1, [0.1, 0.2]), run('weak', 2, [0.1, 0.21])], 'baseline');
+  const html = ablationHtml(summary);
+  const verdictKeys = [...html.matchAll(/<li data-i18n="([^"]+)"/g)].map((m) => m[1]);
+  assert.deepEqual(verdictKeys, ['report.ablation.verdict.baseline', 'report.ablation.verdict.beyond', 'report.ablation.verdict.within', 'report.ablation.verdict.beyond']);
+  assert.match(html, /data-i18n="report\.ablation\.notReached"/);
+  assert.match(html, /data-i18n="report\.ablation\.noiseRuleText"/);
+  // The English message is the back end's own sentence, parameters filled in (so the markers carry the same facts).
+  const fill = (key: string, args: string) => en[key as keyof typeof en].replace(/\{(\w+)\}/g, (_, p: string) => String((JSON.parse(args.replaceAll('&quot;', '"')) as Record<string, unknown>)[p]));
+  const verdicts = [...html.matchAll(/<li data-i18n="([^"]+)" data-i18n-args="([^"]*)">([^<]*)<\/li>/g)];
+  assert.equal(verdicts.length, 4);
+  for (const [, key, args, text] of verdicts) assert.equal(fill(key, args), text);
+  const results = { models: [{ role: 'base' }, { role: 'sft' }], benchmarks: [{ name: 'heldout' }], results: ['base', 'sft'].map((role) => ({ role, benchmark: 'heldout', summary: { pass1: 0.5, lang: { meanTargetShare: 1 } } })) };
+  const bars = beforeAfterSvg(results as never);
+  const titles = [...bars.matchAll(/<title data-i18n="([^"]+)" data-i18n-args="([^"]*)">/g)];
+  assert.equal(titles.length, 4, 'one hover text per bar');
+  const evalSummary = (model: string) => ({ model, benchmark: 'heldout', pass1: 0.5, meanThinkingTokens: 12, lang: { target: 'ko', targetShare: 1 } });
+  const points = accuracyVsLengthSvg([evalSummary('/m/base'), evalSummary('/m/sft')] as never, (m) => ({ base: 'report.role.base', sft: 'report.role.sft' })[m]);
+  assert.equal([...points.matchAll(/<title data-i18n="report\.chart\.pointTitle"/g)].length, 2, 'one hover text per point');
+  const keys = new Set([...verdictKeys, 'report.ablation.notReached', 'report.ablation.noiseRuleText', ...titles.map((m) => m[1]), 'report.chart.pointTitle']);
+  for (const m of (bars + points).matchAll(/&quot;key&quot;:&quot;([\w.]+)&quot;/g)) keys.add(m[1]);
+  assert.ok(keys.has('report.role.sft'));
+  assert.deepEqual([...keys].filter((k) => !hasKey(k)), []);
 });

@@ -49,14 +49,17 @@ export function localizeMarkup(html: string): string {
   for (const el of Array.from(doc.body.querySelectorAll('[data-i18n]'))) {
     const key = el.getAttribute('data-i18n') ?? '';
     if (!key.startsWith('report.') || !known(key)) continue;
-    let params: Params | undefined;
+    let filled: Record<string, string | number | null>;
     try {
       const raw = JSON.parse(el.getAttribute('data-i18n-args') ?? '{}') as Record<string, string | number | { key: string }>;
-      // A parameter may itself be a key (a model's role inside a chart label).
-      params = Object.fromEntries(Object.entries(raw).map(([name, v]) => [name, typeof v === 'object' && v ? (message(v.key) ?? v.key) : v]));
+      // A parameter may itself be a key (a model's role inside a chart label, a run's status in a summary);
+      // one without a message leaves the element's English as it is, never a raw key.
+      filled = Object.fromEntries(Object.entries(raw).map(([name, v]) => [name, typeof v === 'object' && v ? message(v.key) : v]));
     } catch {
       continue;
     }
+    if (Object.values(filled).some((v) => v === null)) continue;
+    const params = filled as Params;
     el.textContent = i18n.t(key, params);
   }
   // Charts' accessible names.
