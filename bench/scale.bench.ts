@@ -94,6 +94,12 @@ async function runGrpo(c: Case): Promise<EngineResult> {
   const phases: Phase[] = [];
   phase(phases, 'start');
   const weights = initWeights(config, { seed: 1, std: 0.02 });
+  // The released model is a bf16 checkpoint (`model init --dtype BF16`), widened to float32 on load: the
+  // same values here (rounded to bf16), so the scorer keeps its frozen weights as bf16 as it does for it.
+  for (const t of weights.values()) {
+    const bits = new Uint32Array((t.data as Float32Array).buffer, (t.data as Float32Array).byteOffset, (t.data as Float32Array).length);
+    for (let i = 0; i < bits.length; i++) bits[i] = (bits[i] + 0x8000) & 0xffff0000;
+  }
   phase(phases, 'weights');
   const started = performance.now();
   const method = { kind: 'lora' as const, r: c.loraRank, alpha: 2 * c.loraRank, dropout: 0, targetModules: LORA_TARGETS, useRslora: false };
@@ -123,7 +129,7 @@ async function runGrpo(c: Case): Promise<EngineResult> {
   }
   await policy.release();
   const mean = stepSeconds.reduce((a, b) => a + b, 0) / stepSeconds.length;
-  const plan = planTrainingMemory(config, { batchSize: c.batch, seqLength: c.seq, method: c.method, loraRank: c.loraRank, loraTargets: LORA_TARGETS, checkpointing: c.checkpointing, device: 'cpu', grpo: true });
+  const plan = planTrainingMemory(config, { batchSize: c.batch, seqLength: c.seq, method: c.method, loraRank: c.loraRank, loraTargets: LORA_TARGETS, checkpointing: c.checkpointing, device: 'cpu', grpo: true, scorerWeightBytes: 2 });
   return { tokensPerSecond: (c.batch * c.seq) / mean, stepSeconds, warmupSeconds, peakRssBytes: peakRssBytes(), plannerBytes: plan.peakBytes, loss, phases, plannerBreakdown: { ...plan.breakdown } };
 }
 
@@ -237,7 +243,7 @@ async function main(): Promise<void> {
 
 /**
  * `npm run bench:scale -- --full-depth [--layers N]` → bench/results/scale-1.5b.json: one LoRA SFT step and
- * one GRPO step (group 2, 32-token completions) of the full 28-layer Qwen2.5-1.5B shape on the CPU, float32,
+ * one GRPO step (group 4, 32-token completions; `--grpo` alone → scale-1.5b-grpo.json) of the full 28-layer Qwen2.5-1.5B shape on the CPU, float32,
  * checkpointing: peak RSS against the planner, seconds per step, RSS after each phase. `--layers N` runs
  * the same at N layers (where the machine cannot hold 28): the result says so.
  */
@@ -248,12 +254,12 @@ async function fullDepth(args: string[]): Promise<void> {
   const only = args.includes('--sft') ? 'sft' : args.includes('--grpo') ? 'grpo' : undefined;
   const cases: Case[] = [
     { name: 'qwen2.5-1.5b lora r16 sft seq128', kind: 'sft', preset: 'qwen2.5-1.5b', method: 'lora', batch: 1, seq: 128, loraRank: 16, checkpointing: true, lossChunks: 8, layers, steps: 1 },
-    { name: 'qwen2.5-1.5b lora r16 grpo group2 32+32', kind: 'grpo', preset: 'qwen2.5-1.5b', method: 'lora', batch: 2, seq: 64, promptTokens: 32, loraRank: 16, checkpointing: true, lossChunks: 1, layers, steps: 1 },
+    { name: 'qwen2.5-1.5b lora r16 grpo group4 32+32', kind: 'grpo', preset: 'qwen2.5-1.5b', method: 'lora', batch: 4, seq: 64, promptTokens: 32, loraRank: 16, checkpointing: true, lossChunks: 1, layers, steps: 1 },
   ].filter((c) => !only || c.kind === only) as Case[];
   const rows: Record<string, unknown>[] = [];
   for (const c of cases) {
     const config = caseConfig(c);
-    const plan = planTrainingMemory(config, { batchSize: c.batch, seqLength: c.seq, method: c.method, loraRank: c.loraRank, loraTargets: LORA_TARGETS, checkpointing: c.checkpointing, lossChunks: c.kind === 'grpo' ? undefined : c.lossChunks, device: 'cpu', grpo: c.kind === 'grpo' });
+    const plan = planTrainingMemory(config, { batchSize: c.batch, seqLength: c.seq, method: c.method, loraRank: c.loraRank, loraTargets: LORA_TARGETS, checkpointing: c.checkpointing, lossChunks: c.kind === 'grpo' ? undefined : c.lossChunks, device: 'cpu', grpo: c.kind === 'grpo', scorerWeightBytes: 2 });
     const available = memAvailable();
     console.error(`bench:scale --full-depth: ${c.name} (${config.numLayers} layers): planner ${(plan.peakBytes / 2 ** 30).toFixed(2)} GiB, MemAvailable ${(available / 2 ** 30).toFixed(2)} GiB…`);
     const started = performance.now();
@@ -287,7 +293,8 @@ async function fullDepth(args: string[]): Promise<void> {
     ['case', 'layers', 's/step', 'peak RSS GiB', 'planner GiB', 'planner_error (signed)'],
     ...rows.map((r) => [String(r.case), r.layers as number, ((r.step_seconds as number[] | undefined) ?? [NaN])[0], ((r.peak_rss_bytes as number | undefined) ?? NaN) / GiB, (r.planner_bytes as number) / GiB, (r.planner_error as number | undefined) ?? NaN]),
   ]);
-  const name = layers && layers !== 28 ? `scale-1.5b-${layers}-layers` : 'scale-1.5b';
+  // The full-depth GRPO step alone has its own file (issue #19's proof: group 4, 32 new tokens).
+  const name = layers && layers !== 28 ? `scale-1.5b-${layers}-layers` : only === 'grpo' ? 'scale-1.5b-grpo' : 'scale-1.5b';
   // --sft / --grpo alone: keep the other kind's rows already in the file (each is its own long run).
   const previous = join(RESULTS_DIR, `${name}.json`);
   if (only && existsSync(previous)) {
@@ -319,7 +326,7 @@ async function extrapolate(args: string[]): Promise<void> {
   const peak = b.peak_rss_bytes + perLayer * (full - from[1]);
   const secondsPerLayer = (b.step_seconds[0] - a.step_seconds[0]) / (from[1] - from[0]);
   const c = { ...a, layers: full } as Case;
-  const plan = planTrainingMemory(caseConfig(c), { batchSize: c.batch, seqLength: c.seq, method: c.method, loraRank: c.loraRank, loraTargets: LORA_TARGETS, checkpointing: c.checkpointing, lossChunks: kind === 'grpo' ? undefined : c.lossChunks, device: 'cpu', grpo: kind === 'grpo' });
+  const plan = planTrainingMemory(caseConfig(c), { batchSize: c.batch, seqLength: c.seq, method: c.method, loraRank: c.loraRank, loraTargets: LORA_TARGETS, checkpointing: c.checkpointing, lossChunks: kind === 'grpo' ? undefined : c.lossChunks, device: 'cpu', grpo: kind === 'grpo', scorerWeightBytes: 2 });
   const row = {
     case: `${a.case} (extrapolated)`, kind, preset: a.preset, method: a.method, batch: a.batch, seq: a.seq, layers: full, full_depth: true, extrapolated: true,
     from_layers: from, measured_peak_rss_bytes: rows.map((r) => r.peak_rss_bytes), peak_rss_per_layer_bytes: perLayer,

@@ -31,7 +31,8 @@
 //                  they were copied into external-data pieces, that copy lived into the first step: +1 ×
 //                  frozen bytes at the peak, measured before step-graph.ts passed ownBufferBytes);
 //   scorer         GRPO (options.grpo): the forward-only log-prob session's own copy of the frozen weights
-//                  plus a packed copy of the tied head (its session keeps MLAS prepacking), its
+//                  (bf16 when the checkpoint is: policy.ts stores exactly-bf16 weights so, cast at use;
+//                  `scorerWeightBytes`), the tied head cast back to float32 while it runs, its
 //                  [tokens, vocab] logits; and one more head-sized buffer the update holds (measured);
 //   runtime        the process: Node, onnxruntime's libraries, its arena slack (measured: ~150 MiB on CPU);
 //                  on GPUs the CUDA / Vulkan context;
@@ -64,6 +65,11 @@ export interface MemoryPlanOptions {
   hostWeightBytes?: number;
   /** A GRPO policy (train/grpo/policy.ts): the update step plus a forward-only scorer session over the same frozen weights. */
   grpo?: boolean;
+  /**
+   * Bytes per frozen weight in GRPO's scorer: 2 when the checkpoint is bf16 (train/grpo/policy.ts keeps
+   * exactly-bf16 frozen weights as bf16 there, cast at use), 4 otherwise (default).
+   */
+  scorerWeightBytes?: number;
 }
 
 export interface MemoryPlanBreakdown {
@@ -144,6 +150,7 @@ export function planTrainingMemory(config: ModelConfig, options: MemoryPlanOptio
   const Pt = method === 'full' ? P : loraParameterCount(config, rank, targets);
   const Pf = method === 'full' ? 0 : P;
   const tokens = batchSize * seqLength;
+  const scorerBytes = options.scorerWeightBytes ?? 4;
 
   const cpu = device === 'cpu';
   const chunked = chunks > 1 && config.task !== 'sequence-classification';
@@ -172,9 +179,12 @@ export function planTrainingMemory(config: ModelConfig, options: MemoryPlanOptio
     outputCopies: cpu ? (options.accumulation ? 4 : 3) * 4 * Pt : 0,
     ...working,
     sessionLoad: loadTransient,
-    // GRPO's scorer: its own initializers (float32) and packed head, its [tokens, vocab] logits and log-probs;
-    // the update's extra head-sized buffer.
-    scorer: options.grpo ? Pf * 4 + (Pf ? 2 * 4 * headParams : 0) + 2 * 4 * tokens * config.vocabSize : 0,
+    // GRPO's scorer: its own initializers, its [tokens, vocab] logits and log-probs, and head-sized
+    // float32 buffers. bf16-stored weights (a bf16 checkpoint): half-size initializers, and a run casts
+    // the tied head back to float32 whole (one head-sized buffer; the layers' casts live one at a time;
+    // measured at 4 layers, group 4: peak 7.19 → 6.03 GiB). float32 initializers: two head-sized buffers,
+    // the update's and the packed head measured when the scorer still prepacked (kept: not re-measured).
+    scorer: options.grpo ? Pf * scorerBytes + (Pf ? (scorerBytes === 4 ? 2 : 1) * 4 * headParams : 0) + 2 * 4 * tokens * config.vocabSize : 0,
     runtime: cpu ? CPU_RUNTIME_BYTES : GPU_RUNTIME_BYTES,
     margin: 0,
   };

@@ -15,6 +15,8 @@
 import * as ort from 'onnxruntime-node';
 import { buildApplyStep, buildGradAccumulationStep, buildTrainStep, encodeModelWithExternalData, EXTERNAL_DATA_PIECE_BYTES, lower, nn, op, TrainStepRunner, type HostTensor, type StepResult, type Tensor, type TensorData, type TrainState } from '../../engine/index.ts';
 import type { SafeTensor, TensorMap } from '../../engine/safetensors.ts';
+import { ONNX_DATA_TYPE_CODE } from '../../engine/onnx/emit.ts';
+import type { OnnxModel, OnnxNode } from '../../engine/onnx/model.ts';
 import { TrafficCounter } from '../../engine/runtime/traffic.ts';
 import type { ModelConfig } from '../../models/config.ts';
 import { buildDecoderGraph, type DecoderGraph, type Projection } from '../../models/decoder.ts';
@@ -98,6 +100,10 @@ export interface PolicyOptions {
    * whole mini-batch's under the objective's aggregation: the out-of-memory retry (#21) doubles this.
    */
   gradAccumulation?: number;
+  /** Frozen weights of at least this many bytes reach the scorer as views of their own bytes (default 1 MiB; tests pass 0). */
+  scorerOwnBufferBytes?: number;
+  /** Keep frozen weights whose values are all exactly bf16 (a bf16 checkpoint) as bf16 in the scorer (default true). */
+  scorerStoredBf16?: boolean;
 }
 
 /** Name of the accumulate graph's per-micro-batch loss scale (PolicyOptions.gradAccumulation). */
@@ -170,9 +176,56 @@ function parameterPattern(p: string): string | RegExp {
   return m ? new RegExp(m[1], m[2]) : p;
 }
 
+/** Frozen weights at least this large reach the scorer session as views of their own bytes, not copied into pieces. */
+const SCORER_OWN_BUFFER_BYTES = 2 ** 20;
+
+/** Frozen float32 weights at least this large are stored as bf16 in the scorer when that is exact. */
+const SCORER_BF16_MIN_BYTES = 1024;
+
+/**
+ * The float32 initializers of `model` (at least `minBytes`) whose every value is exactly a bfloat16
+ * (low 16 bits zero), stored as bf16 (`NAME::bf16`) with a Cast to float32 in front of their first
+ * consumer: the graph computes with the very same float32 values, onnxruntime holds half the bytes.
+ */
+export function storeExactBf16(model: OnnxModel, minBytes: number): { model: OnnxModel; stored: string[] } {
+  const graph = model.graph;
+  const casts = new Map<string, OnnxNode>();
+  const initializers = graph.initializers.map((t) => {
+    if (t.dtype !== 'float32' || !(t.data instanceof Float32Array) || t.data.byteLength < minBytes) return t;
+    const bits = new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length);
+    const half = new Uint16Array(bits.length);
+    for (let i = 0; i < bits.length; i++) {
+      if (bits[i] & 0xffff) return t;
+      half[i] = bits[i] >>> 16;
+    }
+    const stored = `${t.name}::bf16`;
+    casts.set(t.name, { opType: 'Cast', name: `${t.name}/CastFromBf16`, inputs: [stored], outputs: [t.name], attributes: { to: { kind: 'int', value: ONNX_DATA_TYPE_CODE.float32 } } });
+    return { ...t, name: stored, dtype: 'bfloat16' as const, data: half };
+  });
+  if (!casts.size) return { model, stored: [] };
+  const stored = [...casts.keys()];
+  // Each Cast just before the first node that reads the weight, so a run casts as it goes.
+  const nodes: OnnxNode[] = [];
+  for (const node of graph.nodes) {
+    for (const input of node.inputs) {
+      const cast = casts.get(input);
+      if (cast) {
+        nodes.push(cast);
+        casts.delete(input);
+      }
+    }
+    nodes.push(node);
+  }
+  return { model: { ...model, graph: { ...graph, nodes: [...casts.values(), ...nodes], initializers } }, stored };
+}
+
 const f32 = (t: SafeTensor): Float32Array => (t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>));
 
 export class Policy {
+  /** Bytes of frozen weights the scorer session was handed as views of the loaded weights' own memory (no copy in JS). */
+  scorerViewBytes = 0;
+  /** Frozen weights (and constants) the scorer keeps as bf16: exactly bf16-valued, cast to float32 at use. */
+  scorerStoredBf16: string[] = [];
   /** The scorer's host↔device bytes (its trainable inputs and log-probs), for the step's traffic. */
   private readonly scoreTraffic = new TrafficCounter();
 
@@ -253,10 +306,29 @@ export class Policy {
     const scoringTrainable = new Set(scoring.trainable);
     const initializers: Record<string, TensorData> = {};
     for (const p of sg.params) if (!scoringTrainable.has(p.name)) initializers[p.name] = weightData(weights, p.name, 'float32');
-    const model = lower(sg, { outputs: { log_probs: op.identity(scoreLogProbs) }, initializers });
-    // Frozen weights as in-memory external data in ≤ 1 GiB pieces (no 2 GB protobuf, no 4 GiB typed array).
-    const encoded = encodeModelWithExternalData(model, { mode: 'always', location: 'scorer.bin', maxFileBytes: EXTERNAL_DATA_PIECE_BYTES });
-    const scorer = await ort.InferenceSession.create(encoded.model, { graphOptimizationLevel: 'all', executionProviders: ['cpu'], externalData: encoded.externalData });
+    const lowered = lower(sg, { outputs: { log_probs: op.identity(scoreLogProbs) }, initializers });
+    // A bf16 checkpoint widened on load: its frozen weights are exactly bf16 values, so the scorer keeps
+    // them as bf16 (half of onnxruntime's copy) and casts them back at use: the same float32 values.
+    const storedBf16 = options.scorerStoredBf16 !== false;
+    const model = storedBf16 ? storeExactBf16(lowered, SCORER_BF16_MIN_BYTES) : { model: lowered, stored: [] as string[] };
+    // Frozen weights as in-memory external data (no 2 GB protobuf, no 4 GiB typed array), handed over the
+    // way the update's step graph hands them (engine/runtime/step-graph.ts): weights of 1 MiB and more as
+    // views of their own bytes (the loaded checkpoint's arrays), the small rest packed into ≤ 1 GiB pieces.
+    // Copying every weight into pieces held one more full copy of the frozen weights while the session was
+    // created, and MLAS prepacking kept packed copies of every frozen MatMul weight beside onnxruntime's own
+    // (Qwen2.5-1.5B LoRA GRPO: ~568 MiB per decoder layer in all, against ~180 MiB of weights).
+    const encoded = encodeModelWithExternalData(model.model, { mode: 'always', location: 'scorer.bin', maxFileBytes: EXTERNAL_DATA_PIECE_BYTES, ownBufferBytes: options.scorerOwnBufferBytes ?? SCORER_OWN_BUFFER_BYTES });
+    const frozenBuffers = new Set(model.model.graph.initializers.map((t) => t.data.buffer));
+    const scorerViewBytes = encoded.externalData.reduce((n, f) => n + (frozenBuffers.has(f.data.buffer) ? f.data.byteLength : 0), 0);
+    const scorer = await ort.InferenceSession.create(encoded.model, {
+      graphOptimizationLevel: 'all',
+      executionProviders: ['cpu'],
+      externalData: encoded.externalData,
+      // No constant folding where weights are stored as bf16 (it would fold every Cast into a float32
+      // initializer again); no arena, so each run's cast weights go back to the system when it ends.
+      ...(model.stored.length ? { enableCpuMemArena: false } : {}),
+      extra: { session: { disable_prepacking: '1' }, ...(model.stored.length ? { optimization: { disable_specified_optimizers: 'ConstantFolding' } } : {}) },
+    });
 
     const reference: Record<string, HostTensor> = {};
     for (const name of train.trainable) {
@@ -264,7 +336,10 @@ export class Policy {
       if (method.kind === 'lora' && name.endsWith('.lora_B.weight')) h.data = new Float32Array(h.data.length);
       reference[name] = h;
     }
-    return new Policy(config, method, weights, runner, scorer, train.trainable, reference, loraCfg, usesReference, train.plan?.neurons.size ? train.plan : null, accumulation, options.objective.aggregation);
+    const policy = new Policy(config, method, weights, runner, scorer, train.trainable, reference, loraCfg, usesReference, train.plan?.neurons.size ? train.plan : null, accumulation, options.objective.aggregation);
+    policy.scorerViewBytes = scorerViewBytes;
+    policy.scorerStoredBf16 = model.stored;
+    return policy;
   }
 
   /**
