@@ -1,5 +1,5 @@
 // #24 in a browser (serve mode, Chromium, Korean UI): the pipeline report's texts, stage summaries, chart labels
-// and hover texts, the reward reasons and the math verdict read in Korean; the report's file links download the files the lab wrote
+// and hover texts, a GRPO ablation's verdicts, the reward reasons and the math verdict read in Korean; the report's file links download the files the lab wrote
 // (byte for byte), a stage's model folder is shown to copy (a browser cannot download a folder), and a file
 // outside the workspace is refused by the server; a training job's title and a GRPO run's metric names
 // (chart legends, summary) are Korean.
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, openApp, untilShown, type AppUnderTest } from '../helpers/browser.ts';
 import { RunFolder } from '../../main/train/run/index.ts';
+import { ablationHtml, summarizeAblation } from '../../main/pipeline/ablation-summary.ts';
 
 const RECIPE = `name: files-demo
 description: tiny recipe for the open-file test
@@ -124,6 +125,32 @@ describe('open file and Korean report (serve mode, Chromium)', () => {
     });
     await page.getByTestId('nav-jobs').click();
     await page.getByTestId('job-row').filter({ hasText: 'SFT 실행 titled-sft 학습' }).waitFor();
+  });
+
+  it("says a GRPO ablation's verdicts in Korean", async () => {
+    const { page } = app;
+    // The ablation section as its stage writes it into report.html (its real statistics over given runs:
+    // training the arms takes minutes), added to this recipe's report; the Recipe page reads the file again.
+    const run = (arm: string, seed: number, accs: number[]) => ({ arm, seed, run: `${arm}-${seed}`, evals: accs.map((accuracy, i) => ({ step: 10 * (i + 1), accuracy, lang: 0.9 })), zeroVarianceShare: 0, droppedShare: 0 });
+    const summary = summarizeAblation([run('baseline', 1, [0.5, 0.6]), run('baseline', 2, [0.4, 0.6]), run('strong', 1, [0.9, 0.95]), run('strong', 2, [0.9, 0.96]), run('same', 1, [0.2, 0.58]), run('same', 2, [0.1, 0.62]), run('weak', 1, [0.1, 0.2]), run('weak', 2, [0.1, 0.21])], 'baseline');
+    await page.getByTestId('nav-recipe').click();
+    const htmlPath = (await page.getByTestId('report-file-html').getAttribute('data-path'))!;
+    const html = await readFile(htmlPath, 'utf8');
+    await writeFile(htmlPath, html.replace('</body>', `${ablationHtml(summary)}\n</body>`));
+    await page.reload();
+    await page.getByTestId('nav-recipe').click();
+    await page.getByTestId('recipe-item').filter({ hasText: 'files-demo' }).click();
+    const verdicts = page.getByTestId('recipe-report-html').locator('#ablation-verdicts li');
+    await verdicts.first().waitFor();
+    const texts = await verdicts.allInnerTexts();
+    assert.equal(texts.length, 4);
+    assert.match(texts[0]!, /^기준: 시드 2개에서 60\.0% ± 0\.0%$/);
+    assert.match(texts[1]!, /^strong: 기준 대비 \+35\.5%p, 잡음 범위 밖\(표준오차의 [\d.]+배\)$/);
+    assert.match(texts[2]!, /^same: 기준 대비 \+0\.0%p, 잡음 범위 안\(시드 2개, 표준오차 2\.0%p\)$/);
+    for (const text of texts) assert.doesNotMatch(text.replace(/^(strong|same|weak): /, ''), /[A-Za-z]{3,}/, `English in a verdict: ${text}`);
+    const section = page.getByTestId('recipe-report-html');
+    assert.equal(await section.locator('#ablation [data-i18n="report.ablation.notReached"]').innerText(), '닿지 못함');
+    assert.match(await section.locator('[data-i18n="report.ablation.noiseRuleText"]').innerText(), /표준오차/);
   });
 
   it('gives reward reasons and the math verdict in Korean', async () => {
