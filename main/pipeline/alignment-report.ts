@@ -66,7 +66,7 @@ export function alignmentHtml(results: AlignmentResults): string {
     `<tr><td class="l"${t('report.alignment.start')}>start</td><td class="l">–</td><td>–</td><td>${pct(s.accuracy)}</td><td>${pct(s.korean)}</td><td>–</td><td>–</td><td>–</td></tr>`,
     ...results.arms.map(
       (r) =>
-        `<tr data-arm="${esc(r.arm)}"><td class="l">${esc(r.arm)}</td><td class="l">${esc(tuned(r))}</td><td>${r.seed}</td><td>${pct(r.before.accuracy)}</td><td>${pct(r.before.korean)}</td><td>${pct(r.after.accuracy)}</td><td>${pct(r.after.korean)}</td><td>${delta(r.before.accuracy, r.after.accuracy)}</td></tr>`,
+        `<tr data-arm="${esc(r.arm)}"><td class="l">${esc(r.arm)}</td><td class="l"${r.selected === null ? '' : t('report.alignment.tunedNeurons', { method: r.method, neurons: r.selected })}>${esc(tuned(r))}</td><td>${r.seed}</td><td>${pct(r.before.accuracy)}</td><td>${pct(r.before.korean)}</td><td>${pct(r.after.accuracy)}</td><td>${pct(r.after.korean)}</td><td>${delta(r.before.accuracy, r.after.accuracy)}</td></tr>`,
     ),
   ];
   const heads = ['arm', 'tuned', 'seed', 'accuracyBefore', 'koreanBefore', 'accuracyAfter', 'koreanAfter', 'delta'];

@@ -1,7 +1,7 @@
 // #24 in a browser (serve mode, Chromium, Korean UI): the pipeline report's texts, stage summaries, chart labels
-// and hover texts, a GRPO ablation's verdicts, the reward reasons and the math verdict read in Korean; the report's file links download the files the lab wrote
-// (byte for byte), a stage's model folder is shown to copy (a browser cannot download a folder), and a file
-// outside the workspace is refused by the server; a training job's title and a GRPO run's metric names
+// and hover texts, a GRPO ablation's verdicts, the reward reasons and the math verdict read in Korean; the
+// report's file links download the files the lab wrote (byte for byte), a stage's model folder is shown to
+// copy (a browser cannot download a folder), and a file outside the workspace is refused by the server; a training job's title and a GRPO run's metric names
 // (chart legends, summary) are Korean.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -90,6 +90,9 @@ describe('open file and Korean report (serve mode, Chromium)', () => {
     // The results chart above the report too.
     const chartLabels = await page.getByTestId('recipe-results').locator('svg text[data-i18n]').allTextContents();
     assert.ok(chartLabels.length >= 3 && chartLabels.every((t) => HANGUL.test(t)), chartLabels.join(' | '));
+    // Its model table's column heads too (the benchmark's name is data).
+    const heads = await page.getByTestId('recipe-models').locator('thead th').allInnerTexts();
+    assert.ok(heads.length >= 3 && heads.every((t) => t === 'heldout' || HANGUL.test(t)), heads.join(' | '));
 
     // The HTML and Markdown reports download byte for byte, under their own names.
     for (const [testid, name] of [['report-file-html', 'report.html'], ['report-file-md', 'report.md']]) {

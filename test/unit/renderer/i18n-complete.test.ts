@@ -175,8 +175,9 @@ test('every stage summary entry the pipeline report shows has a message', async 
   assert.deepEqual(summaryMark('sft', 'brandNew', 1.5), { key: 'report.summary.brandNew', params: { value: '1.500' } });
 });
 
-// #24: the ablation's verdict sentences, its "not reached" cell and noise rule, and the charts' hover texts.
-test('ablation verdicts and chart hover texts are marked with keys that have messages', async () => {
+// #24: the ablation's verdict sentences, its "not reached" cell and noise rule, the alignment's tuned-neurons
+// cell, and the charts' hover texts.
+test('ablation verdicts, alignment cells and chart hover texts are marked with keys that have messages', async () => {
   const { ablationHtml, summarizeAblation } = await import('../../../main/pipeline/ablation-summary.ts');
   const { accuracyVsLengthSvg } = await import('../../../main/eval/report.ts');
   const { beforeAfterSvg } = await import('../../../main/pipeline/report.ts');
@@ -199,7 +200,12 @@ test('ablation verdicts and chart hover texts are marked with keys that have mes
   const evalSummary = (model: string) => ({ model, benchmark: 'heldout', pass1: 0.5, meanThinkingTokens: 12, lang: { target: 'ko', targetShare: 1 } });
   const points = accuracyVsLengthSvg([evalSummary('/m/base'), evalSummary('/m/sft')] as never, (m) => ({ base: 'report.role.base', sft: 'report.role.sft' })[m]);
   assert.equal([...points.matchAll(/<title data-i18n="report\.chart\.pointTitle"/g)].length, 2, 'one hover text per point');
-  const keys = new Set([...verdictKeys, 'report.ablation.notReached', 'report.ablation.noiseRuleText', ...titles.map((m) => m[1]), 'report.chart.pointTitle']);
+  // The alignment table's "tuned" cell of an arm that tuned selected neurons ("selective, 12 neurons").
+  const { alignmentHtml } = await import('../../../main/pipeline/alignment-report.ts');
+  const scores = { accuracy: 0.5, korean: 0.5 };
+  const aligned = alignmentHtml({ start: { model: 'm', scores }, selfcorrect: { rows: 3, perKind: {} }, arms: [{ arm: 'sel', method: 'selective', seed: 1, selection: 's.json', selected: 12, sftRun: 'a', grpoRun: 'b', before: scores, after: scores }] });
+  assert.match(aligned, /data-i18n="report\.alignment\.tunedNeurons" data-i18n-args="\{&quot;method&quot;:&quot;selective&quot;,&quot;neurons&quot;:12\}">selective, 12 neurons</);
+  const keys = new Set([...verdictKeys, 'report.ablation.notReached', 'report.ablation.noiseRuleText', ...titles.map((m) => m[1]), 'report.chart.pointTitle', 'report.alignment.tunedNeurons']);
   for (const m of (bars + points).matchAll(/&quot;key&quot;:&quot;([\w.]+)&quot;/g)) keys.add(m[1]);
   assert.ok(keys.has('report.role.sft'));
   assert.deepEqual([...keys].filter((k) => !hasKey(k)), []);

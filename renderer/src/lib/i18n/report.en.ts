@@ -65,6 +65,7 @@ export const reportEn = {
   'report.alignment.accuracyAfter': 'accuracy after RL',
   'report.alignment.koreanAfter': 'Korean after RL',
   'report.alignment.delta': 'Δ accuracy (RL)',
+  'report.alignment.tunedNeurons': '{method}, {neurons} neurons',
   // The stage table's summary entries (report.ts: summaryMark), chart hover texts and the ablation's verdicts.
   'report.summary.family': 'family {value}',
   'report.summary.layers': 'layers {value}',

@@ -64,6 +64,7 @@ export const reportKo: Record<keyof typeof reportEn, string> = {
   'report.alignment.accuracyAfter': '강화학습 후 정확도',
   'report.alignment.koreanAfter': '강화학습 후 한국어',
   'report.alignment.delta': '정확도 변화(강화학습)',
+  'report.alignment.tunedNeurons': '{method}, 뉴런 {neurons}개',
   'report.summary.family': '모델 계열 {value}',
   'report.summary.layers': '층 {value}개',
   'report.summary.hidden': '은닉 크기 {value}',
