@@ -83,12 +83,24 @@ export async function runPipeline(recipe: PipelineRecipe, options: RunPipelineOp
     pid: process.pid,
     stages: Object.fromEntries(order.map((s) => [s, { ...previous?.stages[s], status: 'pending', progress: undefined, etaSeconds: undefined, error: undefined } satisfies StageState])),
   };
-  // Writes are chained so they land in order; progress writes are throttled.
+  // Writes are chained so they land in order; progress writes are throttled, with a trailing write: the
+  // newest progress is written when the interval ends, so a stage that pauses after a burst of steps (a long
+  // evaluation, a checkpoint) still shows the steps it took instead of what it had a second before.
   let writes: Promise<void> = Promise.resolve();
   let lastWrite = 0;
+  let trailing: NodeJS.Timeout | null = null;
   const save = (throttle = false): Promise<void> => {
     const now = Date.now();
-    if (throttle && now - lastWrite < (options.progressIntervalMs ?? 1000)) return writes;
+    const interval = options.progressIntervalMs ?? 1000;
+    if (throttle && now - lastWrite < interval) {
+      trailing ??= setTimeout(() => {
+        trailing = null;
+        void save();
+      }, interval - (now - lastWrite)).unref();
+      return writes;
+    }
+    if (trailing) clearTimeout(trailing);
+    trailing = null;
     lastWrite = now;
     const snapshot = structuredClone(state);
     options.onUpdate?.(snapshot);

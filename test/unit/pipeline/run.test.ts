@@ -179,3 +179,32 @@ test('--force on a finished training stage trains afresh in a new run folder; th
   const again = await runPipeline(recipe({ sft: { steps: 6 } }), { workspace: ws, stages: fakeStages(calls, starts) });
   assert.ok(Object.values(statuses(again)).every((s) => s === 'skipped'));
 });
+
+test('throttled progress keeps its trailing edge: a stage that pauses after a burst of steps shows the last step', async () => {
+  // Five steps inside one 200 ms interval, then a pause (a long evaluation, a held run): without the trailing
+  // write the page would show the state from before the burst until the stage moved again.
+  const ws = workspace();
+  const seen: number[] = [];
+  let shownDuringPause = -1;
+  const burst: StageDefinition = {
+    name: 'sft',
+    plan: ({ recipe }) => ({ config: recipe.sft as Record<string, unknown>, inputs: [] }),
+    async run(_plan, ctx) {
+      for (let step = 1; step <= 5; step++) ctx.progress({ done: step, total: 10, unit: 'steps' });
+      await new Promise((r) => setTimeout(r, 600));
+      shownDuringPause = seen.at(-1) ?? -1;
+      return { outputs: { output: join(ctx.dir, 'none') } };
+    },
+  };
+  const calls: Record<string, number> = {};
+  const stages = { ...fakeStages(calls, []), sft: burst };
+  const result = await runPipeline(recipe(), {
+    workspace: ws,
+    stages,
+    progressIntervalMs: 200,
+    onUpdate: (s) => s.stages.sft?.progress && s.stages.sft.status === 'running' && seen.push(s.stages.sft.progress.done),
+  });
+  assert.equal(result.status, 'finished');
+  assert.equal(shownDuringPause, 5, `updates seen during the pause: ${seen.join(', ')}`);
+  assert.ok(seen.length < 5, `throttled: ${seen.join(', ')}`);
+});
