@@ -1,7 +1,7 @@
 // Test hook: makes "stop during training, then resume" deterministic on machines of any speed. A tiny test
 // model can finish hundreds of steps between two polls of a browser test, so a test that must click Stop
 // mid-run sets SAENGGAK_TEST_HOLD_AT_STEP=N: a fresh (not resumed) run waits after optimizer step N until it
-// is stopped. A resumed run never waits, so the resume finishes. Off unless the variable is set, and never
+// is stopped (two minutes at most). A resumed run never waits, so the resume finishes. Off unless the variable is set, and never
 // without a stop signal to end the wait.
 
 /** Waits until `signal` aborts when the hook is on, this run did not resume, and `step` is the hook's step. */
@@ -11,5 +11,9 @@ export async function holdForTest(step: number, resumed: boolean, signal: AbortS
   const holdStep = Number(at);
   if (!Number.isInteger(holdStep) || holdStep < 1) throw new Error(`SAENGGAK_TEST_HOLD_AT_STEP must be a positive integer, got '${at}'`);
   if (step !== holdStep) return;
-  await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+  // At most two minutes: a test that never stops the run then fails on its assertions instead of hanging.
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 120_000);
+    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
 }
