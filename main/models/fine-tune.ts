@@ -56,6 +56,8 @@ export interface FineTuneOptions {
   externalDataPieceBytes?: number;
   /** Activation checkpointing per decoder layer (see DecoderGraphOptions.gradientCheckpointing). */
   gradientCheckpointing?: boolean;
+  /** With gradientCheckpointing: attention in this many groups of query heads (DecoderGraphOptions.attentionHeadChunks). */
+  attentionHeadChunks?: number;
   /**
    * Compute precision (master weights and AdamW moments stay float32): 'fp16' computes in float16 with
    * dynamic loss scaling (steps whose gradients overflow are skipped, StepResult.skipped); 'bf16'
@@ -146,7 +148,7 @@ export class FineTuner {
       slices = neuronSlices(config, plan, weights);
     } else if (method.kind !== 'full') throw new Error(`fine-tune: unknown method ${(method as { kind: string }).kind}`);
 
-    const decoder = buildDecoderGraph(config, { dtype, labels: true, projection, packedSegments: options.packedSegments, gradientCheckpointing: options.gradientCheckpointing, lossChunks: options.lossChunks, computeDtype });
+    const decoder = buildDecoderGraph(config, { dtype, labels: true, projection, packedSegments: options.packedSegments, gradientCheckpointing: options.gradientCheckpointing, attentionHeadChunks: options.attentionHeadChunks, lossChunks: options.lossChunks, computeDtype });
     let trainable: string[];
     let initialParams: TensorMap;
     if (method.kind === 'full') {

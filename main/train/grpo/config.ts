@@ -252,6 +252,8 @@ export const grpoConfigSchema = z
     memoryLimitGiB: z.number().positive().optional(),
     /** Recompute each decoder layer in the update's backward pass instead of keeping its activations (same gradients, less memory). */
     gradientCheckpointing: z.boolean().default(false),
+    /** With gradientCheckpointing: the update's attention in this many groups of query heads (one group's probabilities at a time); must divide the heads. Same loss. */
+    attentionChunks: z.number().int().positive().default(1),
     /** The update's compute precision (master weights and AdamW moments stay fp32; fp16 uses dynamic loss scaling; bf16 needs a GPU). Default: bf16 on CUDA, fp16 on WebGPU, fp32 on CPU. */
     precision: precisionSchema.optional(),
   })

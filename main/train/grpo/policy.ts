@@ -92,6 +92,8 @@ export interface PolicyOptions {
   temperature?: number;
   /** Recompute each decoder layer in the update's backward pass (DecoderGraphOptions.gradientCheckpointing). */
   gradientCheckpointing?: boolean;
+  /** With gradientCheckpointing: the update's attention in this many groups of query heads (DecoderGraphOptions.attentionHeadChunks). */
+  attentionHeadChunks?: number;
   /** The update's compute precision (fine-tune.ts Precision; fp16 with dynamic loss scaling). The scorer stays float32. */
   precision?: Precision;
   /**
@@ -149,7 +151,7 @@ export function loraConfigOf(method: Extract<GrpoMethod, { kind: 'lora' }>): Lor
 }
 
 /** The decoder graph for a method, with the names of its trainable params. */
-function methodDecoder(config: ModelConfig, method: GrpoMethod, gradientCheckpointing = false, computeDtype?: 'float16' | 'bfloat16'): { decoder: DecoderGraph; trainable: string[]; lora: LoraGraph | null; plan: SelectivePlan | null } {
+function methodDecoder(config: ModelConfig, method: GrpoMethod, gradientCheckpointing = false, computeDtype?: 'float16' | 'bfloat16', attentionHeadChunks?: number): { decoder: DecoderGraph; trainable: string[]; lora: LoraGraph | null; plan: SelectivePlan | null } {
   let projection: Projection | undefined;
   let lora: LoraGraph | null = null;
   if (method.kind === 'lora') {
@@ -162,10 +164,10 @@ function methodDecoder(config: ModelConfig, method: GrpoMethod, gradientCheckpoi
     const selective = selectiveProjection(plan, 'float32');
     projection = selective.projection;
     // Selected neurons train as slices of their weights (models/selective.ts); the names exist once the graph is built.
-    const decoder = buildDecoderGraph(config, { dtype: 'float32', projection, gradientCheckpointing, computeDtype });
+    const decoder = buildDecoderGraph(config, { dtype: 'float32', projection, gradientCheckpointing, attentionHeadChunks, computeDtype });
     return { decoder, trainable: [...plan.wholeParams, ...selective.sliceParams.keys()], lora, plan };
   }
-  const decoder = buildDecoderGraph(config, { dtype: 'float32', projection, gradientCheckpointing, computeDtype });
+  const decoder = buildDecoderGraph(config, { dtype: 'float32', projection, gradientCheckpointing, attentionHeadChunks, computeDtype });
   const trainable = method.kind === 'full' ? [...decoder.weights.keys()] : [...lora!.params.values()].flatMap(({ a, b }) => [a.name, b.name]);
   return { decoder, trainable, lora, plan: null };
 }
@@ -254,7 +256,7 @@ export class Policy {
     // --- update graph
     const precision = options.precision ?? 'fp32';
     const computeDtype = await resolveComputeDtype(precision, 'float32', options.provider ?? 'auto');
-    const train = methodDecoder(config, method, options.gradientCheckpointing, computeDtype);
+    const train = methodDecoder(config, method, options.gradientCheckpointing, computeDtype, options.attentionHeadChunks);
     const g = train.decoder.graph;
     const B = 'batch_size';
     const S = 'sequence_length';

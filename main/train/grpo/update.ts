@@ -61,6 +61,7 @@ export class PolicyUpdater {
       temperature: config.rollout.temperature,
       adapter,
       gradientCheckpointing: config.gradientCheckpointing,
+      attentionHeadChunks: config.gradientCheckpointing ? config.attentionChunks : undefined,
       precision,
       gradAccumulation,
     });

@@ -139,6 +139,8 @@ export const sftConfigSchema = z
     precision: precisionSchema.optional(),
     /** Recompute each decoder layer in the backward pass instead of keeping its activations (same gradients, less memory, some extra compute). */
     gradientCheckpointing: z.boolean().default(false),
+    /** With gradientCheckpointing: attention computed (and rebuilt in the backward) in this many groups of query heads, so one group's [B, H/k, S, S] probabilities exist at a time; must divide the heads. Same loss. */
+    attentionChunks: z.number().int().positive().default(1),
     /** Cross-entropy over this many vocabulary blocks, so the [tokens, vocab] logits never exist whole (LoRA on lm_head is refused with it). */
     lossChunks: z.number().int().positive().optional(),
   })

@@ -196,6 +196,7 @@ export class SftTrainer {
       gradAccumulation: config.gradAccumulation,
       lossScale: true,
       gradientCheckpointing: config.gradientCheckpointing,
+      attentionHeadChunks: config.gradientCheckpointing ? config.attentionChunks : undefined,
       lossChunks: config.lossChunks,
       precision: config.precision ?? (config.dtype === 'float32' ? await defaultPrecision(config.provider) : 'fp32'),
     });
