@@ -301,7 +301,7 @@ async function fullDepth(args: string[]): Promise<void> {
     const kept = (JSON.parse(readFileSync(previous, 'utf8')) as { cases?: Record<string, unknown>[] }).cases ?? [];
     rows.unshift(...kept.filter((r) => !rows.some((n) => n.case === r.case)));
   }
-  const path = writeResult(name, { cases: rows, note: 'CPU, float32, random weights of the released shape; planner_error is signed (est − peak) / peak: negative = under-estimate' });
+  const path = writeResult(name, { cases: rows, note: 'CPU, float32, random weights of the released shape (GRPO rows: rounded to bf16 values, as a bf16 checkpoint loads, so the scorer stores its frozen weights as bf16); planner_error is signed (est − peak) / peak: negative = under-estimate' });
   console.log(`wrote ${path}`);
 }
 
