@@ -6,9 +6,11 @@ import { checkDevice } from '../devices/check-device.ts';
 import type { MemoryAdvice, RunKindName, RunMemoryEstimate } from './run/types.ts';
 import { CodedError } from '../store/errors.ts';
 import { chooseProviderFrom, type ExecutionProviderName } from '../engine/runtime/providers.ts';
-import { sftConfigSchema, type SftConfig } from './sft/config.ts';
-import { rmConfigSchema, type RmConfig } from './rm/config.ts';
-import { grpoConfigSchema, PROMPT_TOKENS_ALLOWANCE, responsesPerUpdate, rolloutResponses, type GrpoConfig } from './grpo/config.ts';
+import { sftConfigSchema, sftShape, type SftConfig } from './sft/config.ts';
+import { trainingMemoryBytes, type TrainingShape } from './shared/memory.ts';
+import { GPU_SIZES } from '../models/memory-plan.ts';
+import { rmConfigSchema, rmShape, type RmConfig } from './rm/config.ts';
+import { grpoConfigSchema, grpoShape, PROMPT_TOKENS_ALLOWANCE, responsesPerUpdate, rolloutResponses, type GrpoConfig } from './grpo/config.ts';
 import { loadModelConfig, type ModelConfig } from '../models/config.ts';
 import { estimateTrainingMemory, parameterCounts, DEFAULT_LORA_TARGETS } from '../models/memory.ts';
 import { expectedWeightShapes } from '../models/weights.ts';
@@ -63,6 +65,11 @@ type Plan = {
   seqFieldValue: number;
   /** Sequences per unit of batchField (2 for reward models: a chosen and a rejected sequence per pair). */
   batchScale: number;
+  /**
+   * What one optimizer graph holds, for the planner `pipeline check` and the trainers use (models/memory-plan.ts,
+   * measured against peak RSS); null for selective tuning, which the planner does not model.
+   */
+  shape: TrainingShape | null;
 };
 
 function loraTargets(targets: readonly string[] | undefined): string[] {
@@ -115,7 +122,8 @@ function planFor(root: string, kind: RunKindName, given: Record<string, unknown>
     const c: SftConfig = sftConfigSchema.parse(validateConfig('sft', raw));
     const rows = c.batchUnit === 'tokens' ? Math.max(1, Math.floor(c.batchSize / c.maxSeqLength)) : c.batchSize;
     const method = planMethod(model, c.method);
-    return { model, batch: rows, seqLength: c.maxSeqLength, method, weightBytes: c.dtype === 'float64' ? 8 : 4, extra: 0, batchField: 'batchSize', seqField: 'maxSeqLength', seqFieldValue: c.maxSeqLength, batchScale: 1 };
+    const shape = method.kind === 'selective' ? null : sftShape(c);
+    return { model, batch: rows, seqLength: c.maxSeqLength, method, weightBytes: c.dtype === 'float64' ? 8 : 4, extra: 0, batchField: 'batchSize', seqField: 'maxSeqLength', seqFieldValue: c.maxSeqLength, batchScale: 1, shape };
   }
   if (kind === 'grpo') {
     const c: GrpoConfig = grpoConfigSchema.parse(validateConfig('grpo', raw));
@@ -127,7 +135,8 @@ function planFor(root: string, kind: RunKindName, given: Record<string, unknown>
     // reference is a second copy of the weights (LoRA switches the adapter off instead).
     const kvCache = 2 * model.numLayers * model.numKvHeads * model.headDim * 4 * seqLength * rolloutResponses(c.rollout);
     const reference = c.objective.kl.beta > 0 && c.method.kind !== 'lora' ? parameterCounts(model).total * 4 : 0;
-    return { model, batch: responses, seqLength, method, weightBytes: 4, extra: kvCache + reference, batchField: 'objective.miniBatch', seqField: 'rollout.maxNewTokens', seqFieldValue: c.rollout.maxNewTokens, batchScale: 1 };
+    const shape = method.kind === 'selective' ? null : grpoShape(c);
+    return { model, batch: responses, seqLength, method, weightBytes: 4, extra: kvCache + reference, batchField: 'objective.miniBatch', seqField: 'rollout.maxNewTokens', seqFieldValue: c.rollout.maxNewTokens, batchScale: 1, shape };
   }
   // Reward model: a chosen and a rejected sequence per pair (pairsPerBatch, maxLength), scored by a one-label head.
   const parsed = rmConfigSchema.safeParse(raw);
@@ -138,7 +147,7 @@ function planFor(root: string, kind: RunKindName, given: Record<string, unknown>
   const c: RmConfig = parsed.data;
   const scorer: ModelConfig = { ...model, task: 'sequence-classification', numLabels: 1 };
   const method: Plan['method'] = c.method.kind === 'lora' ? { kind: 'lora', r: c.method.r, targets: loraTargets(c.method.targetModules) } : { kind: 'full' };
-  return { model: scorer, batch: c.pairsPerBatch * 2, seqLength: c.maxLength, method, weightBytes: 4, extra: 0, batchField: 'pairsPerBatch', seqField: 'maxLength', seqFieldValue: c.maxLength, batchScale: 2 };
+  return { model: scorer, batch: c.pairsPerBatch * 2, seqLength: c.maxLength, method, weightBytes: 4, extra: 0, batchField: 'pairsPerBatch', seqField: 'maxLength', seqFieldValue: c.maxLength, batchScale: 2, shape: rmShape(c) };
 }
 
 function estimate(plan: Plan, device: RunMemoryEstimate['device']): RunMemoryEstimate {
@@ -155,23 +164,27 @@ function estimate(plan: Plan, device: RunMemoryEstimate['device']): RunMemoryEst
     const activations = parts.activations + plan.extra;
     return { ...parts, activations, total: parts.weights + parts.gradients + parts.optimizer + activations };
   };
+  // The planner's peak for the same shape (what `pipeline check` says); the run needs the larger of the two.
+  const planned = (batch: number, seqLength: number) => (plan.shape ? trainingMemoryBytes(plan.model, { ...plan.shape, sequences: batch, seqLength }, device.provider) : 0);
+  const need = (batch: number, seqLength: number) => Math.max(at(batch, seqLength).total, planned(batch, seqLength));
   const parts = at(plan.batch, plan.seqLength);
+  const plannedPeakBytes = plan.shape ? planned(plan.batch, plan.seqLength) : undefined;
   const budget = device.memoryBytes * USABLE_SHARE;
-  const fits = parts.total <= budget;
+  const fits = need(plan.batch, plan.seqLength) <= budget;
   const advice: MemoryAdvice[] = [];
   if (!fits) {
     let batch = plan.batch;
-    while (batch > plan.batchScale && at(batch, plan.seqLength).total > budget) batch = Math.max(plan.batchScale, Math.floor(batch / 2));
-    if (batch < plan.batch && at(batch, plan.seqLength).total <= budget) {
+    while (batch > plan.batchScale && need(batch, plan.seqLength) > budget) batch = Math.max(plan.batchScale, Math.floor(batch / 2));
+    if (batch < plan.batch && need(batch, plan.seqLength) <= budget) {
       advice.push({ action: 'lower', field: plan.batchField, value: Math.max(1, Math.floor(batch / plan.batchScale)) });
     }
-    if (plan.method.kind !== 'lora' && at(plan.batch, plan.seqLength).total > budget) {
+    if (plan.method.kind !== 'lora' && need(plan.batch, plan.seqLength) > budget) {
       const asLora = estimateTrainingMemory(plan.model, { batchSize: plan.batch, seqLength: plan.seqLength, weightBytes: plan.weightBytes }).lora.total + plan.extra;
       if (asLora <= budget) advice.push({ action: 'use-lora' });
     }
     let seq = plan.seqLength;
-    while (seq > 64 && at(plan.batch, seq).total > budget) seq = Math.floor(seq / 2);
-    if (seq < plan.seqLength && at(plan.batch, seq).total <= budget) {
+    while (seq > 64 && need(plan.batch, seq) > budget) seq = Math.floor(seq / 2);
+    if (seq < plan.seqLength && need(plan.batch, seq) <= budget) {
       // GRPO's knob is maxNewTokens; the estimate adds the prompt allowance to it.
       advice.push({ action: 'lower', field: plan.seqField, value: Math.max(1, seq - (plan.seqLength - plan.seqFieldValue)) });
     }
@@ -190,6 +203,9 @@ function estimate(plan: Plan, device: RunMemoryEstimate['device']): RunMemoryEst
     device,
     fits,
     advice,
+    ...(plannedPeakBytes === undefined
+      ? {}
+      : { plannedPeakBytes, gpuFits: Object.fromEntries(Object.entries(GPU_SIZES).map(([k, v]) => [k, plannedPeakBytes <= 0.9 * v])) as Record<keyof typeof GPU_SIZES, boolean> }),
   };
 }
 

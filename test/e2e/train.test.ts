@@ -211,6 +211,8 @@ describe('train page (serve mode, Chromium)', () => {
     await page.waitForFunction(() => document.querySelector('[data-testid="memory-estimate"]')?.getAttribute('data-fits') === 'true');
     assert.ok(await form.getByTestId('run-start').isEnabled());
     assert.match(await estimate.innerText(), /80,704 of 80,704 parameters trained/);
+    // The planner's peak (what pipeline check says for the same shape) and the GPU sizes that hold it.
+    assert.match(await estimate.getByTestId('memory-planned').innerText(), /planned peak [\d.,]+ \S+ .*fits GPUs of 24 GB, 40 GB, 80 GB/);
     // LoRA trains far fewer parameters; the estimate follows the form.
     await form.getByTestId('run-method').selectOption('lora');
     await page.waitForFunction(() => !/80,704 of 80,704/.test(document.querySelector('[data-testid="memory-estimate"]')?.textContent ?? ''));

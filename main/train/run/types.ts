@@ -76,6 +76,13 @@ export type RunMemoryEstimate = {
   fits: boolean;
   /** What to change when it does not fit, as values the UI words itself. */
   advice: MemoryAdvice[];
+  /**
+   * The planner's peak for this run's shape (models/memory-plan.ts: every copy onnxruntime holds, measured
+   * against peak RSS; the number `pipeline check` gives), and which GPU sizes hold it with 10% to spare.
+   * `fits` needs both this and `total` within the device. Absent for selective tuning (not planned).
+   */
+  plannedPeakBytes?: number;
+  gpuFits?: { '24GB': boolean; '40GB': boolean; '80GB': boolean };
 };
 
 /**

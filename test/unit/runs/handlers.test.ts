@@ -14,6 +14,8 @@ import type { MethodInput, MethodName, MethodOutput, Result } from '../../../mai
 import { RunFolder } from '../../../main/train/run/index.ts';
 import { workspacePaths } from '../../../main/store/workspace.ts';
 import { computeRewards, type LanguageResult } from '../../../main/rewards/index.ts';
+import { loadModelConfig } from '../../../main/models/config.ts';
+import { trainingMemoryBytes } from '../../../main/train/shared/memory.ts';
 
 const fakeTrainer = fileURLToPath(new URL('./fake-trainer.ts', import.meta.url));
 
@@ -326,6 +328,14 @@ test('runs.estimate counts the model from config.json and refuses what cannot fi
 
     const layer0 = value(await call('runs.estimate', { kind: 'sft', config: { ...base, method: { kind: 'selective', layers: [0] } }, provider: 'cpu' }));
     assert.equal(layer0.trainableParameters, perLayer);
+    // The planner's peak rides along (the number pipeline check gives for the same shape) and decides fits too;
+    // selective tuning is not planned.
+    const model = loadModelConfig(join(workspacePaths(root).models, 'tiny'));
+    const shape = { sequences: 4, seqLength: 128, checkpointing: false, lossChunks: 1, accumulation: false, scorer: false };
+    assert.equal(full.plannedPeakBytes, trainingMemoryBytes(model, shape, 'cpu'));
+    assert.equal(lora.plannedPeakBytes, trainingMemoryBytes(model, { ...shape, loraRank: 4 }, 'cpu'));
+    assert.deepEqual(full.gpuFits, { '24GB': true, '40GB': true, '80GB': true });
+    assert.equal(layer0.plannedPeakBytes, undefined);
 
     // A 70B-sized config on this machine's RAM: refused, with a way out.
     writeModel(join(workspacePaths(root).models, 'huge'), { hidden_size: 8192, num_hidden_layers: 80, num_attention_heads: 64, num_key_value_heads: 8, intermediate_size: 28672, vocab_size: 152064, tie_word_embeddings: false });
@@ -333,6 +343,8 @@ test('runs.estimate counts the model from config.json and refuses what cannot fi
     assert.equal(huge.fits, false);
     assert.ok(huge.advice.length > 0);
     assert.ok(huge.total > huge.device.memoryBytes);
+    assert.ok(huge.plannedPeakBytes! > huge.total, 'the planner counts the copies onnxruntime holds');
+    assert.deepEqual(huge.gpuFits, { '24GB': false, '40GB': false, '80GB': false });
 
     const grpo = value(await call('runs.estimate', { kind: 'grpo', config: { model: 'tiny', prompts: { dataset: 'arith' }, rollout: { groupSize: 4, promptsPerStep: 2, maxNewTokens: 64 } }, provider: 'cpu' }));
     assert.equal(grpo.batchSize, 8, 'promptsPerStep × groupSize responses per update');

@@ -185,6 +185,8 @@ export const trainEn = {
   'train.memory.fits': 'fits',
   'train.memory.noFit': 'does not fit',
   'train.memory.parts': 'weights {weights} · gradients {gradients} · AdamW {optimizer} · activations {activations}',
+  'train.memory.planned': 'planned peak {peak} (as pipeline check counts it) · fits GPUs of {gpus}',
+  'train.memory.noGpu': 'none of 24, 40 or 80 GB',
   'train.memory.trainable': '{trainable} of {parameters} parameters trained',
   'train.memory.unavailable': 'No estimate: {reason}',
   'train.memory.advice': 'To make it fit:',

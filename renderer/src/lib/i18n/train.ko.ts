@@ -186,6 +186,8 @@ export const trainKo: Record<keyof typeof trainEn, string> = {
   'train.memory.fits': '들어감',
   'train.memory.noFit': '부족함',
   'train.memory.parts': '가중치 {weights} · 그래디언트 {gradients} · AdamW {optimizer} · 활성값 {activations}',
+  'train.memory.planned': '계획된 최대 {peak} (pipeline check와 같은 계산) · 들어가는 GPU: {gpus}',
+  'train.memory.noGpu': '24·40·80 GB 모두 부족',
   'train.memory.trainable': '파라미터 {parameters}개 중 {trainable}개 학습',
   'train.memory.unavailable': '추정 불가: {reason}',
   'train.memory.advice': '메모리에 맞추려면:',
