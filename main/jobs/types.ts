@@ -1,6 +1,7 @@
 // The job runner's value types: a job's record, status and progress as the UI and the CLI see them. The
 // app contract (main/api/contract.ts) re-exports them. A run record pairs a training run with its job.
-import type { RunKindName, RunState } from '../train/run/types.ts';
+import type { RunState } from '../train/run/types.ts';
+import type { RunInfo } from '../train/run/run-folder.ts';
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -40,27 +41,14 @@ export type JobRecord = {
   queue?: { device: string; position: number };
 };
 
-/** One run as listed: runs/<name>/run.json plus the job that runs (or ran) it. */
-export type RunRecord = {
-  name: string;
-  kind: RunKindName;
+/** One run as listed: runs/<name>/run.json (its fields but the format tag and job id) plus the job that runs (or ran) it. */
+export type RunRecord = Omit<RunInfo, 'format' | 'jobId' | 'status'> & {
   /**
    * The run's status. run.json says 'running' while a trainer writes it; when its job has ended without the
    * trainer updating run.json (a crash, an app restart), this says 'failed' or 'stopped' and `stale` is true.
    */
   status: RunState;
   stale?: boolean;
-  createdAt: string;
-  updatedAt: string;
-  step: number;
-  totalSteps: number | null;
-  output?: string;
-  error?: string;
-  summary?: Record<string, number>;
-  baseModel?: string;
-  data?: string;
-  /** What the trainer did on its own to keep going, e.g. an out-of-memory retry with a halved micro-batch (#21). */
-  recoveries?: string[];
   /** The newest job started for this run from the app (progress, ETA, log), if the job list still has it. */
   job: { id: string; status: JobStatus; progress: JobProgress | null; error?: string } | null;
 };

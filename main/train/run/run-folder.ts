@@ -14,11 +14,13 @@ import { writeFileAtomic } from '../../store/durable.ts';
 import { workspacePaths } from '../../store/workspace.ts';
 import { MetricsLog, readMetrics, type MetricsPage } from './metrics-log.ts';
 import { tensorboardEnabled } from './tensorboard.ts';
+import type { RunKindName, RunState } from './types.ts';
 
 export const RUN_FORMAT = 'saenggak-run/1';
 
-export type RunKind = 'sft' | 'rm' | 'grpo';
-export type RunStatus = 'created' | 'running' | 'stopped' | 'failed' | 'diverged' | 'finished';
+/** The run kinds and statuses the app contract shows (train/run/types.ts), under the names run folders use. */
+export type RunKind = RunKindName;
+export type RunStatus = RunState;
 
 export interface RunInfo {
   format: typeof RUN_FORMAT;
