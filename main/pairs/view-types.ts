@@ -1,24 +1,18 @@
 // What the pairs pages and the CLI see of the pairs stage: preference sets, labels, items to label, agreement
 // and score distributions. The app contract (api/contracts/pairs.ts) re-exports these.
 
-export type PairsConstruction = 'consensus' | 'best_vs_worst' | 'balanced';
+import type { SetSummary } from './set-store.ts';
+import type { Construction } from './types.ts';
+import type { Histogram, ScorerCalibration } from './recenter.ts';
+
+export type PairsConstruction = Construction;
 export type PairLabelChoice = 'first' | 'second' | 'tie' | 'both_bad' | 'skip';
 export type PairSide = 'chosen' | 'rejected';
 export type PairShownOrder = ['chosen', 'rejected'] | ['rejected', 'chosen'];
 export type PairPreference = PairSide | 'tie' | 'both_bad' | 'skip';
 
-export type PairSetInfo = {
-  name: string;
-  collection: string;
-  construction: PairsConstruction;
-  options: Record<string, unknown>;
-  scorers: string[];
-  pairs: number;
-  builtAt: string;
-  categories: Record<string, number>;
-  langs: Record<string, number>;
-  meanMargin: number | null;
-  models: Record<string, { chosen: number; rejected: number }>;
+/** A built set as stored (set-store's SetSummary) with its label counts. */
+export type PairSetInfo = SetSummary & {
   /** Pairs with a current label, per labeler. */
   labeled: Record<string, number>;
 };
@@ -67,19 +61,9 @@ export type PairAgreementRow = { a: string; b: string; category: string; n: numb
 
 export type PairAgreementReport = { humanVsScorer: PairAgreementRow[]; betweenLabelers: PairAgreementRow[]; labelers: string[]; scorers: string[] };
 
-export type ScoreHistogram = { min: number; max: number; counts: number[] };
-
-export type ScorerDistribution = {
-  scorer: string;
-  mean: number;
-  std: number;
-  n: number;
-  accuracy: number | null;
-  labeled: number;
-  weight: number;
-  before: ScoreHistogram;
-  after: ScoreHistogram;
-};
+/** A scorer's calibration as recenter.ts computes it (mean, std, agreement, weight, before/after histograms). */
+export type ScoreHistogram = Histogram;
+export type ScorerDistribution = ScorerCalibration;
 
 export type PairsDistributions = { collection: string; calibrationSize: number; builtAt: string; scorers: ScorerDistribution[] };
 
