@@ -4,6 +4,13 @@
 // another user's process, is on it otherwise). The reason is shown before start, so nobody is surprised.
 import type { ExecutionProviderStatus, GpuInfo } from './types.ts';
 
+/** The CPU default's reasons in English (the UI words the code in its language). */
+const REASONS: Record<Exclude<DeviceReasonCode, 'firstFree'>, string> = {
+  noGpu: 'no NVIDIA GPU here',
+  noCuda: 'CUDA support is not installed (Devices page)',
+  allBusy: 'every GPU is busy (a job of this app, or over 10% of its memory in use)',
+};
+
 /** A GPU with more than this share of its memory in use counts as taken by another process. */
 export const FREE_MEMORY_SHARE = 0.1;
 
@@ -16,9 +23,14 @@ export type DeviceChoice = {
   available: boolean;
   /** Jobs of this app running or waiting on it. */
   jobs: number;
+  /** The label's pieces, for a UI that words it in its own language (a GPU's name and memory, what is wrong). */
+  parts?: { gpuName: string; freeGiB: string; totalGiB: string; noCuda: boolean; lost: boolean };
 };
 
-export type DeviceChoices = { choices: DeviceChoice[]; default: string; reason: string };
+/** Why the default is the default, as a code a UI words itself (`reason` is the English sentence). */
+export type DeviceReasonCode = 'firstFree' | 'noGpu' | 'noCuda' | 'allBusy';
+
+export type DeviceChoices = { choices: DeviceChoice[]; default: string; reason: string; reasonCode: DeviceReasonCode };
 
 type Queue = { device: string; running: string | null; waiting: string[] };
 
@@ -36,7 +48,8 @@ export function deviceChoices(machine: { providers: ExecutionProviderStatus[]; g
     const jobs = jobsOn(device);
     const gone = lost.includes(device);
     const label = `${device} · ${g.name} · ${gib(g.memoryTotalMiB - g.memoryUsedMiB)} of ${gib(g.memoryTotalMiB)} GiB free${jobsText(jobs)}${can('cuda') ? '' : ' · CUDA support not installed'}${gone ? ' · lost during a job, queue paused' : ''}`;
-    return { gpu: g, choice: { device, label, available: can('cuda') && !gone, jobs } };
+    const parts = { gpuName: g.name, freeGiB: gib(g.memoryTotalMiB - g.memoryUsedMiB), totalGiB: gib(g.memoryTotalMiB), noCuda: !can('cuda'), lost: gone };
+    return { gpu: g, choice: { device, label, available: can('cuda') && !gone, jobs, parts } };
   });
   const choices: DeviceChoice[] = [
     ...gpus.map((g) => g.choice),
@@ -44,10 +57,7 @@ export function deviceChoices(machine: { providers: ExecutionProviderStatus[]; g
     { device: 'cpu', label: `cpu${jobsText(jobsOn('cpu'))}`, available: true, jobs: jobsOn('cpu') },
   ];
   const free = gpus.find((g) => g.choice.available && g.choice.jobs === 0 && g.gpu.memoryUsedMiB <= FREE_MEMORY_SHARE * g.gpu.memoryTotalMiB);
-  if (free) return { choices, default: free.choice.device, reason: `${free.choice.device} is the first free GPU` };
-  let reason: string;
-  if (gpus.length === 0) reason = 'no NVIDIA GPU here';
-  else if (!can('cuda')) reason = 'CUDA support is not installed (Devices page)';
-  else reason = 'every GPU is busy (a job of this app, or over 10% of its memory in use)';
-  return { choices, default: 'cpu', reason: `cpu: ${reason}` };
+  if (free) return { choices, default: free.choice.device, reason: `${free.choice.device} is the first free GPU`, reasonCode: 'firstFree' };
+  const reasonCode: DeviceReasonCode = gpus.length === 0 ? 'noGpu' : !can('cuda') ? 'noCuda' : 'allBusy';
+  return { choices, default: 'cpu', reason: `cpu: ${REASONS[reasonCode]}`, reasonCode };
 }

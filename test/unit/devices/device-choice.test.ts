@@ -42,6 +42,14 @@ test('default device: the first free GPU, else the CPU, with the reason', () => 
   assert.equal(c.default, 'cpu');
   assert.match(c.reason, /CUDA support is not installed/);
   assert.match(deviceChoices({ providers: providers(false), gpus: [] }, []).reason, /no NVIDIA GPU here/);
+  // The same as codes and pieces, for the picker to word in the UI language.
+  assert.equal(c.reasonCode, 'noCuda');
+  assert.deepEqual(c.choices[0].parts, { gpuName: 'GPU 0', freeGiB: '79.5', totalGiB: '80.0', noCuda: true, lost: false });
+  assert.equal(c.choices.find((x) => x.device === 'cpu')!.parts, undefined);
+  assert.equal(deviceChoices({ providers: providers(false), gpus: [] }, []).reasonCode, 'noGpu');
+  assert.equal(deviceChoices({ providers: providers(true), gpus: two }, []).reasonCode, 'firstFree');
+  assert.equal(deviceChoices({ providers: providers(true), gpus: two }, [{ device: 'cuda:0', running: 'a', waiting: [] }, { device: 'cuda:1', running: 'b', waiting: [] }]).reasonCode, 'allBusy');
+  assert.equal(deviceChoices({ providers: providers(true), gpus: two }, [], ['cuda:0']).choices[0].parts!.lost, true);
 });
 
 test('devices.choices lists the fake GPUs; runs.start on cuda:1 waits in cuda:1\'s queue; cuda:5 is refused', { timeout: 120_000 }, async () => {
