@@ -14,7 +14,9 @@ import { cpSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
-const outdir = resolve(root, 'dist-electron');
+// `--out DIR` bundles elsewhere (tests that build in parallel must not delete each other's dist-electron/).
+const outArg = process.argv.indexOf('--out');
+const outdir = outArg > 0 && process.argv[outArg + 1] ? resolve(process.argv[outArg + 1]) : resolve(root, 'dist-electron');
 rmSync(outdir, { recursive: true, force: true });
 
 const common = { bundle: true, platform: 'node', target: 'node22', sourcemap: true, logLevel: 'warning', absWorkingDir: root };

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openPathHandler } from '../../../main/api/open-path.ts';
@@ -67,9 +67,12 @@ test('the preload exposes openPath on its own channel; the main process wires it
   assert.match(app, /openPathHandler\(\{ openPath: \(path\) => shell\.openPath\(path\), workspaceRoot: \(\) => apiSession\.current\?\.workspace\.root, isOwnFrame \}\)/);
   assert.match(app, /ipcMain\.handle\(OPEN_PATH_CHANNEL, \(event, path: unknown\) => openPath\(event\.senderFrame\?\.url, path\)\)/);
   // The sandboxed bundle still needs nothing but electron, and carries the channel name.
-  const built = spawnSync(process.execPath, [join(root, 'scripts', 'build-electron.mjs')], { cwd: root, encoding: 'utf8' });
+  // Built into its own folder: electron-shell.test.ts rebuilds dist-electron/ in parallel (it deletes it first).
+  const out = mkdtempSync(join(tmpdir(), 'saenggak-electron-'));
+  const built = spawnSync(process.execPath, [join(root, 'scripts', 'build-electron.mjs'), '--out', out], { cwd: root, encoding: 'utf8' });
   assert.equal(built.status, 0, built.stderr);
-  const bundle = readFileSync(join(root, 'dist-electron', 'preload.cjs'), 'utf8');
+  const bundle = readFileSync(join(out, 'preload.cjs'), 'utf8');
+  rmSync(out, { recursive: true, force: true });
   assert.deepEqual([...new Set([...bundle.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]))], ['electron']);
   assert.ok(bundle.includes(JSON.stringify(OPEN_PATH_CHANNEL)), 'the preload bundle invokes the open-path channel');
 });
