@@ -1,7 +1,7 @@
 // Small models for tests: configs with a tiny vocabulary (fast float64 reference passes) and random
 // weights in which every parameter matters — norms and biases are perturbed away from their 1/0
 // initial values so a forward pass that ignores one of them is caught.
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SafeTensor, TensorMap } from '../../main/engine/safetensors.ts';
@@ -63,4 +63,28 @@ export function maxRelativeError(a: ArrayLike<number>, b: ArrayLike<number>): nu
   let worst = 0;
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
   return worst;
+}
+
+/**
+ * Only the config.json of a small Qwen2 (hidden 64, 2 layers, 4 heads / 2 KV heads of 16, MLP 128, vocab 100,
+ * tied), for what reads the shape and never the weights (memory estimates, device checks).
+ */
+export function writeQwen2Config(dir: string, overrides: Record<string, unknown> = {}): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'config.json'),
+    JSON.stringify({
+      model_type: 'qwen2',
+      architectures: ['Qwen2ForCausalLM'],
+      hidden_size: 64,
+      num_hidden_layers: 2,
+      num_attention_heads: 4,
+      num_key_value_heads: 2,
+      intermediate_size: 128,
+      vocab_size: 100,
+      max_position_embeddings: 512,
+      tie_word_embeddings: true,
+      ...overrides,
+    }),
+  );
 }

@@ -10,26 +10,7 @@ import { join } from 'node:path';
 import { getDevices } from '../../../main/devices/index.ts';
 import { estimateRun } from '../../../main/train/memory-estimate.ts';
 import { installFakeNvidiaSmi, fakeReading } from './fake-nvidia-smi.ts';
-
-function writeModel(dir: string, overrides: Record<string, unknown> = {}) {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    join(dir, 'config.json'),
-    JSON.stringify({
-      model_type: 'qwen2',
-      architectures: ['Qwen2ForCausalLM'],
-      hidden_size: 64,
-      num_hidden_layers: 2,
-      num_attention_heads: 4,
-      num_key_value_heads: 2,
-      intermediate_size: 128,
-      vocab_size: 100,
-      max_position_embeddings: 512,
-      tie_word_embeddings: true,
-      ...overrides,
-    }),
-  );
-}
+import { writeQwen2Config } from '../../helpers/model-fixtures.ts';
 
 test('runs are checked against the chosen GPU’s free memory; a missing GPU is named', async () => {
   const fake = await installFakeNvidiaSmi();
@@ -38,7 +19,7 @@ test('runs are checked against the chosen GPU’s free memory; a missing GPU is 
   process.env.PATH = `${fake}:${savedPath}`;
   try {
     await getDevices(true);
-    writeModel(join(root, 'models', 'tiny'));
+    writeQwen2Config(join(root, 'models', 'tiny'));
     const base = { model: 'tiny', data: 'x', batchSize: 4, maxSeqLength: 128 };
     const small = await estimateRun(root, 'sft', base, 'auto', 'cuda:1');
     const free1 = (24564 - fakeReading(1, 0).memoryUsedMiB) * 2 ** 20;
@@ -46,7 +27,7 @@ test('runs are checked against the chosen GPU’s free memory; a missing GPU is 
     assert.equal(small.fits, true);
 
     // A 7B-sized full fine-tune does not fit 24 GB: refused with ways out.
-    writeModel(join(root, 'models', 'big'), { hidden_size: 4096, num_hidden_layers: 32, num_attention_heads: 32, num_key_value_heads: 8, intermediate_size: 14336, vocab_size: 128256, tie_word_embeddings: false });
+    writeQwen2Config(join(root, 'models', 'big'), { hidden_size: 4096, num_hidden_layers: 32, num_attention_heads: 32, num_key_value_heads: 8, intermediate_size: 14336, vocab_size: 128256, tie_word_embeddings: false });
     const big = await estimateRun(root, 'sft', { ...base, model: 'big' }, 'auto', 'cuda:1');
     assert.equal(big.fits, false);
     assert.ok(big.total > free1);

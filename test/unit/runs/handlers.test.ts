@@ -16,6 +16,7 @@ import { workspacePaths } from '../../../main/store/workspace.ts';
 import { computeRewards, type LanguageResult } from '../../../main/rewards/index.ts';
 import { loadModelConfig } from '../../../main/models/config.ts';
 import { trainingMemoryBytes } from '../../../main/train/shared/memory.ts';
+import { writeQwen2Config } from '../../helpers/model-fixtures.ts';
 
 const fakeTrainer = fileURLToPath(new URL('./fake-trainer.ts', import.meta.url));
 
@@ -66,27 +67,6 @@ async function writeRun(root: string, name: string, steps: number, kind: 'sft' |
   log.close();
   await folder.update({ status: 'finished', step: steps });
   return folder;
-}
-
-/** config.json of a small Qwen2 (hidden 64, 2 layers, 4 heads / 2 KV heads of 16, MLP 128, vocab 100, tied). */
-function writeModel(dir: string, overrides: Record<string, unknown> = {}) {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    join(dir, 'config.json'),
-    JSON.stringify({
-      model_type: 'qwen2',
-      architectures: ['Qwen2ForCausalLM'],
-      hidden_size: 64,
-      num_hidden_layers: 2,
-      num_attention_heads: 4,
-      num_key_value_heads: 2,
-      intermediate_size: 128,
-      vocab_size: 100,
-      max_position_embeddings: 512,
-      tie_word_embeddings: true,
-      ...overrides,
-    }),
-  );
 }
 
 test('runs.list and runs.get read run folders; runs.metrics pages by byte offset', async () => {
@@ -307,7 +287,7 @@ test('a run whose job died without updating run.json is listed as failed', async
 
 test('runs.estimate counts the model from config.json and refuses what cannot fit the device', async () => {
   await withWorkspace(async (call, root) => {
-    writeModel(join(workspacePaths(root).models, 'tiny'));
+    writeQwen2Config(join(workspacePaths(root).models, 'tiny'));
     const base = { model: 'tiny', data: 'arith', batchSize: 4, maxSeqLength: 128 };
     const full = value(await call('runs.estimate', { kind: 'sft', config: base, provider: 'cpu' }));
     // By hand: embeddings 100·64; per layer q 64·64+64, k and v 64·32+32 each, o 64·64, MLP 3·64·128, norms 2·64; final norm 64.
@@ -338,7 +318,7 @@ test('runs.estimate counts the model from config.json and refuses what cannot fi
     assert.equal(layer0.plannedPeakBytes, undefined);
 
     // A 70B-sized config on this machine's RAM: refused, with a way out.
-    writeModel(join(workspacePaths(root).models, 'huge'), { hidden_size: 8192, num_hidden_layers: 80, num_attention_heads: 64, num_key_value_heads: 8, intermediate_size: 28672, vocab_size: 152064, tie_word_embeddings: false });
+    writeQwen2Config(join(workspacePaths(root).models, 'huge'), { hidden_size: 8192, num_hidden_layers: 80, num_attention_heads: 64, num_key_value_heads: 8, intermediate_size: 28672, vocab_size: 152064, tie_word_embeddings: false });
     const huge = value(await call('runs.estimate', { kind: 'sft', config: { ...base, model: 'huge' }, provider: 'cpu' }));
     assert.equal(huge.fits, false);
     assert.ok(huge.advice.length > 0);
@@ -369,10 +349,10 @@ test('runs.estimate counts the model from config.json and refuses what cannot fi
 
 test('runs.models lists workspace model folders and finished runs’ outputs', async () => {
   await withWorkspace(async (call, root) => {
-    writeModel(join(workspacePaths(root).models, 'tiny'));
+    writeQwen2Config(join(workspacePaths(root).models, 'tiny'));
     mkdirSync(join(workspacePaths(root).models, 'not-a-model'), { recursive: true });
     const folder = await writeRun(root, 'sft-done', 2);
-    writeModel(folder.outputDir);
+    writeQwen2Config(folder.outputDir);
     await folder.update({ output: folder.outputDir });
     const models = value(await call('runs.models', {}));
     assert.deepEqual(models.map((m) => [m.name, m.source]), [['tiny', 'workspace'], ['sft-done (output)', 'run']]);
