@@ -7,7 +7,8 @@
 //       the accumulate graph on micro-batch (s, k) → accumulators + this batch's gradients; loss and
 //       metrics as scan outputs [K]
 //     the apply graph: grads = accumulators · 1/K, clipping, AdamW with lr[s] and step = first_step + s
-//     a non-finite loss in the step: the step is not applied (the state passes through) and the loop stops
+//     a non-finite loss or gradient norm in the step: the step is not applied (the state passes through) and
+//     the loop stops
 //
 // So params and moments cross host↔device once per K·S micro-batches. The same nodes as the one-step
 // graphs run in the same order, so the updates are the same numbers (float64 tests: within 1e-12).
@@ -15,7 +16,9 @@
 //
 // Interface (names of the accumulate/apply graphs kept):
 //   each trainable `p`, `adam_m/p`, `adam_v/p`      the state before the run
-//   each batch input `x`                             [S, K, …x's micro-batch shape]
+//   each batch input `x`                             flat: every micro-batch's elements one after another, so
+//                                                    micro-batches of one run may differ in shape (no padding)
+//   `x/span` int64 [S, K, 2], `x/dims` [S, K, rank]  where micro-batch (s, k) lies in `x`, and its dims
 //   lr                                               [S] (the schedule's value for each step)
 //   step                                             int64 [] (1-based number of the run's first step)
 //   → `updated/p`, `updated/adam_m/p`, `updated/adam_v/p`; steps_taken int64 [];
@@ -28,7 +31,15 @@ export interface LoopStepGraphs {
   apply: { model: OnnxModel; signature: TrainStepSignature };
 }
 
-export const LOOP_STEP_NAMES = { stepsTaken: 'steps_taken', loss: 'loss', gradNorm: 'grad_norm' } as const;
+export const LOOP_STEP_NAMES = {
+  stepsTaken: 'steps_taken',
+  loss: 'loss',
+  gradNorm: 'grad_norm',
+  /** int64 [S, K, 2]: where micro-batch (s, k) of batch input `x` starts and ends in the flat `x`. */
+  span: (input: string) => `${input}/span`,
+  /** int64 [S, K, rank]: micro-batch (s, k)'s dims of `x` (absent for a scalar input). */
+  dims: (input: string) => `${input}/dims`,
+} as const;
 
 export interface BuiltLoopStep {
   model: OnnxModel;
@@ -50,9 +61,9 @@ export function buildLoopStepModel(graphs: LoopStepGraphs): BuiltLoopStep {
   const main = new Emit('loop_step');
   const lr = STEP_NAMES.learningRate;
   const step0 = STEP_NAMES.step;
-  const firstBatch = acc.batchInputs[0].name;
+  const firstSpan = LOOP_STEP_NAMES.span(acc.batchInputs[0].name);
   const steps = main.op('Squeeze', [main.op('Shape', [lr], { start: int(0), end: int(1) }), main.i64([0])]);
-  const micro = main.op('Shape', [firstBatch], { start: int(1), end: int(2) }); // [1] = K
+  const micro = main.op('Shape', [firstSpan], { start: int(1), end: int(2) }); // [1] = K
   const K = main.op('Squeeze', [micro, main.i64([0])]);
   const gradScale = main.op('Reciprocal', [main.op('Cast', [K], { to: int(onnxTypeCode(dtype)) })]);
   const zeroCount = main.i64(0);
@@ -63,9 +74,19 @@ export function buildLoopStepModel(graphs: LoopStepGraphs): BuiltLoopStep {
   const sIter = 'outer/s';
   const innerInputs: OnnxValueInfo[] = [{ name: kIter, dtype: 'int64', shape: [] }, { name: 'inner/cond', dtype: 'bool', shape: [] }];
   const bindInner = new Map<string, string>();
+  // Micro-batch (s, k) of input x: its elements x[start:end] of the flat input, reshaped to its own dims.
   for (const b of acc.batchInputs) {
-    const atStep = inner.op('Gather', [b.name, sIter], { axis: int(0) });
-    bindInner.set(b.name, inner.op('Gather', [atStep, kIter], { axis: int(0) }));
+    const at = (table: string) => inner.op('Gather', [inner.op('Gather', [table, sIter], { axis: int(0) }), kIter], { axis: int(0) });
+    const span = at(LOOP_STEP_NAMES.span(b.name)); // [2]
+    const start = inner.op('Slice', [span, inner.i64([0]), inner.i64([1])]);
+    const end = inner.op('Slice', [span, inner.i64([1]), inner.i64([2])]);
+    const piece = inner.op('Slice', [b.name, start, end, inner.i64([0])]);
+    const dims = b.shape.length > 0 ? at(LOOP_STEP_NAMES.dims(b.name)) : inner.i64([], 'scalar_shape');
+    const shaped = inner.op('Reshape', [piece, dims]);
+    // Max(x, x) = x keeps onnxruntime's ReshapeFusion from merging this Reshape (its shape a value of the
+    // loop) with a Reshape of the step graph: the merged node lost its shape input and session creation
+    // failed ("Attempting to get index by a name which does not exist"). One pass over the micro-batch.
+    bindInner.set(b.name, b.shape.length > 0 ? inner.op('Max', [shaped, shaped]) : shaped);
   }
   for (const t of trainable) {
     bindInner.set(t.name, n.param(t.name));
@@ -119,8 +140,10 @@ export function buildLoopStepModel(graphs: LoopStepGraphs): BuiltLoopStep {
   const applyEmbedded = embed(graphs.apply.model.graph, 'outer/g', bindApply, new Set());
   const post = new Emit('outer/out');
   const loss = scans[0];
-  const finite = post.op('Not', [post.op('Or', [post.op('IsNaN', [loss]), post.op('IsInf', [loss])])]);
-  const ok = post.op('Equal', [post.op('ReduceMin', [post.op('Cast', [finite], { to: int(7) })], { keepdims: int(0) }), post.i64(1)]);
+  const finite = (x: string) => post.op('Not', [post.op('Or', [post.op('IsNaN', [x]), post.op('IsInf', [x])])]);
+  const lossesFinite = post.op('Equal', [post.op('ReduceMin', [post.op('Cast', [finite(loss)], { to: int(7) })], { keepdims: int(0) }), post.i64(1)]);
+  // A finite loss with an overflowing gradient would write inf/NaN into the params: not applied either.
+  const ok = post.op('And', [lossesFinite, finite(applyEmbedded.name(app.gradNorm!))]);
   const outerOutputs: OnnxValueInfo[] = [{ name: post.op('Identity', [ok]), dtype: 'bool', shape: [] }];
   for (const t of trainable) {
     const pairs: [string, string][] = [[t.param.output!, n.param(t.name)], [t.adamM!.output, n.m(t.name)], [t.adamV!.output, n.v(t.name)]];
@@ -157,7 +180,11 @@ export function buildLoopStepModel(graphs: LoopStepGraphs): BuiltLoopStep {
       nodes: main.nodes,
       inputs: [
         ...trainable.flatMap((t) => [stateInfo(t.param.input, t), stateInfo(t.adamM!.input, t), stateInfo(t.adamV!.input, t)]),
-        ...acc.batchInputs.map((b) => ({ name: b.name, dtype: b.dtype, shape: ['steps', 'micro_batches', ...b.shape] })),
+        ...acc.batchInputs.flatMap((b): OnnxValueInfo[] => [
+          { name: b.name, dtype: b.dtype, shape: [`${b.name}_elements`] },
+          { name: LOOP_STEP_NAMES.span(b.name), dtype: 'int64', shape: ['steps', 'micro_batches', 2] },
+          ...(b.shape.length > 0 ? [{ name: LOOP_STEP_NAMES.dims(b.name), dtype: 'int64' as const, shape: ['steps', 'micro_batches', b.shape.length] }] : []),
+        ]),
         { name: lr, dtype, shape: ['steps'] },
         { name: step0, dtype: 'int64', shape: [] },
       ],

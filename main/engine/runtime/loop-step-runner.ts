@@ -1,16 +1,28 @@
 // Runs the loop-step model (../optim/loop-step.ts): one session.run takes S optimizer steps of K
 // micro-batches each, so trainable params and AdamW moments cross host↔device once per K·S
-// micro-batches instead of once per step. The state lives on the host between runs (onnxruntime-node
-// cannot keep CUDA tensors across runs); the traffic counter records every byte of it.
-// A non-finite loss stops the loop inside the graph: that step is not applied, the steps before it are,
-// and the result names the step (as NonFiniteLossError does for the per-step runner).
+// micro-batches instead of once per micro-batch. Between runs the state lives in a StateStore: on WebGPU
+// device-resident `gpu-buffer` tensors (nothing crosses), elsewhere two host buffers per tensor that runs
+// write into alternately (onnxruntime-node cannot keep CUDA tensors across runs); the traffic counter
+// records every byte that crosses.
+//
+// Micro-batches go in flat (each input's elements one micro-batch after another, with a span and dims
+// table), so the micro-batches of one run may have different shapes: no padding beyond what each
+// micro-batch has on its own, so the same numbers as the per-step runner.
+//
+// A non-finite loss or gradient norm stops the loop inside the graph: that step is not applied, the steps
+// before it are, and the result names the step (the trainers report it as the per-step runner's
+// NonFiniteLossError would). A run that fails (out of memory, a lost device) changes nothing.
 import * as ort from 'onnxruntime-node';
-import { encodeModelWithExternalData } from '../onnx/emit.ts';
 import { buildLoopStepModel, LOOP_STEP_NAMES, type LoopStepGraphs } from '../optim/loop-step.ts';
-import type { TrainableIO } from '../optim/train-step.ts';
-import { chooseExecutionProvider, type ProviderRequest } from './providers.ts';
-import { elementCount, type HostTensor, toHostTensor, toOrtTensor } from './tensors.ts';
+import { STEP_NAMES, type TrainableIO } from '../optim/train-step.ts';
+import { wrapRunError } from './errors.ts';
+import { chooseExecutionProvider, type ProviderChoice, type ProviderRequest } from './providers.ts';
+import { StateStore } from './state-store.ts';
+import { createTrainSession, type SessionSettings } from './step-graph.ts';
+import { injectTestDeviceLoss, injectTestOutOfMemory } from './test-oom.ts';
+import { elementCount, type HostTensor, tensorByteSize, toOrtTensor } from './tensors.ts';
 import { TrafficCounter, type Traffic } from './traffic.ts';
+import type { TrainState } from './train-step-runner.ts';
 
 export type LoopBatch = Record<string, HostTensor>;
 
@@ -22,113 +34,233 @@ export interface LoopRunResult {
   losses: number[][];
   metrics: Record<string, number[][]>;
   gradNorms: number[];
-  /** The first non-finite loss: its 1-based optimizer step and micro-batch. */
-  nonFinite: { step: number; microBatch: number; loss: number } | null;
+  /** The first non-finite loss (or, with finite losses, gradient norm): its 1-based optimizer step and micro-batch. */
+  nonFinite: { step: number; microBatch: number; loss: number; gradNorm: number } | null;
+  /** Bytes this run moved between host and device. */
   traffic: Traffic;
 }
 
+export type LoopStepRunnerOptions = SessionSettings & { provider?: ProviderRequest };
+
 export class LoopStepRunner {
-  readonly traffic = new TrafficCounter();
+  private readonly traffic = new TrafficCounter();
+  private released = false;
   private constructor(
     private readonly session: ort.InferenceSession,
     private readonly trainable: readonly TrainableIO[],
-    private readonly batchInputs: readonly string[],
+    private readonly batchInputs: readonly { name: string; rank: number }[],
     private readonly metricNames: Record<string, string>,
-    private state: Map<string, HostTensor>,
+    private readonly store: StateStore,
+    readonly provider: ProviderChoice,
     private stepsTaken: number,
   ) {}
 
-  static async create(graphs: LoopStepGraphs, initial: { params: Record<string, HostTensor>; optimizerState?: Record<string, HostTensor>; step?: number }, options: { provider?: ProviderRequest } = {}): Promise<LoopStepRunner> {
+  static async create(
+    graphs: LoopStepGraphs,
+    initial: { params: Record<string, HostTensor>; optimizerState?: Record<string, HostTensor>; step?: number },
+    options: LoopStepRunnerOptions = {},
+  ): Promise<LoopStepRunner> {
     const built = buildLoopStepModel(graphs);
-    // Frozen params go to in-memory external data, as the per-step runner does.
-    const encoded = encodeModelWithExternalData(built.model, { mode: 'always', location: 'loop-step.frozen', minBytes: 1024 });
-    const { provider } = await chooseExecutionProvider(options.provider ?? 'cpu');
-    const session = await ort.InferenceSession.create(encoded.model, { executionProviders: [provider], graphOptimizationLevel: 'basic', externalData: encoded.externalData });
+    const provider = await chooseExecutionProvider(options.provider ?? 'cpu');
+    options.log?.(provider.message);
     const trainable = graphs.apply.signature.trainable;
-    const state = new Map<string, HostTensor>();
-    for (const t of trainable) {
-      const p = initial.params[t.name];
-      if (!p) throw new Error(`loop step: no initial value for trainable param '${t.name}'`);
-      if (elementCount(p.dims) !== elementCount(t.shape)) throw new Error(`loop step: param '${t.name}' is [${p.dims}], the graph needs [${t.shape}]`);
-      state.set(t.param.input, p);
-      for (const io of [t.adamM!, t.adamV!]) {
-        const given = initial.optimizerState?.[io.input];
-        state.set(io.input, given ?? { dtype: t.dtype, dims: [...t.shape], data: t.dtype === 'float64' ? new Float64Array(elementCount(t.shape)) : new Float32Array(elementCount(t.shape)) });
-      }
-    }
-    return new LoopStepRunner(session, trainable, graphs.accumulate.signature.batchInputs.map((b) => b.name), built.metrics, state, initial.step ?? 0);
+    const session = await createTrainSession(built.model, {
+      frozen: graphs.accumulate.signature.frozen.map((f) => f.name),
+      carriedOutputs: trainable.flatMap((t) => [t.param.output!, t.adamM!.output, t.adamV!.output]),
+      provider,
+      settings: options,
+    });
+    const batchInputs = graphs.accumulate.signature.batchInputs.map((b) => ({ name: b.name, rank: b.shape.length }));
+    const runner = new LoopStepRunner(session, trainable, batchInputs, built.metrics, new StateStore(provider.provider === 'webgpu'), provider, initial.step ?? 0);
+    runner.setState(initial.params, initial.optimizerState ?? {}, 'zeros');
+    return runner;
   }
 
+  /** Optimizer steps taken so far. */
   get stepCount(): number {
     return this.stepsTaken;
   }
 
-  /** Trainable params and AdamW moments by input name (`p`, `adam_m/p`, `adam_v/p`). */
-  readState(): Record<string, HostTensor> {
-    return Object.fromEntries(this.state);
+  /** Host↔device bytes over the runner's life. */
+  get totalTraffic(): Traffic {
+    return this.traffic.totals;
+  }
+
+  /** Names under which readState() returns the AdamW moments. */
+  get optimizerStateNames(): string[] {
+    return this.trainable.flatMap((io) => [io.adamM!.input, io.adamV!.input]);
   }
 
   /**
-   * S optimizer steps: `steps[s]` holds that step's K micro-batches (every micro-batch the same shape),
-   * `learningRates[s]` its learning rate.
+   * S optimizer steps: `steps[s]` holds that step's K micro-batches (K the same for every step of a run;
+   * the micro-batches' shapes may differ), `learningRates[s]` its learning rate.
    */
   async run(steps: LoopBatch[][], learningRates: number[]): Promise<LoopRunResult> {
+    if (this.released) throw new Error('LoopStepRunner: used after release()');
     const S = steps.length;
     if (S === 0 || learningRates.length !== S) throw new Error(`loop step: ${S} steps of batches and ${learningRates.length} learning rates`);
     const K = steps[0].length;
-    if (K === 0 || steps.some((s) => s.length !== K)) throw new Error('loop step: every step needs the same number (≥ 1) of micro-batches');
+    if (K === 0 || steps.some((s) => s.length !== K)) throw new Error('loop step: every step of a run needs the same number (≥ 1) of micro-batches');
+    const first = this.stepsTaken + 1;
+    for (const [s, micro] of steps.entries()) {
+      for (const b of micro) injectTestOutOfMemory(first + s, (b.input_ids ?? Object.values(b)[0])?.dims[0] ?? 0);
+      injectTestDeviceLoss(first + s);
+    }
+    learningRates.forEach((lr, s) => {
+      if (!Number.isFinite(lr)) throw new Error(`train step ${first + s}: learning rate ${lr} is not finite`);
+    });
     const feeds: Record<string, ort.Tensor> = {};
-    for (const name of this.batchInputs) feeds[name] = stack(steps, name);
+    for (const input of this.batchInputs) Object.assign(feeds, flatten(steps, input.name, input.rank));
     const dtype = this.trainable[0].dtype;
-    feeds.lr = new ort.Tensor(dtype as 'float64', dtype === 'float64' ? Float64Array.from(learningRates) : Float32Array.from(learningRates), [S]);
-    feeds.step = new ort.Tensor('int64', BigInt64Array.of(BigInt(this.stepsTaken + 1)), []);
-    for (const [name, t] of this.state) feeds[name] = toOrtTensor(t, name);
+    feeds[STEP_NAMES.learningRate] = new ort.Tensor(dtype as 'float64', dtype === 'float64' ? Float64Array.from(learningRates) : Float32Array.from(learningRates), [S]);
+    feeds[STEP_NAMES.step] = new ort.Tensor('int64', BigInt64Array.of(BigInt(first)), []);
+    const fetches: Record<string, ort.Tensor | null> = {};
+    for (const t of this.trainable) {
+      for (const io of [t.param, t.adamM!, t.adamV!]) {
+        feeds[io.input] = this.store.get(stateKey(t, io.input));
+        fetches[io.output!] = this.store.fetchTarget(stateKey(t, io.input));
+      }
+    }
+    for (const name of [LOOP_STEP_NAMES.stepsTaken, LOOP_STEP_NAMES.loss, LOOP_STEP_NAMES.gradNorm, ...Object.values(this.metricNames)]) fetches[name] = null;
+    let out: Record<string, ort.Tensor>;
+    try {
+      out = await this.session.run(feeds, fetches);
+    } catch (error) {
+      throw wrapRunError('loop_step', feeds, error);
+    }
     this.traffic.countInputs(feeds);
-    const out = await this.session.run(feeds);
     this.traffic.countOutputs(out);
     for (const t of this.trainable) {
-      for (const io of [t.param, t.adamM!, t.adamV!]) this.state.set(io.input, await toHostTensor(out[io.output!]));
+      for (const io of [t.param, t.adamM!, t.adamV!]) this.store.commit(stateKey(t, io.input), out[io.output!]);
     }
     const applied = Number((out[LOOP_STEP_NAMES.stepsTaken].data as BigInt64Array)[0]);
-    const first = this.stepsTaken + 1;
     this.stepsTaken += applied;
-    const rows = (t: ort.Tensor) => {
-      const [r, c] = t.dims as number[];
-      const d = t.data as Float64Array | Float32Array;
-      return Array.from({ length: r }, (_, i) => Array.from(d.subarray(i * c, (i + 1) * c)));
-    };
     const losses = rows(out[LOOP_STEP_NAMES.loss]);
+    const gradNorms = Array.from(out[LOOP_STEP_NAMES.gradNorm].data as Float64Array, Number);
     let nonFinite: LoopRunResult['nonFinite'] = null;
-    losses.forEach((row, s) => row.forEach((loss, k) => {
-      if (!nonFinite && !Number.isFinite(loss)) nonFinite = { step: first + s, microBatch: k, loss };
-    }));
+    if (applied < losses.length) {
+      const s = applied;
+      const k = Math.max(0, losses[s].findIndex((loss) => !Number.isFinite(loss)));
+      nonFinite = { step: first + s, microBatch: k, loss: losses[s][k], gradNorm: gradNorms[s] };
+    }
     return {
       stepsApplied: applied,
       step: this.stepsTaken,
       losses,
       metrics: Object.fromEntries(Object.entries(this.metricNames).map(([k, name]) => [k, rows(out[name])])),
-      gradNorms: Array.from(out[LOOP_STEP_NAMES.gradNorm].data as Float64Array),
+      gradNorms,
       nonFinite,
       traffic: this.traffic.endStep(),
     };
   }
 
+  /** Copies parameters and optimizer state to host memory (checkpoints, export). */
+  async readState(): Promise<TrainState> {
+    const params: Record<string, HostTensor> = {};
+    const optimizerState: Record<string, HostTensor> = {};
+    for (const t of this.trainable) {
+      params[t.name] = await this.download(t.name);
+      for (const key of [t.adamM!.input, t.adamV!.input]) optimizerState[key] = await this.download(key);
+    }
+    return { params, optimizerState, step: this.stepsTaken };
+  }
+
+  /** The trainable parameters alone (held-out evaluation, export). */
+  async readParams(): Promise<Record<string, HostTensor>> {
+    const params: Record<string, HostTensor> = {};
+    for (const t of this.trainable) params[t.name] = await this.download(t.name);
+    return params;
+  }
+
+  /** Replaces parameters, optimizer state and the step counter (resuming from a checkpoint). */
+  loadState(state: TrainState): void {
+    this.setState(state.params, state.optimizerState, 'required');
+    this.stepsTaken = state.step;
+  }
+
   async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
     await this.session.release();
+    this.store.clear();
+  }
+
+  private async download(key: string): Promise<HostTensor> {
+    const t = this.store.get(key);
+    if (t.location !== 'cpu') this.traffic.countDownload(tensorByteSize(t));
+    return this.store.read(key);
+  }
+
+  private setState(params: Record<string, HostTensor>, optimizerState: Record<string, HostTensor>, missingMoments: 'zeros' | 'required'): void {
+    const planned: [string, HostTensor][] = [];
+    const known = new Set<string>();
+    for (const t of this.trainable) {
+      for (const [key, value, kind] of [[t.name, params[t.name], 'parameter'], [t.adamM!.input, optimizerState[t.adamM!.input], 'optimizer state'], [t.adamV!.input, optimizerState[t.adamV!.input], 'optimizer state']] as const) {
+        known.add(key);
+        let v = value;
+        if (!v) {
+          if (kind === 'parameter' || missingMoments === 'required') throw new Error(`train state: missing ${kind} '${key}'`);
+          v = { dtype: t.dtype, dims: [...t.shape], data: t.dtype === 'float64' ? new Float64Array(elementCount(t.shape)) : new Float32Array(elementCount(t.shape)) };
+        }
+        const shapeOk = v.dims.length === t.shape.length && v.dims.every((d, i) => d === t.shape[i]);
+        if (v.dtype !== t.dtype || !shapeOk || v.data.length !== elementCount(v.dims)) {
+          throw new Error(`train state: ${kind} '${key}' is ${v.dtype}[${v.dims}] (${v.data.length} elements), the graph wants ${t.dtype}[${t.shape}]`);
+        }
+        planned.push([key, v]);
+      }
+    }
+    const unknown = [...Object.keys(params), ...Object.keys(optimizerState)].filter((n) => !known.has(n));
+    if (unknown.length) throw new Error(`train state: unknown tensors ${unknown.join(', ')} (not trained by these graphs)`);
+    this.store.clear();
+    for (const [key, value] of planned) this.store.set(key, value);
   }
 }
 
-/** [S, K, …] from S×K micro-batches of one input. */
-function stack(steps: LoopBatch[][], name: string): ort.Tensor {
+/** A param's state key is its name; its moments are keyed by their input names (`adam_m/p`, `adam_v/p`). */
+function stateKey(t: TrainableIO, input: string): string {
+  return input === t.param.input ? t.name : input;
+}
+
+/** The flat input `name` and its span / dims tables from S×K micro-batches. */
+function flatten(steps: LoopBatch[][], name: string, rank: number): Record<string, ort.Tensor> {
+  const S = steps.length;
+  const K = steps[0].length;
   const first = steps[0][0][name];
   if (!first) throw new Error(`loop step: micro-batch (1, 1) has no input '${name}'`);
-  const size = first.data.length;
-  const Ctor = first.data.constructor as { new (n: number): HostTensor['data'] };
-  const data = new Ctor(steps.length * steps[0].length * size);
+  let total = 0;
   steps.forEach((micro, s) => micro.forEach((b, k) => {
     const t = b[name];
-    if (!t || t.data.length !== size || t.dims.join() !== first.dims.join()) throw new Error(`loop step: micro-batch (${s + 1}, ${k + 1}) input '${name}' must be [${first.dims}] like the first`);
-    (data as Float64Array).set(t.data as Float64Array, (s * steps[0].length + k) * size);
+    if (!t) throw new Error(`loop step: micro-batch (${s + 1}, ${k + 1}) has no input '${name}'`);
+    if (t.dtype !== first.dtype || t.dims.length !== rank || t.data.length !== elementCount(t.dims)) {
+      throw new Error(`loop step: micro-batch (${s + 1}, ${k + 1}) input '${name}' is ${t.dtype}[${t.dims}] (${t.data.length} elements); the graph wants ${first.dtype} of rank ${rank}`);
+    }
+    total += t.data.length;
   }));
-  return toOrtTensor({ dtype: first.dtype, dims: [steps.length, steps[0].length, ...first.dims], data }, name);
+  const Ctor = first.data.constructor as { new (n: number): HostTensor['data'] };
+  const data = new Ctor(total);
+  const span = new BigInt64Array(S * K * 2);
+  const dims = new BigInt64Array(S * K * rank);
+  let at = 0;
+  steps.forEach((micro, s) => micro.forEach((b, k) => {
+    const t = b[name];
+    (data as Float64Array).set(t.data as Float64Array, at);
+    const i = s * K + k;
+    span[2 * i] = BigInt(at);
+    span[2 * i + 1] = BigInt(at + t.data.length);
+    t.dims.forEach((d, j) => (dims[i * rank + j] = BigInt(d)));
+    at += t.data.length;
+  }));
+  const out: Record<string, ort.Tensor> = {
+    [name]: toOrtTensor({ dtype: first.dtype, dims: [total], data }, name),
+    [LOOP_STEP_NAMES.span(name)]: new ort.Tensor('int64', span, [S, K, 2]),
+  };
+  if (rank > 0) out[LOOP_STEP_NAMES.dims(name)] = new ort.Tensor('int64', dims, [S, K, rank]);
+  return out;
+}
+
+/** A [rows, cols] output as rows of numbers. */
+function rows(t: ort.Tensor): number[][] {
+  const [r, c] = t.dims as number[];
+  const d = t.data as Float64Array | Float32Array;
+  return Array.from({ length: r }, (_, i) => Array.from(d.subarray(i * c, (i + 1) * c)));
 }

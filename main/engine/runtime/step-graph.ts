@@ -174,50 +174,64 @@ export class StepGraph {
     return dims;
   }
 
-  private async createSession(dims: DimBucket, settings: SessionSettings): Promise<ort.InferenceSession> {
-    const started = performance.now();
-    const frozen = new Set(this.wiring.frozen);
-    // Frozen weights (and other large constants) travel as in-memory external data: the model proto
-    // stays small and onnxruntime holds the only long-lived copy inside the session.
-    const encoded = encodeModelWithExternalData(this.model, {
-      mode: 'always',
-      location: 'initializers.bin',
-      minBytes: 0,
-      select: (t) => frozen.has(t.name) || t.data.byteLength >= 1024,
-      maxFileBytes: settings.externalDataPieceBytes ?? EXTERNAL_DATA_PIECE_BYTES,
-      // Weights of 1 MiB and more go as views of their own bytes, as inference sessions do (models/
-      // session-weights.ts): copying them into pieces held a second full copy of the frozen weights next
-      // to onnxruntime's while the session was created (Qwen2.5-1.5B LoRA: +5.75 GiB at the peak).
-      ownBufferBytes: 2 ** 20,
-    });
-    this.externalDataPieces = encoded.externalData.map((f) => f.data.byteLength);
-    // float64 graphs: 'all' fuses contrib ops (QuickGelu, …) whose CPU kernels are float32 only.
-    const float64 = this.model.graph.inputs.some((i) => i.dtype === 'float64');
-    // No MLAS prepacking: a frozen weight read by several Gemms (forward, checkpoint rebuild, backward)
-    // kept its own copy plus packed ones. Measured on Qwen2.5-1.5B cut to 6 layers, LoRA, 512 tokens:
-    // peak RSS 10.07 → 8.28 GB, step time unchanged (19.1 s vs 20.7 s).
-    const extra = settings.sessionOptions?.extra as { session?: Record<string, string> } | undefined;
-    const options: ort.InferenceSession.SessionOptions = {
-      graphOptimizationLevel: float64 ? 'basic' : 'all',
-      ...settings.sessionOptions,
-      extra: { ...extra, session: { disable_prepacking: '1', ...extra?.session } },
-      executionProviders: [this.provider.provider],
-      externalData: encoded.externalData,
-      freeDimensionOverrides: dims,
-    };
-    if (this.provider.provider === 'webgpu') {
-      options.preferredOutputLocation = Object.fromEntries(this.wiring.carried.map((c) => [c.output, 'gpu-buffer' as const]));
-    }
-    let session: ort.InferenceSession;
-    try {
-      session = await ort.InferenceSession.create(encoded.model, options);
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new Error(`creating a ${this.provider.provider} session for graph '${this.name}' (${JSON.stringify(dims)}) failed: ${reason}`, { cause: error });
-    }
-    settings.log?.(`session for ${this.name} ${JSON.stringify(dims)} on ${this.provider.provider} in ${(performance.now() - started).toFixed(0)} ms`);
-    return session;
+  private createSession(dims: DimBucket, settings: SessionSettings): Promise<ort.InferenceSession> {
+    return createTrainSession(this.model, { frozen: this.wiring.frozen, carriedOutputs: this.wiring.carried.map((c) => c.output), provider: this.provider, settings, dims, onPieces: (pieces) => (this.externalDataPieces = pieces) });
   }
+}
+
+/**
+ * A session for a train graph (a step graph, or the loop step of ../optim/loop-step.ts). Frozen weights
+ * and other large constants travel as in-memory external data; on WebGPU the carried outputs stay on the
+ * device (`gpu-buffer`).
+ */
+export async function createTrainSession(
+  model: OnnxModel,
+  options: { frozen: readonly string[]; carriedOutputs: readonly string[]; provider: ProviderChoice; settings: SessionSettings; dims?: DimBucket; onPieces?: (bytes: number[]) => void },
+): Promise<ort.InferenceSession> {
+  const { provider, settings } = options;
+  const dims = options.dims ?? {};
+  const started = performance.now();
+  const frozen = new Set(options.frozen);
+  // Frozen weights (and other large constants) travel as in-memory external data: the model proto
+  // stays small and onnxruntime holds the only long-lived copy inside the session.
+  const encoded = encodeModelWithExternalData(model, {
+    mode: 'always',
+    location: 'initializers.bin',
+    minBytes: 0,
+    select: (t) => frozen.has(t.name) || t.data.byteLength >= 1024,
+    maxFileBytes: settings.externalDataPieceBytes ?? EXTERNAL_DATA_PIECE_BYTES,
+    // Weights of 1 MiB and more go as views of their own bytes, as inference sessions do (models/
+    // session-weights.ts): copying them into pieces held a second full copy of the frozen weights next
+    // to onnxruntime's while the session was created (Qwen2.5-1.5B LoRA: +5.75 GiB at the peak).
+    ownBufferBytes: 2 ** 20,
+  });
+  options.onPieces?.(encoded.externalData.map((f) => f.data.byteLength));
+  // float64 graphs: 'all' fuses contrib ops (QuickGelu, …) whose CPU kernels are float32 only.
+  const float64 = model.graph.inputs.some((i) => i.dtype === 'float64');
+  // No MLAS prepacking: a frozen weight read by several Gemms (forward, checkpoint rebuild, backward)
+  // kept its own copy plus packed ones. Measured on Qwen2.5-1.5B cut to 6 layers, LoRA, 512 tokens:
+  // peak RSS 10.07 → 8.28 GB, step time unchanged (19.1 s vs 20.7 s).
+  const extra = settings.sessionOptions?.extra as { session?: Record<string, string> } | undefined;
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
+    graphOptimizationLevel: float64 ? 'basic' : 'all',
+    ...settings.sessionOptions,
+    extra: { ...extra, session: { disable_prepacking: '1', ...extra?.session } },
+    executionProviders: [provider.provider],
+    externalData: encoded.externalData,
+    freeDimensionOverrides: dims,
+  };
+  if (provider.provider === 'webgpu') {
+    sessionOptions.preferredOutputLocation = Object.fromEntries(options.carriedOutputs.map((name) => [name, 'gpu-buffer' as const]));
+  }
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(encoded.model, sessionOptions);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`creating a ${provider.provider} session for graph '${model.graph.name}' (${JSON.stringify(dims)}) failed: ${reason}`, { cause: error });
+  }
+  settings.log?.(`session for ${model.graph.name} ${JSON.stringify(dims)} on ${provider.provider} in ${(performance.now() - started).toFixed(0)} ms`);
+  return session;
 }
 
 /** Checks that the wiring covers every graph input exactly once and names real outputs and initializers. */

@@ -79,7 +79,8 @@ test('S steps of K micro-batches in one run = the per-step runner (float64, with
       assert.ok(Math.abs(meanAbs - ref.metrics.mean_abs) < 1e-12, `step ${ref.step} metric`);
     }
     const want = await perStep.readState();
-    const got = loop.readState();
+    const read = await loop.readState();
+    const got = { ...read.params, ...read.optimizerState };
     for (const [name, t] of Object.entries(want.params)) assertClose(got[name].data as Float64Array, t.data as Float64Array, name);
     for (const [name, t] of Object.entries(want.optimizerState)) assertClose(got[name].data as Float64Array, t.data as Float64Array, name);
     // The run really moved the params.
@@ -98,7 +99,8 @@ test('K = 1: the loop equals the fused one-step graph', async () => {
   await loop.run(steps, [0.1, 0.1, 0.1, 0.1]);
   for (const [b] of steps) await fused.step(b, { learningRate: 0.1 });
   const want = await fused.readState();
-  const got = loop.readState();
+  const read = await loop.readState();
+    const got = { ...read.params, ...read.optimizerState };
   for (const [name, t] of Object.entries({ ...want.params, ...want.optimizerState })) assertClose(got[name].data as Float64Array, t.data as Float64Array, name);
   await fused.release();
   await loop.release();
@@ -117,7 +119,8 @@ test('a NaN loss stops the loop at its step: earlier steps applied, that one not
   assert.equal(result.losses.length, 3, 'the loop ran no step after the bad one');
   for (const s of [0, 1]) await perStep.step(steps[s], { learningRate: 0.1 });
   const want = await perStep.readState();
-  const got = loop.readState();
+  const read = await loop.readState();
+    const got = { ...read.params, ...read.optimizerState };
   for (const [name, t] of Object.entries({ ...want.params, ...want.optimizerState })) assertClose(got[name].data as Float64Array, t.data as Float64Array, name);
   await loop.release();
   await perStep.release();
@@ -132,22 +135,23 @@ test('traffic: the trainable state crosses once each way per run (≤ 2 × state
   const stateBytes = 3 * (I * O + O + O * O) * 8; // params + two moments
   const batchBytes = (4 * I + 4 * O) * 8;
   const scalars = S * 8 + 8; // lr per step, first step
+  const layout = S * K * 2 * (2 * 8 + 2 * 8); // per micro-batch and input (x, y): span [2] and dims [2], int64
   const outputs = 8 + S * K * 8 * 2 + S * 8; // steps_taken, losses, metric, grad norms
-  assert.equal(traffic.hostToDevice, stateBytes + S * K * batchBytes + scalars);
+  assert.equal(traffic.hostToDevice, stateBytes + S * K * batchBytes + layout + scalars);
   assert.equal(traffic.deviceToHost, stateBytes + outputs);
   const perMicroBatch = (traffic.hostToDevice + traffic.deviceToHost) / (K * S);
   const goal = (2 * stateBytes) / (K * S) + batchBytes;
-  assert.ok(perMicroBatch - goal <= (scalars + outputs) / (K * S) + 1e-9, `${perMicroBatch} B per micro-batch vs goal ${goal} + per-step scalars`);
+  assert.ok(perMicroBatch - goal <= (scalars + layout + outputs) / (K * S) + 1e-9, `${perMicroBatch} B per micro-batch vs goal ${goal} + per-step scalars and the batch layout`);
   await loop.release();
 });
 
-test('a tiny Qwen3 decoder fine-tuned in one run (2 steps × 2 micro-batches) = the per-step runner (float64)', async () => {
+test('a tiny Qwen3 decoder fine-tuned in one run (2 steps × 2 micro-batches of different lengths) = the per-step runner (float64)', async () => {
   const { buildDecoderGraph } = await import('../../../main/models/decoder.ts');
   const { randomWeights, tinyConfig } = await import('../../helpers/model-fixtures.ts');
   const config = tinyConfig('qwen3');
   const weights = randomWeights(config, 4);
   const build = () => {
-    const d = buildDecoderGraph(config, { dtype: 'float64', labels: true, batchSize: 2, sequenceLength: 5 });
+    const d = buildDecoderGraph(config, { dtype: 'float64', labels: true, batchSize: 2 });
     const trainable = [...d.weights.values()].filter((w) => !w.name.endsWith('embed_tokens.weight'));
     const accumulate = buildGradAccumulationStep({ loss: d.loss!, trainable });
     const apply = buildApplyStep(accumulate.signature.trainable, { maxGradNorm: 1 });
@@ -156,28 +160,69 @@ test('a tiny Qwen3 decoder fine-tuned in one run (2 steps × 2 micro-batches) = 
   };
   const g = build();
   const params = Object.fromEntries(g.apply.signature.trainable.map((t) => [t.name, { dtype: 'float64' as const, dims: t.shape, data: Float64Array.from(weights.get(t.name)!.data as Float32Array) }]));
-  const ids = (): Record<string, HostTensor> => {
-    const row = () => BigInt64Array.from({ length: 10 }, () => BigInt(3 + rng.int(config.vocabSize - 3)));
+  // Each micro-batch its own length (no padding to a common one): the flat batch input carries the shapes.
+  const ids = (T: number): Record<string, HostTensor> => {
+    const row = () => BigInt64Array.from({ length: 2 * T }, () => BigInt(3 + rng.int(config.vocabSize - 3)));
     const labels = row();
-    labels[4] = -100n;
+    labels[T - 1] = -100n;
     return {
-      input_ids: { dtype: 'int64', dims: [2, 5], data: row() },
-      attention_mask: { dtype: 'int64', dims: [2, 5], data: new BigInt64Array(10).fill(1n) },
-      position_ids: { dtype: 'int64', dims: [2, 5], data: BigInt64Array.from({ length: 10 }, (_, i) => BigInt(i % 5)) },
-      labels: { dtype: 'int64', dims: [2, 5], data: labels },
+      input_ids: { dtype: 'int64', dims: [2, T], data: row() },
+      attention_mask: { dtype: 'int64', dims: [2, T], data: new BigInt64Array(2 * T).fill(1n) },
+      position_ids: { dtype: 'int64', dims: [2, T], data: BigInt64Array.from({ length: 2 * T }, (_, i) => BigInt(i % T)) },
+      labels: { dtype: 'int64', dims: [2, T], data: labels },
     };
   };
   const perStep = await TrainStepRunner.create(g, { params }, { provider: 'cpu' });
   const loop = await LoopStepRunner.create(g, { params });
-  const steps = [[ids(), ids()], [ids(), ids()]];
+  const steps = [[ids(5), ids(7)], [ids(3), ids(6)]];
   const result = await loop.run(steps, [1e-2, 5e-3]);
   for (const [s, micro] of steps.entries()) {
     const ref = await perStep.step(micro, { learningRate: [1e-2, 5e-3][s] });
     assert.ok(Math.abs((result.losses[s][0] + result.losses[s][1]) / 2 - ref.loss) < 1e-12);
   }
   const want = await perStep.readState();
-  const got = loop.readState();
+  const read = await loop.readState();
+    const got = { ...read.params, ...read.optimizerState };
   for (const [name, t] of Object.entries({ ...want.params, ...want.optimizerState })) assertClose(got[name].data as Float64Array, t.data as Float64Array, name);
   await perStep.release();
   await loop.release();
+});
+
+test('a run that fails (out of memory) changes nothing: the state and step count are those before it', async () => {
+  const loop = await LoopStepRunner.create(graphs(), initial());
+  await loop.run([[micro()]], [0.1]);
+  const before = await loop.readState();
+  process.env.SAENGGAK_TEST_OOM_AT_STEP = '3';
+  try {
+    await assert.rejects(loop.run([[micro()], [micro()]], [0.1, 0.1]), /Failed to allocate memory/);
+  } finally {
+    delete process.env.SAENGGAK_TEST_OOM_AT_STEP;
+  }
+  assert.equal(loop.stepCount, 1);
+  const after = await loop.readState();
+  for (const [name, t] of Object.entries({ ...before.params, ...before.optimizerState })) {
+    assertClose((after.params[name] ?? after.optimizerState[name]).data as Float64Array, t.data as Float64Array, name, 0);
+  }
+  await loop.release();
+});
+
+test('resuming: loadState then a run = one runner that never stopped (float64)', async () => {
+  const steps = Array.from({ length: 4 }, () => Array.from({ length: 2 }, micro));
+  const lrs = [0.1, 0.08, 0.06, 0.04];
+  const whole = await LoopStepRunner.create(graphs(), initial());
+  await whole.run(steps, lrs);
+  const first = await LoopStepRunner.create(graphs(), initial());
+  await first.run(steps.slice(0, 2), lrs.slice(0, 2));
+  const saved = await first.readState();
+  await first.release();
+  const resumed = await LoopStepRunner.create(graphs(), initial());
+  resumed.loadState(saved);
+  assert.equal(resumed.stepCount, 2);
+  await resumed.run(steps.slice(2), lrs.slice(2));
+  const want = await whole.readState();
+  const got = await resumed.readState();
+  for (const [name, t] of Object.entries(want.params)) assertClose(got.params[name].data as Float64Array, t.data as Float64Array, name, 0);
+  for (const [name, t] of Object.entries(want.optimizerState)) assertClose(got.optimizerState[name].data as Float64Array, t.data as Float64Array, name, 0);
+  await whole.release();
+  await resumed.release();
 });
