@@ -11,8 +11,8 @@
 // saveModel, or a PEFT adapter (LoRA) for peft.ts writeLoraAdapter.
 import * as ort from 'onnxruntime-node';
 import {
-  buildApplyStep, buildGradAccumulationStep, buildTrainStep, chooseExecutionProvider, encodeModelWithExternalData, EXTERNAL_DATA_PIECE_BYTES, lower, op, toOrtTensor, TrainStepRunner,
-  type AdamWConfig, type HostTensor, type ProviderRequest, type RngState, type StepResult, type Tensor, type TensorData, type TrainState, type TrainStepRunnerOptions,
+  buildApplyStep, buildGradAccumulationStep, buildTrainStep, chooseExecutionProvider, encodeModelWithExternalData, EXTERNAL_DATA_PIECE_BYTES, lower, NonFiniteLossError, op, toOrtTensor, TrainSteps,
+  type AdamWConfig, type HostTensor, type ProviderRequest, type RngState, type StepResult, type StepRunnerKind, type StepsRun, type Tensor, type TensorData, type TrainState, type TrainStepRunnerOptions,
 } from '../engine/index.ts';
 import type { SafeTensor, TensorMap } from '../engine/safetensors.ts';
 import type { ModelConfig } from './config.ts';
@@ -71,6 +71,12 @@ export interface FineTuneOptions {
   sessionOptions?: TrainStepRunnerOptions['sessionOptions'];
   /** Cross-entropy over this many vocabulary blocks (DecoderGraphOptions.lossChunks): the [tokens, vocab] logits never whole. */
   lossChunks?: number;
+  /**
+   * How steps run (engine/runtime/train-steps.ts): 'loop' (default) takes many steps of many micro-batches
+   * in one session.run, so the trainable state crosses host↔device once per run; 'per-step' runs each
+   * micro-batch on its own. fp16 (dynamic loss scaling) always runs per step.
+   */
+  runner?: StepRunnerKind;
 }
 
 /** Name of the loss-scale input (FineTuneOptions.lossScale). */
@@ -115,7 +121,7 @@ export class FineTuner {
   private constructor(
     readonly config: ModelConfig,
     readonly method: TuningMethod,
-    readonly runner: TrainStepRunner,
+    readonly runner: TrainSteps,
     readonly decoder: DecoderGraph,
     /** Names of the trainable params. */
     readonly trainable: string[],
@@ -167,7 +173,10 @@ export class FineTuner {
     if (options.lossScale) loss = decoder.graph.scope('loss_scale', () => op.mul(decoder.loss!, decoder.graph.input(LOSS_SCALE_INPUT, dtype, [])));
     const accumulation = options.gradAccumulation ?? 1;
     if (!Number.isInteger(accumulation) || accumulation < 1) throw new RangeError(`fine-tune: gradAccumulation must be a positive integer, got ${accumulation}`);
-    const step = accumulation === 1
+    const runnerKind = fineTuneRunner(options.runner, precision);
+    // The loop runs the accumulate/apply pair at any accumulation (its K = 1 equals the fused step).
+    const fused = accumulation === 1 && runnerKind === 'per-step';
+    const step = fused
       ? buildTrainStep({ loss, trainable: params, adamw: options.adamw, maxGradNorm: options.maxGradNorm, checkpoints: decoder.checkpoints, lossScaling: precision === 'fp16' })
       : buildGradAccumulationStep({ loss, trainable: params, checkpoints: decoder.checkpoints, lossScaling: precision === 'fp16' });
     const frozen: Record<string, TensorData> = {};
@@ -176,13 +185,13 @@ export class FineTuner {
     for (const io of step.signature.trainable) initial[io.name] = { dtype, dims: io.shape, data: weightData(initialParams, io.name, dtype) as HostTensor['data'] };
     // The runner carries trainable values between steps; hand it copies so callers' weights stay as they were.
     for (const v of Object.values(initial)) v.data = v.data.slice() as HostTensor['data'];
-    const graphs = accumulation === 1
+    const graphs = fused
       ? { model: step.toOnnx(frozen), signature: step.signature }
       : (() => {
           const apply = buildApplyStep(step.signature.trainable, { adamw: options.adamw, maxGradNorm: options.maxGradNorm });
           return { accumulate: { model: step.toOnnx(frozen), signature: step.signature }, apply: { model: apply.toOnnx(), signature: apply.signature } };
         })();
-    const runner = await TrainStepRunner.create(graphs, { params: initial }, { provider: options.provider, externalDataPieceBytes: options.externalDataPieceBytes, sessionOptions: options.sessionOptions, lossScaling: precision === 'fp16' ? options.lossScaling ?? {} : undefined });
+    const runner = await TrainSteps.create(graphs, { params: initial }, { runner: runnerKind, provider: options.provider, externalDataPieceBytes: options.externalDataPieceBytes, sessionOptions: options.sessionOptions, lossScaling: precision === 'fp16' ? options.lossScaling ?? {} : undefined });
     return new FineTuner(config, method, runner, decoder, trainable, weights, lora, plan, dtype, options);
   }
 
@@ -192,14 +201,35 @@ export class FineTuner {
    */
   async step(batches: LmBatch | readonly LmBatch[], learningRate: number): Promise<StepResult> {
     const list = Array.isArray(batches) ? (batches as readonly LmBatch[]) : [batches as LmBatch];
+    const perStep = this.runner.perStepRunner;
+    // Per step (fp16): the runner's own step, which reports a skipped (overflowed) step to the caller.
+    if (perStep) {
+      const feeds = this.feeds(list);
+      return perStep.step((this.options.gradAccumulation ?? 1) === 1 ? feeds[0] : feeds, { learningRate });
+    }
+    const run = await this.steps([list], [learningRate]);
+    if (run.nonFinite) throw new NonFiniteLossError(run.nonFinite.step, run.nonFinite.loss);
+    return run.steps[0];
+  }
+
+  /**
+   * S optimizer steps in one run (`steps[s]`: step s's micro-batches, up to gradAccumulation of them, the
+   * same number for every step; `learningRates[s]` its rate). LoRA dropout masks are drawn here, step by
+   * step in micro-batch order, as `step` draws them. A non-finite loss or gradient norm ends the run at its
+   * step (StepsRun.nonFinite): the steps before it are applied.
+   */
+  async steps(steps: readonly (readonly LmBatch[])[], learningRates: number[]): Promise<StepsRun> {
+    return this.runner.run(steps.map((list) => this.feeds(list)), learningRates);
+  }
+
+  private feeds(list: readonly LmBatch[]): Feed[] {
     const limit = this.options.gradAccumulation ?? 1;
     if (list.length > limit) throw new Error(`fine-tune: ${list.length} micro-batches for one step, but the tuner was built for gradAccumulation ${limit}`);
-    const feeds = list.map((batch) => {
+    return list.map((batch) => {
       const feed: Feed = { ...batch.feed };
       if (this.lora && this.method.kind === 'lora') Object.assign(feed, loraDropoutFeeds(this.lora.dropoutMasks, this.method.lora, batch.batch, batch.seq, this.dropoutRng, this.dtype));
       return feed;
     });
-    return this.runner.step(limit === 1 ? feeds[0] : feeds, { learningRate });
   }
 
   /** Trainable params, AdamW state and step count (for checkpoints). */
@@ -278,6 +308,12 @@ export class FineTuner {
 }
 
 export type Precision = 'fp32' | 'bf16' | 'fp16';
+
+/** The step runner a fine-tune uses: the loop unless asked otherwise, and per step for fp16 (loss scaling is decided on the host). */
+export function fineTuneRunner(requested: StepRunnerKind | undefined, precision: Precision): StepRunnerKind {
+  if (precision === 'fp16') return 'per-step';
+  return requested ?? 'loop';
+}
 
 /**
  * The decoder's compute dtype for a precision, or undefined for plain float32 / float64. bf16 is refused

@@ -17,3 +17,5 @@ export { SessionCache, bucketKey, bucketSize, type DimBucket } from './session-c
 export { type HostTensor, toOrtTensor, toHostTensor, tensorByteSize } from './tensors.ts';
 export { processTraffic, trafficSince, type Traffic } from './traffic.ts';
 export { NonFiniteLossError, OnnxRunError } from './errors.ts';
+export { LoopStepRunner, type LoopBatch, type LoopRunResult } from './loop-step-runner.ts';
+export { TrainSteps, type StepRunnerKind, type StepsRun, type TrainStepsOptions } from './train-steps.ts';

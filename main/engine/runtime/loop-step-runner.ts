@@ -45,6 +45,8 @@ export type LoopStepRunnerOptions = SessionSettings & { provider?: ProviderReque
 export class LoopStepRunner {
   private readonly traffic = new TrafficCounter();
   private released = false;
+  /** Byte sizes of the in-memory external-data pieces (frozen weights) the session was created with. */
+  externalDataPieces: number[] = [];
   private constructor(
     private readonly session: ort.InferenceSession,
     private readonly trainable: readonly TrainableIO[],
@@ -64,7 +66,9 @@ export class LoopStepRunner {
     const provider = await chooseExecutionProvider(options.provider ?? 'cpu');
     options.log?.(provider.message);
     const trainable = graphs.apply.signature.trainable;
+    let pieces: number[] = [];
     const session = await createTrainSession(built.model, {
+      onPieces: (bytes) => (pieces = bytes),
       frozen: graphs.accumulate.signature.frozen.map((f) => f.name),
       carriedOutputs: trainable.flatMap((t) => [t.param.output!, t.adamM!.output, t.adamV!.output]),
       provider,
@@ -72,6 +76,7 @@ export class LoopStepRunner {
     });
     const batchInputs = graphs.accumulate.signature.batchInputs.map((b) => ({ name: b.name, rank: b.shape.length }));
     const runner = new LoopStepRunner(session, trainable, batchInputs, built.metrics, new StateStore(provider.provider === 'webgpu'), provider, initial.step ?? 0);
+    runner.externalDataPieces = pieces;
     runner.setState(initial.params, initial.optimizerState ?? {}, 'zeros');
     return runner;
   }

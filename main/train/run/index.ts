@@ -4,4 +4,4 @@ export { RunFolder, listRuns, freeRunName, validateRunName, RUN_FORMAT, type Run
 export { MetricsLog, readMetrics, type MetricRecord, type MetricsPage } from './metrics-log.ts';
 export { learningRateAt, type LrSchedule, type LrDecay } from './schedule.ts';
 export { assertFinite, TrainingDivergedError } from './divergence.ts';
-export { holdForTest } from './test-hold.ts';
+export { holdForTest, testHoldStep } from './test-hold.ts';

@@ -17,3 +17,9 @@ export async function holdForTest(step: number, resumed: boolean, signal: AbortS
     signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
   });
 }
+
+/** The hook's step (a run of the loop step must end there, so the hold comes right after it), or null when off. */
+export function testHoldStep(): number | null {
+  const at = Number(process.env.SAENGGAK_TEST_HOLD_AT_STEP);
+  return Number.isInteger(at) && at >= 1 ? at : null;
+}

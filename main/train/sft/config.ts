@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { neuronsFromSelection } from '../../models/neurons/selection-file.ts';
-import { adamBetaSchema, baseMethod, decaySchema, fullMethodSchema, loraRankFields, maxGradNormSchema, minLearningRateRatioSchema, precisionSchema, providerSchema, type TrainerBase } from '../shared/config-base.ts';
+import { adamBetaSchema, baseMethod, decaySchema, fullMethodSchema, loraRankFields, maxGradNormSchema, minLearningRateRatioSchema, precisionSchema, providerSchema, stepRunnerSchema, stepsPerRunSchema, type TrainerBase } from '../shared/config-base.ts';
 import type { TrainingShape } from '../shared/memory.ts';
 
 // ---- Data --------------------------------------------------------------------------------------
@@ -143,6 +143,10 @@ export const sftConfigSchema = z
     attentionChunks: z.number().int().positive().default(1),
     /** Cross-entropy over this many vocabulary blocks, so the [tokens, vocab] logits never exist whole (LoRA on lm_head is refused with it). */
     lossChunks: z.number().int().positive().optional(),
+    /** 'loop' (default): many optimizer steps per session.run, the trainable state crossing host↔device once per run; 'per-step'. */
+    stepRunner: stepRunnerSchema,
+    /** Optimizer steps per run of the loop ('auto': a few seconds of CPU compute, ≤ 32; runs also end at evals and checkpoints). */
+    stepsPerRun: stepsPerRunSchema,
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -214,9 +218,9 @@ export function readSftConfigFile(path: string): SftConfig {
 
 /**
  * The config that decides the numbers a run produces. A resumed run must match it (checkpoints store
- * it); fields that do not change the trajectory (name, workspace, provider, eval/save cadence) are left out.
+ * it); fields that do not change the trajectory (name, workspace, provider, eval/save cadence, how steps are run) are left out.
  */
 export function trajectoryConfig(config: SftConfig): Record<string, unknown> {
-  const { name: _name, workspace: _workspace, provider: _provider, evalEvery: _e, saveEvery: _s, keepCheckpoints: _k, ...rest } = config;
+  const { name: _name, workspace: _workspace, provider: _provider, evalEvery: _e, saveEvery: _s, keepCheckpoints: _k, stepRunner: _r, stepsPerRun: _p, ...rest } = config;
   return JSON.parse(JSON.stringify(rest)) as Record<string, unknown>;
 }

@@ -17,7 +17,8 @@ import { defaultPrecision, FineTuner, type TuningMethod } from '../../models/fin
 import { loraConfig, writeLoraAdapter } from '../../models/peft.ts';
 import { copyTokenizerFiles, Tokenizer } from '../../models/tokenizer.ts';
 import { loadModel, saveModel, type HfModel } from '../../models/weights.ts';
-import { assertFinite, freeRunName, holdForTest, learningRateAt, RunFolder, TrainingDivergedError, type MetricsLog } from '../run/index.ts';
+import { assertFinite, freeRunName, holdForTest, learningRateAt, RunFolder, testHoldStep, TrainingDivergedError, type MetricsLog } from '../run/index.ts';
+import { runEnd, stepsPerRun } from '../shared/step-runs.ts';
 import { sameStepsOtherShape, sftBatchShape, withBatchShape } from './batch-shape.ts';
 import { scheduleFor } from '../shared/config-base.ts';
 import { sftBase, trajectoryConfig, type SftConfig } from './config.ts';
@@ -122,50 +123,56 @@ export class SftTrainer {
       let trainTokens = 0;
       let trainSeconds = 0;
 
+      const perRun = this.stepsPerRun(tuner);
+      const holdStep = testHoldStep();
+      const endsRun = (n: number) =>
+        (config.evalEvery > 0 && n % config.evalEvery === 0) || (config.saveEvery > 0 && n % config.saveEvery === 0) || n === holdStep ||
+        this.p.plan.at(n + 1).microBatches.length !== this.p.plan.at(n).microBatches.length;
       while (step < plan.totalSteps) {
         if (this.options.signal?.aborted) return await this.stop(tuner, step, lastLoss, trainTokens / Math.max(trainSeconds, 1e-9));
-        const next = step + 1;
-        const { epoch, firstMicroBatch, microBatches } = this.p.plan.at(next);
-        const targets = microBatches.map(targetTokenCount);
-        const total = targets.reduce((a, b) => a + b, 0);
-        const feeds = microBatches.map((rows, i) =>
-          rowsBatch(rows, { length: paddedLength(rows, this.p.batchOptions), padId, segmentMask: config.packing, lossScale: total === 0 ? 0 : (microBatches.length * targets[i]) / total, dtype: config.dtype }),
-        );
-        const where = { step: next, batch: `epoch ${epoch + 1}, micro-batches ${firstMicroBatch + 1}–${firstMicroBatch + microBatches.length}, examples ${describeExamples(microBatches)}` };
-        const lr = learningRateAt(next, plan.totalSteps, schedule);
+        // One run of the loop step: steps first..last (per-step runner: one step).
+        const first = step + 1;
+        const last = runEnd(first, plan.totalSteps, perRun, endsRun);
+        const steps = [];
+        for (let n = first; n <= last; n++) steps.push(this.stepBatches(n, padId));
+        const lrs = steps.map((_, i) => learningRateAt(first + i, plan.totalSteps, schedule));
         const started = performance.now();
-        let result;
         const rngBefore = tuner.rngState();
+        let run;
         try {
-          result = await tuner.step(feeds, lr);
+          run = await tuner.steps(steps.map((s) => s.feeds), lrs);
         } catch (error) {
-          if (error instanceof NonFiniteLossError) assertFinite({ loss: error.loss }, where);
+          if (error instanceof NonFiniteLossError) assertFinite({ loss: error.loss }, steps[0].where);
           if (classifyDeviceError(error) === 'device-lost') throw await this.stopOnDeviceLoss(tuner, { step, error });
           if (classifyDeviceError(error) === 'oom') {
-            tuner = await this.recoverFromOutOfMemory(tuner, { step, epoch, attempt: ++outOfMemory, rngBefore, metrics, error });
+            tuner = await this.recoverFromOutOfMemory(tuner, { step, epoch: steps[0].epoch, attempt: ++outOfMemory, rngBefore, metrics, error });
             continue;
           }
           throw error;
         }
-        const seconds = (performance.now() - started) / 1000;
-        if (result.skipped) {
-          // fp16 loss scaling: the gradients overflowed, nothing changed; retry these micro-batches at the halved scale.
-          this.log(`sft: step ${next}: fp16 gradients overflowed at loss scale ${result.lossScale}; skipped, retrying at ${tuner.runner.lossScale}`);
-          continue;
+        const seconds = (performance.now() - started) / 1000 / Math.max(1, run.steps.length + (run.nonFinite ? 1 : 0));
+        // fp16 loss scaling: a step whose gradients overflowed changed nothing and was retried at the halved scale.
+        for (const o of run.overflows) this.log(`sft: step ${o.step}: fp16 gradients overflowed at loss scale ${o.lossScale}; skipped, retried at ${o.lossScale / 2}`);
+        for (const [i, result] of run.steps.entries()) {
+          const { microBatches, feeds, epoch, lr, total } = { ...steps[i], lr: lrs[i] };
+          const gradNorm = result.metrics.grad_norm;
+          assertFinite({ loss: result.loss, grad_norm: gradNorm }, steps[i].where);
+          step = first + i;
+          lastLoss = result.loss;
+          const tokens = microBatches.reduce((n, rows) => n + rows.reduce((m, r) => m + r.ids.length, 0), 0);
+          trainTokens += tokens;
+          trainSeconds += seconds;
+          const slots = feeds.reduce((n, f) => n + f.batch * f.seq, 0);
+          metrics.append({ step, split: 'train', loss: result.loss, lr, grad_norm: gradNorm, tokens_per_s: tokens / seconds, tokens, target_tokens: total, packing_efficiency: tokens / slots, epoch: epoch + 1, traffic_h2d: Math.round(result.traffic.hostToDevice), traffic_d2h: Math.round(result.traffic.deviceToHost), run_steps: steps.length });
+          this.options.onProgress?.({ step, totalSteps: plan.totalSteps, loss: result.loss, learningRate: lr, tokensPerSecond: tokens / seconds });
+          if (step % 10 === 0 || step === plan.totalSteps) this.log(`sft: step ${step}/${plan.totalSteps} loss ${result.loss.toFixed(4)} lr ${lr.toExponential(2)} grad_norm ${gradNorm.toFixed(3)}`);
         }
-        const gradNorm = result.metrics.grad_norm;
-        assertFinite({ loss: result.loss, grad_norm: gradNorm }, where);
-        step = next;
-        lastLoss = result.loss;
-        const tokens = microBatches.reduce((n, rows) => n + rows.reduce((m, r) => m + r.ids.length, 0), 0);
-        trainTokens += tokens;
-        trainSeconds += seconds;
-        const slots = feeds.reduce((n, f) => n + f.batch * f.seq, 0);
-        metrics.append({ step, split: 'train', loss: result.loss, lr, grad_norm: gradNorm, tokens_per_s: tokens / seconds, tokens, target_tokens: total, packing_efficiency: tokens / slots, epoch: epoch + 1, traffic_h2d: result.traffic.hostToDevice, traffic_d2h: result.traffic.deviceToHost });
-        this.options.onProgress?.({ step, totalSteps: plan.totalSteps, loss: result.loss, learningRate: lr, tokensPerSecond: tokens / seconds });
+        if (run.nonFinite) {
+          // The loop stopped at this step and did not apply it; the steps before it are logged above.
+          assertFinite({ loss: run.nonFinite.loss, grad_norm: run.nonFinite.gradNorm }, steps[run.steps.length].where);
+        }
         if (config.evalEvery > 0 && step % config.evalEvery === 0 && step < plan.totalSteps) await this.evaluate(tuner, metrics, step, padId);
-        if (config.saveEvery > 0 && step % config.saveEvery === 0 && step < plan.totalSteps) await this.checkpoint(tuner, step, epoch);
-        if (step % 10 === 0 || step === plan.totalSteps) this.log(`sft: step ${step}/${plan.totalSteps} loss ${result.loss.toFixed(4)} lr ${lr.toExponential(2)} grad_norm ${gradNorm.toFixed(3)}`);
+        if (config.saveEvery > 0 && step % config.saveEvery === 0 && step < plan.totalSteps) await this.checkpoint(tuner, step, this.p.plan.at(step).epoch);
         await holdForTest(step, checkpoint !== null, this.options.signal);
       }
 
@@ -185,6 +192,29 @@ export class SftTrainer {
     }
   }
 
+  /** Optimizer step `n`'s micro-batches as graph feeds, with what the log and metrics say of them. */
+  private stepBatches(n: number, padId: number) {
+    const config = this.p.config;
+    const { epoch, firstMicroBatch, microBatches } = this.p.plan.at(n);
+    const targets = microBatches.map(targetTokenCount);
+    const total = targets.reduce((a, b) => a + b, 0);
+    const feeds = microBatches.map((rows, i) =>
+      rowsBatch(rows, { length: paddedLength(rows, this.p.batchOptions), padId, segmentMask: config.packing, lossScale: total === 0 ? 0 : (microBatches.length * targets[i]) / total, dtype: config.dtype }),
+    );
+    const where = { step: n, batch: `epoch ${epoch + 1}, micro-batches ${firstMicroBatch + 1}–${firstMicroBatch + microBatches.length}, examples ${describeExamples(microBatches)}` };
+    return { epoch, microBatches, feeds, total, where };
+  }
+
+  /** Steps per run of the loop step (1 for the per-step runner). */
+  private stepsPerRun(tuner: FineTuner): number {
+    if (tuner.runner.kind === 'per-step') return 1;
+    const c = this.p.config;
+    let parameters = 0;
+    for (const t of this.p.model.weights.values()) parameters += t.shape.reduce((a, b) => a * b, 1);
+    const tokensPerStep = (c.batchUnit === 'sequences' ? c.batchSize * c.maxSeqLength : c.batchSize) * c.gradAccumulation;
+    return stepsPerRun(c.stepsPerRun, 6 * parameters * tokensPerStep);
+  }
+
   private async createTuner(): Promise<FineTuner> {
     const config = this.p.config;
     return FineTuner.create(this.p.model.config, this.p.model.weights, tuningMethod(config), {
@@ -199,6 +229,7 @@ export class SftTrainer {
       attentionHeadChunks: config.gradientCheckpointing ? config.attentionChunks : undefined,
       lossChunks: config.lossChunks,
       precision: config.precision ?? (config.dtype === 'float32' ? await defaultPrecision(config.provider) : 'fp32'),
+      runner: config.stepRunner,
     });
   }
 

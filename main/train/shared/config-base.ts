@@ -73,3 +73,19 @@ export function baseMethod(m: { kind: 'full' | 'lora' | 'selective'; r?: number;
   if (m.kind === 'lora') return { kind: 'lora', r: m.r!, alpha: m.alpha!, dropout: m.dropout!, targetModules: m.targetModules! };
   return { kind: m.kind };
 }
+
+// ---- how optimizer steps run -------------------------------------------------------------------
+
+/**
+ * 'loop' (default): many optimizer steps of many micro-batches in one session.run, the trainable state
+ * crossing host↔device once per run (engine/runtime/train-steps.ts); 'per-step': one run per micro-batch.
+ * fp16 always runs per step (its loss scale is decided on the host).
+ */
+export const stepRunnerSchema = z.enum(['loop', 'per-step']).default('loop');
+
+/**
+ * Optimizer steps per run in loop mode. 'auto': as many as about RUN_FLOPS of compute (a few seconds on a
+ * CPU, so progress, stop and checkpoints stay prompt), at most 32; a run also ends at every evaluation,
+ * checkpoint and the last step.
+ */
+export const stepsPerRunSchema = z.union([z.literal('auto'), z.number().int().positive()]).default('auto');

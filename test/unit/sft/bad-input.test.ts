@@ -102,15 +102,16 @@ test('NaN weights stop the run at step 1 with the batch named; status diverged',
   assert.equal(RunFolder.inWorkspace(workspace, 'nan').info().status, 'diverged');
 });
 
-test('cancel stops at a step boundary with a checkpoint; resume finishes the run', async () => {
+test('cancel stops at the end of the current run of steps with a checkpoint; resume finishes the run', async () => {
   const controller = new AbortController();
-  const stopped = await runSft({ ...base, maxSteps: 5, name: 'cancelled' }, { workspace, signal: controller.signal, onProgress: (p) => p.step === 2 && controller.abort() });
+  // Runs of 2 steps (the loop step): a stop asked for at step 1 takes effect when its run ends, at step 2.
+  const stopped = await runSft({ ...base, maxSteps: 5, stepsPerRun: 2, name: 'cancelled' }, { workspace, signal: controller.signal, onProgress: (p) => p.step === 1 && controller.abort() });
   assert.equal(stopped.summary.status, 'stopped');
   const run = RunFolder.inWorkspace(workspace, 'cancelled');
   assert.equal(run.info().status, 'stopped');
   assert.equal(JSON.parse(readFileSync(join(run.checkpointsDir, 'latest.json'), 'utf8')).step, 2);
   await assert.rejects(runSft({ ...base, maxSteps: 5, name: 'cancelled' }, { workspace }), /already exists; resume it/);
-  const done = await runSft({ ...base, maxSteps: 5, name: 'cancelled' }, { workspace, resume: true });
+  const done = await runSft({ ...base, maxSteps: 5, stepsPerRun: 2, name: 'cancelled' }, { workspace, resume: true });
   assert.equal(done.summary.steps, 5);
   assert.equal(run.info().status, 'finished');
   assert.ok(existsSync(join(done.output, 'model.safetensors')) && existsSync(join(done.output, 'tokenizer_config.json')));

@@ -36,6 +36,8 @@ test('SFT: device lost → checkpoint, stop with how to resume, no retry; the re
       model: join(dir, 'model'), data: join(dir, 'train.jsonl'), method: { kind: 'full' }, dtype: 'float64', packing: false,
       maxSeqLength: 256, maxSteps: 5, learningRate: 5e-3, warmupSteps: 1, evalSplit: 0, saveEvery: 100, provider: 'cpu', seed: 9,
       batchSize: 4, gradAccumulation: 1,
+      // Runs of 2 steps (the loop step): the device is lost in the run of steps 3–4; steps 1–2 were the last finished run.
+      stepsPerRun: 2,
     };
     const workspace = join(dir, 'ws');
     const lines: string[] = [];

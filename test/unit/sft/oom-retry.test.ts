@@ -46,6 +46,8 @@ test('SFT: out of memory → checkpoint, halve the micro-batch, double accumulat
     const base: SftConfigInput = {
       model: join(dir, 'model'), data: join(dir, 'train.jsonl'), method: { kind: 'full' }, dtype: 'float64', packing: false,
       maxSeqLength: 256, maxSteps: 6, learningRate: 5e-3, warmupSteps: 2, evalSplit: 0, saveEvery: 100, provider: 'cpu', seed: 9,
+      // One step per run of the loop step, so the hook's "from step N" fails exactly step N (a run fails whole).
+      stepsPerRun: 1,
     };
     const workspace = join(dir, 'ws');
     const lines: string[] = [];
