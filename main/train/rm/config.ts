@@ -3,7 +3,7 @@
 // saves as runs/<name>/config.yaml (fully resolved). Defaults follow TRL's RewardConfig where it has one
 // (max_length 1024, drop longer pairs, no centring) and suit the demo otherwise.
 import { z } from 'zod';
-import { baseMethod, decaySchema, fullMethodSchema, loraRankFields, maxGradNormSchema, minLearningRateRatioSchema, precisionSchema, providerSchema, type TrainerBase } from '../shared/config-base.ts';
+import { baseMethod, decaySchema, fullMethodSchema, loraRankFields, maxGradNormSchema, minLearningRateRatioSchema, precisionSchema, providerSchema, stepRunnerSchema, stepsPerRunSchema, type TrainerBase } from '../shared/config-base.ts';
 import type { TrainingShape } from '../shared/memory.ts';
 
 export const rmMethodSchema = z.discriminatedUnion('kind', [
@@ -89,6 +89,10 @@ export const rmConfigSchema = z
     gradientCheckpointing: z.boolean().default(false),
     /** Compute precision; master weights and AdamW moments stay fp32 (fp16: dynamic loss scaling; bf16 needs a GPU). Default: bf16 on CUDA, fp16 on WebGPU, fp32 on CPU. */
     precision: precisionSchema.optional(),
+    /** 'loop' (default): many optimizer steps per session.run, the trainable state crossing host↔device once per run; 'per-step'. */
+    stepRunner: stepRunnerSchema,
+    /** Optimizer steps per run of the loop ('auto': a few seconds of CPU compute, ≤ 32; runs also end at evals and checkpoints). */
+    stepsPerRun: stepsPerRunSchema,
   })
   .strict();
 
@@ -129,8 +133,11 @@ export function rmShape(c: RmConfig): TrainingShape {
   return { sequences: 2 * c.pairsPerBatch, seqLength: c.maxLength, loraRank: c.method.kind === 'lora' ? c.method.r : undefined, checkpointing: c.gradientCheckpointing, accumulation: false, scorer: true };
 }
 
-/** What decides the numbers a run produces: a resume must match it (checkpoints store it). */
+/**
+ * What decides the numbers a run produces: a resume must match it (checkpoints store it). How steps are
+ * run (stepRunner, stepsPerRun) is left out: the loop and the per-step runner take the same steps.
+ */
 export function trajectoryConfig(config: RmConfig): Record<string, unknown> {
-  const { name: _n, workspace: _w, out: _o, provider: _p, evalEvery: _e, saveEvery: _s, keepCheckpoints: _k, ...rest } = config;
+  const { name: _n, workspace: _w, out: _o, provider: _p, evalEvery: _e, saveEvery: _s, keepCheckpoints: _k, stepRunner: _r, stepsPerRun: _sp, ...rest } = config;
   return JSON.parse(JSON.stringify(rest)) as Record<string, unknown>;
 }

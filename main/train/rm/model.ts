@@ -1,18 +1,23 @@
 // The reward model being trained: a Qwen2-family decoder with a scalar `score` head
 // (`*ForSequenceClassification`, num_labels 1), its reward read at each row's last non-padding token,
-// and the Bradley-Terry loss (loss.ts) on top — the whole step (forward, loss, backward, clipping,
-// AdamW) is one fused engine graph run by the TrainStepRunner.
+// and the Bradley-Terry loss (loss.ts) on top — forward, loss, backward, clipping and AdamW are engine
+// graphs run by TrainSteps (engine/runtime/train-steps.ts): by default the loop step, many optimizer steps
+// in one session.run (the trainable state crosses host↔device once per run); per step on request and for
+// fp16 (the fused step graph, or the accumulate/apply pair with gradient accumulation).
 //
 // Batches have a fixed number of pairs P (a static batch of 2P rows: the P chosen answers, then the
 // P rejected ones), with the sequence length left symbolic. Full, LoRA and selective tuning reuse the
 // models issue's projection hooks; with LoRA and selective tuning the fresh score head trains too (PEFT
 // does the same for SEQ_CLS tasks with `modules_to_save=["score"]`).
-import { buildApplyStep, buildGradAccumulationStep, buildTrainStep, op, TrainStepRunner, type AdamWConfig, type Graph, type HostTensor, type ProviderRequest, type RngState, type Tensor, type TensorData, type TrainState, type TrainStepRunnerOptions } from '../../engine/index.ts';
+import {
+  buildApplyStep, buildGradAccumulationStep, buildTrainStep, NonFiniteLossError, op, TrainSteps,
+  type AdamWConfig, type Graph, type HostTensor, type ProviderRequest, type RngState, type StepRunnerKind, type StepsRun, type Tensor, type TensorData, type Traffic, type TrainState, type TrainStepRunnerOptions,
+} from '../../engine/index.ts';
 import type { SafeTensor, TensorMap } from '../../engine/safetensors.ts';
 import { architectureName, type ModelConfig } from '../../models/config.ts';
 import { buildDecoderGraph, type DecoderDType, type Projection } from '../../models/decoder.ts';
 import { weightData } from '../../models/decoder-session.ts';
-import { resolveComputeDtype, type Precision, type TuningMethod } from '../../models/fine-tune.ts';
+import { fineTuneRunner, resolveComputeDtype, type Precision, type TuningMethod } from '../../models/fine-tune.ts';
 import { SeededRandom } from '../../models/init.ts';
 import { initLoraWeights, loraDropoutFeeds, loraProjection, loraTensors, type LoraGraph } from '../../models/lora.ts';
 import { mergeLoraAdapter } from '../../models/peft.ts';
@@ -69,7 +74,7 @@ export interface RewardStepOptions {
   /** Pairs per micro-batch (the step graph's batch holds 2× as many rows); a step takes gradAccumulation of them. */
   pairsPerBatch: number;
   /**
-   * Micro-batches per optimizer step (default 1: the fused step). Above 1, `step` takes a batch of
+   * Micro-batches per optimizer step (default 1). Above 1, `step` takes a batch of
    * gradAccumulation × pairsPerBatch pairs and averages the micro-batches' gradients: the Bradley-Terry
    * loss and the centering term are means over equal-sized halves, so this is the same step (the
    * out-of-memory retry halves pairsPerBatch and doubles this, #21).
@@ -92,6 +97,8 @@ export interface RewardStepOptions {
   gradientCheckpointing?: boolean;
   /** Compute precision (fine-tune.ts Precision): fp16 with dynamic loss scaling; master weights stay float32. */
   precision?: Precision;
+  /** 'loop' (default): many steps per session.run; 'per-step': one run per micro-batch. fp16 always runs per step (fine-tune.ts fineTuneRunner). */
+  runner?: StepRunnerKind;
 }
 
 /** One batch as the step graph takes it. */
@@ -111,11 +118,27 @@ export interface RewardStepResult {
   meanRejected: number;
 }
 
+/** What `steps` did: one result per applied step (with its share of the run's traffic), as TrainSteps' StepsRun. */
+export interface RewardStepsRun {
+  steps: (RewardStepResult & { traffic: Traffic })[];
+  /** The step (1-based, counted over the runner's life) not applied because its loss or gradient norm was not finite. */
+  nonFinite: StepsRun['nonFinite'];
+  /** fp16: steps retried at a halved loss scale because their gradients overflowed. */
+  overflows: StepsRun['overflows'];
+  /** Bytes the whole run moved between host and device. */
+  traffic: Traffic;
+}
+
+/** A step's loss and graph metrics (means over its micro-batches) under the names the trainer logs. */
+function rewardResult(loss: number, m: Record<string, number>): RewardStepResult {
+  return { loss, gradNorm: m.grad_norm, accuracy: m.accuracy, meanMargin: m.margin, meanChosen: m.chosen, meanRejected: m.rejected };
+}
+
 export class RewardModelStep {
   private constructor(
     readonly config: ModelConfig,
     readonly method: TuningMethod,
-    readonly runner: TrainStepRunner,
+    readonly runner: TrainSteps,
     readonly pairsPerBatch: number,
     readonly gradAccumulation: number,
     readonly trainable: string[],
@@ -170,7 +193,10 @@ export class RewardModelStep {
     const accumulation = options.gradAccumulation ?? 1;
     if (!Number.isInteger(accumulation) || accumulation < 1) throw new Error(`reward model step: gradAccumulation must be an integer ≥ 1, got ${accumulation}`);
     const stepMetrics = { accuracy: bt.accuracy, margin: bt.meanMargin, chosen: bt.meanChosen, rejected: bt.meanRejected };
-    const step = accumulation === 1
+    const runnerKind = fineTuneRunner(options.runner, precision);
+    // The loop runs the accumulate/apply pair at any accumulation (its K = 1 equals the fused step).
+    const fused = accumulation === 1 && runnerKind === 'per-step';
+    const step = fused
       ? buildTrainStep({ loss: bt.loss, trainable: params, adamw: options.adamw, maxGradNorm: options.maxGradNorm, metrics: stepMetrics, checkpoints: decoder.checkpoints, lossScaling: precision === 'fp16' })
       : buildGradAccumulationStep({ loss: bt.loss, trainable: params, metrics: stepMetrics, checkpoints: decoder.checkpoints, lossScaling: precision === 'fp16' });
     const all: TensorMap = new Map([...weights, ...extraInitial]);
@@ -181,13 +207,13 @@ export class RewardModelStep {
       // Copies: the runner owns its buffers and the caller's weights must stay as they were.
       initial[io.name] = { dtype, dims: io.shape, data: (weightData(all, io.name, dtype) as Float32Array | Float64Array).slice() };
     }
-    const graphs = accumulation === 1
+    const graphs = fused
       ? { model: step.toOnnx(frozen), signature: step.signature }
       : (() => {
           const apply = buildApplyStep(step.signature.trainable, { adamw: options.adamw, maxGradNorm: options.maxGradNorm });
           return { accumulate: { model: step.toOnnx(frozen), signature: step.signature }, apply: { model: apply.toOnnx(), signature: apply.signature } };
         })();
-    const runner = await TrainStepRunner.create(graphs, { params: initial }, { provider: options.provider ?? 'cpu', sessionOptions: options.sessionOptions ?? SLEEPING_WORKERS, lossScaling: precision === 'fp16' ? {} : undefined });
+    const runner = await TrainSteps.create(graphs, { params: initial }, { runner: runnerKind, provider: options.provider ?? 'cpu', sessionOptions: options.sessionOptions ?? SLEEPING_WORKERS, lossScaling: precision === 'fp16' ? {} : undefined });
     if (options.state) runner.loadState(options.state);
     return new RewardModelStep(config, method, runner, P, accumulation, trainable, weights, lora, plan, dtype, new SeededRandom(options.dropoutRng ?? (options.seed ?? 0) + 7919));
   }
@@ -218,14 +244,32 @@ export class RewardModelStep {
     return feed;
   }
 
+  /** One optimizer step on gradAccumulation × P pairs; a non-finite loss or gradient norm throws NonFiniteLossError. */
   async step(batch: PairBatch, learningRate: number): Promise<RewardStepResult> {
-    // fp16 loss scaling: a step whose gradients overflowed changed nothing; retry it at the halved scale
-    // (the runner gives up with NonFiniteLossError once the scale cannot go lower).
-    const feeds = () => (this.gradAccumulation === 1 ? this.feed(batch) : this.microBatches(batch).map((b) => this.feed(b)));
-    let r = await this.runner.step(feeds(), { learningRate });
-    while (r.skipped) r = await this.runner.step(feeds(), { learningRate });
-    const m = r.metrics;
-    return { loss: r.loss, gradNorm: m.grad_norm, accuracy: m.accuracy, meanMargin: m.margin, meanChosen: m.chosen, meanRejected: m.rejected };
+    const perStep = this.runner.perStepRunner;
+    if (perStep) {
+      // fp16 loss scaling: a step whose gradients overflowed changed nothing; retry it at the halved scale
+      // (the runner gives up with NonFiniteLossError once the scale cannot go lower).
+      const feeds = () => (this.gradAccumulation === 1 ? this.feed(batch) : this.microBatches(batch).map((b) => this.feed(b)));
+      let r = await perStep.step(feeds(), { learningRate });
+      while (r.skipped) r = await perStep.step(feeds(), { learningRate });
+      return rewardResult(r.loss, r.metrics);
+    }
+    const run = await this.steps([batch], [learningRate]);
+    if (run.nonFinite) throw new NonFiniteLossError(run.nonFinite.step, run.nonFinite.loss);
+    return run.steps[0];
+  }
+
+  /**
+   * Optimizer steps in one run (loop mode: one session.run; per-step mode: one after another), `batches[s]`
+   * step s's gradAccumulation × P pairs at `learningRates[s]`. LoRA dropout masks are drawn here, step by
+   * step in micro-batch order, as `step` draws them. A non-finite loss or gradient norm ends the run at its
+   * step (RewardStepsRun.nonFinite): the steps before it are applied.
+   */
+  async steps(batches: readonly PairBatch[], learningRates: number[]): Promise<RewardStepsRun> {
+    const feeds = batches.map((batch) => (this.gradAccumulation === 1 ? [batch] : this.microBatches(batch)).map((b) => this.feed(b)));
+    const run = await this.runner.run(feeds, learningRates);
+    return { steps: run.steps.map((r) => ({ ...rewardResult(r.loss, r.metrics), traffic: r.traffic })), nonFinite: run.nonFinite, overflows: run.overflows, traffic: run.traffic };
   }
 
   /** A step's gradAccumulation × P pairs as micro-batches of P pairs (chosen and rejected sliced alike). */

@@ -7,6 +7,11 @@
 // last held-out scores, for the chosen-vs-rejected histogram). Batches are a pure function of the step
 // (epoch e visits the training pairs in a seeded shuffle of e), so a resumed run needs only the step
 // and the LoRA dropout generator from its checkpoint to continue exactly where it stopped.
+//
+// Steps go to the engine in runs (#20): by default the loop step takes stepsPerRun optimizer steps in one
+// session.run, so the trainable state crosses host↔device once per run. A run ends at every evaluation and
+// checkpoint; a stop, an out-of-memory retry and a lost device act where a run ends (the state is that of
+// the last finished run), so the step a stop lands on can be up to a run later than the one it was asked at.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { latestCheckpointStep, loadLatestCheckpoint, saveCheckpoint, NonFiniteLossError, type RngState, type TrainState } from '../../engine/index.ts';
@@ -18,8 +23,9 @@ import { RewardModel } from '../../models/reward-model.ts';
 import { Tokenizer } from '../../models/tokenizer.ts';
 import { loadModel, saveModel } from '../../models/weights.ts';
 import { openWorkspace, writeFileAtomic, type Workspace } from '../../store/index.ts';
-import { assertFinite, freeRunName, learningRateAt, RunFolder, TrainingDivergedError, type RunInfo } from '../run/index.ts';
+import { assertFinite, freeRunName, learningRateAt, RunFolder, testHoldStep, TrainingDivergedError, type RunInfo } from '../run/index.ts';
 import { scheduleFor } from '../shared/config-base.ts';
+import { runEnd, stepsPerRun } from '../shared/step-runs.ts';
 import { parseRmConfig, rmBase, trajectoryConfig, type RmConfig, type RmConfigInput, type RmMethod } from './config.ts';
 import { describeReport, splitHeldOut, tokenizePreferences, type PreferenceDataReport, type TokenizedPair } from './data.ts';
 import { RewardModelStep, rewardModelFromBase, type PairBatch } from './model.ts';
@@ -129,6 +135,7 @@ export async function runRewardModelTraining(input: RmConfigInput | RmConfig, op
       dropoutRng: rng,
       gradientCheckpointing: config.gradientCheckpointing,
       precision: config.precision ?? (config.dtype === 'float32' ? await defaultPrecision(config.provider) : 'fp32'),
+      runner: config.stepRunner,
     });
     step = await createStep(checkpoint ? { params: checkpoint.params, optimizerState: checkpoint.optimizerState, step: checkpoint.step } : undefined, checkpoint?.rng ?? undefined);
     metrics = run.openMetrics({ resumeAfterStep: checkpoint?.step ?? 0 });
@@ -158,6 +165,14 @@ export async function runRewardModelTraining(input: RmConfigInput | RmConfig, op
     };
 
     // ---- Loop ----
+    // Steps per run: 'auto' sizes a run by compute, ~6 × parameters × tokens of a step (2P sequences of
+    // up to maxLength); the per-step runner (stepRunner 'per-step', fp16) takes one step per run.
+    let parameters = 0;
+    for (const t of rm.weights.values()) parameters += t.shape.reduce((a, b) => a * b, 1);
+    const perRun = step.runner.kind === 'per-step' ? 1 : stepsPerRun(config.stepsPerRun, 6 * parameters * 2 * P * config.maxLength);
+    const holdStep = testHoldStep();
+    const endsRun = (n: number) => (config.evalEvery > 0 && n % config.evalEvery === 0) || (config.saveEvery > 0 && n % config.saveEvery === 0) || n === holdStep;
+    const where = (k: number) => ({ step: k + 1, batch: `pairs ${(k % stepsPerEpoch) * P}–${(k % stepsPerEpoch) * P + P - 1} of epoch ${Math.floor(k / stepsPerEpoch) + 1}` });
     let last = { loss: NaN, accuracy: NaN, pairsPerSecond: 0 };
     let done = checkpoint?.step ?? 0;
     let stopped = false;
@@ -168,17 +183,25 @@ export async function runRewardModelTraining(input: RmConfigInput | RmConfig, op
         stopped = true;
         break;
       }
-      const k = done;
-      const batch = batchAt(k);
-      const lr = learningRateAt(k + 1, totalSteps, schedule);
+      // One run: steps first..end (1-based); step n trains on batchAt(n − 1).
+      const first = done + 1;
+      const end = runEnd(first, totalSteps, perRun, endsRun);
+      const batches: PairBatch[] = [];
+      const lrs: number[] = [];
+      for (let n = first; n <= end; n++) {
+        batches.push(batchAt(n - 1));
+        lrs.push(learningRateAt(n, totalSteps, schedule));
+      }
       const t0 = performance.now();
+      // Before the run draws its dropout masks: a checkpoint of `done` after a failed run resumes from here.
       const rngBefore = step.dropoutRng.getState();
-      let r;
+      let result;
       try {
-        r = await step.step(batch, lr);
+        result = await step.steps(batches, lrs);
       } catch (error) {
+        if (error instanceof NonFiniteLossError) assertFinite({ loss: error.loss }, where(error.step - 1));
         if (classifyDeviceError(error) === 'device-lost') {
-          // The device is gone (#21): no retry there. Save the last finished step while its state can still
+          // The device is gone (#21): no retry there. Save the last finished run's state while it can still
           // be read (on a lost GPU it usually cannot: the newest saved checkpoint is named instead) and stop
           // with how to go on; the job runner pauses the device's queue on this error.
           let saved: number | null = null;
@@ -196,8 +219,8 @@ export async function runRewardModelTraining(input: RmConfigInput | RmConfig, op
           throw new Error(message);
         }
         if (classifyDeviceError(error) !== 'oom') throw error;
-        // Out of memory (#21): nothing was applied. Checkpoint, halve the pairs per micro-batch, double
-        // accumulation, rebuild the step and take this step again; a second time stops with what to change.
+        // Out of memory (#21): the run applied nothing. Checkpoint, halve the pairs per micro-batch, double
+        // accumulation, rebuild the step and take this run again; a second time stops with what to change.
         const decision = afterOutOfMemory(shape, ++outOfMemory, step.runner.provider.provider);
         const cause = String((error as Error).message).split('\n')[0];
         if (decision.action === 'stop') throw new Error(`${decision.message.replace('micro-batch', 'pairs per micro-batch')} (${cause})`);
@@ -212,17 +235,28 @@ export async function runRewardModelTraining(input: RmConfigInput | RmConfig, op
         log(`step ${done + 1}: ${decision.note}`);
         continue;
       }
-      const seconds = (performance.now() - t0) / 1000;
-      assertFinite({ loss: r.loss, grad_norm: r.gradNorm }, { step: k + 1, batch: `pairs ${(k % stepsPerEpoch) * P}–${(k % stepsPerEpoch) * P + P - 1} of epoch ${Math.floor(k / stepsPerEpoch) + 1}` });
-      done = k + 1;
-      pairsSeen += P;
-      const tokens = batch.sequences.reduce((n, s) => n + s.length, 0);
-      last = { loss: r.loss, accuracy: r.accuracy, pairsPerSecond: P / seconds };
-      metrics.append({ step: done, split: 'train', loss: r.loss, accuracy: r.accuracy, margin: r.meanMargin, chosen: r.meanChosen, rejected: r.meanRejected, lr, grad_norm: r.gradNorm, pairs_per_s: P / seconds, tokens_per_s: tokens / seconds, epoch: k / stepsPerEpoch });
-      options.onProgress?.({ step: done, totalSteps, loss: r.loss, accuracy: r.accuracy, margin: r.meanMargin, learningRate: lr, pairsPerSecond: P / seconds });
+      // Each step's time: the run's, shared by the steps it took (the one it stopped at included).
+      const seconds = (performance.now() - t0) / 1000 / Math.max(1, result.steps.length + (result.nonFinite ? 1 : 0));
+      for (const o of result.overflows) log(`step ${o.step}: fp16 gradients overflowed at loss scale ${o.lossScale}; skipped, retried at ${o.lossScale / 2}`);
+      for (const [i, r] of result.steps.entries()) {
+        const k = first - 1 + i;
+        assertFinite({ loss: r.loss, grad_norm: r.gradNorm }, where(k));
+        done = k + 1;
+        pairsSeen += P;
+        const tokens = batches[i].sequences.reduce((n, s) => n + s.length, 0);
+        last = { loss: r.loss, accuracy: r.accuracy, pairsPerSecond: P / seconds };
+        metrics.append({
+          step: done, split: 'train', loss: r.loss, accuracy: r.accuracy, margin: r.meanMargin, chosen: r.meanChosen, rejected: r.meanRejected, lr: lrs[i], grad_norm: r.gradNorm,
+          pairs_per_s: P / seconds, tokens_per_s: tokens / seconds, epoch: k / stepsPerEpoch,
+          traffic_h2d: Math.round(r.traffic.hostToDevice), traffic_d2h: Math.round(r.traffic.deviceToHost), run_steps: batches.length,
+        });
+        options.onProgress?.({ step: done, totalSteps, loss: r.loss, accuracy: r.accuracy, margin: r.meanMargin, learningRate: lrs[i], pairsPerSecond: P / seconds });
+        if (done % 10 === 0 || done === totalSteps) await run.update({ step: done });
+      }
+      // The loop stopped at this step and did not apply it; the steps before it are logged above.
+      if (result.nonFinite) assertFinite({ loss: result.nonFinite.loss, grad_norm: result.nonFinite.gradNorm }, where(first - 1 + result.steps.length));
       if (config.evalEvery > 0 && done % config.evalEvery === 0 && done < totalSteps) await evaluate(done);
       if (config.saveEvery > 0 && done % config.saveEvery === 0 && done < totalSteps) await saveState(done);
-      if (done % 10 === 0 || done === totalSteps) await run.update({ step: done });
     }
     const pairsPerSecond = pairsSeen > 0 ? pairsSeen / ((performance.now() - loopStart) / 1000) : 0;
     const data = { ...tokenized.report, train: train.length, heldOut: heldOut.length };

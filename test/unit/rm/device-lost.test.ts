@@ -16,7 +16,8 @@ test('reward-model training: device lost → checkpoint, stop with how to resume
   const base = makeTinyBase(dir, { hidden: 16, layers: 1 });
   const data = writeJsonl(join(dir, 'prefs.jsonl'), syntheticPreferences(40, 3));
   const workspace = join(dir, 'ws');
-  const config = { model: base, data, learningRate: 3e-3, pairsPerBatch: 4, maxSteps: 5, evalEvery: 0, heldOutShare: 0, maxLength: 128, centeringCoefficient: 0.01, seed: 42, dtype: 'float64' as const, provider: 'cpu' as const };
+  // stepsPerRun 2: a lost device fails a whole run of the loop step; runs 1–2, 3–4, 5 make the failing run start at step 3.
+  const config = { model: base, data, learningRate: 3e-3, pairsPerBatch: 4, maxSteps: 5, evalEvery: 0, heldOutShare: 0, maxLength: 128, centeringCoefficient: 0.01, seed: 42, dtype: 'float64' as const, provider: 'cpu' as const, stepsPerRun: 2 };
   process.env.SAENGGAK_TEST_DEVICE_LOST_AT_STEP = '3';
   try {
     await assert.rejects(

@@ -38,7 +38,8 @@ test('reward model: P/2 pairs × 2 micro-batches take the fused P-pair step (flo
   const four = pairs.slice(0, 4);
   const batch: PairBatch = { sequences: [...four.map((p) => p.chosen), ...four.map((p) => p.rejected)], margins: [0.5, 0, 1, 0] };
   const options = { dtype: 'float64' as const, centeringCoefficient: 0.01, maxGradNorm: null, provider: 'cpu' as const };
-  const fused = await RewardModelStep.create(rm.config, rm.weights, { kind: 'full' }, { ...options, pairsPerBatch: 4 });
+  // The fused one-graph step on the per-step runner vs the halves on the loop step (the default runner).
+  const fused = await RewardModelStep.create(rm.config, rm.weights, { kind: 'full' }, { ...options, pairsPerBatch: 4, runner: 'per-step' });
   const halves = await RewardModelStep.create(rm.config, rm.weights, { kind: 'full' }, { ...options, pairsPerBatch: 2, gradAccumulation: 2 });
   try {
     for (let i = 0; i < 2; i++) {
@@ -61,7 +62,8 @@ test('reward-model training: out of memory → halve pairs per micro-batch, same
   const base = makeTinyBase(dir, { hidden: 16, layers: 1 });
   const data = writeJsonl(join(dir, 'prefs.jsonl'), syntheticPreferences(80, 3));
   const workspace = join(dir, 'ws');
-  const config = { model: base, data, learningRate: 3e-3, pairsPerBatch: 4, maxSteps: 6, evalEvery: 0, heldOutShare: 0, maxLength: 128, centeringCoefficient: 0.01, seed: 42, dtype: 'float64' as const, provider: 'cpu' as const };
+  // stepsPerRun 2: an OOM fails a whole run of the loop step; runs 1–2, 3–4, 5–6 make the failing run start at step 3.
+  const config = { model: base, data, learningRate: 3e-3, pairsPerBatch: 4, maxSteps: 6, evalEvery: 0, heldOutShare: 0, maxLength: 128, centeringCoefficient: 0.01, seed: 42, dtype: 'float64' as const, provider: 'cpu' as const, stepsPerRun: 2 };
   const lines: string[] = [];
   // 8 rows (4 pairs) run out of memory from step 3 on; 4 rows fit.
   const retried = await withOom(3, 4, () => runRewardModelTraining({ ...config, name: 'retried' }, { workspace, log: (l) => lines.push(l) }));

@@ -22,7 +22,8 @@ test('a cancelled run saves a checkpoint, ends stopped, and resumes to the unint
   assert.equal(straight.summary.steps, 6);
 
   const controller = new AbortController();
-  const first = await runRewardModelTraining({ ...common, name: 'cut' }, { workspace, signal: controller.signal, onProgress: (p) => p.step === 3 && controller.abort() });
+  // stepsPerRun 1: a stop takes effect where a run of the loop step ends; one step per run makes that step 3.
+  const first = await runRewardModelTraining({ ...common, name: 'cut', stepsPerRun: 1 }, { workspace, signal: controller.signal, onProgress: (p) => p.step === 3 && controller.abort() });
   assert.equal(first.summary.status, 'stopped');
   assert.equal(first.output, '');
   assert.equal(JSON.parse(readFileSync(join(first.runDir, 'run.json'), 'utf8')).status, 'stopped');

@@ -26,7 +26,7 @@ const STEPS = 3;
 const configs: Record<TrainerKind, (name: string) => Record<string, unknown>> = {
   // stepsPerRun 1: a stop takes effect when a run of the loop step ends; one step per run makes that step 1.
   sft: (name) => ({ name, model, data: missing, maxSeqLength: 256, batchSize: 4, maxSteps: STEPS, evalSplit: 0, evalEvery: 0, saveEvery: 0, provider: 'cpu', stepsPerRun: 1 }),
-  rm: (name) => ({ name, model, data: missing, maxLength: 256, pairsPerBatch: 4, maxSteps: STEPS, heldOutShare: 0.2, evalEvery: 0, saveEvery: 0 }),
+  rm: (name) => ({ name, model, data: missing, maxLength: 256, pairsPerBatch: 4, maxSteps: STEPS, heldOutShare: 0.2, evalEvery: 0, saveEvery: 0, stepsPerRun: 1 }),
   grpo: (name) => ({ name, model, prompts: { path: missing }, method: { kind: 'lora', r: 4, alpha: 8 }, rollout: { groupSize: 2, promptsPerStep: 2, maxNewTokens: 8 }, steps: STEPS, saveEvery: 100, provider: 'cpu' }),
 };
 const dataFor: Record<TrainerKind, string> = { sft: rows, rm: pairs, grpo: rows };
