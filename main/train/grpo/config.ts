@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { rewardConfigSchema } from '../../rewards/compose.ts';
 import { neuronsFromSelection } from '../../models/neurons/selection-file.ts';
-import { adamBetaSchema, baseMethod, decaySchema, fullMethodSchema, loraRankFields, maxGradNormSchema, minLearningRateRatioSchema, precisionSchema, providerSchema, type TrainerBase } from '../shared/config-base.ts';
+import { adamBetaSchema, baseMethod, decaySchema, fullMethodSchema, loraRankFields, maxGradNormSchema, minLearningRateRatioSchema, precisionSchema, providerSchema, stepRunnerSchema, type TrainerBase } from '../shared/config-base.ts';
 import type { TrainingShape } from '../shared/memory.ts';
 
 const positiveInt = z.number().int().positive();
@@ -256,6 +256,8 @@ export const grpoConfigSchema = z
     attentionChunks: z.number().int().positive().default(1),
     /** The update's compute precision (master weights and AdamW moments stay fp32; fp16 uses dynamic loss scaling; bf16 needs a GPU). Default: bf16 on CUDA, fp16 on WebGPU, fp32 on CPU. */
     precision: precisionSchema.optional(),
+    /** 'loop' (default): a step's whole update (updateEpochs × mini-batches optimizer steps) in one session.run, the trainable state crossing host↔device once; 'per-step'. fp16 always runs per step. */
+    stepRunner: stepRunnerSchema,
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -306,6 +308,16 @@ export function grpoBase(c: GrpoConfig): TrainerBase {
     device: { provider: c.provider },
     seed: c.seed,
   };
+}
+
+/**
+ * The config a checkpoint stores and a resume must match: the whole config but how the update's steps are
+ * run (stepRunner gives the same numbers either way), so a run saved before that key existed, or resumed
+ * with the other runner, still resumes.
+ */
+export function trajectoryConfig(config: GrpoConfig): Record<string, unknown> {
+  const { stepRunner: _r, ...rest } = config;
+  return JSON.parse(JSON.stringify(rest)) as Record<string, unknown>;
 }
 
 /** Prompt tokens allowed beside the response when the prompts have not been read (pipeline check, the app's form). */

@@ -1,7 +1,9 @@
 // The policy being trained, as three engine-built pieces over one set of trainable weights:
 //
-//   update     the fused train step: decoder → per-token log-probs of the response (nn.tokenLogProbs)
-//              → GRPO objective → backward → clip → AdamW, one ONNX run per optimizer step;
+//   update     the train step: decoder → per-token log-probs of the response (nn.tokenLogProbs)
+//              → GRPO objective → backward → clip → AdamW, run by TrainSteps: by default the loop step
+//              (a GRPO step's μ × mini-batches optimizer steps in one ONNX run, the trainable state and
+//              AdamW moments crossing host↔device once per run), or one run per micro-batch ('per-step', fp16);
 //   Both score tokens under the rollout distribution: logits divided by the sampling temperature, as the
 //   sampler draws them (TRL does the same). Without it, old log-probs and the gradient describe a
 //   different policy from the one that produced the samples at any temperature but 1.
@@ -13,14 +15,14 @@
 //   generator  weights for the rollouts' DecodeLoop (base + adapter, or the updated full weights): one
 //              session per run whose changing tensors are refreshed after every update (generator.ts).
 import * as ort from 'onnxruntime-node';
-import { buildApplyStep, buildGradAccumulationStep, buildTrainStep, encodeModelWithExternalData, EXTERNAL_DATA_PIECE_BYTES, lower, nn, op, TrainStepRunner, type HostTensor, type StepResult, type Tensor, type TensorData, type TrainState } from '../../engine/index.ts';
+import { buildApplyStep, buildGradAccumulationStep, buildTrainStep, encodeModelWithExternalData, EXTERNAL_DATA_PIECE_BYTES, lower, nn, NonFiniteLossError, op, TrainSteps, type HostTensor, type StepResult, type StepRunnerKind, type StepsRun, type Tensor, type TensorData, type TrainState } from '../../engine/index.ts';
 import type { SafeTensor, TensorMap } from '../../engine/safetensors.ts';
 import { ONNX_DATA_TYPE_CODE } from '../../engine/onnx/emit.ts';
 import type { OnnxModel, OnnxNode } from '../../engine/onnx/model.ts';
 import { TrafficCounter } from '../../engine/runtime/traffic.ts';
 import type { ModelConfig } from '../../models/config.ts';
 import { buildDecoderGraph, type DecoderGraph, type Projection } from '../../models/decoder.ts';
-import { resolveComputeDtype, type Precision } from '../../models/fine-tune.ts';
+import { fineTuneRunner, resolveComputeDtype, type Precision } from '../../models/fine-tune.ts';
 import { weightData } from '../../models/decoder-session.ts';
 import { initLoraWeights, loraAdapterFrom, loraProjection, loraTensors, type LoraGraph } from '../../models/lora.ts';
 import { loraConfig, type LoraAdapter, type LoraConfig } from '../../models/peft.ts';
@@ -97,7 +99,7 @@ export interface PolicyOptions {
   /** The update's compute precision (fine-tune.ts Precision; fp16 with dynamic loss scaling). The scorer stays float32. */
   precision?: Precision;
   /**
-   * Micro-batches per update (default 1: the fused step). Above 1, `update` splits its mini-batch's rows
+   * Micro-batches per update (default 1). Above 1 (and at 1 in loop mode), an update splits its mini-batch's rows
    * into that many micro-batches (accumulate/apply graphs), each loss scaled so the summed gradient is the
    * whole mini-batch's under the objective's aggregation: the out-of-memory retry (#21) doubles this.
    */
@@ -106,6 +108,16 @@ export interface PolicyOptions {
   scorerOwnBufferBytes?: number;
   /** Keep frozen weights whose values are all exactly bf16 (a bf16 checkpoint) as bf16 in the scorer (default true). */
   scorerStoredBf16?: boolean;
+  /** How optimizer steps run (default 'loop'; fp16 always 'per-step': fineTuneRunner). */
+  stepRunner?: StepRunnerKind;
+}
+
+/** One optimizer step's inputs for Policy.updates: a packed mini-batch and its old/reference log-probs and advantages. */
+export interface UpdateItem {
+  batch: PolicyBatch;
+  oldLogProbs: Float32Array;
+  refLogProbs?: Float32Array;
+  advantages: Float32Array;
 }
 
 /** Name of the accumulate graph's per-micro-batch loss scale (PolicyOptions.gradAccumulation). */
@@ -235,7 +247,7 @@ export class Policy {
     readonly config: ModelConfig,
     readonly method: GrpoMethod,
     private readonly baseWeights: Weights,
-    readonly runner: TrainStepRunner,
+    readonly runner: TrainSteps,
     private readonly scorer: ort.InferenceSession,
     readonly trainable: string[],
     /** Trainable values of the reference policy (LoRA: lora_B zeroed). */
@@ -247,6 +259,8 @@ export class Policy {
     /** Micro-batches per update (PolicyOptions.gradAccumulation). */
     readonly gradAccumulation = 1,
     private readonly aggregation: ObjectiveOptions['aggregation'] = 'token',
+    /** The update is the fused one-graph step (per-step runner at gradAccumulation 1): no micro-batch loss scale input. */
+    private readonly fused = false,
   ) {}
 
   static async create(config: ModelConfig, weights: Weights, method: GrpoMethod, options: PolicyOptions & { adapter?: LoraAdapter }): Promise<Policy> {
@@ -275,7 +289,10 @@ export class Policy {
     if (!Number.isInteger(accumulation) || accumulation < 1) throw new RangeError(`policy: gradAccumulation must be a positive integer, got ${accumulation}`);
     const adamw = { weightDecay: options.adamw.weightDecay, beta1: options.adamw.beta1, beta2: options.adamw.beta2 };
     const stepMetrics = { ...objective.metrics, entropy: maskedEntropy(logits, mask) };
-    const step = accumulation === 1
+    // The loop runs the accumulate/apply pair at any accumulation (at 1 its micro-batch scale is fed 1: the fused step's numbers).
+    const runnerKind = fineTuneRunner(options.stepRunner, precision);
+    const fused = accumulation === 1 && runnerKind === 'per-step';
+    const step = fused
       ? buildTrainStep({ loss: objective.loss, trainable: params, adamw, maxGradNorm: options.maxGradNorm, metrics: stepMetrics, checkpoints: train.decoder.checkpoints, lossScaling: precision === 'fp16' })
       : buildGradAccumulationStep({ loss: op.mul(objective.loss, g.input(MICRO_LOSS_SCALE, 'float32', [])), trainable: params, metrics: stepMetrics, checkpoints: train.decoder.checkpoints, lossScaling: precision === 'fp16' });
 
@@ -292,13 +309,13 @@ export class Policy {
     for (const io of step.signature.trainable) initialParams[io.name] = host(io.name);
     const frozen: Record<string, TensorData> = {};
     for (const spec of step.signature.frozen) frozen[spec.name] = weightData(weights, spec.name, 'float32');
-    const graphs = accumulation === 1
+    const graphs = fused
       ? { model: step.toOnnx(frozen), signature: step.signature }
       : (() => {
           const apply = buildApplyStep(step.signature.trainable, { adamw, maxGradNorm: options.maxGradNorm });
           return { accumulate: { model: step.toOnnx(frozen), signature: step.signature }, apply: { model: apply.toOnnx(), signature: apply.signature } };
         })();
-    const runner = await TrainStepRunner.create(graphs, { params: initialParams }, { provider: options.provider ?? 'auto', lossScaling: precision === 'fp16' ? {} : undefined });
+    const runner = await TrainSteps.create(graphs, { params: initialParams }, { runner: runnerKind, provider: options.provider ?? 'auto', lossScaling: precision === 'fp16' ? {} : undefined });
 
     // --- scorer: per-token log-probs with trainable weights as inputs
     const scoring = methodDecoder(config, method);
@@ -338,7 +355,7 @@ export class Policy {
       if (method.kind === 'lora' && name.endsWith('.lora_B.weight')) h.data = new Float32Array(h.data.length);
       reference[name] = h;
     }
-    const policy = new Policy(config, method, weights, runner, scorer, train.trainable, reference, loraCfg, usesReference, train.plan?.neurons.size ? train.plan : null, accumulation, options.objective.aggregation);
+    const policy = new Policy(config, method, weights, runner, scorer, train.trainable, reference, loraCfg, usesReference, train.plan?.neurons.size ? train.plan : null, accumulation, options.objective.aggregation, fused);
     policy.scorerViewBytes = scorerViewBytes;
     policy.scorerStoredBf16 = model.stored;
     return policy;
@@ -382,8 +399,34 @@ export class Policy {
     return out.log_probs.data as Float32Array;
   }
 
-  /** One optimizer step of the GRPO objective on a packed batch. */
+  /**
+   * One optimizer step of the GRPO objective on a packed batch. Per step (fp16) the runner's own step,
+   * which reports a skipped (overflowed) step to the caller; in loop mode a run of one step.
+   */
   async update(batch: PolicyBatch, extra: { oldLogProbs: Float32Array; refLogProbs?: Float32Array; advantages: Float32Array }, learningRate: number): Promise<StepResult> {
+    const item = { batch, ...extra };
+    const perStep = this.runner.perStepRunner;
+    if (perStep) {
+      const micro = this.feeds(item);
+      return perStep.step(this.fused ? micro[0] : micro, { learningRate });
+    }
+    const run = await this.updates([item], learningRate);
+    if (run.nonFinite) throw new NonFiniteLossError(run.nonFinite.step, run.nonFinite.loss);
+    return run.steps[0];
+  }
+
+  /**
+   * One optimizer step per item, all in one run of the runner (loop mode: one ONNX run, the state crossing
+   * host↔device once). A non-finite loss or gradient norm ends the run at its step (StepsRun.nonFinite): the
+   * steps before it are applied. A run that throws (out of memory, a lost device) applies nothing in loop mode.
+   */
+  updates(items: readonly UpdateItem[], learningRate: number): Promise<StepsRun> {
+    return this.runner.run(items.map((item) => this.feeds(item)), items.map(() => learningRate));
+  }
+
+  /** An item's feeds: the fused step's one feed, or gradAccumulation micro-batches with their loss scales (1 at K = 1). */
+  private feeds(item: UpdateItem): Record<string, HostTensor>[] {
+    const { batch } = item;
     const bs = [batch.batch, batch.seq];
     const feed: Record<string, HostTensor> = {
       input_ids: { dtype: 'int64', dims: bs, data: batch.inputIds },
@@ -391,15 +434,15 @@ export class Policy {
       position_ids: { dtype: 'int64', dims: bs, data: batch.positionIds },
       targets: { dtype: 'int64', dims: bs, data: batch.targets },
       loss_mask: { dtype: 'float32', dims: bs, data: batch.lossMask },
-      old_log_probs: { dtype: 'float32', dims: bs, data: extra.oldLogProbs },
-      advantages: { dtype: 'float32', dims: [batch.batch], data: extra.advantages },
+      old_log_probs: { dtype: 'float32', dims: bs, data: item.oldLogProbs },
+      advantages: { dtype: 'float32', dims: [batch.batch], data: item.advantages },
     };
     if (this.usesReference) {
-      if (!extra.refLogProbs) throw new Error('policy.update: the objective has a KL term (beta > 0) but no reference log-probs were given');
-      feed.ref_log_probs = { dtype: 'float32', dims: bs, data: extra.refLogProbs };
+      if (!item.refLogProbs) throw new Error('policy.update: the objective has a KL term (beta > 0) but no reference log-probs were given');
+      feed.ref_log_probs = { dtype: 'float32', dims: bs, data: item.refLogProbs };
     }
-    if (this.gradAccumulation === 1) return this.runner.step(feed, { learningRate });
-    return this.runner.step(microBatchFeeds(feed, batch, this.gradAccumulation, this.aggregation), { learningRate });
+    if (this.fused) return [feed];
+    return microBatchFeeds(feed, batch, this.gradAccumulation, this.aggregation);
   }
 
   /** What the rollout generator needs: the base weights plus the adapter, or the updated full weights. */

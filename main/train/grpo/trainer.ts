@@ -22,7 +22,7 @@ import type { RewardDeps } from '../../rewards/compose.ts';
 import { freeRunName, RunFolder } from '../run/index.ts';
 import type { GrpoResult, RunGrpoOptions } from './api.ts';
 import { DifficultyFilter, ReplayBuffer, type ReplayEntry } from './batch-shaping.ts';
-import { parseGrpoConfig, type GrpoConfig, type GrpoConfigInput } from './config.ts';
+import { parseGrpoConfig, trajectoryConfig, type GrpoConfig, type GrpoConfigInput } from './config.ts';
 import { evaluateHeldOut, type HeldOutContext } from './evaluate.ts';
 import { PolicyGenerator } from './generator.ts';
 import { checkMemory } from './memory-check.ts';
@@ -96,7 +96,7 @@ export async function runGrpo(input: GrpoConfig | GrpoConfigInput, options: RunG
   let rng = new Rng(config.seed);
   let cursor: DataCursor = { epoch: 0, index: 0, difficulty: {}, replay: [] };
   let startStep = 0;
-  const checkpoint = loadLatestCheckpoint(run.checkpointsDir, { expectConfig: JSON.parse(JSON.stringify(config)) });
+  const checkpoint = loadLatestCheckpoint(run.checkpointsDir, { expectConfig: trajectoryConfig(config) });
   if (checkpoint) {
     updater.policy.loadState({ params: checkpoint.params, optimizerState: checkpoint.optimizerState, step: (checkpoint.dataCursor as { optimizerSteps: number }).optimizerSteps });
     rng = new Rng(checkpoint.rng as RngState);
@@ -140,7 +140,7 @@ export async function runGrpo(input: GrpoConfig | GrpoConfigInput, options: RunG
   const saveState = async (step: number) => {
     const state = await updater.policy.readState();
     const dataCursor = { ...cursor, difficulty: difficulty.state(), replay: replay.state(), selector: selector.state(), optimizerSteps: state.step };
-    saveCheckpoint(run.checkpointsDir, { step, params: state.params, optimizerState: state.optimizerState, config: JSON.parse(JSON.stringify(config)), dataCursor, rng: rng.getState() }, { keep: config.keepCheckpoints });
+    saveCheckpoint(run.checkpointsDir, { step, params: state.params, optimizerState: state.optimizerState, config: trajectoryConfig(config), dataCursor, rng: rng.getState() }, { keep: config.keepCheckpoints });
     lastCheckpointStep = step;
   };
 

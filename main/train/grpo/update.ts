@@ -1,10 +1,13 @@
 // A step's update: group-relative advantages of the shaped rewards, the rollout batch cut into
 // mini-batches of similar lengths, old (rollout-policy) and reference log-probs per mini-batch, then
-// μ = updateEpochs passes of clipped-ratio optimizer steps. An out-of-memory halves the rows per update
-// graph and doubles accumulation (the same update) and retries, so the PolicyUpdater owns the policy: after
-// such a recovery it is a new Policy object with the same state.
+// μ = updateEpochs passes of clipped-ratio optimizer steps. With the loop runner (stepRunner 'loop', the
+// default) all μ × mini-batches steps go to onnxruntime as one run, so the trainable state and AdamW moments
+// cross host↔device once per GRPO step; per step (fp16, or on request) each optimizer step is a run of its own.
+// An out-of-memory halves the rows per update graph and doubles accumulation (the same update) and retries
+// the run (a failed run applied nothing), so the PolicyUpdater owns the policy: after such a recovery it is
+// a new Policy object with the same state.
 import { afterOutOfMemory, classifyDeviceError, deviceLostMessage, type BatchShape } from '../../devices/oom.ts';
-import { latestCheckpointStep } from '../../engine/index.ts';
+import { latestCheckpointStep, type StepsRun } from '../../engine/index.ts';
 import type { Precision } from '../../models/fine-tune.ts';
 import type { HfModel } from '../../models/weights.ts';
 import type { LoraAdapter } from '../../models/peft.ts';
@@ -12,7 +15,7 @@ import { assertFinite, learningRateAt, type MetricsLog, type RunFolder } from '.
 import { groupAdvantages } from './advantages.ts';
 import { scheduleFor } from '../shared/config-base.ts';
 import { grpoBase, responsesPerUpdate, type GrpoConfig } from './config.ts';
-import { packBatch, Policy, type PolicyOptions } from './policy.ts';
+import { packBatch, Policy, type PolicyOptions, type UpdateItem } from './policy.ts';
 import type { ScoredGroup } from './score.ts';
 
 /** Advantages of a step's groups, laid out group after group (groupSize responses each). */
@@ -64,6 +67,7 @@ export class PolicyUpdater {
       attentionHeadChunks: config.gradientCheckpointing ? config.attentionChunks : undefined,
       precision,
       gradAccumulation,
+      stepRunner: config.stepRunner,
     });
     const policy = await Policy.create(hf.config, hf.weights, config.method, options(1));
     return new PolicyUpdater(hf, config, options, policy, { microBatch: responsesPerUpdate(config), accumulation: 1 });
@@ -98,29 +102,40 @@ export class PolicyUpdater {
     const lr = learningRateAt(step, config.steps, scheduleFor(grpoBase(config), config.steps));
     const stepMetrics: Record<string, number[]> = {};
     let updateTokens = 0;
+    // Every optimizer step of every epoch, in order (the old/ref log-probs above do not change with updates).
+    const items: { epoch: number; index: number; item: UpdateItem }[] = [];
     for (let epoch = 0; epoch < config.objective.updateEpochs; epoch++) {
-      for (const [i, b] of packed.entries()) {
-        ctx.checkSignal();
-        let result;
-        for (;;) {
-          try {
-            result = await this.policy.update(b, { oldLogProbs: old[i], refLogProbs: ref?.[i], advantages: chunks[i].adv }, lr);
-            break;
-          } catch (error) {
-            if (classifyDeviceError(error) === 'device-lost') throw this.deviceLost(step, error, ctx);
-            if (classifyDeviceError(error) !== 'oom') throw error;
-            await this.recover(step, error, ctx);
-          }
+      for (const [i, b] of packed.entries()) items.push({ epoch, index: i, item: { batch: b, oldLogProbs: old[i], refLogProbs: ref?.[i], advantages: chunks[i].adv } });
+    }
+    const where = (x: (typeof items)[number]) => ({ step, batch: `rollout batch of step ${step}, epoch ${x.epoch + 1}, mini-batch ${x.index + 1}` });
+    // Loop: the whole update is one run. Per step: a run per optimizer step, as a failing per-step run keeps the
+    // steps before the failure applied, and an out-of-memory retry must repeat only what was not applied.
+    const runs = this.policy.runner.kind === 'loop' ? [items] : items.map((x) => [x]);
+    for (const part of runs) {
+      ctx.checkSignal();
+      let run: StepsRun;
+      let first: number;
+      for (;;) {
+        first = this.policy.runner.stepCount + 1;
+        try {
+          run = await this.policy.updates(part.map((x) => x.item), lr);
+          break;
+        } catch (error) {
+          if (classifyDeviceError(error) === 'device-lost') throw this.deviceLost(step, error, ctx);
+          if (classifyDeviceError(error) !== 'oom') throw error;
+          // The run applied nothing (loop: one session.run; per step: a run of one step): recover and rerun it.
+          await this.recover(step, error, ctx);
         }
-        if (result.skipped) {
-          // fp16 loss scaling: this mini-batch's gradients overflowed; nothing changed, the scale halved.
-          ctx.log(`step ${step}: mini-batch ${i + 1} skipped (fp16 gradients overflowed at loss scale ${result.lossScale})`);
-          continue;
-        }
-        assertFinite({ loss: result.loss, grad_norm: result.metrics.grad_norm }, { step, batch: `rollout batch of step ${step}, epoch ${epoch + 1}, mini-batch ${i + 1}` });
-        for (const [k, v] of Object.entries({ loss: result.loss, ...result.metrics })) (stepMetrics[k] ??= []).push(v);
-        updateTokens += b.batch * b.seq;
       }
+      // fp16 loss scaling: an overflowed step changed nothing; it was retried at the halved scale.
+      for (const o of run.overflows) ctx.log(`step ${step}: mini-batch ${part[o.step - first].index + 1} skipped (fp16 gradients overflowed at loss scale ${o.lossScale}); retried at ${o.lossScale / 2}`);
+      for (const [j, result] of run.steps.entries()) {
+        assertFinite({ loss: result.loss, grad_norm: result.metrics.grad_norm }, where(part[j]));
+        for (const [k, v] of Object.entries({ loss: result.loss, ...result.metrics })) (stepMetrics[k] ??= []).push(v);
+        updateTokens += part[j].item.batch.batch * part[j].item.batch.seq;
+      }
+      // The step after the applied ones was not applied: its loss or gradient norm was not finite.
+      if (run.nonFinite) assertFinite({ loss: run.nonFinite.loss, grad_norm: run.nonFinite.gradNorm }, where(part[run.steps.length]));
     }
     return { lr, stepMetrics, updateTokens, updateSeconds: (performance.now() - t1) / 1000 };
   }
@@ -137,7 +152,7 @@ export class PolicyUpdater {
   }
 
   /**
-   * Out of memory (#21): the mini-batch changed nothing. Halve the rows per update graph, double
+   * Out of memory (#21): the run changed nothing (loop: the whole update; per step: one mini-batch). Halve the rows per update graph, double
    * accumulation (the same update), rebuild the policy's graphs on the current state; the caller retries.
    * No checkpoint here: GRPO's data cursor is per step and the step is half done; the state carries over in
    * memory and the next saveEvery checkpoint includes it.
