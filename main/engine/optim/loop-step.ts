@@ -7,8 +7,8 @@
 //       the accumulate graph on micro-batch (s, k) → accumulators + this batch's gradients; loss and
 //       metrics as scan outputs [K]
 //     the apply graph: grads = accumulators · 1/K, clipping, AdamW with lr[s] and step = first_step + s
-//     a non-finite loss or gradient norm in the step: the step is not applied (the state passes through) and
-//     the loop stops
+//     a non-finite loss or gradient norm in the step stops the loop; its state outputs are then not the
+//     state after the steps taken (the runner re-runs those steps alone, see loop-step-runner.ts)
 //
 // So params and moments cross host↔device once per K·S micro-batches. The same nodes as the one-step
 // graphs run in the same order, so the updates are the same numbers (float64 tests: within 1e-12).
@@ -145,9 +145,11 @@ export function buildLoopStepModel(graphs: LoopStepGraphs): BuiltLoopStep {
   // A finite loss with an overflowing gradient would write inf/NaN into the params: not applied either.
   const ok = post.op('And', [lossesFinite, finite(applyEmbedded.name(app.gradNorm!))]);
   const outerOutputs: OnnxValueInfo[] = [{ name: post.op('Identity', [ok]), dtype: 'bool', shape: [] }];
+  // The update goes out as it is, even from a step that is not ok: that step ends the loop and the runner
+  // throws this run's state away (re-running the steps before it). Choosing old-or-new state in the graph
+  // (Where) held one more copy of params and moments: +1× trainable state at the peak, for full fine-tuning.
   for (const t of trainable) {
-    const pairs: [string, string][] = [[t.param.output!, n.param(t.name)], [t.adamM!.output, n.m(t.name)], [t.adamV!.output, n.v(t.name)]];
-    for (const [updated, before] of pairs) outerOutputs.push({ name: post.op('Where', [ok, applyEmbedded.name(updated), before]), dtype: t.dtype, shape: t.shape });
+    for (const updated of [t.param.output!, t.adamM!.output, t.adamV!.output]) outerOutputs.push({ name: applyEmbedded.name(updated), dtype: t.dtype, shape: t.shape });
   }
   outerOutputs.push({ name: post.op('Add', ['outer/count', post.op('Cast', [ok], { to: int(7) })]), dtype: 'int64', shape: [] });
   for (const s of scans) outerOutputs.push({ name: post.op('Identity', [s]), dtype, shape: ['K'] });

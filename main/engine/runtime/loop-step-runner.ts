@@ -9,9 +9,10 @@
 // table), so the micro-batches of one run may have different shapes: no padding beyond what each
 // micro-batch has on its own, so the same numbers as the per-step runner.
 //
-// A non-finite loss or gradient norm stops the loop inside the graph: that step is not applied, the steps
-// before it are, and the result names the step (the trainers report it as the per-step runner's
-// NonFiniteLossError would). A run that fails (out of memory, a lost device) changes nothing.
+// A non-finite loss or gradient norm stops the loop inside the graph; the runner then re-runs the steps
+// before it alone and keeps their state, so that step is not applied, the ones before it are, and the result
+// names the step (the trainers report it as the per-step runner's NonFiniteLossError would). A run that
+// fails (out of memory, a lost device) changes nothing.
 import * as ort from 'onnxruntime-node';
 import { buildLoopStepModel, LOOP_STEP_NAMES, type LoopStepGraphs } from '../optim/loop-step.ts';
 import { STEP_NAMES, type TrainableIO } from '../optim/train-step.ts';
@@ -107,6 +108,23 @@ export class LoopStepRunner {
     const K = steps[0].length;
     if (K === 0 || steps.some((s) => s.length !== K)) throw new Error('loop step: every step of a run needs the same number (≥ 1) of micro-batches');
     const first = this.stepsTaken + 1;
+    const result = await this.runOnce(steps, learningRates, first);
+    if (!result.nonFinite) return result;
+    // A non-finite step ended the loop; the state it returned is not the state after the steps before it
+    // (the graph does not keep a second copy to fall back on). Those steps are re-run alone and kept.
+    const applied = result.stepsApplied;
+    if (applied > 0) {
+      const again = await this.runOnce(steps.slice(0, applied), learningRates.slice(0, applied), first);
+      if (again.stepsApplied !== applied) throw new Error(`loop step: re-running steps ${first}–${first + applied - 1} gave ${again.stepsApplied} finite steps, the first run ${applied}`);
+      return { ...result, step: this.stepsTaken, traffic: { hostToDevice: result.traffic.hostToDevice + again.traffic.hostToDevice, deviceToHost: result.traffic.deviceToHost + again.traffic.deviceToHost } };
+    }
+    return result;
+  }
+
+  /** One session.run over `steps`; keeps the returned state only when every step was finite. */
+  private async runOnce(steps: LoopBatch[][], learningRates: number[], first: number): Promise<LoopRunResult> {
+    const S = steps.length;
+    const K = steps[0].length;
     for (const [s, micro] of steps.entries()) {
       for (const b of micro) injectTestOutOfMemory(first + s, (b.input_ids ?? Object.values(b)[0])?.dims[0] ?? 0);
       injectTestDeviceLoss(first + s);
@@ -135,11 +153,15 @@ export class LoopStepRunner {
     }
     this.traffic.countInputs(feeds);
     this.traffic.countOutputs(out);
-    for (const t of this.trainable) {
-      for (const io of [t.param, t.adamM!, t.adamV!]) this.store.commit(stateKey(t, io.input), out[io.output!]);
-    }
     const applied = Number((out[LOOP_STEP_NAMES.stepsTaken].data as BigInt64Array)[0]);
-    this.stepsTaken += applied;
+    const finished = applied === S;
+    for (const t of this.trainable) {
+      for (const io of [t.param, t.adamM!, t.adamV!]) {
+        if (finished) this.store.commit(stateKey(t, io.input), out[io.output!]);
+        else this.store.discard(out[io.output!]);
+      }
+    }
+    if (finished) this.stepsTaken += applied;
     const losses = rows(out[LOOP_STEP_NAMES.loss]);
     const gradNorms = Array.from(out[LOOP_STEP_NAMES.gradNorm].data as Float64Array, Number);
     let nonFinite: LoopRunResult['nonFinite'] = null;
@@ -150,7 +172,7 @@ export class LoopStepRunner {
     }
     return {
       stepsApplied: applied,
-      step: this.stepsTaken,
+      step: this.stepsTaken + (finished ? 0 : applied),
       losses,
       metrics: Object.fromEntries(Object.entries(this.metricNames).map(([k, name]) => [k, rows(out[name])])),
       gradNorms,
