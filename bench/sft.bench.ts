@@ -1,9 +1,10 @@
-// npm run bench:sft [-- --steps N --seq 1024 --batch 4 --provider cpu|auto --skip-torch]
+// npm run bench:sft [-- --steps N --seq 1024 --batch 4 --provider cpu|auto --steps-per-run 1 --skip-torch]
 //
 // SFT throughput for the `small` preset (Qwen2, hidden 256, 8 layers, tied embeddings) with the compact
 // character-level tokenizer of the demo recipe, on packed rows of the Korean arithmetic traces (thinking
-// in Korean and English): our engine (FineTuner: one fused train-step graph with the block-diagonal
-// packed attention) vs an independent PyTorch eager loop (bench/torch_sft.py) on the same weights and
+// in Korean and English): our engine (FineTuner on the loop step, runs of --steps-per-run steps — 1 is what
+// the trainer's 'auto' picks at this size — and on the per-step runner, with the block-diagonal packed
+// attention) vs an independent PyTorch eager loop (bench/torch_sft.py) on the same weights and
 // the same packed batches (segment-id masks, per-example positions; each micro-batch padded only to its
 // longest row, rounded up to a multiple of 32, as the trainer feeds it). Each side runs alone in its own
 // process. Prints tokens/s, packing efficiency, peak memory, loss agreement and both sides' bare
@@ -40,6 +41,8 @@ const { values: args } = parseArgs({
     provider: { type: 'string', default: 'cpu' },
     'skip-torch': { type: 'boolean', default: false },
     worker: { type: 'boolean', default: false },
+    runner: { type: 'string', default: 'loop' },
+    'steps-per-run': { type: 'string', default: '1' },
   },
 });
 
@@ -93,36 +96,47 @@ async function engineWorker(): Promise<void> {
   const settings = JSON.parse(readFileSync(join(work, 'bench.json'), 'utf8')) as BenchSettings;
   const model = loadModel(join(work, 'model'));
   const data = readSafetensors(join(work, 'batches.safetensors')).tensors;
+  const runner = args.runner === 'per-step' ? 'per-step' : 'loop';
   const tuner = await FineTuner.create(model.config, model.weights, { kind: 'full' }, {
-    packedSegments: true, maxGradNorm: settings.max_grad_norm, adamw: { weightDecay: settings.weight_decay }, provider: settings.provider as ProviderRequest,
+    packedSegments: true, maxGradNorm: settings.max_grad_norm, adamw: { weightDecay: settings.weight_decay }, provider: settings.provider as ProviderRequest, runner,
   });
-  const losses: number[] = [];
-  const stepTimes: number[] = [];
-  for (let step = 0; step < settings.steps; step++) {
+  const batchAt = (step: number): LmBatch => {
     const feed: LmBatch['feed'] = {};
     for (const name of FEED_NAMES) {
       const t = data.get(`step${step}.${name}`)!;
       feed[name] = { dtype: 'int64', dims: [...t.shape], data: t.data as BigInt64Array };
     }
-    const [B, S] = feed.input_ids.dims;
+    return { feed, batch: feed.input_ids.dims[0], seq: feed.input_ids.dims[1] };
+  };
+  const losses: number[] = [];
+  const stepTimes: number[] = [];
+  // Step 1 alone (it includes session creation), then runs of --steps-per-run steps (the loop's time shared evenly).
+  const perRun = runner === 'loop' ? Math.max(1, Number(args['steps-per-run'])) : 1;
+  for (let first = 0; first < settings.steps; ) {
+    const count = first === 0 ? 1 : Math.min(perRun, settings.steps - first);
     const started = performance.now();
-    const out = await tuner.step({ feed, batch: B, seq: S }, settings.learning_rate);
-    stepTimes.push((performance.now() - started) / 1000);
-    losses.push(out.loss);
-    console.error(`engine step ${step + 1}: loss ${out.loss.toFixed(6)} in ${(stepTimes.at(-1)! * 1000).toFixed(0)} ms`);
+    const run = await tuner.steps(Array.from({ length: count }, (_, i) => [batchAt(first + i)]), new Array(count).fill(settings.learning_rate));
+    const seconds = (performance.now() - started) / 1000;
+    for (const r of run.steps) {
+      stepTimes.push(seconds / count);
+      losses.push(r.loss);
+      console.error(`engine (${runner}) step ${r.step}: loss ${r.loss.toFixed(6)} in ${((seconds / count) * 1000).toFixed(0)} ms`);
+    }
+    first += count;
   }
   const peak = peakRssBytes();
   const provider = tuner.runner.provider;
+  const traffic = tuner.runner.totalTraffic;
   await tuner.release();
   const matmul = await ortMatmulGflops(1024, 20, provider.provider);
-  writeFileSync(join(work, 'engine.json'), JSON.stringify({ losses, step_times_s: stepTimes, peak_rss_bytes: peak, matmul_gflops: matmul, provider: provider.provider, provider_message: provider.message }));
+  writeFileSync(join(work, `engine-${runner}.json`), JSON.stringify({ runner, steps_per_run: perRun, losses, step_times_s: stepTimes, peak_rss_bytes: peak, matmul_gflops: matmul, traffic, provider: provider.provider, provider_message: provider.message }));
 }
 
-function runEngine(): SideResult | { error: string } {
-  console.log('engine: training…');
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench', 'sft.bench.ts'), '--worker'], { cwd: root, stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
+function runEngine(runner: 'loop' | 'per-step'): SideResult | { error: string } {
+  console.log(`engine (${runner}): training…`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench', 'sft.bench.ts'), '--worker', '--runner', runner, '--steps-per-run', args['steps-per-run']!], { cwd: root, stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
   process.stderr.write(r.stderr.split('\n').filter((l) => !/^npm warn/.test(l)).slice(-30).join('\n') + '\n');
-  const out = join(work, 'engine.json');
+  const out = join(work, `engine-${runner}.json`);
   if (r.status !== 0 || !existsSync(out)) return { error: lastError(r.stderr) ?? `engine worker exited with ${r.status}` };
   return JSON.parse(readFileSync(out, 'utf8'));
 }
@@ -162,19 +176,23 @@ async function main(): Promise<void> {
     const tokens = settings.tokens_per_step.slice(1).reduce((a, b) => a + b, 0);
     return tokens / r.step_times_s.slice(1).reduce((a, b) => a + b, 0);
   };
-  const load = { engine: os.loadavg()[0], pytorch: 0 };
-  const engine = runEngine();
+  const load = { engine: os.loadavg()[0], engine_per_step: 0, pytorch: 0 };
+  const engine = runEngine('loop');
+  load.engine_per_step = os.loadavg()[0];
+  const perStep = runEngine('per-step');
   load.pytorch = os.loadavg()[0];
   const torch = args['skip-torch'] ? { error: 'skipped (--skip-torch)' } : runTorch();
 
   const mib = (b: number) => b / 2 ** 20;
   const cell = (r: SideResult | { error: string }, f: (r: SideResult) => number): string | number => (isOk(r) ? f(r) : 'n/a');
   const ratio = (f: (r: SideResult) => number): string | number => (isOk(engine) && isOk(torch) ? f(engine) / f(torch) : 'n/a');
-  const rows: (string | number)[][] = [['', 'engine', 'pytorch', 'engine / pytorch']];
-  rows.push(['tokens/s (steps 2..N, non-padding; goal ratio ≥ 1.0)', cell(engine, throughput), cell(torch, throughput), ratio(throughput)]);
-  rows.push(['first step (s)', cell(engine, (r) => r.step_times_s[0]), cell(torch, (r) => r.step_times_s[0]), ratio((r) => r.step_times_s[0])]);
-  rows.push(['peak RSS (MiB)', cell(engine, (r) => mib(r.peak_rss_bytes)), cell(torch, (r) => mib(r.peak_rss_bytes)), ratio((r) => r.peak_rss_bytes)]);
-  rows.push(['matmul 1024² GFLOP/s', cell(engine, (r) => r.matmul_gflops), cell(torch, (r) => r.matmul_gflops), ratio((r) => r.matmul_gflops)]);
+  const rows: (string | number)[][] = [['', 'engine (loop)', 'engine (per-step)', 'pytorch', 'engine / pytorch']];
+  const traffic = (r: SideResult) => ((r.traffic as { hostToDevice: number; deviceToHost: number }).hostToDevice + (r.traffic as { deviceToHost: number }).deviceToHost) / settings.steps / 2 ** 20;
+  rows.push(['tokens/s (steps 2..N, non-padding; goal ratio ≥ 1.0)', cell(engine, throughput), cell(perStep, throughput), cell(torch, throughput), ratio(throughput)]);
+  rows.push(['first step (s)', cell(engine, (r) => r.step_times_s[0]), cell(perStep, (r) => r.step_times_s[0]), cell(torch, (r) => r.step_times_s[0]), ratio((r) => r.step_times_s[0])]);
+  rows.push(['peak RSS (MiB)', cell(engine, (r) => mib(r.peak_rss_bytes)), cell(perStep, (r) => mib(r.peak_rss_bytes)), cell(torch, (r) => mib(r.peak_rss_bytes)), ratio((r) => r.peak_rss_bytes)]);
+  rows.push(['host↔device MiB per step', cell(engine, traffic), cell(perStep, traffic), 'n/a', 'n/a']);
+  rows.push(['matmul 1024² GFLOP/s', cell(engine, (r) => r.matmul_gflops), cell(perStep, (r) => r.matmul_gflops), cell(torch, (r) => r.matmul_gflops), ratio((r) => r.matmul_gflops)]);
   console.log('');
   printTable(rows);
   console.log('');
@@ -188,6 +206,8 @@ async function main(): Promise<void> {
   const path = writeResult('sft', {
     settings,
     engine: isOk(engine) ? { ...engine, tokens_per_s: throughput(engine) } : engine,
+    engine_per_step: isOk(perStep) ? { ...perStep, tokens_per_s: throughput(perStep) } : perStep,
+    loop_vs_per_step: isOk(engine) && isOk(perStep) ? throughput(engine) / throughput(perStep) : null,
     pytorch: isOk(torch) ? { ...torch, tokens_per_s: throughput(torch) } : torch,
     throughput_ratio: isOk(engine) && isOk(torch) ? throughput(engine) / throughput(torch) : null,
     peak_rss_ratio: isOk(engine) && isOk(torch) ? engine.peak_rss_bytes / torch.peak_rss_bytes : null,

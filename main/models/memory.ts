@@ -31,6 +31,8 @@ export interface MemoryEstimateOptions {
   checkpointing?: boolean;
   lossChunks?: number;
   accumulation?: boolean;
+  /** The trainer's step runner (memory-plan.ts MemoryPlanOptions.runner); default the trainers' own. */
+  runner?: 'loop' | 'per-step';
   device?: PlanDevice;
 }
 
@@ -87,7 +89,7 @@ export function estimateTrainingMemory(config: ModelConfig, options: MemoryEstim
   // The total is the planner's peak: every copy the engine holds (both sides of the fused step, the
   // loaded checkpoint, the runtime), calibrated against measured RSS; the pieces above are the textbook view.
   const plan = (method: 'full' | 'lora') =>
-    planTrainingMemory(config, { batchSize, seqLength, method, loraRank: rank, loraTargets: targets, precision: options.precision, checkpointing: options.checkpointing, lossChunks: options.lossChunks, accumulation: options.accumulation, device: options.device, hostWeightBytes: weightBytes }).peakBytes;
+    planTrainingMemory(config, { batchSize, seqLength, method, loraRank: rank, loraTargets: targets, precision: options.precision, checkpointing: options.checkpointing, lossChunks: options.lossChunks, accumulation: options.accumulation, runner: options.runner, device: options.device, hostWeightBytes: weightBytes }).peakBytes;
   full.total = plan('full');
 
   const loraParams = loraParameterCount(config, rank, targets);

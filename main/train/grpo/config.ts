@@ -325,7 +325,7 @@ export const PROMPT_TOKENS_ALLOWANCE = 256;
 
 /** What one update graph holds, for the memory planner: a mini-batch of responses of up to promptTokens + maxNewTokens. */
 export function grpoShape(c: GrpoConfig, promptTokens: number = PROMPT_TOKENS_ALLOWANCE): TrainingShape {
-  return { sequences: responsesPerUpdate(c), seqLength: promptTokens + c.rollout.maxNewTokens, loraRank: c.method.kind === 'lora' ? c.method.r : undefined, checkpointing: c.gradientCheckpointing, accumulation: false, scorer: false };
+  return { sequences: responsesPerUpdate(c), seqLength: promptTokens + c.rollout.maxNewTokens, loraRank: c.method.kind === 'lora' ? c.method.r : undefined, checkpointing: c.gradientCheckpointing, accumulation: false, scorer: false, runner: c.precision === 'fp16' ? 'per-step' : c.stepRunner };
 }
 
 /** Validates an untrusted config (YAML file, UI form, recipe stage); errors name every offending field. */

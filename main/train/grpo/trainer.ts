@@ -33,6 +33,7 @@ import { collectGroups, type RolloutContext } from './rollout.ts';
 import { logSkippedStep, logStep } from './step-log.ts';
 import { Stopped, throwIfStopped } from './stopped.ts';
 import { PolicyUpdater, stepAdvantages } from './update.ts';
+import { describeStepRunner } from '../shared/step-runs.ts';
 
 // Kept importable from here (tests and callers of the one-file trainer).
 export { checkMemory } from './memory-check.ts';
@@ -91,6 +92,7 @@ export async function runGrpo(input: GrpoConfig | GrpoConfigInput, options: RunG
 
   const adapter = config.method.kind === 'lora' && config.method.adapter ? readLoraAdapter(resolve(baseDir, config.method.adapter)) : undefined;
   const updater = await PolicyUpdater.create(hf, config, adapter, config.precision ?? (await defaultPrecision(config.provider)));
+  log(`update ${describeStepRunner(updater.policy.runner, 'update')}`);
 
   // Resume.
   let rng = new Rng(config.seed);

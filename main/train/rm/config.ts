@@ -130,7 +130,7 @@ export function rmBase(c: RmConfig): TrainerBase {
 
 /** What one step graph holds, for the memory planner: a chosen and a rejected sequence per pair, a one-label head. */
 export function rmShape(c: RmConfig): TrainingShape {
-  return { sequences: 2 * c.pairsPerBatch, seqLength: c.maxLength, loraRank: c.method.kind === 'lora' ? c.method.r : undefined, checkpointing: c.gradientCheckpointing, accumulation: false, scorer: true };
+  return { sequences: 2 * c.pairsPerBatch, seqLength: c.maxLength, loraRank: c.method.kind === 'lora' ? c.method.r : undefined, checkpointing: c.gradientCheckpointing, accumulation: false, scorer: true, runner: c.precision === 'fp16' ? 'per-step' : c.stepRunner };
 }
 
 /**

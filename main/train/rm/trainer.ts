@@ -25,7 +25,7 @@ import { loadModel, saveModel } from '../../models/weights.ts';
 import { openWorkspace, writeFileAtomic, type Workspace } from '../../store/index.ts';
 import { assertFinite, freeRunName, learningRateAt, RunFolder, testHoldStep, TrainingDivergedError, type RunInfo } from '../run/index.ts';
 import { scheduleFor } from '../shared/config-base.ts';
-import { runEnd, stepsPerRun } from '../shared/step-runs.ts';
+import { describeStepRunner, runEnd, stepsPerRun } from '../shared/step-runs.ts';
 import { parseRmConfig, rmBase, trajectoryConfig, type RmConfig, type RmConfigInput, type RmMethod } from './config.ts';
 import { describeReport, splitHeldOut, tokenizePreferences, type PreferenceDataReport, type TokenizedPair } from './data.ts';
 import { RewardModelStep, rewardModelFromBase, type PairBatch } from './model.ts';
@@ -170,6 +170,7 @@ export async function runRewardModelTraining(input: RmConfigInput | RmConfig, op
     let parameters = 0;
     for (const t of rm.weights.values()) parameters += t.shape.reduce((a, b) => a * b, 1);
     const perRun = step.runner.kind === 'per-step' ? 1 : stepsPerRun(config.stepsPerRun, 6 * parameters * 2 * P * config.maxLength);
+    log(describeStepRunner(step.runner, perRun));
     const holdStep = testHoldStep();
     const endsRun = (n: number) => (config.evalEvery > 0 && n % config.evalEvery === 0) || (config.saveEvery > 0 && n % config.saveEvery === 0) || n === holdStep;
     const where = (k: number) => ({ step: k + 1, batch: `pairs ${(k % stepsPerEpoch) * P}–${(k % stepsPerEpoch) * P + P - 1} of epoch ${Math.floor(k / stepsPerEpoch) + 1}` });

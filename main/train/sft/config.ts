@@ -196,7 +196,7 @@ export function sftBase(c: SftConfig): TrainerBase {
 /** What one micro-batch graph holds, for the memory planner: a token budget holds batchSize / maxSeqLength full-length rows. */
 export function sftShape(c: SftConfig): TrainingShape {
   const sequences = c.batchUnit === 'tokens' ? Math.max(1, Math.floor(c.batchSize / c.maxSeqLength)) : c.batchSize;
-  return { sequences, seqLength: c.maxSeqLength, loraRank: c.method.kind === 'lora' ? c.method.r : undefined, checkpointing: c.gradientCheckpointing, lossChunks: c.lossChunks, accumulation: c.gradAccumulation > 1, scorer: false };
+  return { sequences, seqLength: c.maxSeqLength, loraRank: c.method.kind === 'lora' ? c.method.r : undefined, checkpointing: c.gradientCheckpointing, lossChunks: c.lossChunks, accumulation: c.gradAccumulation > 1, scorer: false, runner: c.precision === 'fp16' ? 'per-step' : c.stepRunner };
 }
 
 /** Reads a run.yaml (or .json) file and parses it. */

@@ -18,7 +18,7 @@ import { loraConfig, writeLoraAdapter } from '../../models/peft.ts';
 import { copyTokenizerFiles, Tokenizer } from '../../models/tokenizer.ts';
 import { loadModel, saveModel, type HfModel } from '../../models/weights.ts';
 import { assertFinite, freeRunName, holdForTest, learningRateAt, RunFolder, testHoldStep, TrainingDivergedError, type MetricsLog } from '../run/index.ts';
-import { runEnd, stepsPerRun } from '../shared/step-runs.ts';
+import { describeStepRunner, runEnd, stepsPerRun } from '../shared/step-runs.ts';
 import { sameStepsOtherShape, sftBatchShape, withBatchShape } from './batch-shape.ts';
 import { scheduleFor } from '../shared/config-base.ts';
 import { sftBase, trajectoryConfig, type SftConfig } from './config.ts';
@@ -124,6 +124,7 @@ export class SftTrainer {
       let trainSeconds = 0;
 
       const perRun = this.stepsPerRun(tuner);
+      this.log(`sft: ${describeStepRunner(tuner.runner, perRun)}`);
       const holdStep = testHoldStep();
       const endsRun = (n: number) =>
         (config.evalEvery > 0 && n % config.evalEvery === 0) || (config.saveEvery > 0 && n % config.saveEvery === 0) || n === holdStep ||

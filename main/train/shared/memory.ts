@@ -19,6 +19,8 @@ export interface TrainingShape {
   accumulation: boolean;
   /** Trained with a one-label score head (the reward model): no vocabulary logits. */
   scorer: boolean;
+  /** The step runner (config stepRunner; fp16 runs per step whatever it says). Default: the planner's. */
+  runner?: 'loop' | 'per-step';
 }
 
 /** Peak bytes of a training step of `shape` on `model` (the planner's default device, the CPU, when none is given). */
@@ -31,6 +33,7 @@ export function trainingMemoryBytes(model: ModelConfig, shape: TrainingShape, de
     checkpointing: shape.checkpointing,
     lossChunks: shape.lossChunks,
     accumulation: shape.accumulation,
+    runner: shape.runner,
     device,
   });
   return shape.loraRank !== undefined ? estimate.lora.total : estimate.full.total;

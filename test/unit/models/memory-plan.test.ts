@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ACTIVATION_FACTOR, CPU_RUNTIME_BYTES, FULL_CHUNKED_LOGITS_FACTOR, GPU_RUNTIME_BYTES, LOGITS_FACTOR, MARGIN, OPTIMIZER_TEMPS_FACTOR, TIED_HEAD_FACTOR, activationValuesPerToken, planTrainingMemory } from '../../../main/models/memory-plan.ts';
+import { ACTIVATION_FACTOR, CPU_RUNTIME_BYTES, FULL_CHUNKED_LOGITS_FACTOR, GPU_RUNTIME_BYTES, LOGITS_FACTOR, LOOP_CARRY_FACTOR, MARGIN, OPTIMIZER_TEMPS_FACTOR, TIED_HEAD_FACTOR, activationValuesPerToken, planTrainingMemory } from '../../../main/models/memory-plan.ts';
 import { loraParameterCount, parameterCounts } from '../../../main/models/memory.ts';
 import { presetConfig } from '../../../main/models/presets.ts';
 import { tempDir } from '../../helpers/model-fixtures.ts';
@@ -17,8 +17,15 @@ const qwen15 = { ...presetConfig('qwen2', 'small', { vocabSize: 151936, bosToken
 test('planner pieces: both copies of params/m/v, gradients, activations, logits and runtime, by hand', () => {
   const P = parameterCounts(qwen15).total;
   assert.equal(P, 1_543_714_304, 'Qwen2.5-1.5B has 1,543,714,304 parameters');
-  const plan = planTrainingMemory(qwen15, { batchSize: 2, seqLength: 512, method: 'full', device: 'cuda' });
+  const plan = planTrainingMemory(qwen15, { batchSize: 2, seqLength: 512, method: 'full', device: 'cuda', runner: 'per-step' });
   assert.equal(plan.breakdown.trainableState, 2 * 3 * 4 * P, 'params, m, v in float32, as the step inputs and as its outputs');
+  assert.equal(plan.breakdown.loopCarry, 0, 'the per-step runner has no Loop');
+  // The loop step (the trainers' default): accumulators at any accumulation, and the Loop's own copy of the state.
+  const loop = planTrainingMemory(qwen15, { batchSize: 2, seqLength: 512, method: 'full', device: 'cuda' });
+  assert.equal(loop.breakdown.trainableState, 2 * 4 * 4 * P, 'params, m, v and the gradient accumulators, both copies');
+  assert.equal(loop.breakdown.loopCarry, LOOP_CARRY_FACTOR * 3 * 4 * P, "the Loop's carried params, m, v");
+  assert.ok(loop.peakBytes >= plan.peakBytes + 2 * 4 * P + LOOP_CARRY_FACTOR * 12 * P, 'the loop costs the accumulators and its carried copy more');
+  assert.equal(planTrainingMemory(qwen15, { batchSize: 2, seqLength: 512, method: 'full', device: 'cuda', precision: 'fp16' }).breakdown.loopCarry, 0, 'fp16 runs per step');
   assert.equal(plan.breakdown.gradients, 2 * 4 * P, 'gradients and their clipped copies');
   assert.equal(plan.breakdown.optimizerTemps, OPTIMIZER_TEMPS_FACTOR * 4 * P, 'AdamW temporaries, trainable-sized');
   assert.equal(plan.breakdown.outputCopies, 0, 'on a GPU the step outputs are not copied back per run');
@@ -41,7 +48,7 @@ test('planner pieces: both copies of params/m/v, gradients, activations, logits 
 test('planner: LoRA freezes the base, checkpointing and chunked loss shrink activations and logits, precision halves activations', () => {
   const P = parameterCounts(qwen15).total;
   const Pt = loraParameterCount(qwen15, 16);
-  const lora = planTrainingMemory(qwen15, { batchSize: 1, seqLength: 512, method: 'lora', loraRank: 16, device: 'cpu' });
+  const lora = planTrainingMemory(qwen15, { batchSize: 1, seqLength: 512, method: 'lora', loraRank: 16, device: 'cpu', runner: 'per-step' });
   assert.equal(lora.trainableParameters, Pt);
   assert.equal(lora.breakdown.trainableState, 24 * Pt);
   assert.equal(lora.breakdown.sessionLoad, 0);

@@ -102,10 +102,13 @@ test('the shared settings read each trainer’s own spelling; the schedule is wa
   assert.equal(grpo.memoryShape({ model: 'm', prompts: { path: 'p' }, rollout: { promptsPerStep: 3, groupSize: 4, maxNewTokens: 100 } }).sequences, 12);
   assert.deepEqual(
     grpo.memoryShape({ model: 'm', prompts: { path: 'p' }, rollout: { promptsPerStep: 3, groupSize: 4, maxNewTokens: 100 }, objective: { miniBatch: 6 }, method: { kind: 'full' } }),
-    { sequences: 6, seqLength: 256 + 100, loraRank: undefined, checkpointing: false, accumulation: false, scorer: false },
+    { sequences: 6, seqLength: 256 + 100, loraRank: undefined, checkpointing: false, accumulation: false, scorer: false, runner: 'loop' },
   );
+  // The step runner the planner counts: the loop by default, per step for fp16 (its loss scale is decided on the host).
+  assert.equal(sft.memoryShape({ model: 'm', data: 'd', precision: 'fp16' }).runner, 'per-step');
+  assert.equal(sft.memoryShape({ model: 'm', data: 'd', stepRunner: 'per-step' }).runner, 'per-step');
   assert.equal(sft.memoryShape({ model: 'm', data: 'd', batchUnit: 'tokens', batchSize: 4096, maxSeqLength: 1024 }).sequences, 4, 'a token budget holds batchSize / maxSeqLength rows');
-  assert.deepEqual(rm.memoryShape({ model: 'm', data: 'd', pairsPerBatch: 5, maxLength: 300, method: { kind: 'lora', r: 8 } }), { sequences: 10, seqLength: 300, loraRank: 8, checkpointing: false, accumulation: false, scorer: true });
+  assert.deepEqual(rm.memoryShape({ model: 'm', data: 'd', pairsPerBatch: 5, maxLength: 300, method: { kind: 'lora', r: 8 } }), { sequences: 10, seqLength: 300, loraRank: 8, checkpointing: false, accumulation: false, scorer: true, runner: 'loop' });
   // 8 steps: SFT's warmupRatio 0.25 is 2 warmup steps (step 1 at half the peak); GRPO's 4 steps are 4 (step 1 at a quarter).
   assert.equal(learningRateAt(1, 8, scheduleFor(s, 8)), 2e-4 / 2);
   assert.equal(learningRateAt(1, 8, scheduleFor(g, 8)), 3e-6 / 4);
