@@ -21,7 +21,8 @@ import { chooseExecutionProvider, type ProviderChoice, type ProviderRequest } fr
 import { StateStore } from './state-store.ts';
 import { createTrainSession, type SessionSettings } from './step-graph.ts';
 import { injectTestDeviceLoss, injectTestOutOfMemory } from './test-oom.ts';
-import { elementCount, type HostTensor, tensorByteSize, toOrtTensor } from './tensors.ts';
+import { elementCount, type HostTensor, toOrtTensor } from './tensors.ts';
+import { readStoredParams, readStoredState } from './train-state.ts';
 import { TrafficCounter, type Traffic } from './traffic.ts';
 import type { TrainState } from './train-step-runner.ts';
 
@@ -183,20 +184,12 @@ export class LoopStepRunner {
 
   /** Copies parameters and optimizer state to host memory (checkpoints, export). */
   async readState(): Promise<TrainState> {
-    const params: Record<string, HostTensor> = {};
-    const optimizerState: Record<string, HostTensor> = {};
-    for (const t of this.trainable) {
-      params[t.name] = await this.download(t.name);
-      for (const key of [t.adamM!.input, t.adamV!.input]) optimizerState[key] = await this.download(key);
-    }
-    return { params, optimizerState, step: this.stepsTaken };
+    return { ...(await readStoredState(this.store, this.trainable, this.traffic)), step: this.stepsTaken };
   }
 
   /** The trainable parameters alone (held-out evaluation, export). */
   async readParams(): Promise<Record<string, HostTensor>> {
-    const params: Record<string, HostTensor> = {};
-    for (const t of this.trainable) params[t.name] = await this.download(t.name);
-    return params;
+    return readStoredParams(this.store, this.trainable, this.traffic);
   }
 
   /** Replaces parameters, optimizer state and the step counter (resuming from a checkpoint). */
@@ -210,12 +203,6 @@ export class LoopStepRunner {
     this.released = true;
     await this.session.release();
     this.store.clear();
-  }
-
-  private async download(key: string): Promise<HostTensor> {
-    const t = this.store.get(key);
-    if (t.location !== 'cpu') this.traffic.countDownload(tensorByteSize(t));
-    return this.store.read(key);
   }
 
   private setState(params: Record<string, HostTensor>, optimizerState: Record<string, HostTensor>, missingMoments: 'zeros' | 'required'): void {

@@ -20,7 +20,8 @@ import { chooseExecutionProvider, type ProviderChoice, type ProviderRequest } fr
 import { StateStore } from './state-store.ts';
 import { injectTestDeviceLoss, injectTestOutOfMemory } from './test-oom.ts';
 import { StepGraph, type GraphWiring, type PendingRun, type SessionSettings } from './step-graph.ts';
-import { type HostTensor, elementCount, tensorByteSize, toOrtTensor } from './tensors.ts';
+import { type HostTensor, elementCount, toOrtTensor } from './tensors.ts';
+import { readStoredParams, readStoredState } from './train-state.ts';
 import { TrafficCounter, type Traffic } from './traffic.ts';
 
 /** A built step graph as the runner takes it: the lowered model and the builder's signature. */
@@ -212,20 +213,12 @@ export class TrainStepRunner {
 
   /** Copies parameters and optimizer state to host memory (for checkpoints and export). */
   async readState(): Promise<TrainState> {
-    const params: Record<string, HostTensor> = {};
-    const optimizerState: Record<string, HostTensor> = {};
-    for (const io of this.trainable) {
-      params[io.name] = await this.download(io.name);
-      for (const key of [io.adamM!.input, io.adamV!.input]) optimizerState[key] = await this.download(key);
-    }
-    return { params, optimizerState, step: this.stepsTaken };
+    return { ...(await readStoredState(this.store, this.trainable, this.traffic)), step: this.stepsTaken };
   }
 
   /** Copies the trainable parameters alone to host memory (export; readState also copies the AdamW moments). */
   async readParams(): Promise<Record<string, HostTensor>> {
-    const params: Record<string, HostTensor> = {};
-    for (const io of this.trainable) params[io.name] = await this.download(io.name);
-    return params;
+    return readStoredParams(this.store, this.trainable, this.traffic);
   }
 
   /** Replaces parameters, optimizer state and the step counter (resuming from a checkpoint). */
@@ -275,12 +268,6 @@ export class TrainStepRunner {
     run.discard();
     this.traffic.endStep();
     throw new NonFiniteLossError(stepNumber, loss);
-  }
-
-  private async download(key: string): Promise<HostTensor> {
-    const t = this.store.get(key);
-    if (t.location !== 'cpu') this.traffic.countDownload(tensorByteSize(t));
-    return this.store.read(key);
   }
 
   private setState(params: Record<string, HostTensor>, optimizerState: Record<string, HostTensor>, missingOptimizerState: 'zeros' | 'required'): void {
