@@ -2,6 +2,7 @@
 // its `score` head, read at each sequence's last real token (right padding, so that is index
 // length − 1). Batches are scored in chunks of `batchSize` rows.
 import type { SafeTensor } from '../engine/safetensors.ts';
+import type { ProviderRequest } from '../engine/runtime/providers.ts';
 import type { ModelConfig } from './config.ts';
 import { DecoderSession } from './decoder-session.ts';
 import type { DecoderDType } from './decoder.ts';
@@ -13,9 +14,10 @@ export class RewardModel {
     private readonly session: DecoderSession,
   ) {}
 
-  static async create(config: ModelConfig, weights: ReadonlyMap<string, SafeTensor>, options: { dtype?: DecoderDType; weightFiles?: WeightFiles } = {}): Promise<RewardModel> {
+  /** `provider`: the device to score on (a training run's own; default the CPU). */
+  static async create(config: ModelConfig, weights: ReadonlyMap<string, SafeTensor>, options: { dtype?: DecoderDType; weightFiles?: WeightFiles; provider?: ProviderRequest } = {}): Promise<RewardModel> {
     if (config.task !== 'sequence-classification') throw new Error(`reward model: ${config.architecture} is not a sequence classifier (expected *ForSequenceClassification with score.weight)`);
-    return new RewardModel(config, await DecoderSession.create(config, weights, { dtype: options.dtype, weightFiles: options.weightFiles }));
+    return new RewardModel(config, await DecoderSession.create(config, weights, { dtype: options.dtype, weightFiles: options.weightFiles, provider: options.provider }));
   }
 
   /** A reward model straight from its folder: the session maps the checkpoint files (no copy in JS). */

@@ -5,6 +5,7 @@
 // reading the trainable tensors, not a new session (which re-reads and re-optimises every weight).
 // The loop still makes a session per sampling setting, one at a time: held-out evaluation (greedy) between
 // two sampled rollouts switches twice; runs without evaluation make exactly one.
+import type { ProviderRequest } from '../../engine/runtime/providers.ts';
 import type { SafeTensor } from '../../engine/safetensors.ts';
 import type { ModelConfig } from '../../models/config.ts';
 import { DecodeLoop } from '../../models/decode-loop.ts';
@@ -28,6 +29,8 @@ export class PolicyGenerator {
     private readonly base: Weights,
     private readonly files: WeightFiles | null,
     private readonly log?: (line: string) => void,
+    /** The run's device (the update's provider): rollouts decode there too. */
+    private readonly provider?: ProviderRequest,
   ) {}
 
   /** The run's DecodeLoop holding the policy's current weights. */
@@ -35,7 +38,7 @@ export class PolicyGenerator {
     const { weights, adapter } = await policy.generatorWeights();
     if (!this.loop) {
       this.fed = adapter ? [...loraTensors(adapter.lora).keys(), ...adapter.extra.keys()] : [...weights].filter(([name, t]) => this.base.get(name) !== t).map(([name]) => name);
-      this.loop = DecodeLoop.create(this.model, this.sessionWeights(weights, adapter), { adapter, weightFiles: this.files ?? undefined, liveWeights: this.fed, log: this.log });
+      this.loop = DecodeLoop.create(this.model, this.sessionWeights(weights, adapter), { adapter, weightFiles: this.files ?? undefined, liveWeights: this.fed, log: this.log, provider: this.provider });
     } else await this.loop.update(this.sessionWeights(weights, adapter), adapter);
     return this.loop;
   }

@@ -341,7 +341,8 @@ export class Policy {
     const scorerViewBytes = encoded.externalData.reduce((n, f) => n + (frozenBuffers.has(f.data.buffer) ? f.data.byteLength : 0), 0);
     const scorer = await ort.InferenceSession.create(encoded.model, {
       graphOptimizationLevel: 'all',
-      executionProviders: ['cpu'],
+      // The update's device: old and reference log-probs are computed where the policy trains.
+      executionProviders: [runner.provider.provider],
       externalData: encoded.externalData,
       // No constant folding where weights are stored as bf16 (it would fold every Cast into a float32
       // initializer again); no arena, so each run's cast weights go back to the system when it ends.

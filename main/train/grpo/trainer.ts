@@ -9,7 +9,7 @@
 // a resumed run draws the same samples and takes the same updates as an uninterrupted one.
 import { mkdirSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { loadLatestCheckpoint, processTraffic, Rng, saveCheckpoint, trafficSince, type RngState } from '../../engine/index.ts';
+import { chooseExecutionProvider, loadLatestCheckpoint, processTraffic, Rng, saveCheckpoint, trafficSince, type RngState } from '../../engine/index.ts';
 import { defaultPrecision } from '../../models/fine-tune.ts';
 import { formatBytes } from '../../models/memory.ts';
 import { readLoraAdapter } from '../../models/peft.ts';
@@ -34,6 +34,7 @@ import { logSkippedStep, logStep } from './step-log.ts';
 import { Stopped, throwIfStopped } from './stopped.ts';
 import { PolicyUpdater, stepAdvantages } from './update.ts';
 import { describeStepRunner } from '../shared/step-runs.ts';
+import { batchedCalls } from './batched-calls.ts';
 
 // Kept importable from here (tests and callers of the one-file trainer).
 export { checkMemory } from './memory-check.ts';
@@ -83,10 +84,11 @@ export async function runGrpo(input: GrpoConfig | GrpoConfigInput, options: RunG
     // The scorer maps the reward model's files (no copy in JS, #30).
     const rm = openModelFolder(rmDir);
     if (rm.config.task !== 'sequence-classification') throw new Error(`rewardModelPath ${rmDir} is a ${rm.config.architecture}, not a sequence classifier`);
-    rewardModel = await RewardModel.create(rm.config, new Map(), { weightFiles: rm.weightFiles });
+    // On the run's device, and batched: the samples the reward composition scores at once go in one run.
+    rewardModel = await RewardModel.create(rm.config, new Map(), { weightFiles: rm.weightFiles, provider: (await chooseExecutionProvider(config.provider)).provider });
     const rmTokenizer = Tokenizer.load(rmDir);
-    deps.scorer = async (prompt, summary) =>
-      (await rewardModel!.rewards([rmTokenizer.encodeChat([{ role: 'user', content: prompt }, { role: 'assistant', content: summary }])]))[0];
+    const score = batchedCalls((items: { prompt: string; summary: string }[]) => rewardModel!.rewards(items.map(({ prompt, summary }) => rmTokenizer.encodeChat([{ role: 'user', content: prompt }, { role: 'assistant', content: summary }]))));
+    deps.scorer = (prompt, summary) => score({ prompt, summary });
   }
   if (config.rewards.judge) deps.judge = new JudgeClient({ baseUrl: config.judge!.baseUrl, model: config.judge!.model, apiKey: process.env[config.judge!.apiKeyEnv] });
 
@@ -132,7 +134,7 @@ export async function runGrpo(input: GrpoConfig | GrpoConfigInput, options: RunG
   };
   // One generator session for the whole run: base weights mapped from the checkpoint, the policy's
   // changing tensors fed at every run (generator.ts).
-  const generator = new PolicyGenerator(hf.config, hf.weights, openModelFolder(modelDir).weightFiles, decodeLog);
+  const generator = new PolicyGenerator(hf.config, hf.weights, openModelFolder(modelDir).weightFiles, decodeLog, updater.policy.runner.provider.provider);
   const rolloutContext: RolloutContext = { config, model: hf.config, prompts, promptIds, decode, rewardDeps: deps, rng, selector, difficulty, replay, checkSignal, decodeLog, generator };
   const heldOutContext: HeldOutContext = { config, model: hf.config, heldOut, encodePrompt, decode, rewardDeps: deps, generator };
   let lastCheckpointStep = startStep;

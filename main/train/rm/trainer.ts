@@ -292,7 +292,7 @@ export async function runRewardModelTraining(input: RmConfigInput | RmConfig, op
 
 /** Held-out scores with the weights as they are now, through the inference path the saved model uses. */
 async function scoreWithWeights(step: RewardModelStep, pairs: readonly TokenizedPair[]): Promise<PairScores> {
-  const model = await RewardModel.create(step.config, await step.currentWeights());
+  const model = await RewardModel.create(step.config, await step.currentWeights(), { provider: step.runner.provider.provider });
   try {
     return await scorePairs(model, pairs);
   } finally {
