@@ -398,13 +398,16 @@ export class JobRunner {
     await (await job.telemetry)?.stop();
     if (job.eventTimer) clearTimeout(job.eventTimer);
     const { record } = job;
+    // The ended status is set last, with the lost-device mark: a reader that sees the job ended must also
+    // see its queue paused (the log closes and the crash tail is read in between).
+    let status: typeof record.status;
     if (job.cancelRequested) {
-      record.status = 'cancelled';
+      status = 'cancelled';
     } else if (job.outcome?.kind === 'result') {
-      record.status = 'succeeded';
+      status = 'succeeded';
       record.result = job.outcome.value;
     } else {
-      record.status = 'failed';
+      status = 'failed';
       const reason =
         job.outcome?.kind === 'error'
           ? job.outcome.message
@@ -422,7 +425,8 @@ export class JobRunner {
     }
     // Lost its device (#21): pause that queue before releasing it, so the next job does not start on a GPU
     // that is gone; the CPU is never marked (an error there is the job's, not the device's).
-    if (job.deviceLost && record.status === 'failed' && record.device && record.device !== 'cpu') this.#markLost(record);
+    if (job.deviceLost && status === 'failed' && record.device && record.device !== 'cpu') this.#markLost(record);
+    record.status = status;
     record.endedAt = new Date().toISOString();
     this.#persist(job);
     await job.writes;
