@@ -27,6 +27,7 @@ type RmCliOptions = {
   maxLength?: string;
   centering?: string;
   precision?: string;
+  stepsPerRun?: string;
   json?: boolean;
 };
 
@@ -65,6 +66,7 @@ export function registerTrainRmCommand(parent: Command): void {
     .option('--max-length <n>', 'longest prompt + answer in tokens (default 1024; longer pairs are dropped)')
     .option('--centering <c>', 'reward-centring coefficient (adds c · mean r², e.g. 0.01)')
     .option('--precision <p>', 'fp32 | bf16 | fp16 compute; master weights stay fp32 (default bf16 on CUDA, fp16 on WebGPU, fp32 on CPU)')
+    .option('--steps-per-run <n>', "optimizer steps per onnxruntime run of the loop step, or 'auto' (default)")
     .option('--json', 'print one final JSON line {run, output, status, steps, loss, accuracy, eval, pairsPerSecond, data, traffic}')
     .action(
       cliAction(async (options: RmCliOptions) => {
@@ -88,6 +90,7 @@ export function registerTrainRmCommand(parent: Command): void {
           ...(options.maxLength !== undefined ? { maxLength: number('--max-length', options.maxLength) } : {}),
           ...(options.centering !== undefined ? { centeringCoefficient: number('--centering', options.centering) } : {}),
           ...(options.precision !== undefined ? { precision: options.precision } : {}),
+          ...(options.stepsPerRun !== undefined ? { stepsPerRun: options.stepsPerRun === 'auto' ? 'auto' : number('--steps-per-run', options.stepsPerRun) } : {}),
           ...(loraRank !== undefined ? { method: { kind: 'lora', r: loraRank, alpha: 2 * loraRank } } : {}),
         });
         const stop = stopOnSignals({ notice: 'stopping after this step (checkpoint, then exit)…' });

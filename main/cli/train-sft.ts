@@ -14,6 +14,7 @@ type SftCliOptions = {
   config?: string;
   workspace?: string;
   precision?: string;
+  stepsPerRun?: string;
   resume?: string | boolean;
   name?: string;
   maxSteps?: string;
@@ -35,6 +36,7 @@ export function registerTrainSftCommand(parent: Command): void {
     .option('--learning-rate <lr>', 'peak learning rate (overrides the config)')
     .option('--provider <p>', 'auto | cpu | cuda | webgpu (overrides the config)')
     .option('--precision <p>', 'fp32 | bf16 | fp16 compute; master weights stay fp32 (overrides the config; default bf16 on GPUs, fp32 on CPU)')
+    .option('--steps-per-run <n>', "optimizer steps per onnxruntime run of the loop step, or 'auto' (overrides the config)")
     .option('--neurons <file>', 'train only these MLP neurons: a `saenggak neurons find` selection file (method becomes selective)')
     .option('--json', 'print one final JSON line {run, output, steps, loss, evalLoss, tokensPerSecond, packingEfficiency, traffic}')
     .action(
@@ -66,6 +68,7 @@ export function registerTrainSftCommand(parent: Command): void {
         if (options.learningRate) overrides.learningRate = Number(options.learningRate);
         if (options.provider) overrides.provider = options.provider;
         if (options.precision) overrides.precision = options.precision;
+        if (options.stepsPerRun) overrides.stepsPerRun = options.stepsPerRun === 'auto' ? 'auto' : Number(options.stepsPerRun);
         if (options.neurons) {
           // Selective tuning of the file's neurons, keeping any layers / parameters the config already selects.
           const method = raw.method && typeof raw.method === 'object' && (raw.method as { kind?: unknown }).kind === 'selective' ? (raw.method as Record<string, unknown>) : {};

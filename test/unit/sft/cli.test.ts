@@ -48,6 +48,14 @@ test('train sft --config --json runs, prints the summary line and saves a reprod
     assert.equal(saved.data.source, join(dir, 'data', 'train.jsonl'));
     assert.equal(saved.learningRate, 0.002, 'overrides are part of the saved config');
     assert.deepEqual(parse(readFileSync(join(summary.output, 'sft_config.yaml'), 'utf8')), parse(run.configText()));
+    // --steps-per-run: one optimizer step per run of the loop step; a bad value is refused with the field's name.
+    const bin = join(import.meta.dirname, '../../../bin/saenggak.js');
+    const one = spawnSync(process.execPath, [bin, 'train', 'sft', '--config', join(dir, 'run.yaml'), '--workspace', workspace, '--name', 'one-per-run', '--max-steps', '2', '--steps-per-run', '1'], { encoding: 'utf8' });
+    assert.equal(one.status, 0, one.stderr);
+    assert.deepEqual(RunFolder.inWorkspace(workspace, 'one-per-run').readMetrics().records.filter((r) => r.split === 'train').map((r) => r.run_steps), [1, 1]);
+    const bad = spawnSync(process.execPath, [bin, 'train', 'sft', '--config', join(dir, 'run.yaml'), '--workspace', workspace, '--name', 'bad-per-run', '--steps-per-run', '0'], { encoding: 'utf8' });
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /stepsPerRun/);
     const again = spawnSync(process.execPath, [join(import.meta.dirname, '../../../bin/saenggak.js'), 'train', 'sft', '--config', run.configPath, '--workspace', workspace], { encoding: 'utf8' });
     assert.notEqual(again.status, 0);
     assert.match(again.stderr, /run "cli-run" already (exists|finished)/);
