@@ -18,6 +18,9 @@ export function checkMemory(config: GrpoConfig, model: { config: ModelConfig }, 
       `lower rollout.maxNewTokens (${config.rollout.maxNewTokens})`,
       config.method.kind !== 'lora' ? 'use method: {kind: lora}' : `lower method.r (${config.method.r})`,
     ];
+    // The loop step holds one more copy of params and AdamW moments (#20): one run per micro-batch may fit.
+    const perStep = shape.runner === 'loop' ? trainingMemoryBytes(model.config, { ...shape, runner: 'per-step' }) : Infinity;
+    if (perStep <= limit) advice.unshift(`set stepRunner: per-step (about ${formatBytes(perStep)}: one onnxruntime run per micro-batch instead of the loop step, which keeps one more copy of the trained weights and their AdamW moments)`);
     throw new Error(`GRPO would need about ${formatBytes(bytes)} for ${shape.sequences} responses of up to ${shape.seqLength} tokens, more than the ${formatBytes(limit)} available; ${advice.join(', or ')}`);
   }
   return { bytes, limit };
