@@ -22,7 +22,7 @@ import { StateStore } from './state-store.ts';
 import { createTrainSession, type SessionSettings } from './step-graph.ts';
 import { injectTestDeviceLoss, injectTestOutOfMemory } from './test-oom.ts';
 import { elementCount, type HostTensor, toOrtTensor } from './tensors.ts';
-import { readStoredParams, readStoredState } from './train-state.ts';
+import { readStoredParams, readStoredState, setStoredState } from './train-state.ts';
 import { TrafficCounter, type Traffic } from './traffic.ts';
 import type { TrainState } from './train-step-runner.ts';
 
@@ -206,27 +206,8 @@ export class LoopStepRunner {
   }
 
   private setState(params: Record<string, HostTensor>, optimizerState: Record<string, HostTensor>, missingMoments: 'zeros' | 'required'): void {
-    const planned: [string, HostTensor][] = [];
-    const known = new Set<string>();
-    for (const t of this.trainable) {
-      for (const [key, value, kind] of [[t.name, params[t.name], 'parameter'], [t.adamM!.input, optimizerState[t.adamM!.input], 'optimizer state'], [t.adamV!.input, optimizerState[t.adamV!.input], 'optimizer state']] as const) {
-        known.add(key);
-        let v = value;
-        if (!v) {
-          if (kind === 'parameter' || missingMoments === 'required') throw new Error(`train state: missing ${kind} '${key}'`);
-          v = { dtype: t.dtype, dims: [...t.shape], data: t.dtype === 'float64' ? new Float64Array(elementCount(t.shape)) : new Float32Array(elementCount(t.shape)) };
-        }
-        const shapeOk = v.dims.length === t.shape.length && v.dims.every((d, i) => d === t.shape[i]);
-        if (v.dtype !== t.dtype || !shapeOk || v.data.length !== elementCount(v.dims)) {
-          throw new Error(`train state: ${kind} '${key}' is ${v.dtype}[${v.dims}] (${v.data.length} elements), the graph wants ${t.dtype}[${t.shape}]`);
-        }
-        planned.push([key, v]);
-      }
-    }
-    const unknown = [...Object.keys(params), ...Object.keys(optimizerState)].filter((n) => !known.has(n));
-    if (unknown.length) throw new Error(`train state: unknown tensors ${unknown.join(', ')} (not trained by these graphs)`);
-    this.store.clear();
-    for (const [key, value] of planned) this.store.set(key, value);
+    // No accumulators: the loop carries them inside the graph.
+    setStoredState(this.store, this.trainable, params, optimizerState, { missingMoments, accumulators: false });
   }
 }
 

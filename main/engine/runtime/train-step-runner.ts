@@ -20,8 +20,8 @@ import { chooseExecutionProvider, type ProviderChoice, type ProviderRequest } fr
 import { StateStore } from './state-store.ts';
 import { injectTestDeviceLoss, injectTestOutOfMemory } from './test-oom.ts';
 import { StepGraph, type GraphWiring, type PendingRun, type SessionSettings } from './step-graph.ts';
-import { type HostTensor, elementCount, toOrtTensor } from './tensors.ts';
-import { readStoredParams, readStoredState } from './train-state.ts';
+import { type HostTensor, toOrtTensor } from './tensors.ts';
+import { readStoredParams, readStoredState, setStoredState } from './train-state.ts';
 import { TrafficCounter, type Traffic } from './traffic.ts';
 
 /** A built step graph as the runner takes it: the lowered model and the builder's signature. */
@@ -270,31 +270,8 @@ export class TrainStepRunner {
     throw new NonFiniteLossError(stepNumber, loss);
   }
 
-  private setState(params: Record<string, HostTensor>, optimizerState: Record<string, HostTensor>, missingOptimizerState: 'zeros' | 'required'): void {
-    const known = new Set<string>();
-    const planned: [string, HostTensor][] = [];
-    const plan = (key: string, io: TrainableIO, value: HostTensor | undefined, kind: 'parameter' | 'optimizer state' | 'accumulator'): void => {
-      known.add(key);
-      if (!value) {
-        if (kind === 'parameter' || (kind === 'optimizer state' && missingOptimizerState === 'required')) throw new Error(`train state: missing ${kind} '${key}'`);
-        value = zeros(io.dtype as HostTensor['dtype'], io.shape);
-      }
-      const shapeOk = value.dims.length === io.shape.length && value.dims.every((d, i) => d === io.shape[i]);
-      if (value.dtype !== io.dtype || !shapeOk || value.data.length !== elementCount(value.dims)) {
-        throw new Error(`train state: ${kind} '${key}' is ${value.dtype}[${value.dims}] (${value.data.length} elements), the graph wants ${io.dtype}[${io.shape}]`);
-      }
-      planned.push([key, value]);
-    };
-    for (const io of this.trainable) {
-      plan(io.name, io, params[io.name], 'parameter');
-      plan(io.adamM!.input, io, optimizerState[io.adamM!.input], 'optimizer state');
-      plan(io.adamV!.input, io, optimizerState[io.adamV!.input], 'optimizer state');
-      if (this.accumulate) plan(io.gradAccumulator!.input, io, undefined, 'accumulator');
-    }
-    const unknown = [...Object.keys(params), ...Object.keys(optimizerState)].filter((n) => !known.has(n));
-    if (unknown.length) throw new Error(`train state: unknown tensors ${unknown.join(', ')} (not trained by these graphs)`);
-    this.store.clear();
-    for (const [key, value] of planned) this.store.set(key, value);
+  private setState(params: Record<string, HostTensor>, optimizerState: Record<string, HostTensor>, missingMoments: 'zeros' | 'required'): void {
+    setStoredState(this.store, this.trainable, params, optimizerState, { missingMoments, accumulators: this.accumulate !== null });
   }
 }
 
@@ -375,14 +352,4 @@ function toOrtFeeds(batch: BatchFeed, where: string): Record<string, ort.Tensor>
   const out: Record<string, ort.Tensor> = {};
   for (const [name, value] of Object.entries(batch)) out[name] = 'dtype' in value ? toOrtTensor(value, `${where}: batch input '${name}'`) : value;
   return out;
-}
-
-function zeros(dtype: HostTensor['dtype'], dims: number[]): HostTensor {
-  const n = elementCount(dims);
-  switch (dtype) {
-    case 'float32': return { dtype, dims, data: new Float32Array(n) };
-    case 'float64': return { dtype, dims, data: new Float64Array(n) };
-    case 'float16': case 'bfloat16': return { dtype, dims, data: new Uint16Array(n) };
-    default: throw new Error(`cannot zero-initialize optimizer state of dtype ${dtype}`);
-  }
 }
