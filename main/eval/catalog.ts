@@ -6,7 +6,8 @@ import { workspacePaths } from '../store/index.ts';
 import { isAdapterFolder } from './model-source.ts';
 import { modelLabel, writeReport } from './report.ts';
 import { EvalStore, listEvalNames } from './store.ts';
-import type { BenchmarkProblemInfo, EvalMeta, EvalSummary, SampleRow } from './types.ts';
+import type { BenchmarkProblemInfo, SampleRow } from './types.ts';
+import type { EvalListItem } from './view-types.ts';
 
 export interface ModelCandidate {
   name: string;
@@ -32,16 +33,8 @@ export function listModelCandidates(root: string): ModelCandidate[] {
   return out;
 }
 
-export interface EvalEntry {
-  name: string;
-  modelLabel: string;
-  meta: EvalMeta;
-  samplesDone: number;
-  samplesTotal: number;
-  summary: EvalSummary | null;
-}
-
-export function listEvaluations(root: string): EvalEntry[] {
+/** One stored evaluation: the shape the API lists (view-types.ts EvalListItem). */
+export function listEvaluations(root: string): EvalListItem[] {
   const evals = workspacePaths(root).evals;
   return listEvalNames(evals).map((name) => {
     const store = new EvalStore(evals, name);

@@ -1,6 +1,7 @@
 // A training run's value types as the app shows them: kind and state, metrics pages, GRPO rollouts, the
 // memory estimate and the models a run can start from. The app contract (api/contracts/runs.ts) re-exports them.
 import type { TextSpan } from '../../rewards/playground-types.ts';
+import type { MemoryBreakdown } from '../../models/memory.ts';
 
 export type RunKindName = 'sft' | 'grpo' | 'rm';
 export type RunState = 'created' | 'running' | 'stopped' | 'failed' | 'diverged' | 'finished';
@@ -58,16 +59,10 @@ export type RunSamples = {
   groups: RolloutGroup[];
 };
 
-export type RunMemoryEstimate = {
-  /** What was estimated: parameters of the model, trainable ones under the chosen method. */
+/** Trainable parameters and bytes by part (weights, gradients, AdamW moments, activations) and their total: models/memory.ts's breakdown. */
+export type RunMemoryEstimate = MemoryBreakdown & {
+  /** What was estimated: parameters of the model (MemoryBreakdown.trainableParameters: those under the chosen method). */
   parameters: number;
-  trainableParameters: number;
-  /** Bytes by part (weights, gradients, AdamW moments, activations) and their total. */
-  weights: number;
-  gradients: number;
-  optimizer: number;
-  activations: number;
-  total: number;
   /** The sequences and tokens per micro-batch the estimate assumes. */
   batchSize: number;
   seqLength: number;
