@@ -18,6 +18,7 @@ import { latestCheckpointStep, loadLatestCheckpoint, saveCheckpoint, NonFiniteLo
 import { afterOutOfMemory, classifyDeviceError, deviceLostMessage, type BatchShape } from '../../devices/oom.ts';
 import { Rng } from '../../engine/rng.ts';
 import { defaultPrecision, type TuningMethod } from '../../models/fine-tune.ts';
+import { parameterCounts } from '../../models/parameter-counts.ts';
 import { loraConfig } from '../../models/peft.ts';
 import { RewardModel } from '../../models/reward-model.ts';
 import { Tokenizer } from '../../models/tokenizer.ts';
@@ -167,8 +168,7 @@ export async function runRewardModelTraining(input: RmConfigInput | RmConfig, op
     // ---- Loop ----
     // Steps per run: 'auto' sizes a run by compute, ~6 × parameters × tokens of a step (2P sequences of
     // up to maxLength); the per-step runner (stepRunner 'per-step', fp16) takes one step per run.
-    let parameters = 0;
-    for (const t of rm.weights.values()) parameters += t.shape.reduce((a, b) => a * b, 1);
+    const parameters = parameterCounts(rm.config).total;
     const perRun = step.runner.kind === 'per-step' ? 1 : stepsPerRun(config.stepsPerRun, 6 * parameters * 2 * P * config.maxLength);
     log(describeStepRunner(step.runner, perRun));
     const holdStep = testHoldStep();

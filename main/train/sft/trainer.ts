@@ -14,6 +14,7 @@ import { stringify } from 'yaml';
 import { latestCheckpointStep, loadLatestCheckpoint, NonFiniteLossError, saveCheckpoint, type CheckpointState, type RngState } from '../../engine/index.ts';
 import { afterOutOfMemory, classifyDeviceError, deviceLostMessage } from '../../devices/oom.ts';
 import { defaultPrecision, FineTuner, type TuningMethod } from '../../models/fine-tune.ts';
+import { parameterCounts } from '../../models/parameter-counts.ts';
 import { loraConfig, writeLoraAdapter } from '../../models/peft.ts';
 import { copyTokenizerFiles, Tokenizer } from '../../models/tokenizer.ts';
 import { loadModel, saveModel, type HfModel } from '../../models/weights.ts';
@@ -210,8 +211,7 @@ export class SftTrainer {
   private stepsPerRun(tuner: FineTuner): number {
     if (tuner.runner.kind === 'per-step') return 1;
     const c = this.p.config;
-    let parameters = 0;
-    for (const t of this.p.model.weights.values()) parameters += t.shape.reduce((a, b) => a * b, 1);
+    const parameters = parameterCounts(this.p.model.config).total;
     const tokensPerStep = (c.batchUnit === 'sequences' ? c.batchSize * c.maxSeqLength : c.batchSize) * c.gradAccumulation;
     return stepsPerRun(c.stepsPerRun, 6 * parameters * tokensPerStep);
   }

@@ -30,8 +30,8 @@ export function runEnd(first: number, total: number, perRun: number, endsRun: (s
 
 /** The one log line saying how a run's steps go to onnxruntime (issue #20: which path, per provider). */
 export function describeStepRunner(runner: { kind: 'loop' | 'per-step'; provider: { provider: string } }, perRun: number | 'update'): string {
-  const where = runner.provider.provider === 'webgpu' ? 'params and AdamW moments stay on the GPU as gpu-buffer tensors' : `params and AdamW moments cross host↔device once per run (${runner.provider.provider})`;
-  if (runner.kind === 'per-step') return `steps: per-step runner, one onnxruntime run per micro-batch (fp16 or stepRunner: per-step); ${where.replace('once per run', 'every run')}`;
+  const where = (each: string) => (runner.provider.provider === 'webgpu' ? 'params and AdamW moments stay on the GPU as gpu-buffer tensors' : `params and AdamW moments cross host↔device ${each} (${runner.provider.provider})`);
+  if (runner.kind === 'per-step') return `steps: per-step runner, one onnxruntime run per micro-batch (fp16 or stepRunner: per-step); ${where('every run')}`;
   const runs = perRun === 'update' ? "a step's whole update per run" : `up to ${perRun} optimizer step${perRun === 1 ? '' : 's'} per run`;
-  return `steps: loop step, ${runs}; ${where}`;
+  return `steps: loop step, ${runs}; ${where('once per run')}`;
 }
