@@ -125,7 +125,6 @@ export class LoopStepRunner {
   /** One session.run over `steps`; keeps the returned state only when every step was finite. */
   private async runOnce(steps: LoopBatch[][], learningRates: number[], first: number): Promise<LoopRunResult> {
     const S = steps.length;
-    const K = steps[0].length;
     for (const [s, micro] of steps.entries()) {
       for (const b of micro) injectTestOutOfMemory(first + s, (b.input_ids ?? Object.values(b)[0])?.dims[0] ?? 0);
       injectTestDeviceLoss(first + s);
